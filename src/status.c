@@ -1,0 +1,61 @@
+/* status.c: error messages, always-on asserts and checked allocation. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "status.h"
+
+msp_status msp_err_vset(msp_err *err, msp_status status, const char *file, int line,
+                        const char *fmt, va_list ap)
+{
+    if (!err) return status;
+    int n = 0;
+    if (file && line > 0) n = snprintf(err->msg, sizeof err->msg, "%s:%d: ", file, line);
+    else if (file) n = snprintf(err->msg, sizeof err->msg, "%s: ", file);
+    if (n < 0 || (size_t)n >= sizeof err->msg) n = 0;
+    vsnprintf(err->msg + n, sizeof err->msg - (size_t)n, fmt, ap);
+    return status;
+}
+
+msp_status msp_err_set(msp_err *err, msp_status status, const char *file, int line,
+                       const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    msp_err_vset(err, status, file, line, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+void msp_assert_fail(const char *expr, const char *file, int line)
+{
+    fprintf(stderr, "msprune: %s:%d: internal error: assertion '%s' failed\n", file, line, expr);
+    abort();
+}
+
+void *msp_malloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) msp_assert_fail("out of memory", __FILE__, __LINE__);
+    return p;
+}
+
+void *msp_calloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p) msp_assert_fail("out of memory", __FILE__, __LINE__);
+    return p;
+}
+
+void *msp_realloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q) msp_assert_fail("out of memory", __FILE__, __LINE__);
+    return q;
+}
+
+char *msp_strdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    return memcpy(msp_malloc(n), s, n);
+}
