@@ -1,0 +1,118 @@
+/* atomicio.c: temp-file + fsync + rename writes, and mkdir -p. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "atomicio.h"
+
+char *msp_atomic_tmp_name(const char *path)
+{
+    size_t n = strlen(path) + 32;
+    char *t = msp_malloc(n);
+    snprintf(t, n, "%s.tmp.%ld", path, (long)getpid());
+    return t;
+}
+
+msp_status msp_atomic_open(msp_atomic *a, const char *path, msp_err *err)
+{
+    memset(a, 0, sizeof *a);
+    a->tmp_path = msp_atomic_tmp_name(path);
+    a->f = fopen(a->tmp_path, "wb");
+    if (!a->f) {
+        msp_status st = msp_err_set(err, MSP_FAIL, path, 0, "cannot write: %s", strerror(errno));
+        free(a->tmp_path);
+        a->tmp_path = NULL;
+        return st;
+    }
+    a->path = msp_strdup(path);
+    return MSP_OK;
+}
+
+static msp_status fsync_path(const char *p, msp_err *err, const char *shown)
+{
+    int fd = open(p, O_RDONLY);
+    if (fd < 0 || fsync(fd) != 0) {
+        msp_status st = msp_err_set(err, MSP_FAIL, shown, 0, "cannot sync: %s", strerror(errno));
+        if (fd >= 0) close(fd);
+        return st;
+    }
+    close(fd);
+    return MSP_OK;
+}
+
+msp_status msp_atomic_rename(const char *tmp, const char *path, msp_err *err)
+{
+    if (fsync_path(tmp, err, path) != MSP_OK) {
+        unlink(tmp);
+        return MSP_FAIL;
+    }
+    if (rename(tmp, path) != 0) {
+        msp_status st = msp_err_set(err, MSP_FAIL, path, 0, "cannot rename into place: %s",
+                                    strerror(errno));
+        unlink(tmp);
+        return st;
+    }
+    return MSP_OK;
+}
+
+msp_status msp_atomic_commit(msp_atomic *a, msp_err *err)
+{
+    msp_status st = MSP_OK;
+    int bad = ferror(a->f) || fflush(a->f) != 0 || fsync(fileno(a->f)) != 0;
+    int saved = errno;
+    if (fclose(a->f) != 0) bad = 1;
+    a->f = NULL;
+    if (bad) {
+        st = msp_err_set(err, MSP_FAIL, a->path, 0, "write failed: %s", strerror(saved));
+        unlink(a->tmp_path);
+    } else if (rename(a->tmp_path, a->path) != 0) {
+        st = msp_err_set(err, MSP_FAIL, a->path, 0, "cannot rename into place: %s",
+                         strerror(errno));
+        unlink(a->tmp_path);
+    }
+    free(a->tmp_path);
+    free(a->path);
+    memset(a, 0, sizeof *a);
+    return st;
+}
+
+void msp_atomic_abort(msp_atomic *a)
+{
+    if (a->f) fclose(a->f);
+    if (a->tmp_path) unlink(a->tmp_path);
+    free(a->tmp_path);
+    free(a->path);
+    memset(a, 0, sizeof *a);
+}
+
+msp_status msp_mkdirs(const char *path, msp_err *err)
+{
+    char *p = msp_strdup(path);
+    for (char *s = p + 1;; s++) {
+        char c = *s;
+        if (c != '/' && c != '\0') continue;
+        *s = '\0';
+        if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+            msp_status st = msp_err_set(err, MSP_FAIL, p, 0, "cannot create folder: %s",
+                                        strerror(errno));
+            free(p);
+            return st;
+        }
+        *s = c;
+        if (c == '\0') break;
+    }
+    free(p);
+    struct stat sb;
+    if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        return msp_err_set(err, MSP_FAIL, path, 0, "not a folder");
+    return MSP_OK;
+}
+
+int msp_file_readable(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && access(path, R_OK) == 0;
+}

@@ -1,0 +1,230 @@
+/* checkpoint.c: save and validate resumable training state. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "atomicio.h"
+#include "checkpoint.h"
+
+#define CKPT_MAGIC "MSPCKPT"
+#define CKPT_VERSION 1u
+#define CKPT_MAX_FLOATS (1ull << 31)
+#define CKPT_MAX_EPOCHS 100000u
+
+static char *join(const char *dir, const char *leaf)
+{
+    size_t n = strlen(dir) + strlen(leaf) + 2;
+    char *p = msp_malloc(n);
+    snprintf(p, n, "%s/%s", dir, leaf);
+    return p;
+}
+
+char *msp_checkpoint_weights_path(const char *dir) { return join(dir, "checkpoint.weights"); }
+
+static msp_status file_crc(const char *path, uint32_t *crc, msp_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return msp_err_set(err, MSP_BAD_INPUT, path, 0, "cannot open checkpoint weights");
+    uLong c = crc32(0L, Z_NULL, 0);
+    unsigned char buf[1 << 16];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) c = crc32(c, buf, (uInt)n);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) return msp_err_set(err, MSP_FAIL, path, 0, "read error");
+    *crc = (uint32_t)c;
+    return MSP_OK;
+}
+
+/* A growable byte buffer: the state is built in memory, CRC'd, written once. */
+typedef struct {
+    unsigned char *p;
+    size_t n, cap;
+} buf_t;
+
+static void put(buf_t *b, const void *src, size_t n)
+{
+    if (b->n + n > b->cap) {
+        b->cap = (b->n + n) * 2;
+        b->p = msp_realloc(b->p, b->cap);
+    }
+    memcpy(b->p + b->n, src, n);
+    b->n += n;
+}
+#define PUT(b, v) put((b), &(v), sizeof(v))
+
+msp_status msp_checkpoint_save(const char *dir, msp_net *net, const msp_train_state *s,
+                               msp_err *err)
+{
+    char *wpath = msp_checkpoint_weights_path(dir), *spath = join(dir, "checkpoint.state");
+    msp_status st = msp_net_save_weights(net, wpath, err);
+    uint32_t wcrc = 0;
+    if (st == MSP_OK) st = file_crc(wpath, &wcrc, err);
+    if (st != MSP_OK) goto out;
+
+    buf_t b = {0};
+    uint32_t version = CKPT_VERSION;
+    put(&b, CKPT_MAGIC, 8);
+    PUT(&b, version);
+    PUT(&b, s->seed);
+    PUT(&b, s->epoch);
+    PUT(&b, s->batch);
+    PUT(&b, s->batch_size);
+    PUT(&b, s->n_train);
+    uint64_t seen = msp_net_seen(net);
+    PUT(&b, seen);
+    PUT(&b, wcrc);
+    uint64_t n_opt = msp_net_optimizer_size(net);
+    PUT(&b, n_opt);
+    float *opt = msp_malloc(sizeof(float) * n_opt);
+    msp_net_optimizer_get(net, opt);
+    put(&b, opt, sizeof(float) * n_opt);
+    free(opt);
+    PUT(&b, s->n_hist);
+    for (uint32_t i = 0; i < s->n_hist; i++) {
+        PUT(&b, s->hist[i].loss);
+        PUT(&b, s->hist[i].val_top1);
+        PUT(&b, s->hist[i].seconds);
+        PUT(&b, s->hist[i].images_per_s);
+    }
+    uint32_t crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), b.p, (uInt)b.n);
+    PUT(&b, crc);
+
+    msp_atomic a;
+    st = msp_atomic_open(&a, spath, err);
+    if (st == MSP_OK) {
+        fwrite(b.p, 1, b.n, a.f);
+        st = msp_atomic_commit(&a, err);
+    }
+    free(b.p);
+out:
+    free(wpath);
+    free(spath);
+    return st;
+}
+
+/* A bounds-checked reader over the state bytes. */
+typedef struct {
+    const unsigned char *p;
+    size_t n, off;
+} rd_t;
+
+static int get(rd_t *r, void *dst, size_t n)
+{
+    if (r->n - r->off < n) return 0;
+    memcpy(dst, r->p + r->off, n);
+    r->off += n;
+    return 1;
+}
+#define GET(r, v) get((r), &(v), sizeof(v))
+
+static msp_status read_all(const char *path, unsigned char **data, size_t *n, msp_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return msp_err_set(err, MSP_BAD_INPUT, path, 0, "no checkpoint to resume from");
+    size_t cap = 1 << 16, len = 0;
+    unsigned char *p = msp_malloc(cap);
+    size_t got;
+    while ((got = fread(p + len, 1, cap - len, f)) > 0) {
+        len += got;
+        if (len == cap) {
+            if (cap > (CKPT_MAX_FLOATS * 4 + (1 << 20))) break;
+            cap *= 2;
+            p = msp_realloc(p, cap);
+        }
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(p);
+        return msp_err_set(err, MSP_FAIL, path, 0, "read error");
+    }
+    *data = p;
+    *n = len;
+    return MSP_OK;
+}
+
+msp_status msp_checkpoint_load(const char *dir, const msp_train_state *expect, size_t n_opt,
+                               msp_train_state *s, float **opt, msp_err *err)
+{
+    memset(s, 0, sizeof *s);
+    *opt = NULL;
+    char *spath = join(dir, "checkpoint.state"), *wpath = msp_checkpoint_weights_path(dir);
+    unsigned char *data = NULL;
+    size_t n = 0;
+    msp_status st = read_all(spath, &data, &n, err);
+    if (st != MSP_OK) goto out;
+
+    rd_t r = {data, n, 0};
+    char magic[8];
+    uint32_t version = 0, wcrc = 0, crc_stored = 0, wcrc_now = 0;
+    uint64_t n_opt_file = 0;
+    st = MSP_BAD_INPUT;
+    if (n < 12 || !get(&r, magic, 8) || memcmp(magic, CKPT_MAGIC, 8) != 0) {
+        msp_err_set(err, st, spath, 0, "not an msprune checkpoint (bad magic)");
+        goto out;
+    }
+    memcpy(&crc_stored, data + n - 4, 4);
+    if ((uint32_t)crc32(crc32(0L, Z_NULL, 0), data, (uInt)(n - 4)) != crc_stored) {
+        msp_err_set(err, st, spath, 0, "checkpoint is corrupt (checksum mismatch)");
+        goto out;
+    }
+    r.n = n - 4;
+    if (!GET(&r, version) || version != CKPT_VERSION) {
+        msp_err_set(err, st, spath, 0, "checkpoint version %u, this msprune reads version %u",
+                    version, CKPT_VERSION);
+        goto out;
+    }
+    if (!GET(&r, s->seed) || !GET(&r, s->epoch) || !GET(&r, s->batch) ||
+        !GET(&r, s->batch_size) || !GET(&r, s->n_train) || !GET(&r, s->seen) ||
+        !GET(&r, wcrc) || !GET(&r, n_opt_file) || n_opt_file > CKPT_MAX_FLOATS) {
+        msp_err_set(err, st, spath, 0, "checkpoint is truncated");
+        goto out;
+    }
+    if (s->seed != expect->seed || s->batch_size != expect->batch_size ||
+        s->n_train != expect->n_train || n_opt_file != n_opt) {
+        msp_err_set(err, st, spath, 0,
+                    "checkpoint belongs to a different run (seed, batch, training-set size or "
+                    "network changed); remove it to start afresh");
+        goto out;
+    }
+    *opt = msp_malloc(sizeof(float) * n_opt);
+    if (!get(&r, *opt, sizeof(float) * n_opt) || !GET(&r, s->n_hist) ||
+        s->n_hist > CKPT_MAX_EPOCHS || s->n_hist != s->epoch) {
+        msp_err_set(err, st, spath, 0, "checkpoint is truncated or inconsistent");
+        goto out;
+    }
+    s->hist = msp_calloc(s->n_hist, sizeof *s->hist);
+    for (uint32_t i = 0; i < s->n_hist; i++)
+        if (!GET(&r, s->hist[i].loss) || !GET(&r, s->hist[i].val_top1) ||
+            !GET(&r, s->hist[i].seconds) || !GET(&r, s->hist[i].images_per_s)) {
+            msp_err_set(err, st, spath, 0, "checkpoint is truncated");
+            goto out;
+        }
+    if (r.off != r.n) {
+        msp_err_set(err, st, spath, 0, "checkpoint has trailing bytes");
+        goto out;
+    }
+    st = file_crc(wpath, &wcrc_now, err);
+    if (st == MSP_OK && wcrc_now != wcrc)
+        st = msp_err_set(err, MSP_BAD_INPUT, wpath, 0,
+                         "weights do not match checkpoint.state (interrupted while saving?); "
+                         "remove the checkpoint files to start afresh");
+out:
+    if (st != MSP_OK) {
+        free(*opt);
+        *opt = NULL;
+        msp_train_state_free(s);
+    }
+    free(data);
+    free(spath);
+    free(wpath);
+    return st;
+}
+
+void msp_train_state_free(msp_train_state *s)
+{
+    free(s->hist);
+    memset(s, 0, sizeof *s);
+}

@@ -1,0 +1,53 @@
+/* cli_check.c: `msprune check FILE...` and `msprune check --cfg NET.cfg W.weights`. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "cli.h"
+#include "log.h"
+
+static const char *const usage =
+    "usage: msprune check [-q] FILE...\n"
+    "       msprune check [-q] --cfg NET.cfg WEIGHTS\n"
+    "Validate experiment configs (.conf) and Darknet cfgs (.cfg), and a .weights file\n"
+    "against its cfg. Prints one line per good file; exit 0 if all are good, 2 if not.\n"
+    "  --cfg NET.cfg   check WEIGHTS against this cfg\n"
+    "  -q, --quiet     print only errors\n";
+
+int msp_cmd_check(int argc, char **argv)
+{
+    static const struct option longopts[] = {{"cfg", required_argument, 0, 'c'},
+                                             {"quiet", no_argument, 0, 'q'},
+                                             {"help", no_argument, 0, 'h'},
+                                             {0, 0, 0, 0}};
+    const char *cfg = NULL;
+    int quiet = 0, c;
+    while ((c = getopt_long(argc, argv, "c:qh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'c': cfg = optarg; break;
+        case 'q': quiet = 1; break;
+        case 'h': fputs(usage, stdout); return 0;
+        default: return msp_cli_usage_error("check", "bad option");
+        }
+    }
+    int nargs = argc - optind;
+    if (cfg && nargs != 1) return msp_cli_usage_error("check", "--cfg takes exactly one WEIGHTS file");
+    if (!cfg && nargs < 1) return msp_cli_usage_error("check", "no file given");
+
+    char summary[512];
+    msp_err err = {{0}};
+    if (cfg) {
+        msp_status st = msp_check_cfg_weights(cfg, argv[optind], summary, sizeof summary, &err);
+        if (st == MSP_OK && !quiet) printf("%s + %s: ok: %s\n", cfg, argv[optind], summary);
+        return msp_cli_finish(st, &err);
+    }
+    int worst = MSP_OK;
+    for (int i = optind; i < argc; i++) {
+        msp_status st = msp_check_file(argv[i], summary, sizeof summary, &err);
+        if (st == MSP_OK && !quiet) printf("%s: ok: %s\n", argv[i], summary);
+        msp_cli_finish(st, &err);
+        if ((int)st > worst) worst = (int)st;
+    }
+    return worst;
+}

@@ -1,0 +1,55 @@
+/* cli_profile.c: `msprune profile --cfg X.cfg [--weights W] [--runs N] [--json]`. */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "engine.h"
+#include "log.h"
+#include "profile.h"
+
+static const char *const usage =
+    "usage: msprune profile --cfg X.cfg [--weights W] [--runs N] [--warmup N] [--json]\n"
+    "Median batch-1 latency and FLOPs of one network on this machine.\n"
+    "  --weights W   load these weights (default: seeded random initialisation)\n"
+    "  --runs N      timed runs (default 50);  --warmup N  untimed runs first (default 5)\n"
+    "  --threads N   OpenBLAS threads (default 1)\n"
+    "  --json        print one JSON object {\"latency_ms\": F, \"flops\": N, ...}\n";
+
+int msp_cmd_profile(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"cfg", required_argument, 0, 'c'},    {"weights", required_argument, 0, 'w'},
+        {"runs", required_argument, 0, 'r'},   {"warmup", required_argument, 0, 'W'},
+        {"threads", required_argument, 0, 't'}, {"json", no_argument, 0, 'j'},
+        {"verbose", no_argument, 0, 'v'},      {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    msp_profile_opts o = {.runs = 50, .warmup = 5};
+    int threads = 1, c;
+    while ((c = getopt_long(argc, argv, "c:w:r:W:t:jvh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'c': o.cfg = optarg; break;
+        case 'w': o.weights = optarg; break;
+        case 'r':
+            if (!msp_cli_parse_int(optarg, 1, 1000000, &o.runs))
+                return msp_cli_usage_error("profile", "--runs wants an integer in [1, 1000000]");
+            break;
+        case 'W':
+            if (!msp_cli_parse_int(optarg, 0, 1000000, &o.warmup))
+                return msp_cli_usage_error("profile", "--warmup wants an integer in [0, 1000000]");
+            break;
+        case 't':
+            if (!msp_cli_parse_int(optarg, 1, 64, &threads))
+                return msp_cli_usage_error("profile", "--threads wants an integer in [1, 64]");
+            break;
+        case 'j': o.json = 1; break;
+        case 'v': o.verbose = 1; msp_log_set_level(MSP_LOG_DEBUG); break;
+        case 'h': fputs(usage, stdout); return 0;
+        default: return msp_cli_usage_error("profile", "bad option");
+        }
+    }
+    if (!o.cfg) return msp_cli_usage_error("profile", "--cfg is required");
+    if (optind != argc) return msp_cli_usage_error("profile", "unexpected argument '%s'", argv[optind]);
+    msp_engine_set_threads(threads);
+    msp_err err = {{0}};
+    return msp_cli_finish(msp_profile_run(&o, &err), &err);
+}

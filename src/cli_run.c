@@ -1,0 +1,120 @@
+/* cli_run.c: the commands that run the base network: train, evaluate, all. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "cli.h"
+#include "engine.h"
+#include "evaluate.h"
+#include "expconf.h"
+#include "log.h"
+#include "train.h"
+
+typedef struct {
+    int resume, epochs, threads, verbose;
+    const char *net;
+} run_opts;
+
+static const char *const usage_train =
+    "usage: msprune train CONFIG [--resume] [--epochs N] [--threads N] [-q|-v]\n"
+    "Train the base network of an experiment config with Darknet's SGD.\n"
+    "Writes <output>/checkpoint.{weights,state} after every epoch and on Ctrl-C,\n"
+    "<output>/train.json, and the final weights to base.weights.\n"
+    "  --resume      continue from the last checkpoint\n"
+    "  --epochs N    override the config's base.epochs\n"
+    "  --threads N   OpenBLAS threads (default: config's threads)\n"
+    "  -q, --quiet   no progress output;  -v, --verbose  show Darknet's layer table\n";
+
+static const char *const usage_evaluate =
+    "usage: msprune evaluate CONFIG [--net NAME] [--threads N] [-q|-v]\n"
+    "Top-1, top-5, per-class precision/recall/F1, confusion matrix and batch-1\n"
+    "latency (median after warm-up) on the test set; also <output>/eval-NAME.json.\n"
+    "  --net NAME    network to evaluate (default: base)\n";
+
+static const char *const usage_all =
+    "usage: msprune all CONFIG [--threads N] [-q|-v]\n"
+    "The whole pipeline on an experiment config: check, train, evaluate.\n";
+
+/* Parse the options shared by train/evaluate/all; returns -1 to continue,
+ * otherwise the exit status. */
+static int parse(const char *cmd, const char *usage, int argc, char **argv, run_opts *o,
+                 const char **config)
+{
+    static const struct option longopts[] = {
+        {"resume", no_argument, 0, 'r'},     {"epochs", required_argument, 0, 'e'},
+        {"threads", required_argument, 0, 't'}, {"net", required_argument, 0, 'n'},
+        {"quiet", no_argument, 0, 'q'},      {"verbose", no_argument, 0, 'v'},
+        {"help", no_argument, 0, 'h'},       {0, 0, 0, 0}};
+    int c;
+    memset(o, 0, sizeof *o);
+    while ((c = getopt_long(argc, argv, "re:t:n:qvh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'r': o->resume = 1; break;
+        case 'e':
+            if (!msp_cli_parse_int(optarg, 1, 100000, &o->epochs))
+                return msp_cli_usage_error(cmd, "--epochs wants an integer in [1, 100000]");
+            break;
+        case 't':
+            if (!msp_cli_parse_int(optarg, 1, 64, &o->threads))
+                return msp_cli_usage_error(cmd, "--threads wants an integer in [1, 64]");
+            break;
+        case 'n': o->net = optarg; break;
+        case 'q': msp_log_set_level(MSP_LOG_WARN); break;
+        case 'v': o->verbose = 1; msp_log_set_level(MSP_LOG_DEBUG); break;
+        case 'h': fputs(usage, stdout); return 0;
+        default: return msp_cli_usage_error(cmd, "bad option");
+        }
+    }
+    int allowed_resume = strcmp(cmd, "train") == 0, allowed_net = strcmp(cmd, "evaluate") == 0;
+    if ((o->resume || o->epochs) && !allowed_resume)
+        return msp_cli_usage_error(cmd, "--resume and --epochs belong to 'train'");
+    if (o->net && !allowed_net) return msp_cli_usage_error(cmd, "--net belongs to 'evaluate'");
+    if (argc - optind != 1) return msp_cli_usage_error(cmd, "expects exactly one CONFIG");
+    *config = argv[optind];
+    return -1;
+}
+
+/* Load the config and check its base network before Darknet sees it. */
+static msp_status load_checked(const char *path, const run_opts *o, msp_expconf *conf,
+                               msp_err *err)
+{
+    msp_status st = msp_expconf_load(path, conf, err);
+    if (st != MSP_OK) return st;
+    char summary[512];
+    st = msp_check_cfg_weights(conf->base.cfg, NULL, summary, sizeof summary, err);
+    if (st != MSP_OK) {
+        msp_expconf_free(conf);
+        return st;
+    }
+    msp_log(MSP_LOG_DEBUG, "%s: %s", conf->base.cfg, summary);
+    msp_engine_set_threads(o->threads ? o->threads : conf->threads);
+    return MSP_OK;
+}
+
+static int run(const char *cmd, const char *usage, int argc, char **argv)
+{
+    run_opts o;
+    const char *path = NULL;
+    int rc = parse(cmd, usage, argc, argv, &o, &path);
+    if (rc >= 0) return rc;
+    msp_expconf conf;
+    msp_err err = {{0}};
+    msp_status st = load_checked(path, &o, &conf, &err);
+    if (st != MSP_OK) return msp_cli_finish(st, &err);
+    int do_train = strcmp(cmd, "evaluate") != 0, do_eval = strcmp(cmd, "train") != 0;
+    if (do_train) {
+        msp_train_opts t = {.resume = o.resume, .epochs = o.epochs, .verbose = o.verbose};
+        st = msp_train_base(&conf, &t, &err);
+    }
+    if (st == MSP_OK && do_eval) {
+        msp_eval_opts e = {.net_name = o.net, .verbose = o.verbose};
+        st = msp_evaluate_experiment(&conf, &e, &err);
+    }
+    msp_expconf_free(&conf);
+    return msp_cli_finish(st, &err);
+}
+
+int msp_cmd_train(int argc, char **argv) { return run("train", usage_train, argc, argv); }
+int msp_cmd_evaluate(int argc, char **argv) { return run("evaluate", usage_evaluate, argc, argv); }
+int msp_cmd_all(int argc, char **argv) { return run("all", usage_all, argc, argv); }

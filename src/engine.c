@@ -1,0 +1,231 @@
+/* engine.c: Darknet behind an opaque handle, gemm routed to OpenBLAS. */
+#include <cblas.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "darknet.h"
+
+#include "atomicio.h"
+#include "engine.h"
+#include "log.h"
+
+struct msp_net {
+    network *dn;
+    msp_dn_net info;
+};
+
+/* Replaces libdarknet's gemm everywhere (its internal calls go through the
+ * PLT). Darknet's contract: C = ALPHA * op(A) op(B) + BETA * C, row-major. */
+void gemm(int TA, int TB, int M, int N, int K, float ALPHA, float *A, int lda, float *B, int ldb,
+          float BETA, float *C, int ldc)
+{
+    cblas_sgemm(CblasRowMajor, TA ? CblasTrans : CblasNoTrans, TB ? CblasTrans : CblasNoTrans, M,
+                N, K, ALPHA, A, lda, B, ldb, BETA, C, ldc);
+}
+
+void msp_engine_seed(uint64_t seed) { srand((unsigned)(seed ^ (seed >> 32))); }
+
+void msp_engine_set_threads(int n) { openblas_set_num_threads(n > 0 ? n : 1); }
+
+/* Darknet prints its layer table and "Loading weights" to stderr; hide it
+ * unless asked. Returns the saved descriptor, or -1. */
+static int stderr_mute(int verbose)
+{
+    if (verbose) return -1;
+    fflush(stderr);
+    int saved = dup(STDERR_FILENO);
+    int devnull = open("/dev/null", O_WRONLY);
+    if (saved < 0 || devnull < 0) {
+        if (saved >= 0) close(saved);
+        if (devnull >= 0) close(devnull);
+        return -1;
+    }
+    dup2(devnull, STDERR_FILENO);
+    close(devnull);
+    return saved;
+}
+
+static void stderr_restore(int saved)
+{
+    if (saved < 0) return;
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+}
+
+static void set_int(msp_dn_section *s, const char *key, int v)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%d", v);
+    msp_dncfg_set(s, key, buf);
+}
+
+msp_status msp_net_load(const char *cfg_path, const char *weights_path, const msp_net_opts *opts,
+                        msp_net **out, msp_err *err)
+{
+    static const msp_net_opts defaults = {0};
+    if (!opts) opts = &defaults;
+    *out = NULL;
+
+    msp_dn_cfg cfg = {0};
+    msp_dn_net info = {0};
+    msp_status st = msp_dncfg_read(cfg_path, &cfg, err);
+    if (st != MSP_OK) return st;
+    /* Darknet allocates every buffer for the cfg's batch, so the batch is set
+     * in the text Darknet parses, not afterwards. */
+    msp_dn_section *net_sec = &cfg.sec[0];
+    if (opts->batch > 0) {
+        set_int(net_sec, "batch", opts->batch);
+        set_int(net_sec, "subdivisions", 1);
+    }
+    if (opts->max_batches > 0) set_int(net_sec, "max_batches", opts->max_batches);
+    st = msp_dncfg_check(&cfg, &info, err);
+    if (st == MSP_OK && weights_path) st = msp_dnweights_check(weights_path, &info, NULL, err);
+    if (st != MSP_OK) goto fail;
+
+    /* Darknet reads the normalised text from a private temporary file. */
+    char tmpl[] = "/tmp/msprune-cfg-XXXXXX";
+    int fd = mkstemp(tmpl);
+    if (fd < 0) {
+        st = msp_err_set(err, MSP_FAIL, NULL, 0, "cannot create a temporary file: %s",
+                         strerror(errno));
+        goto fail;
+    }
+    close(fd);
+    st = msp_dncfg_write(&cfg, tmpl, err);
+    if (st != MSP_OK) {
+        unlink(tmpl);
+        goto fail;
+    }
+    int saved = stderr_mute(opts->verbose);
+    network *dn = parse_network_cfg(tmpl);
+    if (weights_path) load_weights(dn, (char *)weights_path);
+    stderr_restore(saved);
+    unlink(tmpl);
+    msp_dncfg_free(&cfg);
+
+    msp_net *net = msp_calloc(1, sizeof *net);
+    net->dn = dn;
+    net->info = info;
+    *out = net;
+    return MSP_OK;
+
+fail:
+    msp_dncfg_free(&cfg);
+    msp_dnnet_free(&info);
+    return st;
+}
+
+void msp_net_free(msp_net *net)
+{
+    if (!net) return;
+    free_network(net->dn);
+    msp_dnnet_free(&net->info);
+    free(net);
+}
+
+int msp_net_batch(const msp_net *net) { return net->dn->batch; }
+int msp_net_inputs(const msp_net *net) { return net->dn->inputs; }
+int msp_net_classes(const msp_net *net) { return net->dn->outputs; }
+const msp_dn_net *msp_net_info(const msp_net *net) { return &net->info; }
+
+float msp_net_train_batch(msp_net *net, const float *x, const int *y)
+{
+    network *dn = net->dn;
+    int b = dn->batch, classes = dn->outputs;
+    memcpy(dn->input, x, sizeof(float) * (size_t)b * (size_t)dn->inputs);
+    memset(dn->truth, 0, sizeof(float) * (size_t)b * (size_t)dn->truths);
+    for (int i = 0; i < b; i++) dn->truth[(size_t)i * dn->truths + y[i]] = 1;
+    MSP_ASSERT(dn->truths == classes);
+    return train_network_datum(dn) / (float)b;
+}
+
+const float *msp_net_predict(msp_net *net, const float *x)
+{
+    return network_predict(net->dn, (float *)x);
+}
+
+float msp_net_learning_rate(msp_net *net) { return get_current_rate(net->dn); }
+uint64_t msp_net_seen(const msp_net *net) { return *net->dn->seen; }
+void msp_net_set_seen(msp_net *net, uint64_t seen) { *net->dn->seen = (size_t)seen; }
+
+msp_status msp_net_save_weights(msp_net *net, const char *path, msp_err *err)
+{
+    char *tmp = msp_atomic_tmp_name(path);
+    /* Darknet's save_weights calls exit(0) when fopen fails: prove it can't. */
+    FILE *probe = fopen(tmp, "wb");
+    if (!probe) {
+        msp_status st = msp_err_set(err, MSP_FAIL, path, 0, "cannot write: %s", strerror(errno));
+        free(tmp);
+        return st;
+    }
+    fclose(probe);
+    int saved = stderr_mute(0);
+    save_weights(net->dn, tmp);
+    stderr_restore(saved);
+    /* Darknet does not check its fwrite calls (disk full): check the size. */
+    msp_status st = msp_dnweights_check(tmp, &net->info, NULL, err);
+    if (st != MSP_OK) {
+        unlink(tmp);
+        free(tmp);
+        return msp_err_set(err, MSP_FAIL, path, 0, "writing weights failed (%s)", err->msg);
+    }
+    st = msp_atomic_rename(tmp, path, err);
+    free(tmp);
+    return st;
+}
+
+/* The momentum buffers of every trainable layer, in layer order. */
+typedef struct {
+    float *p;
+    size_t n;
+} span;
+
+static int layer_spans(const layer *l, span s[3])
+{
+    if (l->type == CONVOLUTIONAL) {
+        s[0] = (span){l->bias_updates, (size_t)l->n};
+        s[1] = (span){l->weight_updates, (size_t)l->nweights};
+        s[2] = (span){l->scale_updates, l->batch_normalize ? (size_t)l->n : 0};
+        return 3;
+    }
+    if (l->type == CONNECTED) {
+        s[0] = (span){l->bias_updates, (size_t)l->outputs};
+        s[1] = (span){l->weight_updates, (size_t)l->outputs * (size_t)l->inputs};
+        s[2] = (span){l->scale_updates, l->batch_normalize ? (size_t)l->outputs : 0};
+        return 3;
+    }
+    return 0;
+}
+
+size_t msp_net_optimizer_size(const msp_net *net)
+{
+    size_t total = 0;
+    for (int i = 0; i < net->dn->n; i++) {
+        span s[3];
+        int k = layer_spans(&net->dn->layers[i], s);
+        for (int j = 0; j < k; j++) total += s[j].n;
+    }
+    return total;
+}
+
+static void optimizer_copy(const msp_net *net, float *buf, int to_net)
+{
+    for (int i = 0; i < net->dn->n; i++) {
+        span s[3];
+        int k = layer_spans(&net->dn->layers[i], s);
+        for (int j = 0; j < k; j++) {
+            if (!s[j].n) continue;
+            if (to_net) memcpy(s[j].p, buf, s[j].n * sizeof(float));
+            else memcpy(buf, s[j].p, s[j].n * sizeof(float));
+            buf += s[j].n;
+        }
+    }
+}
+
+void msp_net_optimizer_get(const msp_net *net, float *dst) { optimizer_copy(net, dst, 0); }
+void msp_net_optimizer_set(msp_net *net, const float *src) { optimizer_copy(net, (float *)src, 1); }

@@ -1,0 +1,63 @@
+/* engine.h: the one bridge between msprune and Darknet.
+ *
+ * Only engine*.c (and the image-list loader) include darknet.h; the rest of
+ * msprune speaks through this opaque handle. Every cfg and weights file is
+ * checked by msprune's own validators (dncfg.h) before Darknet reads it, so
+ * Darknet's parser never sees a file that could crash it or exit(0).
+ *
+ * Darknet's gemm is replaced process-wide by a cblas_sgemm call (engine.c
+ * defines the symbol; libdarknet's internal calls resolve to it).
+ */
+#ifndef MSP_ENGINE_H
+#define MSP_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dncfg.h"
+#include "status.h"
+
+typedef struct msp_net msp_net;
+
+typedef struct msp_net_opts {
+    int batch;        /* images per forward/backward pass; 0 = the cfg's batch/subdivisions */
+    int max_batches;  /* overrides [net] max_batches when > 0 (poly/sig schedules end there) */
+    int verbose;      /* let Darknet print its layer table */
+} msp_net_opts;
+
+/* Check cfg (and weights, if not NULL) and build the network. */
+msp_status msp_net_load(const char *cfg_path, const char *weights_path, const msp_net_opts *opts,
+                        msp_net **out, msp_err *err);
+void msp_net_free(msp_net *net);
+
+int msp_net_batch(const msp_net *net);
+int msp_net_inputs(const msp_net *net);  /* floats per image (c*h*w) */
+int msp_net_classes(const msp_net *net); /* outputs of the last layer */
+const msp_dn_net *msp_net_info(const msp_net *net); /* checked shapes, FLOPs, params */
+
+/* One SGD step on a full batch: x is batch x inputs, y batch labels.
+ * Returns the mean loss per image (Darknet's cost / batch). */
+float msp_net_train_batch(msp_net *net, const float *x, const int *y);
+/* Forward pass in inference mode over a full batch; returns batch x classes
+ * scores owned by the network (valid until the next call). */
+const float *msp_net_predict(msp_net *net, const float *x);
+
+float msp_net_learning_rate(msp_net *net);
+uint64_t msp_net_seen(const msp_net *net); /* images trained on so far */
+void msp_net_set_seen(msp_net *net, uint64_t seen);
+
+/* Darknet .weights, written atomically and verified by size afterwards. */
+msp_status msp_net_save_weights(msp_net *net, const char *path, msp_err *err);
+
+/* Optimiser state that the .weights format does not hold (momentum buffers). */
+size_t msp_net_optimizer_size(const msp_net *net);
+void msp_net_optimizer_get(const msp_net *net, float *dst);
+void msp_net_optimizer_set(msp_net *net, const float *src);
+
+/* Darknet draws weight initialisation and dropout masks from the C library's
+ * rand(); this is the one place that seeds it. */
+void msp_engine_seed(uint64_t seed);
+/* OpenBLAS threads for gemm (1 is fastest on small matrices, see DESIGN.md). */
+void msp_engine_set_threads(int n);
+
+#endif

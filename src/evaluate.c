@@ -1,0 +1,199 @@
+/* evaluate.c: batched accuracy, batch-1 latency, and the evaluate report. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "atomicio.h"
+#include "evaluate.h"
+#include "experiment.h"
+#include "json.h"
+#include "log.h"
+#include "progress.h"
+
+void msp_eval_dataset(msp_net *net, const msp_dataset *d, msp_metrics *m)
+{
+    int bs = msp_net_batch(net), classes = msp_net_classes(net);
+    size_t in = (size_t)msp_net_inputs(net);
+    MSP_ASSERT(in == (size_t)d->w * d->h * d->c && classes == m->n_classes);
+    float *x = msp_calloc((size_t)bs * in, sizeof(float));
+    for (int start = 0; start < d->n; start += bs) {
+        int k = d->n - start < bs ? d->n - start : bs;
+        memcpy(x, d->x + (size_t)start * in, sizeof(float) * in * (size_t)k);
+        const float *out = msp_net_predict(net, x);
+        for (int j = 0; j < k; j++) msp_metrics_add(m, out + (size_t)j * classes, d->y[start + j]);
+    }
+    free(x);
+}
+
+double msp_eval_top1(msp_net *net, const msp_dataset *d)
+{
+    msp_metrics m;
+    msp_metrics_init(&m, msp_net_classes(net));
+    msp_eval_dataset(net, d, &m);
+    double top1 = msp_metrics_top1(&m);
+    msp_metrics_free(&m);
+    return top1;
+}
+
+void msp_eval_latency(msp_net *net1, const float *x, int n, int warmup, int runs,
+                      msp_latency *out)
+{
+    MSP_ASSERT(msp_net_batch(net1) == 1 && n > 0 && runs > 0);
+    size_t in = (size_t)msp_net_inputs(net1);
+    double *t = msp_malloc(sizeof *t * (size_t)runs);
+    for (int i = 0; i < warmup + runs; i++) {
+        double t0 = msp_now();
+        msp_net_predict(net1, x + (size_t)(i % n) * in);
+        if (i >= warmup) t[i - warmup] = 1e3 * (msp_now() - t0);
+    }
+    out->runs = runs;
+    out->median_ms = msp_median(t, runs);
+    out->min_ms = out->max_ms = t[0];
+    for (int i = 1; i < runs; i++) {
+        if (t[i] < out->min_ms) out->min_ms = t[i];
+        if (t[i] > out->max_ms) out->max_ms = t[i];
+    }
+    free(t);
+}
+
+static const char *class_name(const msp_dataset *d, int k, char *buf, size_t n)
+{
+    if (d->class_names && d->class_names[k]) return d->class_names[k];
+    snprintf(buf, n, "class %d", k);
+    return buf;
+}
+
+static void print_table(const char *name, const msp_dataset *d, const msp_metrics *m,
+                        const msp_latency *lat, const msp_dn_net *info)
+{
+    char buf[32];
+    printf("network %s: %lld test images\n", name, (long long)m->n);
+    printf("  top-1 %.2f%%   top-5 %.2f%%   macro F1 %.4f\n", 100 * msp_metrics_top1(m),
+           100 * msp_metrics_top5(m), msp_metrics_macro_f1(m));
+    printf("  latency (batch 1) median %.3f ms over %d runs (min %.3f, max %.3f)\n", lat->median_ms,
+           lat->runs, lat->min_ms, lat->max_ms);
+    printf("  %.2f MFLOPs, %.3f M parameters\n\n", info->flops / 1e6,
+           (double)info->n_weights_floats / 1e6);
+    printf("  %-16s %9s %9s %9s %8s\n", "class", "precision", "recall", "F1", "support");
+    for (int k = 0; k < m->n_classes; k++) {
+        msp_class_stats s = msp_metrics_class(m, k);
+        printf("  %-16.16s %9.4f %9.4f %9.4f %8lld\n", class_name(d, k, buf, sizeof buf),
+               s.precision, s.recall, s.f1, (long long)s.support);
+    }
+    printf("\n  confusion (rows: true class, columns: predicted)\n  %4s", "");
+    for (int j = 0; j < m->n_classes; j++) printf(" %5d", j);
+    printf("\n");
+    for (int i = 0; i < m->n_classes; i++) {
+        printf("  %4d", i);
+        for (int j = 0; j < m->n_classes; j++)
+            printf(" %5lld", (long long)m->confusion[(size_t)i * m->n_classes + j]);
+        printf("\n");
+    }
+}
+
+static msp_status write_json(const char *path, const char *name, const msp_expconf *c,
+                             const msp_dataset *d, const msp_metrics *m, const msp_latency *lat,
+                             const msp_dn_net *info, msp_err *err)
+{
+    msp_atomic a;
+    msp_status st = msp_atomic_open(&a, path, err);
+    if (st != MSP_OK) return st;
+    FILE *f = a.f;
+    char buf[32];
+    fprintf(f, "{\n  \"experiment\": ");
+    msp_json_string(f, c->name);
+    fprintf(f, ",\n  \"network\": ");
+    msp_json_string(f, name);
+    fprintf(f, ",\n  \"cfg\": ");
+    msp_json_string(f, c->base.cfg);
+    fprintf(f, ",\n  \"weights\": ");
+    msp_json_string(f, c->base.weights);
+    fprintf(f, ",\n  \"images\": %lld,\n  \"top1\": ", (long long)m->n);
+    msp_json_number(f, msp_metrics_top1(m));
+    fprintf(f, ",\n  \"top5\": ");
+    msp_json_number(f, msp_metrics_top5(m));
+    fprintf(f, ",\n  \"macro_f1\": ");
+    msp_json_number(f, msp_metrics_macro_f1(m));
+    fprintf(f, ",\n  \"latency_ms\": {\"median\": ");
+    msp_json_number(f, lat->median_ms);
+    fprintf(f, ", \"min\": ");
+    msp_json_number(f, lat->min_ms);
+    fprintf(f, ", \"max\": ");
+    msp_json_number(f, lat->max_ms);
+    fprintf(f, ", \"runs\": %d},\n  \"flops\": %.0f,\n  \"parameters\": %zu,\n  \"classes\": [",
+            lat->runs, info->flops, info->n_weights_floats);
+    for (int k = 0; k < m->n_classes; k++) {
+        msp_class_stats s = msp_metrics_class(m, k);
+        fprintf(f, "%s\n    {\"name\": ", k ? "," : "");
+        msp_json_string(f, class_name(d, k, buf, sizeof buf));
+        fprintf(f, ", \"precision\": ");
+        msp_json_number(f, s.precision);
+        fprintf(f, ", \"recall\": ");
+        msp_json_number(f, s.recall);
+        fprintf(f, ", \"f1\": ");
+        msp_json_number(f, s.f1);
+        fprintf(f, ", \"support\": %lld}", (long long)s.support);
+    }
+    fprintf(f, "\n  ],\n  \"confusion\": [");
+    for (int i = 0; i < m->n_classes; i++) {
+        fprintf(f, "%s\n    [", i ? "," : "");
+        for (int j = 0; j < m->n_classes; j++)
+            fprintf(f, "%s%lld", j ? ", " : "", (long long)m->confusion[(size_t)i * m->n_classes + j]);
+        fprintf(f, "]");
+    }
+    fprintf(f, "\n  ]\n}\n");
+    return msp_atomic_commit(&a, err);
+}
+
+msp_status msp_evaluate_experiment(const msp_expconf *c, const msp_eval_opts *opts, msp_err *err)
+{
+    const char *name = opts->net_name ? opts->net_name : "base";
+    if (strcmp(name, "base") != 0)
+        return msp_err_set(err, MSP_BAD_INPUT, c->path, 0,
+                           "no network named '%s' in this experiment (known: base)", name);
+    if (!msp_file_readable(c->base.weights))
+        return msp_err_set(err, MSP_BAD_INPUT, c->path, c->base.weights_line,
+                           "weights '%s' not found: run 'msprune train %s' first", c->base.weights,
+                           c->path);
+    msp_experiment_data data;
+    msp_status st = msp_experiment_load_data(c, MSP_SPLIT_TEST, &data, err);
+    if (st != MSP_OK) return st;
+
+    msp_net *net = NULL, *net1 = NULL;
+    msp_net_opts batched = {.batch = 100, .verbose = opts->verbose};
+    msp_net_opts single = {.batch = 1, .verbose = opts->verbose};
+    msp_metrics m = {0};
+    st = msp_net_load(c->base.cfg, c->base.weights, &batched, &net, err);
+    if (st == MSP_OK) st = msp_net_load(c->base.cfg, c->base.weights, &single, &net1, err);
+    if (st != MSP_OK) goto out;
+    if (msp_net_inputs(net) != data.test.w * data.test.h * data.test.c ||
+        msp_net_classes(net) != data.test.n_classes) {
+        st = msp_err_set(err, MSP_BAD_INPUT, c->base.cfg, 0,
+                         "network does not fit the data (%d inputs, %d outputs vs %dx%dx%d, %d "
+                         "classes)",
+                         msp_net_inputs(net), msp_net_classes(net), data.test.w, data.test.h,
+                         data.test.c, data.test.n_classes);
+        goto out;
+    }
+    msp_metrics_init(&m, data.test.n_classes);
+    msp_eval_dataset(net, &data.test, &m);
+    msp_latency lat;
+    msp_eval_latency(net1, data.test.x, data.test.n, c->evaluate.warmup, c->evaluate.latency_runs, &lat);
+    print_table(name, &data.test, &m, &lat, msp_net_info(net));
+
+    st = msp_mkdirs(c->output, err);
+    if (st == MSP_OK) {
+        char leaf[96];
+        snprintf(leaf, sizeof leaf, "eval-%s.json", name);
+        char *path = msp_experiment_path(c, leaf);
+        st = write_json(path, name, c, &data.test, &m, &lat, msp_net_info(net), err);
+        if (st == MSP_OK) msp_log(MSP_LOG_INFO, "wrote %s", path);
+        free(path);
+    }
+out:
+    msp_metrics_free(&m);
+    msp_net_free(net);
+    msp_net_free(net1);
+    msp_experiment_data_free(&data);
+    return st;
+}

@@ -1,0 +1,36 @@
+/* evaluate.h: accuracy and latency of a network on a dataset. */
+#ifndef MSP_EVALUATE_H
+#define MSP_EVALUATE_H
+
+#include "dataset.h"
+#include "engine.h"
+#include "expconf.h"
+#include "metrics.h"
+#include "status.h"
+
+/* Run net over every example of d in full batches (the last one padded)
+ * and accumulate into m (initialised by the caller with d->n_classes). */
+void msp_eval_dataset(msp_net *net, const msp_dataset *d, msp_metrics *m);
+/* Top-1 accuracy of net on d, in [0, 1]. */
+double msp_eval_top1(msp_net *net, const msp_dataset *d);
+
+/* Batch-1 inference latency: `warmup` untimed passes, then `runs` timed
+ * passes cycling over the n images in x; the median in milliseconds. */
+typedef struct msp_latency {
+    double median_ms, min_ms, max_ms;
+    int runs;
+} msp_latency;
+void msp_eval_latency(msp_net *net1, const float *x, int n, int warmup, int runs,
+                      msp_latency *out);
+
+typedef struct msp_eval_opts {
+    const char *net_name; /* NULL or "base" */
+    int verbose;
+} msp_eval_opts;
+
+/* `msprune evaluate`: print a table on stdout and write
+ * <output>/eval-<name>.json. */
+msp_status msp_evaluate_experiment(const msp_expconf *conf, const msp_eval_opts *opts,
+                                   msp_err *err);
+
+#endif

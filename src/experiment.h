@@ -1,0 +1,31 @@
+/* experiment.h: the data of an experiment config, loaded once and split.
+ *
+ * The training images are split into train and validation parts with the
+ * config's seed (stratified), after an optional seeded subset (train_limit);
+ * the test split is the dataset's own test set (optionally limited). */
+#ifndef MSP_EXPERIMENT_H
+#define MSP_EXPERIMENT_H
+
+#include "dataset.h"
+#include "expconf.h"
+#include "status.h"
+
+typedef struct msp_experiment_data {
+    msp_dataset train, val, test;
+} msp_experiment_data;
+
+typedef enum {
+    MSP_SPLIT_TRAIN = 1,
+    MSP_SPLIT_VAL = 2,
+    MSP_SPLIT_TEST = 4
+} msp_split_mask;
+
+/* Load the splits named in mask (others stay empty). */
+msp_status msp_experiment_load_data(const msp_expconf *conf, int mask, msp_experiment_data *d,
+                                    msp_err *err);
+void msp_experiment_data_free(msp_experiment_data *d);
+
+/* "<output>/<leaf>" in a new string. */
+char *msp_experiment_path(const msp_expconf *conf, const char *leaf);
+
+#endif

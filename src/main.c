@@ -1,0 +1,43 @@
+/* main.c: `msprune COMMAND ...`: dispatch only. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *what;
+} commands[] = {
+    {"check", msp_cmd_check, "validate experiment configs, Darknet cfgs and weights"},
+    {"train", msp_cmd_train, "train an experiment's base network"},
+    {"evaluate", msp_cmd_evaluate, "accuracy, per-class metrics and latency on the test set"},
+    {"profile", msp_cmd_profile, "batch-1 latency and FLOPs of one network"},
+    {"all", msp_cmd_all, "the whole pipeline on an experiment config"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: msprune COMMAND [OPTIONS] [ARGS]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].what);
+    fprintf(f, "\n'msprune COMMAND --help' describes a command. Exit status: 0 success,\n"
+               "1 the work failed, 2 bad usage or bad input.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "msprune: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

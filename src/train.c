@@ -1,0 +1,220 @@
+/* train.c: the epoch loop, validation, checkpoints and the training log. */
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "atomicio.h"
+#include "checkpoint.h"
+#include "engine.h"
+#include "evaluate.h"
+#include "experiment.h"
+#include "json.h"
+#include "log.h"
+#include "progress.h"
+#include "rng.h"
+#include "train.h"
+
+static volatile sig_atomic_t g_stop;
+
+void msp_train_request_stop(void) { g_stop = 1; }
+
+static uint64_t mix(uint64_t seed, uint64_t a, uint64_t b)
+{
+    msp_rng r;
+    msp_rng_seed(&r, seed ^ (a * 0x9e3779b97f4a7c15ULL) ^ (b * 0xc2b2ae3d27d4eb4fULL));
+    return msp_rng_next(&r);
+}
+
+static msp_status write_log(const char *path, const msp_expconf *c, const msp_train_state *s,
+                            msp_err *err)
+{
+    msp_atomic a;
+    msp_status st = msp_atomic_open(&a, path, err);
+    if (st != MSP_OK) return st;
+    FILE *f = a.f;
+    fprintf(f, "{\n  \"experiment\": ");
+    msp_json_string(f, c->name);
+    fprintf(f, ",\n  \"cfg\": ");
+    msp_json_string(f, c->base.cfg);
+    fprintf(f, ",\n  \"seed\": %llu,\n  \"batch\": %u,\n  \"train_images\": %llu,\n  \"epochs\": [",
+            (unsigned long long)s->seed, s->batch_size, (unsigned long long)s->n_train);
+    for (uint32_t i = 0; i < s->n_hist; i++) {
+        const msp_epoch_stats *e = &s->hist[i];
+        fprintf(f, "%s\n    {\"epoch\": %u, \"loss\": ", i ? "," : "", i + 1);
+        msp_json_number(f, e->loss);
+        fprintf(f, ", \"val_top1\": ");
+        msp_json_number(f, e->val_top1);
+        fprintf(f, ", \"seconds\": ");
+        msp_json_number(f, e->seconds);
+        fprintf(f, ", \"images_per_s\": ");
+        msp_json_number(f, e->images_per_s);
+        fprintf(f, "}");
+    }
+    fprintf(f, "\n  ]\n}\n");
+    return msp_atomic_commit(&a, err);
+}
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    g_stop = 1;
+}
+
+msp_status msp_train_base(const msp_expconf *c, const msp_train_opts *opts, msp_err *err)
+{
+    int epochs = opts->epochs > 0 ? opts->epochs : c->base.epochs;
+    int bs = c->base.batch;
+    msp_experiment_data data;
+    msp_status st = msp_experiment_load_data(c, MSP_SPLIT_TRAIN | MSP_SPLIT_VAL, &data, err);
+    if (st != MSP_OK) return st;
+    const msp_dataset *tr = &data.train;
+    if (tr->n < bs) {
+        msp_experiment_data_free(&data);
+        return msp_err_set(err, MSP_BAD_INPUT, c->path, 0,
+                           "batch %d is larger than the training split (%d images)", bs, tr->n);
+    }
+    int per_epoch = tr->n / bs;
+
+    msp_net *net = NULL;
+    msp_train_state s = {.seed = c->seed, .batch_size = (uint32_t)bs, .n_train = (uint64_t)tr->n};
+    float *opt = NULL;
+    char *ckpt_w = msp_checkpoint_weights_path(c->output);
+    msp_net_opts no = {.batch = bs, .max_batches = epochs * per_epoch, .verbose = opts->verbose};
+
+    st = msp_mkdirs(c->output, err);
+    if (st != MSP_OK) goto out;
+    msp_engine_seed(c->seed);
+    if (opts->resume) {
+        msp_train_state want = s;
+        /* The optimiser size depends only on the cfg: build once to know it. */
+        st = msp_net_load(c->base.cfg, NULL, &no, &net, err);
+        if (st != MSP_OK) goto out;
+        size_t n_opt = msp_net_optimizer_size(net);
+        msp_net_free(net);
+        net = NULL;
+        st = msp_checkpoint_load(c->output, &want, n_opt, &s, &opt, err);
+        if (st == MSP_OK) st = msp_net_load(c->base.cfg, ckpt_w, &no, &net, err);
+        if (st != MSP_OK) goto out;
+        msp_net_optimizer_set(net, opt);
+        msp_net_set_seen(net, s.seen);
+        msp_log(MSP_LOG_INFO, "resuming at epoch %u batch %u of %d", s.epoch + 1, s.batch + 1,
+                per_epoch);
+    } else {
+        st = msp_net_load(c->base.cfg, NULL, &no, &net, err);
+        if (st != MSP_OK) goto out;
+    }
+    if (msp_net_inputs(net) != tr->w * tr->h * tr->c || msp_net_classes(net) != tr->n_classes) {
+        st = msp_err_set(err, MSP_BAD_INPUT, c->base.cfg, 0,
+                         "network takes %d inputs and has %d outputs, but the data has %dx%dx%d "
+                         "images and %d classes",
+                         msp_net_inputs(net), msp_net_classes(net), tr->w, tr->h, tr->c,
+                         tr->n_classes);
+        goto out;
+    }
+    msp_log(MSP_LOG_INFO, "training %s on %d images (%d validation), batch %d, %d epochs",
+            c->base.cfg, tr->n, data.val.n, bs, epochs);
+
+    struct sigaction sa = {0}, old_int, old_term;
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    g_stop = 0;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+
+    size_t in = (size_t)msp_net_inputs(net);
+    float *x = msp_malloc(sizeof(float) * in * (size_t)bs);
+    int *y = msp_malloc(sizeof(int) * (size_t)bs);
+    int *order = msp_malloc(sizeof(int) * (size_t)tr->n);
+    s.hist = msp_realloc(s.hist, sizeof *s.hist * (size_t)(epochs > (int)s.n_hist ? epochs : (int)s.n_hist));
+
+    for (; (int)s.epoch < epochs && st == MSP_OK; s.epoch++, s.batch = 0) {
+        msp_rng rng;
+        msp_rng_seed(&rng, mix(c->seed, s.epoch, 0x5eed));
+        for (int i = 0; i < tr->n; i++) order[i] = i;
+        msp_rng_shuffle(&rng, order, tr->n);
+
+        char label[64], extra[96];
+        snprintf(label, sizeof label, "epoch %u/%d", s.epoch + 1, epochs);
+        msp_progress pr;
+        msp_progress_start(&pr, label, (int64_t)per_epoch * bs);
+        double loss_sum = 0, t0 = msp_now();
+        uint32_t first = s.batch;
+        for (; (int)s.batch < per_epoch; s.batch++) {
+            if (g_stop) break;
+            for (int j = 0; j < bs; j++) {
+                int k = order[(size_t)s.batch * bs + j];
+                memcpy(x + (size_t)j * in, tr->x + (size_t)k * in, sizeof(float) * in);
+                y[j] = tr->y[k];
+            }
+            msp_engine_seed(mix(c->seed, s.epoch, s.batch + 1));
+            float loss = msp_net_train_batch(net, x, y);
+            if (!isfinite(loss)) {
+                st = msp_err_set(err, MSP_FAIL, c->base.cfg, 0,
+                                 "training diverged (loss %g at epoch %u batch %u); lower "
+                                 "learning_rate in the cfg",
+                                 loss, s.epoch + 1, s.batch + 1);
+                break;
+            }
+            loss_sum += loss;
+            snprintf(extra, sizeof extra, "loss %.4f lr %.3g", loss_sum / (s.batch - first + 1),
+                     msp_net_learning_rate(net));
+            msp_progress_update(&pr, (int64_t)(s.batch + 1) * bs, extra);
+        }
+        if (st != MSP_OK) break;
+        if (g_stop) {
+            st = msp_checkpoint_save(c->output, net, &s, err);
+            if (st == MSP_OK) {
+                msp_log(MSP_LOG_INFO,
+                        "interrupted: checkpoint saved at epoch %u batch %u; continue with "
+                        "'msprune train %s --resume'",
+                        s.epoch + 1, s.batch + 1, c->path);
+                st = MSP_INTERRUPTED;
+            }
+            break;
+        }
+        double secs = msp_now() - t0;
+        msp_epoch_stats *e = &s.hist[s.epoch];
+        e->loss = loss_sum / (per_epoch - first);
+        e->seconds = secs;
+        e->images_per_s = (per_epoch - first) * (double)bs / secs;
+        e->val_top1 = data.val.n ? msp_eval_top1(net, &data.val) : NAN;
+        s.n_hist = s.epoch + 1;
+        snprintf(extra, sizeof extra, "loss %.4f val top-1 %.2f%%", e->loss, 100 * e->val_top1);
+        msp_progress_finish(&pr, (int64_t)per_epoch * bs, extra);
+
+        msp_train_state next = s;
+        next.epoch++;
+        next.batch = 0;
+        st = msp_checkpoint_save(c->output, net, &next, err);
+        if (st == MSP_OK) {
+            char *log_path = msp_experiment_path(c, "train.json");
+            st = write_log(log_path, c, &next, err);
+            free(log_path);
+        }
+    }
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    free(x);
+    free(y);
+    free(order);
+
+    if (st == MSP_OK) {
+        char *dir = msp_strdup(c->base.weights), *slash = strrchr(dir, '/');
+        if (slash) {
+            *slash = 0;
+            st = msp_mkdirs(dir, err);
+        }
+        free(dir);
+        if (st == MSP_OK) st = msp_net_save_weights(net, c->base.weights, err);
+        if (st == MSP_OK) msp_log(MSP_LOG_INFO, "wrote %s", c->base.weights);
+    }
+out:
+    free(opt);
+    free(ckpt_w);
+    msp_train_state_free(&s);
+    msp_net_free(net);
+    msp_experiment_data_free(&data);
+    return st;
+}

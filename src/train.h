@@ -1,0 +1,29 @@
+/* train.h: train the experiment's base network with Darknet's SGD.
+ *
+ * Epochs and batch come from the experiment config; the learning-rate policy
+ * from the .cfg, whose max_batches is set to the run's total batches so that
+ * poly-like schedules end with the run. Each epoch sees the training split
+ * in an order drawn from (seed, epoch); Darknet's rand() is reseeded from
+ * (seed, epoch, batch) before every batch, so a resumed run is bit-identical
+ * to an uninterrupted one. A checkpoint is written after every epoch and on
+ * SIGINT/SIGTERM; the last partial batch of an epoch is dropped (Darknet
+ * trains on full batches only). */
+#ifndef MSP_TRAIN_H
+#define MSP_TRAIN_H
+
+#include "expconf.h"
+#include "status.h"
+
+typedef struct msp_train_opts {
+    int resume;      /* continue from <output>/checkpoint.* */
+    int epochs;      /* > 0 overrides the config */
+    int verbose;
+} msp_train_opts;
+
+/* Returns MSP_INTERRUPTED after a clean stop on a signal (checkpoint saved). */
+msp_status msp_train_base(const msp_expconf *conf, const msp_train_opts *opts, msp_err *err);
+
+/* Ask a running msp_train_base to stop at the next batch (signal-safe). */
+void msp_train_request_stop(void);
+
+#endif
