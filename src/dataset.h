@@ -1,0 +1,95 @@
+/* dataset.h: labelled image sets for training and evaluation.
+ *
+ * Loaders: IDX files (MNIST / Fashion-MNIST, raw or gzip) and Darknet-style
+ * image lists (one path per line + a class-names file). Both validate
+ * everything before allocating or handing anything to Darknet.
+ * Operations: deterministic stratified split, subsets, class filtering and
+ * seeded sampling. All randomness comes from an explicit seed (msp_rng).
+ *
+ * Ownership: an msp_dataset owns x, y and class_names (and each name).
+ * A zeroed msp_dataset is empty; msp_dataset_free is safe on it and zeroes
+ * the struct again. Every function that fills an output dataset leaves it
+ * zeroed on error.
+ */
+#ifndef MSP_DATASET_H
+#define MSP_DATASET_H
+
+#include <stdint.h>
+
+#include "status.h"
+
+/* Bounds applied by the loaders before any allocation. */
+#define MSP_DATASET_MAX_EXAMPLES 10000000 /* images per file / lines per list */
+#define MSP_DATASET_MAX_SIDE 4096         /* IDX rows/cols, requested w/h */
+#define MSP_DATASET_MAX_CLASSES 100000
+#define MSP_DATASET_MAX_PATH 4096         /* bytes in a list line or class name */
+/* Kept floats (n*c*h*w), 4 GiB: beyond this, ask for a limit. */
+#define MSP_DATASET_MAX_VALUES (1ULL << 30)
+
+typedef struct msp_dataset {
+    int n;              /* number of examples */
+    int w, h, c;        /* image shape */
+    int n_classes;
+    float *x;           /* n x (c*h*w): image i at x + i*c*h*w, CHW, values in [0,1] */
+    int *y;             /* n labels in [0, n_classes) */
+    char **class_names; /* n_classes owned strings, or NULL (IDX has no names) */
+} msp_dataset;
+
+/* Free everything d owns and zero it. d may be zeroed or NULL. */
+void msp_dataset_free(msp_dataset *d);
+
+/* Size of one example in floats (c*h*w). */
+static inline size_t msp_dataset_example_size(const msp_dataset *d)
+{
+    return (size_t)d->c * (size_t)d->h * (size_t)d->w;
+}
+
+/* Load an IDX image file (magic 0x00000803: u8, 3 dims: count, rows, cols)
+ * and its label file (0x00000801: u8, 1 dim: count). Either may be gzip or
+ * raw. Strict: dims in [1, MSP_DATASET_MAX_SIDE], counts equal and at most
+ * MSP_DATASET_MAX_EXAMPLES, file length exactly header + payload.
+ * n_classes = max label + 1 over the whole file, or n_classes_hint if > 0
+ * (then any label >= hint is an error naming its index).
+ * limit > 0 keeps only the first `limit` examples; the whole file is still
+ * read and validated. Result: c = 1, w = cols, h = rows, class_names NULL.
+ * MSP_BAD_INPUT for malformed or missing files, MSP_FAIL for read errors. */
+msp_status msp_idx_load(const char *images_path, const char *labels_path, int n_classes_hint,
+                        int limit, msp_dataset *d, msp_err *err);
+
+/* Load a Darknet image-list dataset. list_path: one image path per line
+ * (blank lines ignored, surrounding whitespace trimmed, relative paths
+ * relative to the cwd as in Darknet). names_path: one class name per line.
+ * The label of an image is the class whose name occurs as a substring of the
+ * path (as Darknet's classifier does); exactly one class must match.
+ * Every image is checked to be a regular file in PNG, JPEG, BMP or PGM/PPM
+ * format that decodes completely, before Darknet's load_image (which resizes
+ * to w x h with c channels) sees it. c must be 1 or 3 (what Darknet's OpenCV
+ * loader supports). limit > 0 reads only the first `limit` images. */
+msp_status msp_imagelist_load(const char *list_path, const char *names_path, int w, int h, int c,
+                              int limit, msp_dataset *d, msp_err *err);
+
+/* Deterministic stratified split: within each class, indices are shuffled
+ * with a generator seeded from `seed` and the first ones go to validation.
+ * The per-class validation counts are cumulative roundings, so they total
+ * round(n * val_fraction) and each is within 1 of n_c * val_fraction.
+ * val_fraction in [0, 1]. Outputs two owned arrays (non-NULL even when
+ * empty, free with free()), each in ascending index order. */
+msp_status msp_dataset_split(const msp_dataset *d, double val_fraction, uint64_t seed,
+                             int **train_idx, int *n_train, int **val_idx, int *n_val,
+                             msp_err *err);
+
+/* Copy examples idx[0..n) (each in [0, d->n), repeats allowed) into a new
+ * dataset `out` with the same shape, classes and names. */
+void msp_dataset_subset(const msp_dataset *d, const int *idx, int n, msp_dataset *out);
+
+/* Keep the examples whose label is in classes[0..k), in their original
+ * order. remap != 0: labels become positions in `classes`, n_classes = k and
+ * class_names follow. remap == 0: labels and classes are unchanged.
+ * MSP_BAD_INPUT for k < 1, an out-of-range or a repeated class id. */
+msp_status msp_dataset_filter_classes(const msp_dataset *d, const int *classes, int k, int remap,
+                                      msp_dataset *out, msp_err *err);
+
+/* A seeded random subset of min(m, n) examples, kept in original order. */
+void msp_dataset_sample(const msp_dataset *d, int m, uint64_t seed, msp_dataset *out);
+
+#endif

@@ -1,0 +1,804 @@
+/* expconf.c: load and validate experiment configs (contract in expconf.h).
+ *
+ * The file is read into memory once, pre-scanned for what libconfig 1.5
+ * accepts silently (NUL bytes truncate strings, integers wrap, an
+ * unterminated comment swallows the rest of the file), parsed with
+ * config_read_string, then walked against the schema table below. Adding a
+ * key is one line in a table; loading, defaults and freeing follow it.
+ *
+ * Known limit: libconfig 1.5 leaks the token (a string or name, tens of
+ * bytes) on which a syntax error is detected; it cannot be freed from here.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libconfig.h>
+
+#include "expconf.h"
+
+#define FILE_MAX (1 << 20)
+#define PATH_LEN_MAX 4096
+#define CLASS_LEN_MAX 256
+#define NO_OFF ((size_t)-1)
+
+/* How a key is stored in msp_expconf. */
+enum kind {
+    K_STRING,  /* char *; lo..hi = length */
+    K_INT,     /* int; lo..hi = range (int or int64 setting) */
+    K_U64,     /* uint64_t; lo..hi = range */
+    K_FLOAT,   /* double; flo..fhi = range (float, int or int64 setting) */
+    K_ENUM,    /* int: index of the string in values */
+    K_STRINGS, /* char **, int count at aux_off; lo..hi = count */
+    K_GROUP    /* members in sub */
+};
+
+enum {
+    F_REQUIRED = 1, /* must be present (in the modes where the key is used) */
+    F_INPUT = 2,    /* a path that must name an existing, readable file */
+    F_NAME = 4,     /* [A-Za-z0-9._-], not "." or ".." */
+    F_MODE = 8      /* this K_ENUM selects which members of its group apply */
+};
+
+typedef struct key {
+    const char *name; /* NULL ends a table */
+    enum kind kind;
+    unsigned flags;
+    unsigned modes; /* 0: always used; else bit m: used when the group's F_MODE key is m */
+    long long lo, hi;
+    double flo, fhi;
+    long long idef; /* default for K_INT, K_U64, K_ENUM */
+    double fdef;    /* default for K_FLOAT */
+    size_t off;     /* the field in msp_expconf */
+    size_t aux_off; /* K_STRING: int line of the setting; K_STRINGS: int count; else NO_OFF */
+    const char *const *values; /* K_ENUM names, NULL-terminated */
+    const int *choices;        /* K_INT: allowed values, n_choices of them (else any in range) */
+    int n_choices;
+    const struct key *sub; /* K_GROUP members */
+} key;
+
+#define OFF(field) offsetof(msp_expconf, field)
+#define ANY 0u
+#define IDX (1u << MSP_DATA_IDX)
+#define LIST (1u << MSP_DATA_LIST)
+
+#define STR(n, fl, m, maxlen, field) \
+    { .name = n, .kind = K_STRING, .flags = fl, .modes = m, .lo = 1, .hi = maxlen, \
+      .off = OFF(field), .aux_off = NO_OFF }
+#define STR_LINE(n, fl, m, maxlen, field, line_field) \
+    { .name = n, .kind = K_STRING, .flags = fl, .modes = m, .lo = 1, .hi = maxlen, \
+      .off = OFF(field), .aux_off = OFF(line_field) }
+#define INT(n, fl, m, lo_, hi_, def, field) \
+    { .name = n, .kind = K_INT, .flags = fl, .modes = m, .lo = lo_, .hi = hi_, .idef = def, \
+      .off = OFF(field), .aux_off = NO_OFF }
+#define INT_OF(n, fl, m, set, def, field) \
+    { .name = n, .kind = K_INT, .flags = fl, .modes = m, .lo = INT_MIN, .hi = INT_MAX, \
+      .idef = def, .off = OFF(field), .aux_off = NO_OFF, .choices = set, \
+      .n_choices = (int)(sizeof set / sizeof set[0]) }
+#define U64(n, fl, m, lo_, hi_, def, field) \
+    { .name = n, .kind = K_U64, .flags = fl, .modes = m, .lo = lo_, .hi = hi_, .idef = def, \
+      .off = OFF(field), .aux_off = NO_OFF }
+#define FLT(n, fl, m, lo_, hi_, def, field) \
+    { .name = n, .kind = K_FLOAT, .flags = fl, .modes = m, .flo = lo_, .fhi = hi_, .fdef = def, \
+      .off = OFF(field), .aux_off = NO_OFF }
+#define ENUM(n, fl, m, names, def, field) \
+    { .name = n, .kind = K_ENUM, .flags = fl, .modes = m, .values = names, .idef = def, \
+      .off = OFF(field), .aux_off = NO_OFF }
+#define STRINGS(n, fl, m, min, max, field, count_field) \
+    { .name = n, .kind = K_STRINGS, .flags = fl, .modes = m, .lo = min, .hi = max, \
+      .off = OFF(field), .aux_off = OFF(count_field) }
+#define GROUP(n, fl, members) \
+    { .name = n, .kind = K_GROUP, .flags = fl, .off = NO_OFF, .aux_off = NO_OFF, .sub = members }
+#define END { .name = NULL }
+
+static const char *const data_formats[] = { [MSP_DATA_IDX] = "idx", [MSP_DATA_LIST] = "list", NULL };
+static const int channel_counts[] = { 1, 3 };
+
+static const key data_keys[] = {
+    ENUM("format", F_MODE, ANY, data_formats, MSP_DATA_IDX, data.format),
+    STR("train_images", F_REQUIRED | F_INPUT, IDX, PATH_LEN_MAX, data.train_images),
+    STR("train_labels", F_REQUIRED | F_INPUT, IDX, PATH_LEN_MAX, data.train_labels),
+    STR("test_images", F_REQUIRED | F_INPUT, IDX, PATH_LEN_MAX, data.test_images),
+    STR("test_labels", F_REQUIRED | F_INPUT, IDX, PATH_LEN_MAX, data.test_labels),
+    STR("train_list", F_REQUIRED | F_INPUT, LIST, PATH_LEN_MAX, data.train_list),
+    STR("test_list", F_REQUIRED | F_INPUT, LIST, PATH_LEN_MAX, data.test_list),
+    STR("names", F_REQUIRED | F_INPUT, LIST, PATH_LEN_MAX, data.names),
+    INT("width", F_REQUIRED, LIST, 1, 4096, 0, data.width),
+    INT("height", F_REQUIRED, LIST, 1, 4096, 0, data.height),
+    INT_OF("channels", F_REQUIRED, LIST, channel_counts, 0, data.channels),
+    STRINGS("classes", 0, ANY, 1, MSP_EXPCONF_CLASSES_MAX, data.classes, data.n_classes),
+    FLT("validation", 0, ANY, 0.0, 0.9, 0.1, data.validation),
+    INT("train_limit", 0, ANY, 0, INT_MAX, 0, data.train_limit),
+    INT("test_limit", 0, ANY, 0, INT_MAX, 0, data.test_limit),
+    END
+};
+
+static const key base_keys[] = {
+    STR_LINE("cfg", F_REQUIRED | F_INPUT, ANY, PATH_LEN_MAX, base.cfg, base.cfg_line),
+    STR_LINE("weights", F_REQUIRED, ANY, PATH_LEN_MAX, base.weights, base.weights_line),
+    INT("epochs", 0, ANY, 1, 10000, 10, base.epochs),
+    INT("batch", 0, ANY, 1, 4096, 64, base.batch),
+    END
+};
+
+static const key evaluate_keys[] = {
+    INT("latency_runs", 0, ANY, 1, 100000, 50, evaluate.latency_runs),
+    INT("warmup", 0, ANY, 0, 10000, 5, evaluate.warmup),
+    END
+};
+
+static const key root_keys[] = {
+    STR("name", F_REQUIRED | F_NAME, ANY, MSP_EXPCONF_NAME_MAX, name),
+    U64("seed", 0, ANY, 0, LLONG_MAX, 1, seed),
+    STR("output", 0, ANY, PATH_LEN_MAX, output), /* default set after loading */
+    INT("threads", 0, ANY, 1, 64, 1, threads),
+    GROUP("data", F_REQUIRED, data_keys),
+    GROUP("base", F_REQUIRED, base_keys),
+    GROUP("evaluate", 0, evaluate_keys),
+    END
+};
+
+/* ---- reading and pre-scanning ---- */
+
+static msp_status read_text(const char *path, char **out, size_t *out_len, msp_err *err)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) return msp_err_set(err, MSP_BAD_INPUT, path, 0, "cannot open: %s", strerror(errno));
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f);
+        return msp_err_set(err, MSP_BAD_INPUT, path, 0,
+                           "is a directory; expected an experiment config file (.conf)");
+    }
+    size_t cap = 4096, n = 0;
+    char *buf = msp_malloc(cap);
+    for (;;) {
+        if (n + 1 >= cap) {
+            if (cap > FILE_MAX) break;
+            cap *= 2;
+            buf = msp_realloc(buf, cap);
+        }
+        size_t got = fread(buf + n, 1, cap - 1 - n, f);
+        n += got;
+        if (got == 0) break;
+    }
+    int read_errno = ferror(f) ? errno : 0;
+    fclose(f);
+    if (read_errno) {
+        free(buf);
+        return msp_err_set(err, MSP_FAIL, path, 0, "cannot read: %s", strerror(read_errno));
+    }
+    if (n > FILE_MAX) {
+        free(buf);
+        return msp_err_set(err, MSP_BAD_INPUT, path, 0,
+                           "too large (more than %d bytes); an experiment config is a small text file",
+                           FILE_MAX);
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *out_len = n;
+    return MSP_OK;
+}
+
+typedef struct issue {
+    int line;      /* 0: none found */
+    bool no_parse; /* report it without asking libconfig (which would confuse or leak) */
+    char msg[512];
+} issue;
+
+static void note(issue *is, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void note(issue *is, int line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(is->msg, sizeof is->msg, fmt, ap);
+    va_end(ap);
+    is->line = line;
+}
+
+/* Numbers follow libconfig 1.5's scanner: [-+]?[0-9]+(L|LL)?, 0x[0-9a-f]+(L|LL)?,
+ * and floats with '.' or an exponent. Returns the index after the token. */
+static size_t scan_number(const char *b, size_t i, int line, issue *is)
+{
+    size_t start = i;
+    bool neg = false;
+    if (b[i] == '+' || b[i] == '-') neg = b[i++] == '-';
+    int shown = 0;
+    unsigned long long v = 0;
+    bool over = false;
+    if (!neg && b[start] != '+' && b[i] == '0' && (b[i + 1] == 'x' || b[i + 1] == 'X') &&
+        isxdigit((unsigned char)b[i + 2])) {
+        for (i += 2; isxdigit((unsigned char)b[i]); i++) {
+            int d = isdigit((unsigned char)b[i]) ? b[i] - '0' : tolower((unsigned char)b[i]) - 'a' + 10;
+            if (v > (ULLONG_MAX >> 4)) over = true;
+            v = (v << 4) | (unsigned)d;
+        }
+        bool wide = b[i] == 'L';
+        shown = (int)(i - start > 40 ? 40 : i - start);
+        if (!wide && (over || v > INT_MAX))
+            note(is, line, "hex integer %.*s does not fit in 32 bits (libconfig would wrap it); "
+                 "write %.*sL for a 64-bit integer", shown, b + start, shown, b + start);
+        else if (wide && (over || v > LLONG_MAX))
+            note(is, line, "hex integer %.*s does not fit in 64 bits", shown, b + start);
+        while (b[i] == 'L') i++;
+        return i;
+    }
+    for (; isdigit((unsigned char)b[i]); i++) {
+        unsigned d = (unsigned)(b[i] - '0');
+        if (v > (ULLONG_MAX - d) / 10) over = true;
+        else v = v * 10 + d;
+    }
+    if (b[i] == '.' || b[i] == 'e' || b[i] == 'E') {
+        double f = strtod(b + start, NULL);
+        if (b[i] == '.')
+            for (i++; isdigit((unsigned char)b[i]); i++) {}
+        if ((b[i] == 'e' || b[i] == 'E') &&
+            (isdigit((unsigned char)b[i + 1]) ||
+             ((b[i + 1] == '+' || b[i + 1] == '-') && isdigit((unsigned char)b[i + 2]))))
+            for (i += 2; isdigit((unsigned char)b[i]); i++) {}
+        shown = (int)(i - start > 40 ? 40 : i - start);
+        if (isinf(f)) note(is, line, "number %.*s is too large", shown, b + start);
+        return i;
+    }
+    bool wide = b[i] == 'L';
+    shown = (int)(i - start > 40 ? 40 : i - start);
+    unsigned long long max32 = neg ? 2147483648ull : 2147483647ull;
+    unsigned long long max64 = neg ? 9223372036854775808ull : 9223372036854775807ull;
+    if (over || v > max64)
+        note(is, line, "integer %.*s%s does not fit in 64 bits", shown, b + start,
+             i - start > 40 ? "..." : "");
+    else if (!wide && v > max32)
+        note(is, line, "integer %.*s does not fit in 32 bits (libconfig would wrap it); "
+             "write %.*sL for a 64-bit integer", shown, b + start, shown, b + start);
+    while (b[i] == 'L') i++;
+    return i;
+}
+
+static bool name_char(char c)
+{
+    return isalnum((unsigned char)c) || c == '_' || c == '-' || c == '*';
+}
+
+/* Finds the first thing libconfig would accept silently but wrongly. */
+static void prescan(const char *b, size_t n, issue *is)
+{
+    int line = 1;
+    const char *nul = memchr(b, '\0', n);
+    if (nul) {
+        for (const char *p = b; p < nul; p++) line += *p == '\n';
+        note(is, line, "NUL byte in the file; an experiment config must be text");
+        is->no_parse = true;
+        return;
+    }
+    size_t i = 0;
+    while (i < n && !is->line) {
+        char c = b[i];
+        if (c == '\n') {
+            line++;
+            i++;
+        } else if (c == '"') {
+            /* libconfig 1.5 leaks its string buffer on an unterminated string */
+            int open_line = line;
+            for (i++; i < n && b[i] != '"'; i++) {
+                if (b[i] == '\\' && i + 1 < n) i++;
+                if (b[i] == '\n') line++;
+            }
+            if (i >= n) {
+                note(is, open_line, "unterminated string (no closing \")");
+                is->no_parse = true;
+            }
+            i++;
+        } else if (c == '#' || (c == '/' && b[i + 1] == '/')) {
+            while (i < n && b[i] != '\n') i++;
+        } else if (c == '/' && b[i + 1] == '*') {
+            int open_line = line;
+            const char *close = strstr(b + i + 2, "*/");
+            size_t end = close ? (size_t)(close - b) + 2 : n;
+            for (; i < end; i++) line += b[i] == '\n';
+            if (!close) note(is, open_line, "unterminated /* comment (no closing */)");
+        } else if (c == '@') {
+            if (strncmp(b + i, "@include", 8) == 0)
+                note(is, line, "@include is not supported in experiment configs; "
+                     "put the settings in this file");
+            i++;
+        } else if (isalpha((unsigned char)c) || c == '*') {
+            while (name_char(b[i])) i++;
+        } else if (isdigit((unsigned char)c) ||
+                   ((c == '+' || c == '-' || c == '.') && isdigit((unsigned char)b[i + 1])) ||
+                   ((c == '+' || c == '-') && b[i + 1] == '.' && isdigit((unsigned char)b[i + 2]))) {
+            i = scan_number(b, i, line, is);
+        } else {
+            i++;
+        }
+    }
+}
+
+/* ---- validation ---- */
+
+typedef struct ctx {
+    const char *path;
+    msp_expconf *conf;
+    msp_err *err;
+} ctx;
+
+static msp_status fail(ctx *c, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static msp_status fail(ctx *c, int line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    msp_err_vset(c->err, MSP_BAD_INPUT, c->path, line > 0 ? line : 1, fmt, ap);
+    va_end(ap);
+    return MSP_BAD_INPUT;
+}
+
+static int line_of(const config_setting_t *s)
+{
+    unsigned l = config_setting_source_line(s);
+    return l > INT_MAX ? INT_MAX : (int)l;
+}
+
+static void *field(ctx *c, size_t off)
+{
+    return (char *)c->conf + off;
+}
+
+static const char *type_name(int type)
+{
+    switch (type) {
+    case CONFIG_TYPE_GROUP: return "a group { ... }";
+    case CONFIG_TYPE_INT:
+    case CONFIG_TYPE_INT64: return "an integer";
+    case CONFIG_TYPE_FLOAT: return "a float";
+    case CONFIG_TYPE_STRING: return "a string";
+    case CONFIG_TYPE_BOOL: return "a boolean";
+    case CONFIG_TYPE_ARRAY: return "an array [ ... ]";
+    case CONFIG_TYPE_LIST: return "a list ( ... )";
+    default: return "empty";
+    }
+}
+
+static msp_status wrong_type(ctx *c, const config_setting_t *s, const char *want)
+{
+    return fail(c, line_of(s), "'%s' must be %s, not %s", config_setting_name(s), want,
+                type_name(config_setting_type(s)));
+}
+
+/* Optimal string alignment distance, for "did you mean". */
+static int edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64) return INT_MAX;
+    int d[65][65];
+    for (size_t i = 0; i <= la; i++) d[i][0] = (int)i;
+    for (size_t j = 0; j <= lb; j++) d[0][j] = (int)j;
+    for (size_t i = 1; i <= la; i++)
+        for (size_t j = 1; j <= lb; j++) {
+            int cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
+            int v = d[i - 1][j - 1] + cost;
+            if (d[i - 1][j] + 1 < v) v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v) v = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            d[i][j] = v;
+        }
+    return d[la][lb];
+}
+
+/* The group (NULL for the top level) whose table holds exactly this name. */
+static bool find_elsewhere(const key *keys, const char *group, const char *name,
+                           const char **where)
+{
+    for (const key *k = keys; k->name; k++) {
+        if (strcmp(k->name, name) == 0) {
+            *where = group;
+            return true;
+        }
+        if (k->kind == K_GROUP && find_elsewhere(k->sub, k->name, name, where)) return true;
+    }
+    return false;
+}
+
+static msp_status unknown_key(ctx *c, const config_setting_t *s, const key *keys, const char *group)
+{
+    const char *name = config_setting_name(s);
+    char in[96] = "";
+    if (group) snprintf(in, sizeof in, " in group '%s'", group);
+    const key *best = NULL;
+    int best_d = INT_MAX;
+    for (const key *k = keys; k->name; k++) {
+        int d = edit_distance(name, k->name);
+        if (d < best_d) best_d = d, best = k;
+    }
+    size_t len = strlen(name);
+    int limit = len <= 4 ? 1 : len <= 8 ? 2 : 3;
+    if (best && best_d <= limit)
+        return fail(c, line_of(s), "unknown key '%.64s'%s; did you mean '%s'?", name, in, best->name);
+    const char *where = NULL;
+    if (find_elsewhere(root_keys, NULL, name, &where)) {
+        if (where)
+            return fail(c, line_of(s), "unknown key '%.64s'%s; it belongs in group '%s'", name, in, where);
+        return fail(c, line_of(s), "unknown key '%.64s'%s; it belongs at the top level", name, in);
+    }
+    char valid[512] = "";
+    size_t used = 0;
+    for (const key *k = keys; k->name && used < sizeof valid; k++) {
+        int w = snprintf(valid + used, sizeof valid - used, "%s%s", used ? ", " : "", k->name);
+        if (w < 0) break;
+        used += (size_t)w;
+    }
+    return fail(c, line_of(s), "unknown key '%.64s'%s (valid keys: %s)", name, in, valid);
+}
+
+static msp_status check_input_file(ctx *c, const config_setting_t *s, const char *p)
+{
+    const char *name = config_setting_name(s);
+    struct stat st;
+    if (stat(p, &st) != 0) {
+        int e = errno;
+        if (e == ENOENT || e == ENOTDIR) {
+            char cwd[PATH_LEN_MAX];
+            if (p[0] != '/' && getcwd(cwd, sizeof cwd))
+                return fail(c, line_of(s), "%s: file '%s' not found (relative paths start from "
+                            "the current directory, %s)", name, p, cwd);
+            return fail(c, line_of(s), "%s: file '%s' not found", name, p);
+        }
+        return fail(c, line_of(s), "%s: cannot access file '%s': %s", name, p, strerror(e));
+    }
+    if (S_ISDIR(st.st_mode))
+        return fail(c, line_of(s), "%s: '%s' is a directory, not a file", name, p);
+    if (access(p, R_OK) != 0)
+        return fail(c, line_of(s), "%s: file '%s' is not readable: %s", name, p, strerror(errno));
+    return MSP_OK;
+}
+
+static msp_status check_string(ctx *c, const config_setting_t *s, const key *k)
+{
+    if (config_setting_type(s) != CONFIG_TYPE_STRING) return wrong_type(c, s, "a string in double quotes");
+    const char *v = config_setting_get_string(s);
+    size_t len = strlen(v);
+    if (len == 0) return fail(c, line_of(s), "'%s' must not be empty", k->name);
+    if ((long long)len > k->hi)
+        return fail(c, line_of(s), "'%s' is too long (%zu characters; at most %lld)", k->name, len, k->hi);
+    if (k->flags & F_NAME) {
+        size_t bad = strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-");
+        if (bad < len)
+            return fail(c, line_of(s), "'%s' may only contain letters, digits, '.', '_' and '-' "
+                        "(\"%s\" has '%c' at position %zu)", k->name, v,
+                        isprint((unsigned char)v[bad]) ? v[bad] : '?', bad + 1);
+        if (strcmp(v, ".") == 0 || strcmp(v, "..") == 0)
+            return fail(c, line_of(s), "'%s' must not be \".\" or \"..\"", k->name);
+    }
+    if (k->flags & F_INPUT) {
+        msp_status st = check_input_file(c, s, v);
+        if (st != MSP_OK) return st;
+    }
+    char **dst = field(c, k->off);
+    MSP_ASSERT(*dst == NULL);
+    *dst = msp_strdup(v);
+    if (k->aux_off != NO_OFF) *(int *)field(c, k->aux_off) = line_of(s);
+    return MSP_OK;
+}
+
+static msp_status check_int(ctx *c, const config_setting_t *s, const key *k)
+{
+    long long v;
+    switch (config_setting_type(s)) {
+    case CONFIG_TYPE_INT: v = config_setting_get_int(s); break;
+    case CONFIG_TYPE_INT64: v = config_setting_get_int64(s); break;
+    case CONFIG_TYPE_FLOAT:
+        return fail(c, line_of(s), "'%s' must be an integer, not a float (%g)", k->name,
+                    config_setting_get_float(s));
+    default: return wrong_type(c, s, "an integer");
+    }
+    if (k->n_choices) {
+        bool ok = false;
+        char set[128] = "";
+        size_t used = 0;
+        for (int i = 0; i < k->n_choices; i++) {
+            ok |= v == k->choices[i];
+            const char *sep = i == 0 ? "" : i == k->n_choices - 1 ? " or " : ", ";
+            int w = snprintf(set + used, sizeof set - used, "%s%d", sep, k->choices[i]);
+            if (w > 0 && (size_t)w < sizeof set - used) used += (size_t)w;
+        }
+        if (!ok) return fail(c, line_of(s), "'%s' must be %s (got %lld)", k->name, set, v);
+    }
+    if (v < k->lo || v > k->hi) {
+        if (k->hi == INT_MAX || k->hi == LLONG_MAX)
+            return fail(c, line_of(s), "'%s' must be %lld or more (got %lld)", k->name, k->lo, v);
+        return fail(c, line_of(s), "'%s' must be between %lld and %lld (got %lld)", k->name, k->lo,
+                    k->hi, v);
+    }
+    if (k->kind == K_U64) *(uint64_t *)field(c, k->off) = (uint64_t)v;
+    else *(int *)field(c, k->off) = (int)v;
+    return MSP_OK;
+}
+
+static msp_status check_float(ctx *c, const config_setting_t *s, const key *k)
+{
+    double v;
+    switch (config_setting_type(s)) {
+    case CONFIG_TYPE_INT: v = config_setting_get_int(s); break;
+    case CONFIG_TYPE_INT64: v = (double)config_setting_get_int64(s); break;
+    case CONFIG_TYPE_FLOAT: v = config_setting_get_float(s); break;
+    default: return wrong_type(c, s, "a number");
+    }
+    if (!(v >= k->flo && v <= k->fhi))
+        return fail(c, line_of(s), "'%s' must be between %g and %g (got %g)", k->name, k->flo, k->fhi, v);
+    *(double *)field(c, k->off) = v;
+    return MSP_OK;
+}
+
+static msp_status check_enum(ctx *c, const config_setting_t *s, const key *k)
+{
+    char set[256] = "";
+    size_t used = 0, n = 0;
+    while (k->values[n]) n++;
+    for (size_t i = 0; i < n; i++) {
+        const char *sep = i == 0 ? "" : i == n - 1 ? " or " : ", ";
+        int w = snprintf(set + used, sizeof set - used, "%s\"%s\"", sep, k->values[i]);
+        if (w > 0 && (size_t)w < sizeof set - used) used += (size_t)w;
+    }
+    if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+        return fail(c, line_of(s), "'%s' must be %s, not %s", k->name, set,
+                    type_name(config_setting_type(s)));
+    }
+    const char *v = config_setting_get_string(s);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v, k->values[i]) == 0) {
+            *(int *)field(c, k->off) = (int)i;
+            return MSP_OK;
+        }
+    return fail(c, line_of(s), "'%s' must be %s (got \"%.64s\")", k->name, set, v);
+}
+
+typedef struct named {
+    const char *s;
+    int index;
+} named;
+
+static int cmp_named(const void *a, const void *b)
+{
+    const named *x = a, *y = b;
+    int r = strcmp(x->s, y->s);
+    return r ? r : (x->index > y->index) - (x->index < y->index);
+}
+
+static msp_status check_strings(ctx *c, const config_setting_t *s, const key *k)
+{
+    int type = config_setting_type(s);
+    if (type == CONFIG_TYPE_LIST)
+        return fail(c, line_of(s), "'%s' must be an array in square brackets [\"a\", \"b\"], "
+                    "not a list ( ... )", k->name);
+    if (type != CONFIG_TYPE_ARRAY) return wrong_type(c, s, "an array of strings [\"a\", \"b\"]");
+    int n = config_setting_length(s);
+    if (n == 0 && k->lo > 0) return fail(c, line_of(s), "'%s' must not be empty", k->name);
+    if (n < k->lo) return fail(c, line_of(s), "'%s' must have at least %lld entries", k->name, k->lo);
+    if (n > k->hi)
+        return fail(c, line_of(s), "'%s' has %d entries; at most %lld are allowed", k->name, n, k->hi);
+    /* Element lines can point past the element (libconfig records the
+     * lookahead's line), so errors name the entry and use the array's line. */
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+        if (config_setting_type(e) != CONFIG_TYPE_STRING)
+            return fail(c, line_of(s), "'%s' must contain only strings (entry %d is %s)", k->name,
+                        i + 1, type_name(config_setting_type(e)));
+        const char *v = config_setting_get_string(e);
+        size_t len = strlen(v);
+        if (len == 0) return fail(c, line_of(s), "entry %d of '%s' is an empty string", i + 1, k->name);
+        if (len > CLASS_LEN_MAX)
+            return fail(c, line_of(s), "entry %d of '%s' is too long (%zu characters; at most %d)",
+                        i + 1, k->name, len, CLASS_LEN_MAX);
+        for (size_t j = 0; j < len; j++)
+            if ((unsigned char)v[j] < 0x20 || v[j] == 0x7f)
+                return fail(c, line_of(s), "entry %d of '%s' contains a control character",
+                            i + 1, k->name);
+    }
+    named *sorted = msp_malloc((size_t)n * sizeof *sorted);
+    for (int i = 0; i < n; i++) sorted[i] = (named){ config_setting_get_string_elem(s, i), i };
+    qsort(sorted, (size_t)n, sizeof *sorted, cmp_named);
+    int dup = -1, first = -1; /* report the duplicate that comes earliest in the file */
+    for (int i = 1; i < n; i++)
+        if (strcmp(sorted[i - 1].s, sorted[i].s) == 0 && (dup < 0 || sorted[i].index < dup))
+            dup = sorted[i].index, first = sorted[i - 1].index;
+    free(sorted);
+    if (dup >= 0)
+        return fail(c, line_of(s), "'%s' lists \"%.64s\" twice (entries %d and %d)", k->name,
+                    config_setting_get_string_elem(s, dup), first + 1, dup + 1);
+    char **v = msp_calloc((size_t)n, sizeof *v);
+    for (int i = 0; i < n; i++) v[i] = msp_strdup(config_setting_get_string_elem(s, i));
+    *(char ***)field(c, k->off) = v;
+    *(int *)field(c, k->aux_off) = n;
+    return MSP_OK;
+}
+
+static msp_status check_group(ctx *c, const config_setting_t *g, const key *keys, const char *group,
+                              int group_line);
+
+static msp_status check_value(ctx *c, const config_setting_t *s, const key *k)
+{
+    switch (k->kind) {
+    case K_STRING: return check_string(c, s, k);
+    case K_INT:
+    case K_U64: return check_int(c, s, k);
+    case K_FLOAT: return check_float(c, s, k);
+    case K_ENUM: return check_enum(c, s, k);
+    case K_STRINGS: return check_strings(c, s, k);
+    case K_GROUP:
+        if (config_setting_type(s) != CONFIG_TYPE_GROUP) return wrong_type(c, s, "a group { ... }");
+        return check_group(c, s, k->sub, k->name, line_of(s));
+    }
+    MSP_ASSERT(!"unknown key kind");
+    return MSP_FAIL;
+}
+
+static void set_defaults(ctx *c, const key *keys);
+
+static void set_default(ctx *c, const key *k)
+{
+    switch (k->kind) {
+    case K_INT:
+    case K_ENUM: *(int *)field(c, k->off) = (int)k->idef; break;
+    case K_U64: *(uint64_t *)field(c, k->off) = (uint64_t)k->idef; break;
+    case K_FLOAT: *(double *)field(c, k->off) = k->fdef; break;
+    case K_GROUP: set_defaults(c, k->sub); break;
+    case K_STRING:
+    case K_STRINGS: break; /* absent: NULL */
+    }
+}
+
+/* Defaults of a group that is absent: its mode key's default decides the mode. */
+static void set_defaults(ctx *c, const key *keys)
+{
+    unsigned mode_bit = 1u;
+    for (const key *k = keys; k->name; k++)
+        if (k->flags & F_MODE) mode_bit = 1u << k->idef;
+    for (const key *k = keys; k->name; k++)
+        if (!k->modes || (k->modes & mode_bit)) set_default(c, k);
+}
+
+static void mode_names(const key *mode_key, unsigned modes, char *buf, size_t size)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    MSP_ASSERT(mode_key != NULL);
+    for (int m = 0; mode_key->values[m]; m++) {
+        if (!(modes & (1u << m))) continue;
+        int w = snprintf(buf + used, size - used, "%s%s = \"%s\"", used ? " or " : "",
+                         mode_key->name, mode_key->values[m]);
+        if (w > 0 && (size_t)w < size - used) used += (size_t)w;
+    }
+}
+
+static msp_status check_group(ctx *c, const config_setting_t *g, const key *keys, const char *group,
+                              int group_line)
+{
+    const key *mode_key = NULL;
+    int mode = 0;
+    for (const key *k = keys; k->name; k++)
+        if (k->flags & F_MODE) mode_key = k;
+    if (mode_key) {
+        config_setting_t *s = config_setting_get_member(g, mode_key->name);
+        if (s) {
+            msp_status st = check_enum(c, s, mode_key);
+            if (st != MSP_OK) return st;
+        } else {
+            set_default(c, mode_key);
+        }
+        mode = *(int *)field(c, mode_key->off);
+    }
+    unsigned mode_bit = 1u << mode;
+    /* Members in file order, so the first error in the file is the one reported. */
+    int n = config_setting_length(g);
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
+        const char *name = config_setting_name(s);
+        const key *k = keys;
+        while (k->name && strcmp(k->name, name) != 0) k++;
+        if (!k->name) return unknown_key(c, s, keys, group);
+        if (k == mode_key) continue;
+        if (k->modes && !(k->modes & mode_bit)) {
+            char used_with[128];
+            mode_names(mode_key, k->modes, used_with, sizeof used_with);
+            return fail(c, line_of(s), "'%s' is only used with %s", name, used_with);
+        }
+        msp_status st = check_value(c, s, k);
+        if (st != MSP_OK) return st;
+    }
+    for (const key *k = keys; k->name; k++) {
+        if (k == mode_key || config_setting_get_member(g, k->name)) continue;
+        if (k->modes && !(k->modes & mode_bit)) continue;
+        if (k->flags & F_REQUIRED) {
+            char in[96] = "";
+            if (group) snprintf(in, sizeof in, " in group '%s'", group);
+            if (k->modes) {
+                char used_with[128];
+                mode_names(mode_key, k->modes, used_with, sizeof used_with);
+                return fail(c, group_line, "missing key '%s'%s (required with %s)", k->name, in,
+                            used_with);
+            }
+            return fail(c, group_line, "missing required %s '%s'%s",
+                        k->kind == K_GROUP ? "group" : "key", k->name, in);
+        }
+        set_default(c, k);
+    }
+    return MSP_OK;
+}
+
+/* ---- public ---- */
+
+static void free_keys(msp_expconf *conf, const key *keys)
+{
+    for (const key *k = keys; k->name; k++) {
+        if (k->kind == K_STRING) {
+            free(*(char **)((char *)conf + k->off));
+        } else if (k->kind == K_STRINGS) {
+            char **v = *(char ***)((char *)conf + k->off);
+            int n = *(int *)((char *)conf + k->aux_off);
+            for (int i = 0; v && i < n; i++) free(v[i]);
+            free(v);
+        } else if (k->kind == K_GROUP) {
+            free_keys(conf, k->sub);
+        }
+    }
+}
+
+void msp_expconf_free(msp_expconf *conf)
+{
+    if (!conf) return;
+    free(conf->path);
+    free_keys(conf, root_keys);
+    memset(conf, 0, sizeof *conf);
+}
+
+msp_status msp_expconf_load(const char *path, msp_expconf *conf, msp_err *err)
+{
+    MSP_ASSERT(path && conf);
+    MSP_ASSERT(sizeof(msp_data_format) == sizeof(int)); /* K_ENUM stores an int */
+    memset(conf, 0, sizeof *conf);
+    char *text;
+    size_t len;
+    msp_status st = read_text(path, &text, &len, err);
+    if (st != MSP_OK) return st;
+
+    issue is = { 0 };
+    prescan(text, len, &is);
+    config_t cf;
+    config_init(&cf);
+    if (is.no_parse) {
+        st = msp_err_set(err, MSP_BAD_INPUT, path, is.line, "%s", is.msg);
+    } else if (!config_read_string(&cf, text)) {
+        int line = config_error_line(&cf);
+        /* An earlier pre-scan finding (an unterminated comment) explains the syntax error. */
+        if (is.line && is.line <= line) st = msp_err_set(err, MSP_BAD_INPUT, path, is.line, "%s", is.msg);
+        else st = msp_err_set(err, MSP_BAD_INPUT, path, line, "%s", config_error_text(&cf));
+    } else if (is.line) {
+        st = msp_err_set(err, MSP_BAD_INPUT, path, is.line, "%s", is.msg);
+    } else {
+        ctx c = { path, conf, err };
+        st = check_group(&c, config_root_setting(&cf), root_keys, NULL, 1);
+    }
+    config_destroy(&cf);
+    free(text);
+    if (st != MSP_OK) {
+        msp_expconf_free(conf);
+        return st;
+    }
+    conf->path = msp_strdup(path);
+    if (!conf->output) {
+        size_t n = strlen("results/") + strlen(conf->name) + 1;
+        conf->output = msp_malloc(n);
+        snprintf(conf->output, n, "results/%s", conf->name);
+    }
+    return MSP_OK;
+}

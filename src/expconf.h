@@ -1,0 +1,72 @@
+/* expconf.h: the experiment config (libconfig syntax, e.g. cfg/fashion.conf).
+ *
+ * msp_expconf_load parses the file and validates it against a fixed schema:
+ * types, ranges, required keys, unknown keys (errors, with a "did you mean"
+ * suggestion), and that every input file it names exists and is readable.
+ * Output paths (output, base.weights) are not checked. Paths are used as
+ * written: relative ones are relative to the current working directory.
+ *
+ * Errors: MSP_BAD_INPUT with "FILE:LINE: message" for anything wrong in the
+ * file (the line of the offending setting; for a missing key, the line of its
+ * group, or 1 at the top level), "FILE: message" for a file that cannot be
+ * read. The first error found wins.
+ *
+ * Limits: the file is at most 1 MiB and must be text (no NUL bytes);
+ * @include is refused so that every setting comes from the named file;
+ * integers without an L suffix must fit in 32 bits (libconfig 1.5 would
+ * silently wrap them), with L in 64 bits.
+ */
+#ifndef MSP_EXPCONF_H
+#define MSP_EXPCONF_H
+
+#include <stdint.h>
+
+#include "status.h"
+
+typedef enum msp_data_format {
+    MSP_DATA_IDX = 0, /* four IDX files (MNIST layout), optionally gzipped */
+    MSP_DATA_LIST = 1 /* Darknet image lists + names file */
+} msp_data_format;
+
+#define MSP_EXPCONF_NAME_MAX 64
+#define MSP_EXPCONF_CLASSES_MAX 10000
+
+/* Every string and array is owned by the struct; msp_expconf_free frees them.
+ * Optional strings that are absent are NULL. */
+typedef struct msp_expconf {
+    char *path;   /* the config file as given to msp_expconf_load */
+    char *name;   /* 1..64 of [A-Za-z0-9._-], not "." or ".." */
+    char *output; /* default "results/<name>" */
+    uint64_t seed;
+    int threads;
+    struct {
+        msp_data_format format;
+        /* format idx (else NULL) */
+        char *train_images, *train_labels, *test_images, *test_labels;
+        /* format list (else NULL / 0) */
+        char *train_list, *test_list, *names;
+        int width, height, channels;
+        char **classes; /* optional display names, n_classes entries, else NULL / 0 */
+        int n_classes;
+        double validation; /* fraction of the training split held out, [0, 0.9] */
+        int train_limit, test_limit; /* 0 = all */
+    } data;
+    struct {
+        char *cfg;     /* input, exists */
+        char *weights; /* written by training, read by evaluation */
+        int cfg_line, weights_line; /* where they were set, for later messages */
+        int epochs, batch;
+    } base;
+    struct {
+        int latency_runs, warmup;
+    } evaluate;
+} msp_expconf;
+
+/* Load and validate path into *conf. On any error *conf is left zeroed and
+ * err says what is wrong and where. */
+msp_status msp_expconf_load(const char *path, msp_expconf *conf, msp_err *err);
+
+/* Free everything conf owns and zero it; safe on a zeroed struct. */
+void msp_expconf_free(msp_expconf *conf);
+
+#endif
