@@ -767,7 +767,7 @@ msp_status msp_expconf_load(const char *path, msp_expconf *conf, msp_err *err)
     MSP_ASSERT(sizeof(msp_data_format) == sizeof(int)); /* K_ENUM stores an int */
     memset(conf, 0, sizeof *conf);
     char *text;
-    size_t len;
+    size_t len = 0;
     msp_status st = read_text(path, &text, &len, err);
     if (st != MSP_OK) return st;
 

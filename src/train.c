@@ -166,7 +166,7 @@ msp_status msp_train_base(const msp_expconf *c, const msp_train_opts *opts, msp_
         if (g_stop) {
             st = msp_checkpoint_save(c->output, net, &s, err);
             if (st == MSP_OK) {
-                msp_log(MSP_LOG_INFO,
+                msp_log(MSP_LOG_WARN,
                         "interrupted: checkpoint saved at epoch %u batch %u; continue with "
                         "'msprune train %s --resume'",
                         s.epoch + 1, s.batch + 1, c->path);

@@ -10,6 +10,9 @@
 #include "engine.h"
 #include "rng.h"
 
+/* Darknet's gemm (replaced by engine.c) and its original CPU version. */
+void gemm(int TA, int TB, int M, int N, int K, float ALPHA, float *A, int lda, float *B, int ldb,
+          float BETA, float *C, int ldc);
 void gemm_cpu(int TA, int TB, int M, int N, int K, float ALPHA, float *A, int lda, float *B,
               int ldb, float BETA, float *C, int ldc);
 

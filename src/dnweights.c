@@ -1,0 +1,97 @@
+/* dnweights.c: check a Darknet .weights file against a checked network.
+ *
+ * Darknet's load_weights reads three int32 (major, minor, revision), then
+ * `seen` as a 64-bit size_t when major*10+minor >= 2 (and both < 1000) or as
+ * an int32 otherwise, then every layer's floats in order; it never checks the
+ * file size, so a truncated file loads silently. Here the file must hold
+ * exactly header + 4 * net->n_weights_floats bytes. Little-endian, as on
+ * every machine Darknet runs on here (amd64, arm64).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dncfg.h"
+
+static int32_t le32(const unsigned char *p)
+{
+    return (int32_t)((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+                     (uint32_t)p[3] << 24);
+}
+
+static int read_full(int fd, unsigned char *buf, size_t n, size_t *got)
+{
+    *got = 0;
+    while (*got < n) {
+        ssize_t r = read(fd, buf + *got, n - *got);
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        if (r == 0) break;
+        *got += (size_t)r;
+    }
+    return 0;
+}
+
+msp_status msp_dnweights_check(const char *path, const msp_dn_net *net,
+                               msp_dn_weights_header *hdr_out, msp_err *err)
+{
+    msp_dn_weights_header hdr = {0};
+    if (hdr_out) memset(hdr_out, 0, sizeof *hdr_out);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return msp_err_set(err, MSP_FAIL, path, 0, "cannot open: %s", strerror(errno));
+    struct stat sb;
+    if (fstat(fd, &sb) != 0) {
+        int e = errno;
+        close(fd);
+        return msp_err_set(err, MSP_FAIL, path, 0, "cannot stat: %s", strerror(e));
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        close(fd);
+        return msp_err_set(err, MSP_BAD_INPUT, path, 0, "not a regular file");
+    }
+    unsigned char buf[20];
+    size_t got;
+    if (read_full(fd, buf, sizeof buf, &got) != 0) {
+        int e = errno;
+        close(fd);
+        return msp_err_set(err, MSP_FAIL, path, 0, "cannot read: %s", strerror(e));
+    }
+    close(fd);
+    uint64_t size = (uint64_t)sb.st_size;
+    if (got < 16)
+        return msp_err_set(err, MSP_BAD_INPUT, path, 0,
+                           "truncated: %llu bytes, too short even for the 16-byte header",
+                           (unsigned long long)size);
+    hdr.major = le32(buf);
+    hdr.minor = le32(buf + 4);
+    hdr.revision = le32(buf + 8);
+    /* Darknet's test, in int arithmetic as it writes it. */
+    int wide = (int64_t)hdr.major * 10 + hdr.minor >= 2 && hdr.major < 1000 && hdr.minor < 1000;
+    if (wide) {
+        if (got < 20)
+            return msp_err_set(err, MSP_BAD_INPUT, path, 0,
+                               "truncated: %llu bytes, too short for the 20-byte header of "
+                               "version %d.%d", (unsigned long long)size, hdr.major, hdr.minor);
+        hdr.seen = (uint64_t)(uint32_t)le32(buf + 12) | (uint64_t)(uint32_t)le32(buf + 16) << 32;
+        hdr.header_bytes = 20;
+    } else {
+        hdr.seen = (uint64_t)(uint32_t)le32(buf + 12);
+        hdr.header_bytes = 16;
+    }
+    uint64_t want = hdr.header_bytes + 4 * (uint64_t)net->n_weights_floats;
+    if (size != want) {
+        long long diff = (long long)size - (long long)want;
+        return msp_err_set(err, MSP_BAD_INPUT, path, 0,
+                           "%s: the file is %llu bytes but the network needs %llu (%zu-byte "
+                           "header + %zu floats); %s %lld bytes: is it the weights of this cfg?",
+                           size < want ? "truncated" : "oversized", (unsigned long long)size,
+                           (unsigned long long)want, hdr.header_bytes, net->n_weights_floats,
+                           size < want ? "missing" : "extra", diff < 0 ? -diff : diff);
+    }
+    if (hdr_out) *hdr_out = hdr;
+    return MSP_OK;
+}
