@@ -132,6 +132,7 @@ int msp_net_batch(const msp_net *net) { return net->dn->batch; }
 int msp_net_inputs(const msp_net *net) { return net->dn->inputs; }
 int msp_net_classes(const msp_net *net) { return net->dn->outputs; }
 const msp_dn_net *msp_net_info(const msp_net *net) { return &net->info; }
+struct network *msp_net_darknet(msp_net *net) { return net->dn; }
 
 float msp_net_train_batch(msp_net *net, const float *x, const int *y)
 {
@@ -147,6 +148,60 @@ float msp_net_train_batch(msp_net *net, const float *x, const int *y)
 const float *msp_net_predict(msp_net *net, const float *x)
 {
     return network_predict(net->dn, (float *)x);
+}
+
+/* Channels of a layer's batch-norm statistics, 0 if it has none. */
+static int bn_channels(const layer *l)
+{
+    if (l->type == BATCHNORM) return l->c;
+    if (!l->batch_normalize) return 0;
+    if (l->type == CONVOLUTIONAL) return l->n;
+    if (l->type == CONNECTED) return l->outputs;
+    return 0;
+}
+
+void msp_net_recalibrate_bn(msp_net *net, const float *x, int n_batches)
+{
+    network *dn = net->dn;
+    size_t total = 0;
+    for (int i = 0; i < dn->n; i++) total += (size_t)bn_channels(&dn->layers[i]);
+    if (!total || n_batches <= 0) return;
+    double *sum = msp_calloc(2 * total, sizeof *sum);
+    /* forward_network moves net->input along the layers and computes the
+     * cost when truth is set: keep both out of it. */
+    float *input = dn->input, *truth = dn->truth;
+    dn->truth = NULL;
+    dn->train = 1;
+    size_t per_batch = (size_t)dn->batch * (size_t)dn->inputs;
+    for (int b = 0; b < n_batches; b++) {
+        memcpy(input, x + (size_t)b * per_batch, sizeof(float) * per_batch);
+        dn->input = input;
+        forward_network(dn);
+        double *acc = sum;
+        for (int i = 0; i < dn->n; i++) {
+            const layer *l = &dn->layers[i];
+            int c = bn_channels(l);
+            for (int k = 0; k < c; k++) {
+                acc[k] += l->mean[k];
+                acc[total + k] += l->variance[k];
+            }
+            acc += c;
+        }
+    }
+    dn->input = input;
+    dn->truth = truth;
+    dn->train = 0;
+    const double *acc = sum;
+    for (int i = 0; i < dn->n; i++) {
+        layer *l = &dn->layers[i];
+        int c = bn_channels(l);
+        for (int k = 0; k < c; k++) {
+            l->rolling_mean[k] = (float)(acc[k] / n_batches);
+            l->rolling_variance[k] = (float)(acc[total + k] / n_batches);
+        }
+        acc += c;
+    }
+    free(sum);
 }
 
 float msp_net_learning_rate(msp_net *net) { return get_current_rate(net->dn); }

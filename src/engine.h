@@ -42,6 +42,14 @@ float msp_net_train_batch(msp_net *net, const float *x, const int *y);
  * scores owned by the network (valid until the next call). */
 const float *msp_net_predict(msp_net *net, const float *x);
 
+/* Batch-norm recalibration: set every batch-norm layer's rolling mean and
+ * variance to the average of its batch statistics over n_batches full
+ * batches of x (n_batches x batch x inputs), forwarded in training mode
+ * without any weight update. Darknet's own running average (0.99 decay)
+ * lags far behind the weights in short runs and fine-tuning; this makes
+ * inference match the trained weights. */
+void msp_net_recalibrate_bn(msp_net *net, const float *x, int n_batches);
+
 float msp_net_learning_rate(msp_net *net);
 uint64_t msp_net_seen(const msp_net *net); /* images trained on so far */
 void msp_net_set_seen(msp_net *net, uint64_t seen);
@@ -53,6 +61,10 @@ msp_status msp_net_save_weights(msp_net *net, const char *path, msp_err *err);
 size_t msp_net_optimizer_size(const msp_net *net);
 void msp_net_optimizer_get(const msp_net *net, float *dst);
 void msp_net_optimizer_set(msp_net *net, const float *src);
+
+/* The Darknet network behind the handle, for tests that compare against
+ * Darknet's own functions (include darknet.h to use it). */
+struct network *msp_net_darknet(msp_net *net);
 
 /* Darknet draws weight initialisation and dropout masks from the C library's
  * rand(); this is the one place that seeds it. */

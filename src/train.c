@@ -56,6 +56,23 @@ static msp_status write_log(const char *path, const msp_expconf *c, const msp_tr
     return msp_atomic_commit(&a, err);
 }
 
+/* Batch-norm statistics from the first batches of this epoch's order
+ * (see msp_net_recalibrate_bn); dropout draws from a seeded rand(). */
+#define BN_CALIBRATION_BATCHES 50
+
+static void recalibrate(msp_net *net, const msp_dataset *tr, const int *order, int per_epoch,
+                        int bs, uint64_t seed)
+{
+    int nb = per_epoch < BN_CALIBRATION_BATCHES ? per_epoch : BN_CALIBRATION_BATCHES;
+    size_t in = (size_t)msp_net_inputs(net);
+    float *x = msp_malloc(sizeof(float) * in * (size_t)bs * (size_t)nb);
+    for (int j = 0; j < nb * bs; j++)
+        memcpy(x + (size_t)j * in, tr->x + (size_t)order[j] * in, sizeof(float) * in);
+    msp_engine_seed(seed);
+    msp_net_recalibrate_bn(net, x, nb);
+    free(x);
+}
+
 static void on_signal(int sig)
 {
     (void)sig;
@@ -174,6 +191,7 @@ msp_status msp_train_base(const msp_expconf *c, const msp_train_opts *opts, msp_
             }
             break;
         }
+        recalibrate(net, tr, order, per_epoch, bs, mix(c->seed, s.epoch, 0xb4));
         double secs = msp_now() - t0;
         msp_epoch_stats *e = &s.hist[s.epoch];
         e->loss = loss_sum / (per_epoch - first);

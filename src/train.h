@@ -7,7 +7,9 @@
  * (seed, epoch, batch) before every batch, so a resumed run is bit-identical
  * to an uninterrupted one. A checkpoint is written after every epoch and on
  * SIGINT/SIGTERM; the last partial batch of an epoch is dropped (Darknet
- * trains on full batches only). */
+ * trains on full batches only). After each epoch the batch-norm statistics
+ * are recalibrated on training batches (engine.h), so validation and the
+ * saved weights see statistics that match the weights. */
 #ifndef MSP_TRAIN_H
 #define MSP_TRAIN_H
 
