@@ -21,6 +21,8 @@ ifdef SANITIZE
 BUILD := build-san
 CFLAGS += -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
+export LSAN_OPTIONS = suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
+export UBSAN_OPTIONS = print_stacktrace=1:halt_on_error=1
 endif
 
 ROOMS   := src prune specialise selector
