@@ -111,6 +111,23 @@ msp_status msp_mkdirs(const char *path, msp_err *err)
     return MSP_OK;
 }
 
+msp_status msp_open_regular(const char *path, int *fd, uint64_t *size, msp_err *err)
+{
+    *fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (*fd < 0) return msp_err_set(err, MSP_BAD_INPUT, path, 0, "cannot open: %s", strerror(errno));
+    struct stat sb;
+    msp_status st = MSP_OK;
+    if (fstat(*fd, &sb) != 0) st = msp_err_set(err, MSP_FAIL, path, 0, "cannot stat: %s", strerror(errno));
+    else if (!S_ISREG(sb.st_mode)) st = msp_err_set(err, MSP_BAD_INPUT, path, 0, "not a regular file");
+    if (st != MSP_OK) {
+        close(*fd);
+        *fd = -1;
+        return st;
+    }
+    *size = (uint64_t)sb.st_size;
+    return MSP_OK;
+}
+
 int msp_file_readable(const char *path)
 {
     struct stat sb;

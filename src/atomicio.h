@@ -1,9 +1,10 @@
-/* atomicio.h: every output file is written to a temporary name in the same
- * folder and renamed into place, so a killed run never leaves a half-written
- * file under a final name. */
+/* atomicio.h: files. Every output file is written to a temporary name in the
+ * same folder and renamed into place, so a killed run never leaves a
+ * half-written file under a final name; input files are opened with checks. */
 #ifndef MSP_ATOMICIO_H
 #define MSP_ATOMICIO_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "status.h"
@@ -29,6 +30,10 @@ msp_status msp_atomic_rename(const char *tmp, const char *path, msp_err *err);
 
 /* mkdir -p; MSP_FAIL with a message on failure. */
 msp_status msp_mkdirs(const char *path, msp_err *err);
+/* Open an input file that must be a regular file: the descriptor and its
+ * size. Missing, unreadable or not a regular file -> MSP_BAD_INPUT (a wrong
+ * path is bad input, exit 2); fstat failure -> MSP_FAIL. */
+msp_status msp_open_regular(const char *path, int *fd, uint64_t *size, msp_err *err);
 /* Does a regular, readable file exist at path? */
 int msp_file_readable(const char *path);
 

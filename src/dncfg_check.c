@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "dncfg.h"
+#include "suggest.h"
 
 /* ---- tables ------------------------------------------------------------ */
 
@@ -122,48 +123,6 @@ const char *msp_dn_layer_type_name(msp_layer_type t)
 }
 
 /* ---- suggestions ------------------------------------------------------- */
-
-/* Edit distance with adjacent transpositions counted as one edit, so that
- * "fitlers" is one step from "filters". Words are short (capped at 63). */
-static int edit_distance(const char *a, const char *b)
-{
-    size_t n = strlen(a), m = strlen(b);
-    if (n > 63 || m > 63) return 1000;
-    int d[64][64];
-    for (size_t i = 0; i <= n; i++) d[i][0] = (int)i;
-    for (size_t j = 0; j <= m; j++) d[0][j] = (int)j;
-    for (size_t i = 1; i <= n; i++)
-        for (size_t j = 1; j <= m; j++) {
-            int cost = a[i - 1] != b[j - 1];
-            int v = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < v) v = d[i][j - 1] + 1;
-            if (d[i - 1][j - 1] + cost < v) v = d[i - 1][j - 1] + cost;
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-                d[i - 2][j - 2] + 1 < v)
-                v = d[i - 2][j - 2] + 1;
-            d[i][j] = v;
-        }
-    return d[n][m];
-}
-
-/* The closest candidate to word, or NULL if none is close enough to be a
- * plausible typo (also ignoring case, so "Leaky" suggests "leaky"). */
-static const char *nearest(const char *word, const char *const *list)
-{
-    const char *best = NULL;
-    int best_d = 1000;
-    for (; *list; list++) {
-        int d = edit_distance(word, *list);
-        if (strcasecmp(word, *list) == 0) d = 0;
-        if (d < best_d) {
-            best_d = d;
-            best = *list;
-        }
-    }
-    int len = (int)strlen(word);
-    int limit = len <= 4 ? 1 : len <= 7 ? 2 : 3;
-    return best_d <= limit && best_d < len ? best : NULL;
-}
 
 static int in_list(const char *word, const char *const *list)
 {
@@ -281,7 +240,7 @@ static msp_status get_name(ctx *c, const char *key, const char *def, const char 
             *out = *n;
             return MSP_OK;
         }
-    const char *near = nearest(v, names);
+    const char *near = msp_nearest(v, names);
     if (near)
         return msp_err_set(c->err, MSP_BAD_INPUT, c->path, kv->line,
                            "unknown %s '%.64s'; did you mean '%s'?", what, v, near);
@@ -843,7 +802,7 @@ static msp_status find_kind(ctx *c, const sec_kind **out)
     const char *names[N_KINDS + 1];
     for (int i = 0; i < N_KINDS; i++) names[i] = kinds[i].name;
     names[N_KINDS] = NULL;
-    const char *near = nearest(t, names);
+    const char *near = msp_nearest(t, names);
     if (near)
         return msp_err_set(c->err, MSP_BAD_INPUT, c->path, c->s->line,
                            "unknown section [%s]; did you mean [%s]?", t, near);
@@ -869,7 +828,7 @@ static msp_status check_keys(ctx *c, const sec_kind *k)
         if (k->type >= 0)
             for (const char *const *p = common_keys; *p; p++) cand[n++] = *p;
         cand[n] = NULL;
-        const char *near = nearest(kv->key, cand);
+        const char *near = msp_nearest(kv->key, cand);
         if (near)
             return msp_err_set(c->err, MSP_BAD_INPUT, c->path, kv->line,
                                "unknown key '%.64s' in [%s]; did you mean '%s'?", kv->key,

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomicio.h"
 #include "dncfg.h"
 
 /* ---- building ---------------------------------------------------------- */
@@ -240,28 +241,19 @@ msp_status msp_dncfg_parse_string(const char *text, const char *name, msp_dn_cfg
 msp_status msp_dncfg_read(const char *path, msp_dn_cfg *cfg, msp_err *err)
 {
     memset(cfg, 0, sizeof *cfg);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    /* A path that cannot be opened is a bad argument (exit 2), not failed work. */
-    if (fd < 0) return msp_err_set(err, MSP_BAD_INPUT, path, 0, "cannot open: %s", strerror(errno));
-    struct stat sb;
-    if (fstat(fd, &sb) != 0) {
-        int e = errno;
-        close(fd);
-        return msp_err_set(err, MSP_FAIL, path, 0, "cannot stat: %s", strerror(e));
-    }
-    if (!S_ISREG(sb.st_mode)) {
-        close(fd);
-        return msp_err_set(err, MSP_BAD_INPUT, path, 0, "not a regular file");
-    }
-    if ((uint64_t)sb.st_size > MSP_DN_MAX_FILE_BYTES) {
+    int fd;
+    uint64_t size;
+    msp_status st0 = msp_open_regular(path, &fd, &size, err);
+    if (st0 != MSP_OK) return st0;
+    if (size > MSP_DN_MAX_FILE_BYTES) {
         close(fd);
         return msp_err_set(err, MSP_BAD_INPUT, path, 0,
-                           "file is %lld bytes, over the %u MiB cap for a Darknet cfg",
-                           (long long)sb.st_size, MSP_DN_MAX_FILE_BYTES >> 20);
+                           "file is %llu bytes, over the %u MiB cap for a Darknet cfg",
+                           (unsigned long long)size, MSP_DN_MAX_FILE_BYTES >> 20);
     }
     /* Read one byte past the cap so a file that grew since fstat is caught. */
     size_t cap = (size_t)MSP_DN_MAX_FILE_BYTES + 1, len = 0;
-    size_t want = (size_t)sb.st_size + 1;
+    size_t want = (size_t)size + 1;
     char *buf = msp_malloc(want);
     for (;;) {
         if (len == want) {

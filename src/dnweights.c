@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomicio.h"
 #include "dncfg.h"
 
 static int32_t le32(const unsigned char *p)
@@ -41,18 +42,10 @@ msp_status msp_dnweights_check(const char *path, const msp_dn_net *net,
 {
     msp_dn_weights_header hdr = {0};
     if (hdr_out) memset(hdr_out, 0, sizeof *hdr_out);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return msp_err_set(err, MSP_FAIL, path, 0, "cannot open: %s", strerror(errno));
-    struct stat sb;
-    if (fstat(fd, &sb) != 0) {
-        int e = errno;
-        close(fd);
-        return msp_err_set(err, MSP_FAIL, path, 0, "cannot stat: %s", strerror(e));
-    }
-    if (!S_ISREG(sb.st_mode)) {
-        close(fd);
-        return msp_err_set(err, MSP_BAD_INPUT, path, 0, "not a regular file");
-    }
+    int fd;
+    uint64_t size;
+    msp_status st0 = msp_open_regular(path, &fd, &size, err);
+    if (st0 != MSP_OK) return st0;
     unsigned char buf[20];
     size_t got;
     if (read_full(fd, buf, sizeof buf, &got) != 0) {
@@ -61,7 +54,6 @@ msp_status msp_dnweights_check(const char *path, const msp_dn_net *net,
         return msp_err_set(err, MSP_FAIL, path, 0, "cannot read: %s", strerror(e));
     }
     close(fd);
-    uint64_t size = (uint64_t)sb.st_size;
     if (got < 16)
         return msp_err_set(err, MSP_BAD_INPUT, path, 0,
                            "truncated: %llu bytes, too short even for the 16-byte header",

@@ -25,6 +25,7 @@
 #include <libconfig.h>
 
 #include "expconf.h"
+#include "suggest.h"
 
 #define FILE_MAX (1 << 20)
 #define PATH_LEN_MAX 4096
@@ -373,28 +374,6 @@ static msp_status wrong_type(ctx *c, const config_setting_t *s, const char *want
                 type_name(config_setting_type(s)));
 }
 
-/* Optimal string alignment distance, for "did you mean". */
-static int edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 64 || lb > 64) return INT_MAX;
-    int d[65][65];
-    for (size_t i = 0; i <= la; i++) d[i][0] = (int)i;
-    for (size_t j = 0; j <= lb; j++) d[0][j] = (int)j;
-    for (size_t i = 1; i <= la; i++)
-        for (size_t j = 1; j <= lb; j++) {
-            int cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
-            int v = d[i - 1][j - 1] + cost;
-            if (d[i - 1][j] + 1 < v) v = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < v) v = d[i][j - 1] + 1;
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-                d[i - 2][j - 2] + 1 < v)
-                v = d[i - 2][j - 2] + 1;
-            d[i][j] = v;
-        }
-    return d[la][lb];
-}
-
 /* The group (NULL for the top level) whose table holds exactly this name. */
 static bool find_elsewhere(const key *keys, const char *group, const char *name,
                            const char **where)
@@ -417,12 +396,10 @@ static msp_status unknown_key(ctx *c, const config_setting_t *s, const key *keys
     const key *best = NULL;
     int best_d = INT_MAX;
     for (const key *k = keys; k->name; k++) {
-        int d = edit_distance(name, k->name);
+        int d = msp_edit_distance(name, k->name);
         if (d < best_d) best_d = d, best = k;
     }
-    size_t len = strlen(name);
-    int limit = len <= 4 ? 1 : len <= 8 ? 2 : 3;
-    if (best && best_d <= limit)
+    if (best && msp_plausible_typo(name, best_d))
         return fail(c, line_of(s), "unknown key '%.64s'%s; did you mean '%s'?", name, in, best->name);
     const char *where = NULL;
     if (find_elsewhere(root_keys, NULL, name, &where)) {

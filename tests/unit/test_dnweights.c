@@ -247,7 +247,7 @@ Test(dnweights, old_header_has_32_bit_seen)
     msp_dnnet_free(&net);
 }
 
-Test(dnweights, io_failures)
+Test(dnweights, missing_or_not_a_file_is_bad_input)
 {
     msp_dn_net net;
     make_net("[net]\nwidth=2\nheight=2\nchannels=1\n[convolutional]\nfilters=2\nsize=1\n",
@@ -255,7 +255,7 @@ Test(dnweights, io_failures)
     char w[256];
     msp_err err;
     snprintf(w, sizeof w, "%s/missing.weights", dir);
-    cr_assert_eq(msp_dnweights_check(w, &net, NULL, &err), MSP_FAIL);
+    cr_assert_eq(msp_dnweights_check(w, &net, NULL, &err), MSP_BAD_INPUT);
     cr_assert(strstr(err.msg, "cannot open"), "%s", err.msg);
     cr_assert_eq(msp_dnweights_check(dir, &net, NULL, &err), MSP_BAD_INPUT);
     cr_assert(strstr(err.msg, "not a regular file"), "%s", err.msg);
