@@ -180,6 +180,7 @@ msp_status msp_evaluate_experiment(const msp_expconf *c, const msp_eval_opts *op
     msp_latency lat;
     msp_eval_latency(net1, data.test.x, data.test.n, c->evaluate.warmup, c->evaluate.latency_runs, &lat);
     print_table(name, &data.test, &m, &lat, msp_net_info(net));
+    fflush(stdout); /* the table before the log lines on a shared terminal */
 
     st = msp_mkdirs(c->output, err);
     if (st == MSP_OK) {
