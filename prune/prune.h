@@ -259,4 +259,9 @@ msp_status msp_prune_ratio_files(const char *cfg_path, const char *weights_path,
                                  const msp_prune_opts *opts, uint64_t seed, double *flops_before,
                                  double *flops_after, msp_err *err);
 
+/* ---- command (command.c) -------------------------------------------- */
+
+/* `msprune prune ...`: returns the exit status. */
+int msp_cmd_prune(int argc, char **argv);
+
 #endif

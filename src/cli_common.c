@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 
@@ -23,6 +24,14 @@ int msp_cli_usage_error(const char *cmd, const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, "\nTry 'msprune %s --help'.\n", cmd);
     return MSP_BAD_INPUT;
+}
+
+int msp_cli_parse_engine(const char *s, msp_engine_kind *out)
+{
+    if (!strcmp(s, "fast")) *out = MSP_ENGINE_FAST;
+    else if (!strcmp(s, "stock")) *out = MSP_ENGINE_STOCK;
+    else return 0;
+    return 1;
 }
 
 int msp_cli_parse_int(const char *s, int lo, int hi, int *out)

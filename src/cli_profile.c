@@ -13,6 +13,7 @@ static const char *const usage =
     "  --weights W   load these weights (default: seeded random initialisation)\n"
     "  --runs N      timed runs (default 50);  --warmup N  untimed runs first (default 5)\n"
     "  --threads N   OpenBLAS threads (default 1)\n"
+    "  --engine E    'fast' (default) or 'stock' (Darknet's own layers)\n"
     "  --json        print one JSON object {\"latency_ms\": F, \"flops\": N, ...}\n";
 
 int msp_cmd_profile(int argc, char **argv)
@@ -21,11 +22,12 @@ int msp_cmd_profile(int argc, char **argv)
         {"cfg", required_argument, 0, 'c'},    {"weights", required_argument, 0, 'w'},
         {"runs", required_argument, 0, 'r'},   {"warmup", required_argument, 0, 'W'},
         {"threads", required_argument, 0, 't'}, {"json", no_argument, 0, 'j'},
+        {"engine", required_argument, 0, 'E'},
         {"verbose", no_argument, 0, 'v'},      {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     msp_profile_opts o = {.runs = 50, .warmup = 5};
     int threads = 1, c;
-    while ((c = getopt_long(argc, argv, "c:w:r:W:t:jvh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "c:w:r:W:t:E:jvh", longopts, NULL)) != -1) {
         switch (c) {
         case 'c': o.cfg = optarg; break;
         case 'w': o.weights = optarg; break;
@@ -42,6 +44,10 @@ int msp_cmd_profile(int argc, char **argv)
                 return msp_cli_usage_error("profile", "--threads wants an integer in [1, 64]");
             break;
         case 'j': o.json = 1; break;
+        case 'E':
+            if (!msp_cli_parse_engine(optarg, &o.engine))
+                return msp_cli_usage_error("profile", "--engine is 'stock' or 'fast'");
+            break;
         case 'v': o.verbose = 1; msp_log_set_level(MSP_LOG_DEBUG); break;
         case 'h': fputs(usage, stdout); return 0;
         default: return msp_cli_usage_error("profile", "bad option");

@@ -13,6 +13,7 @@
 
 typedef struct {
     int resume, epochs, threads, verbose;
+    msp_engine_kind engine;
     const char *net;
 } run_opts;
 
@@ -24,17 +25,20 @@ static const char *const usage_train =
     "  --resume      continue from the last checkpoint\n"
     "  --epochs N    override the config's base.epochs\n"
     "  --threads N   OpenBLAS threads (default: config's threads)\n"
+    "  --engine E    'fast' (default) or 'stock' (Darknet's own layers)\n"
     "  -q, --quiet   no progress output;  -v, --verbose  show Darknet's layer table\n";
 
 static const char *const usage_evaluate =
     "usage: msprune evaluate CONFIG [--net NAME] [--threads N] [-q|-v]\n"
     "Top-1, top-5, per-class precision/recall/F1, confusion matrix and batch-1\n"
     "latency (median after warm-up) on the test set; also <output>/eval-NAME.json.\n"
-    "  --net NAME    network to evaluate (default: base)\n";
+    "  --net NAME    network to evaluate (default: base)\n"
+    "  --engine E    'fast' (default) or 'stock' (Darknet's own layers)\n";
 
 static const char *const usage_all =
     "usage: msprune all CONFIG [--threads N] [-q|-v]\n"
-    "The whole pipeline on an experiment config: check, train, evaluate.\n";
+    "The whole pipeline on an experiment config: check, train, evaluate.\n"
+    "  --engine E    'fast' (default) or 'stock' (Darknet's own layers)\n";
 
 /* Parse the options shared by train/evaluate/all; returns -1 to continue,
  * otherwise the exit status. */
@@ -45,10 +49,11 @@ static int parse(const char *cmd, const char *usage, int argc, char **argv, run_
         {"resume", no_argument, 0, 'r'},     {"epochs", required_argument, 0, 'e'},
         {"threads", required_argument, 0, 't'}, {"net", required_argument, 0, 'n'},
         {"quiet", no_argument, 0, 'q'},      {"verbose", no_argument, 0, 'v'},
-        {"help", no_argument, 0, 'h'},       {0, 0, 0, 0}};
+        {"engine", required_argument, 0, 'E'}, {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
     int c;
     memset(o, 0, sizeof *o);
-    while ((c = getopt_long(argc, argv, "re:t:n:qvh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "re:t:n:E:qvh", longopts, NULL)) != -1) {
         switch (c) {
         case 'r': o->resume = 1; break;
         case 'e':
@@ -60,6 +65,10 @@ static int parse(const char *cmd, const char *usage, int argc, char **argv, run_
                 return msp_cli_usage_error(cmd, "--threads wants an integer in [1, 64]");
             break;
         case 'n': o->net = optarg; break;
+        case 'E':
+            if (!msp_cli_parse_engine(optarg, &o->engine))
+                return msp_cli_usage_error(cmd, "--engine is 'stock' or 'fast'");
+            break;
         case 'q': msp_log_set_level(MSP_LOG_WARN); break;
         case 'v': o->verbose = 1; msp_log_set_level(MSP_LOG_DEBUG); break;
         case 'h': fputs(usage, stdout); return 0;
@@ -104,11 +113,12 @@ static int run(const char *cmd, const char *usage, int argc, char **argv)
     if (st != MSP_OK) return msp_cli_finish(st, &err);
     int do_train = strcmp(cmd, "evaluate") != 0, do_eval = strcmp(cmd, "train") != 0;
     if (do_train) {
-        msp_train_opts t = {.resume = o.resume, .epochs = o.epochs, .verbose = o.verbose};
+        msp_train_opts t = {
+            .resume = o.resume, .epochs = o.epochs, .engine = o.engine, .verbose = o.verbose};
         st = msp_train_base(&conf, &t, &err);
     }
     if (st == MSP_OK && do_eval) {
-        msp_eval_opts e = {.net_name = o.net, .verbose = o.verbose};
+        msp_eval_opts e = {.net_name = o.net, .engine = o.engine, .verbose = o.verbose};
         st = msp_evaluate_experiment(&conf, &e, &err);
     }
     msp_expconf_free(&conf);

@@ -11,11 +11,13 @@
 
 #include "atomicio.h"
 #include "engine.h"
+#include "engine_fast.h"
 #include "log.h"
 
 struct msp_net {
     network *dn;
     msp_dn_net info;
+    msp_engine_kind engine;
 };
 
 /* Replaces libdarknet's gemm everywhere (its internal calls go through the
@@ -83,6 +85,11 @@ msp_status msp_net_load(const char *cfg_path, const char *weights_path, const ms
         set_int(net_sec, "subdivisions", 1);
     }
     if (opts->max_batches > 0) set_int(net_sec, "max_batches", opts->max_batches);
+    if (opts->learning_rate > 0) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "%.9g", opts->learning_rate);
+        msp_dncfg_set(net_sec, "learning_rate", buf);
+    }
     st = msp_dncfg_check(&cfg, &info, err);
     if (st == MSP_OK && weights_path) st = msp_dnweights_check(weights_path, &info, NULL, err);
     if (st != MSP_OK) goto fail;
@@ -111,6 +118,8 @@ msp_status msp_net_load(const char *cfg_path, const char *weights_path, const ms
     msp_net *net = msp_calloc(1, sizeof *net);
     net->dn = dn;
     net->info = info;
+    net->engine = opts->engine;
+    if (opts->engine == MSP_ENGINE_FAST) msp_engine_fast_install(dn);
     *out = net;
     return MSP_OK;
 
@@ -123,6 +132,7 @@ fail:
 void msp_net_free(msp_net *net)
 {
     if (!net) return;
+    if (net->engine == MSP_ENGINE_FAST) msp_engine_fast_release(net->dn);
     free_network(net->dn);
     msp_dnnet_free(&net->info);
     free(net);

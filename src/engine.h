@@ -19,9 +19,15 @@
 
 typedef struct msp_net msp_net;
 
+/* Which layer implementations run: msprune's fast ones (engine_fast.h) or
+ * Darknet's own (with OpenBLAS gemm), for comparison. */
+typedef enum msp_engine_kind { MSP_ENGINE_FAST = 0, MSP_ENGINE_STOCK = 1 } msp_engine_kind;
+
 typedef struct msp_net_opts {
     int batch;        /* images per forward/backward pass; 0 = the cfg's batch/subdivisions */
     int max_batches;  /* overrides [net] max_batches when > 0 (poly/sig schedules end there) */
+    float learning_rate; /* overrides [net] learning_rate when > 0 */
+    msp_engine_kind engine;
     int verbose;      /* let Darknet print its layer table */
 } msp_net_opts;
 

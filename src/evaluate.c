@@ -160,8 +160,8 @@ msp_status msp_evaluate_experiment(const msp_expconf *c, const msp_eval_opts *op
     if (st != MSP_OK) return st;
 
     msp_net *net = NULL, *net1 = NULL;
-    msp_net_opts batched = {.batch = 100, .verbose = opts->verbose};
-    msp_net_opts single = {.batch = 1, .verbose = opts->verbose};
+    msp_net_opts batched = {.batch = 100, .engine = opts->engine, .verbose = opts->verbose};
+    msp_net_opts single = {.batch = 1, .engine = opts->engine, .verbose = opts->verbose};
     msp_metrics m = {0};
     st = msp_net_load(c->base.cfg, c->base.weights, &batched, &net, err);
     if (st == MSP_OK) st = msp_net_load(c->base.cfg, c->base.weights, &single, &net1, err);

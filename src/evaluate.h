@@ -25,6 +25,7 @@ void msp_eval_latency(msp_net *net1, const float *x, int n, int warmup, int runs
 
 typedef struct msp_eval_opts {
     const char *net_name; /* NULL or "base" */
+    msp_engine_kind engine;
     int verbose;
 } msp_eval_opts;
 

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "prune/prune.h"
 
 static const struct {
     const char *name;
@@ -13,6 +14,7 @@ static const struct {
     {"train", msp_cmd_train, "train an experiment's base network"},
     {"evaluate", msp_cmd_evaluate, "accuracy, per-class metrics and latency on the test set"},
     {"profile", msp_cmd_profile, "batch-1 latency and FLOPs of one network"},
+    {"prune", msp_cmd_prune, "structured filter pruning of a network, with fine-tuning"},
     {"all", msp_cmd_all, "the whole pipeline on an experiment config"},
 };
 

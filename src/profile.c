@@ -14,7 +14,7 @@
 msp_status msp_profile_run(const msp_profile_opts *o, msp_err *err)
 {
     msp_net *net = NULL;
-    msp_net_opts no = {.batch = 1, .verbose = o->verbose};
+    msp_net_opts no = {.batch = 1, .engine = o->engine, .verbose = o->verbose};
     msp_engine_seed(1);
     msp_status st = msp_net_load(o->cfg, o->weights, &no, &net, err);
     if (st != MSP_OK) return st;
@@ -29,6 +29,7 @@ msp_status msp_profile_run(const msp_profile_opts *o, msp_err *err)
     if (o->json) {
         printf("{\"cfg\": ");
         msp_json_string(stdout, o->cfg);
+        printf(", \"engine\": \"%s\"", o->engine == MSP_ENGINE_FAST ? "fast" : "stock");
         printf(", \"latency_ms\": ");
         msp_json_number(stdout, lat.median_ms);
         printf(", \"latency_min_ms\": ");
@@ -44,6 +45,7 @@ msp_status msp_profile_run(const msp_profile_opts *o, msp_err *err)
                info->h, info->c, info->classes);
         printf("  %.3f MFLOPs, %.3f M parameters\n", info->flops / 1e6,
                (double)info->n_weights_floats / 1e6);
+        printf("  engine %s\n", o->engine == MSP_ENGINE_FAST ? "fast" : "stock");
         printf("  batch-1 latency: median %.3f ms over %d runs (min %.3f, max %.3f)\n",
                lat.median_ms, lat.runs, lat.min_ms, lat.max_ms);
     }

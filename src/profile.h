@@ -2,12 +2,14 @@
 #ifndef MSP_PROFILE_H
 #define MSP_PROFILE_H
 
+#include "engine.h"
 #include "status.h"
 
 typedef struct msp_profile_opts {
     const char *cfg, *weights; /* weights may be NULL: seeded random init */
     int runs, warmup;
     int json;                  /* one JSON object on stdout instead of text */
+    msp_engine_kind engine;
     int verbose;
 } msp_profile_opts;
 

@@ -27,17 +27,20 @@ static uint64_t mix(uint64_t seed, uint64_t a, uint64_t b)
     return msp_rng_next(&r);
 }
 
-static msp_status write_log(const char *path, const msp_expconf *c, const msp_train_state *s,
+static msp_status write_log(const char *path, const msp_train_job *j, const msp_train_state *s,
                             msp_err *err)
 {
     msp_atomic a;
     msp_status st = msp_atomic_open(&a, path, err);
     if (st != MSP_OK) return st;
     FILE *f = a.f;
-    fprintf(f, "{\n  \"experiment\": ");
-    msp_json_string(f, c->name);
+    fprintf(f, "{\n  \"name\": ");
+    msp_json_string(f, j->name);
     fprintf(f, ",\n  \"cfg\": ");
-    msp_json_string(f, c->base.cfg);
+    msp_json_string(f, j->cfg);
+    fprintf(f, ",\n  \"init_weights\": ");
+    if (j->init_weights) msp_json_string(f, j->init_weights);
+    else fputs("null", f);
     fprintf(f, ",\n  \"seed\": %llu,\n  \"batch\": %u,\n  \"train_images\": %llu,\n  \"epochs\": [",
             (unsigned long long)s->seed, s->batch_size, (unsigned long long)s->n_train);
     for (uint32_t i = 0; i < s->n_hist; i++) {
@@ -73,57 +76,67 @@ static void recalibrate(msp_net *net, const msp_dataset *tr, const int *order, i
     free(x);
 }
 
+static char *join_path(const char *dir, const char *leaf)
+{
+    size_t n = strlen(dir) + strlen(leaf) + 2;
+    char *p = msp_malloc(n);
+    snprintf(p, n, "%s/%s", dir, leaf);
+    return p;
+}
+
 static void on_signal(int sig)
 {
     (void)sig;
     g_stop = 1;
 }
 
-msp_status msp_train_base(const msp_expconf *c, const msp_train_opts *opts, msp_err *err)
+msp_status msp_train_run(const msp_train_job *j, const msp_train_opts *opts, msp_err *err)
 {
-    int epochs = opts->epochs > 0 ? opts->epochs : c->base.epochs;
-    int bs = c->base.batch;
-    msp_experiment_data data;
-    msp_status st = msp_experiment_load_data(c, MSP_SPLIT_TRAIN | MSP_SPLIT_VAL, &data, err);
-    if (st != MSP_OK) return st;
-    const msp_dataset *tr = &data.train;
-    if (tr->n < bs) {
-        msp_experiment_data_free(&data);
-        return msp_err_set(err, MSP_BAD_INPUT, c->path, 0,
+    int epochs = j->epochs, bs = j->batch;
+    const msp_dataset *tr = j->train, *val = j->val;
+    if (tr->n < bs)
+        return msp_err_set(err, MSP_BAD_INPUT, j->cfg, 0,
                            "batch %d is larger than the training split (%d images)", bs, tr->n);
-    }
     int per_epoch = tr->n / bs;
+    uint64_t seed = j->seed;
+    msp_status st;
 
     msp_net *net = NULL;
-    msp_train_state s = {.seed = c->seed, .batch_size = (uint32_t)bs, .n_train = (uint64_t)tr->n};
+    msp_train_state s = {.seed = seed, .batch_size = (uint32_t)bs, .n_train = (uint64_t)tr->n};
     float *opt = NULL;
-    char *ckpt_w = msp_checkpoint_weights_path(c->output);
-    msp_net_opts no = {.batch = bs, .max_batches = epochs * per_epoch, .verbose = opts->verbose};
+    char *ckpt_w = msp_checkpoint_weights_path(j->dir);
+    msp_net_opts no = {.batch = bs,
+                       .max_batches = epochs * per_epoch,
+                       .learning_rate = j->learning_rate,
+                       .engine = opts->engine,
+                       .verbose = opts->verbose};
 
-    st = msp_mkdirs(c->output, err);
+    st = msp_mkdirs(j->dir, err);
     if (st != MSP_OK) goto out;
-    msp_engine_seed(c->seed);
+    msp_engine_seed(seed);
     if (opts->resume) {
         msp_train_state want = s;
         /* The optimiser size depends only on the cfg: build once to know it. */
-        st = msp_net_load(c->base.cfg, NULL, &no, &net, err);
+        st = msp_net_load(j->cfg, NULL, &no, &net, err);
         if (st != MSP_OK) goto out;
         size_t n_opt = msp_net_optimizer_size(net);
         msp_net_free(net);
         net = NULL;
-        st = msp_checkpoint_load(c->output, &want, n_opt, &s, &opt, err);
-        if (st == MSP_OK) st = msp_net_load(c->base.cfg, ckpt_w, &no, &net, err);
+        st = msp_checkpoint_load(j->dir, &want, n_opt, &s, &opt, err);
+        if (st == MSP_OK) st = msp_net_load(j->cfg, ckpt_w, &no, &net, err);
         if (st != MSP_OK) goto out;
         msp_net_optimizer_set(net, opt);
         msp_net_set_seen(net, s.seen);
         msp_log(MSP_LOG_INFO, "resuming at epoch %u batch %u of %d", s.epoch + 1, s.batch + 1,
                 per_epoch);
     } else {
-        st = msp_net_load(c->base.cfg, NULL, &no, &net, err);
+        st = msp_net_load(j->cfg, j->init_weights, &no, &net, err);
         if (st != MSP_OK) goto out;
+        /* Fine-tuning starts a new schedule from the loaded weights. */
+        msp_net_set_seen(net, 0);
     }
     if (msp_net_inputs(net) != tr->w * tr->h * tr->c || msp_net_classes(net) != tr->n_classes) {
-        st = msp_err_set(err, MSP_BAD_INPUT, c->base.cfg, 0,
+        st = msp_err_set(err, MSP_BAD_INPUT, j->cfg, 0,
                          "network takes %d inputs and has %d outputs, but the data has %dx%dx%d "
                          "images and %d classes",
                          msp_net_inputs(net), msp_net_classes(net), tr->w, tr->h, tr->c,
@@ -131,7 +144,7 @@ msp_status msp_train_base(const msp_expconf *c, const msp_train_opts *opts, msp_
         goto out;
     }
     msp_log(MSP_LOG_INFO, "training %s on %d images (%d validation), batch %d, %d epochs",
-            c->base.cfg, tr->n, data.val.n, bs, epochs);
+            j->cfg, tr->n, val->n, bs, epochs);
 
     struct sigaction sa = {0}, old_int, old_term;
     sa.sa_handler = on_signal;
@@ -148,7 +161,7 @@ msp_status msp_train_base(const msp_expconf *c, const msp_train_opts *opts, msp_
 
     for (; (int)s.epoch < epochs && st == MSP_OK; s.epoch++, s.batch = 0) {
         msp_rng rng;
-        msp_rng_seed(&rng, mix(c->seed, s.epoch, 0x5eed));
+        msp_rng_seed(&rng, mix(seed, s.epoch, 0x5eed));
         for (int i = 0; i < tr->n; i++) order[i] = i;
         msp_rng_shuffle(&rng, order, tr->n);
 
@@ -160,15 +173,15 @@ msp_status msp_train_base(const msp_expconf *c, const msp_train_opts *opts, msp_
         uint32_t first = s.batch;
         for (; (int)s.batch < per_epoch; s.batch++) {
             if (g_stop) break;
-            for (int j = 0; j < bs; j++) {
-                int k = order[(size_t)s.batch * bs + j];
-                memcpy(x + (size_t)j * in, tr->x + (size_t)k * in, sizeof(float) * in);
-                y[j] = tr->y[k];
+            for (int i = 0; i < bs; i++) {
+                int k = order[(size_t)s.batch * bs + i];
+                memcpy(x + (size_t)i * in, tr->x + (size_t)k * in, sizeof(float) * in);
+                y[i] = tr->y[k];
             }
-            msp_engine_seed(mix(c->seed, s.epoch, s.batch + 1));
+            msp_engine_seed(mix(seed, s.epoch, s.batch + 1));
             float loss = msp_net_train_batch(net, x, y);
             if (!isfinite(loss)) {
-                st = msp_err_set(err, MSP_FAIL, c->base.cfg, 0,
+                st = msp_err_set(err, MSP_FAIL, j->cfg, 0,
                                  "training diverged (loss %g at epoch %u batch %u); lower "
                                  "learning_rate in the cfg",
                                  loss, s.epoch + 1, s.batch + 1);
@@ -181,23 +194,23 @@ msp_status msp_train_base(const msp_expconf *c, const msp_train_opts *opts, msp_
         }
         if (st != MSP_OK) break;
         if (g_stop) {
-            st = msp_checkpoint_save(c->output, net, &s, err);
+            st = msp_checkpoint_save(j->dir, net, &s, err);
             if (st == MSP_OK) {
                 msp_log(MSP_LOG_WARN,
                         "interrupted: checkpoint saved at epoch %u batch %u; continue with "
-                        "'msprune train %s --resume'",
-                        s.epoch + 1, s.batch + 1, c->path);
+                        "--resume",
+                        s.epoch + 1, s.batch + 1);
                 st = MSP_INTERRUPTED;
             }
             break;
         }
-        recalibrate(net, tr, order, per_epoch, bs, mix(c->seed, s.epoch, 0xb4));
+        recalibrate(net, tr, order, per_epoch, bs, mix(seed, s.epoch, 0xb4));
         double secs = msp_now() - t0;
         msp_epoch_stats *e = &s.hist[s.epoch];
         e->loss = loss_sum / (per_epoch - first);
         e->seconds = secs;
         e->images_per_s = (per_epoch - first) * (double)bs / secs;
-        e->val_top1 = data.val.n ? msp_eval_top1(net, &data.val) : NAN;
+        e->val_top1 = val->n ? msp_eval_top1(net, val) : NAN;
         s.n_hist = s.epoch + 1;
         snprintf(extra, sizeof extra, "loss %.4f val top-1 %.2f%%", e->loss, 100 * e->val_top1);
         msp_progress_finish(&pr, (int64_t)per_epoch * bs, extra);
@@ -205,10 +218,10 @@ msp_status msp_train_base(const msp_expconf *c, const msp_train_opts *opts, msp_
         msp_train_state next = s;
         next.epoch++;
         next.batch = 0;
-        st = msp_checkpoint_save(c->output, net, &next, err);
+        st = msp_checkpoint_save(j->dir, net, &next, err);
         if (st == MSP_OK) {
-            char *log_path = msp_experiment_path(c, "train.json");
-            st = write_log(log_path, c, &next, err);
+            char *log_path = join_path(j->dir, "train.json");
+            st = write_log(log_path, j, &next, err);
             free(log_path);
         }
     }
@@ -219,20 +232,38 @@ msp_status msp_train_base(const msp_expconf *c, const msp_train_opts *opts, msp_
     free(order);
 
     if (st == MSP_OK) {
-        char *dir = msp_strdup(c->base.weights), *slash = strrchr(dir, '/');
+        char *dir = msp_strdup(j->out_weights), *slash = strrchr(dir, '/');
         if (slash) {
             *slash = 0;
             st = msp_mkdirs(dir, err);
         }
         free(dir);
-        if (st == MSP_OK) st = msp_net_save_weights(net, c->base.weights, err);
-        if (st == MSP_OK) msp_log(MSP_LOG_INFO, "wrote %s", c->base.weights);
+        if (st == MSP_OK) st = msp_net_save_weights(net, j->out_weights, err);
+        if (st == MSP_OK) msp_log(MSP_LOG_INFO, "wrote %s", j->out_weights);
     }
 out:
     free(opt);
     free(ckpt_w);
     msp_train_state_free(&s);
     msp_net_free(net);
+    return st;
+}
+
+msp_status msp_train_base(const msp_expconf *c, const msp_train_opts *opts, msp_err *err)
+{
+    msp_experiment_data data;
+    msp_status st = msp_experiment_load_data(c, MSP_SPLIT_TRAIN | MSP_SPLIT_VAL, &data, err);
+    if (st != MSP_OK) return st;
+    msp_train_job j = {.name = c->name,
+                       .cfg = c->base.cfg,
+                       .out_weights = c->base.weights,
+                       .dir = c->output,
+                       .epochs = opts->epochs > 0 ? opts->epochs : c->base.epochs,
+                       .batch = c->base.batch,
+                       .seed = c->seed,
+                       .train = &data.train,
+                       .val = &data.val};
+    st = msp_train_run(&j, opts, err);
     msp_experiment_data_free(&data);
     return st;
 }

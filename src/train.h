@@ -16,13 +16,35 @@
 #include "expconf.h"
 #include "status.h"
 
+#include "dataset.h"
+#include "engine.h"
+
 typedef struct msp_train_opts {
-    int resume;      /* continue from <output>/checkpoint.* */
-    int epochs;      /* > 0 overrides the config */
+    int resume;      /* continue from <dir>/checkpoint.* */
+    int epochs;      /* > 0 overrides the config (msp_train_base only) */
+    msp_engine_kind engine;
     int verbose;
 } msp_train_opts;
 
-/* Returns MSP_INTERRUPTED after a clean stop on a signal (checkpoint saved). */
+/* One training run: from random initialisation (init_weights NULL) or from
+ * given weights (fine-tuning, with a fresh learning-rate schedule). The
+ * checkpoint and train.json go to dir; the result to out_weights. */
+typedef struct msp_train_job {
+    const char *name;          /* for train.json */
+    const char *cfg;           /* checked Darknet cfg */
+    const char *init_weights;  /* NULL: Darknet's seeded random initialisation */
+    const char *out_weights;
+    const char *dir;
+    int epochs, batch;
+    float learning_rate;       /* > 0 overrides the cfg's */
+    uint64_t seed;
+    const msp_dataset *train, *val; /* val may be empty */
+} msp_train_job;
+
+msp_status msp_train_run(const msp_train_job *job, const msp_train_opts *opts, msp_err *err);
+
+/* The experiment's base network (base.* of the config). Both return
+ * MSP_INTERRUPTED after a clean stop on a signal (checkpoint saved). */
 msp_status msp_train_base(const msp_expconf *conf, const msp_train_opts *opts, msp_err *err);
 
 /* Ask a running msp_train_base to stop at the next batch (signal-safe). */

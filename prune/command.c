@@ -1,0 +1,312 @@
+/* command.c: `msprune prune`: prune a network file to a budget, optionally
+ * in steps with fine-tuning on an experiment's data, and report FLOPs,
+ * latency and accuracy before and after. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "atomicio.h"
+#include "cli.h"
+#include "engine.h"
+#include "evaluate.h"
+#include "experiment.h"
+#include "log.h"
+#include "prune.h"
+#include "train.h"
+
+static const char *const usage =
+    "usage: msprune prune --cfg IN.cfg --weights IN.weights --out PREFIX\n"
+    "                     [--criterion C] [--ratio R] [--global] [--min-channels N]\n"
+    "                     [--config EXP [--steps N] [--finetune-epochs E] [--finetune-lr LR]]\n"
+    "Structured filter pruning. Writes PREFIX.cfg, PREFIX.weights (Darknet formats) and\n"
+    "PREFIX.json (channels, parameters and FLOPs per layer, before and after).\n"
+    "  --criterion C        l1 (default), l2, linf, random, bn-gamma\n"
+    "  --ratio R            fraction of each layer's prunable filters to remove, [0, 1)\n"
+    "  --global             rank normalised scores across layers instead of per layer\n"
+    "  --min-channels N     keep at least N filters in every layer (default 1)\n"
+    "  --keep-first         never prune the first layer (default; --no-keep-first to allow)\n"
+    "  --config EXP         experiment config: its data for fine-tuning and accuracy\n"
+    "  --steps N            reach the ratio in N prune + fine-tune steps (default 1)\n"
+    "  --finetune-epochs E  epochs of fine-tuning after each step (default 0)\n"
+    "  --finetune-lr LR     fine-tuning learning rate (default: 0.2 x the cfg's)\n"
+    "  --seed S             for random scores and fine-tuning (default: config's, else 1)\n"
+    "  --engine E           'fast' (default) or 'stock'\n";
+
+typedef struct {
+    const char *cfg, *weights, *out, *config;
+    msp_prune_criterion criterion;
+    double ratio;
+    msp_prune_alloc alloc;
+    int min_channels, steps, finetune_epochs, protect_first, seed_set;
+    float finetune_lr;
+    uint64_t seed;
+    msp_engine_kind engine;
+} prune_args;
+
+static int parse_args(int argc, char **argv, prune_args *a)
+{
+    static const struct option longopts[] = {
+        {"cfg", required_argument, 0, 'c'},          {"weights", required_argument, 0, 'w'},
+        {"out", required_argument, 0, 'o'},          {"criterion", required_argument, 0, 'C'},
+        {"ratio", required_argument, 0, 'r'},        {"global", no_argument, 0, 'g'},
+        {"min-channels", required_argument, 0, 'm'}, {"config", required_argument, 0, 'x'},
+        {"steps", required_argument, 0, 's'},        {"finetune-epochs", required_argument, 0, 'e'},
+        {"finetune-lr", required_argument, 0, 'l'},  {"seed", required_argument, 0, 'S'},
+        {"engine", required_argument, 0, 'E'},       {"keep-first", no_argument, 0, 'k'},
+        {"no-keep-first", no_argument, 0, 'K'},      {"quiet", no_argument, 0, 'q'},
+        {"verbose", no_argument, 0, 'v'},            {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    memset(a, 0, sizeof *a);
+    a->min_channels = 1;
+    a->steps = 1;
+    a->protect_first = 1;
+    a->seed = 1;
+    a->ratio = -1;
+    msp_err err = {{0}};
+    int c, seed;
+    char *end;
+    while ((c = getopt_long(argc, argv, "c:w:o:C:r:gm:x:s:e:l:S:E:kKqvh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'c': a->cfg = optarg; break;
+        case 'w': a->weights = optarg; break;
+        case 'o': a->out = optarg; break;
+        case 'x': a->config = optarg; break;
+        case 'g': a->alloc = MSP_ALLOC_GLOBAL; break;
+        case 'k': a->protect_first = 1; break;
+        case 'K': a->protect_first = 0; break;
+        case 'q': msp_log_set_level(MSP_LOG_WARN); break;
+        case 'v': msp_log_set_level(MSP_LOG_DEBUG); break;
+        case 'C':
+            if (msp_prune_criterion_parse(optarg, &a->criterion, &err) != MSP_OK)
+                return msp_cli_usage_error("prune", "%s", err.msg);
+            break;
+        case 'r':
+            a->ratio = strtod(optarg, &end);
+            if (*end || end == optarg || !(a->ratio >= 0 && a->ratio < 1))
+                return msp_cli_usage_error("prune", "--ratio wants a number in [0, 1)");
+            break;
+        case 'l':
+            a->finetune_lr = strtof(optarg, &end);
+            if (*end || end == optarg || !(a->finetune_lr > 0 && a->finetune_lr < 10))
+                return msp_cli_usage_error("prune", "--finetune-lr wants a number in (0, 10)");
+            break;
+        case 'm':
+            if (!msp_cli_parse_int(optarg, 1, 1 << 20, &a->min_channels))
+                return msp_cli_usage_error("prune", "--min-channels wants an integer >= 1");
+            break;
+        case 's':
+            if (!msp_cli_parse_int(optarg, 1, 100, &a->steps))
+                return msp_cli_usage_error("prune", "--steps wants an integer in [1, 100]");
+            break;
+        case 'e':
+            if (!msp_cli_parse_int(optarg, 0, 10000, &a->finetune_epochs))
+                return msp_cli_usage_error("prune", "--finetune-epochs wants an integer in [0, 10000]");
+            break;
+        case 'S':
+            if (!msp_cli_parse_int(optarg, 0, 2147483647, &seed))
+                return msp_cli_usage_error("prune", "--seed wants a non-negative integer");
+            a->seed = (uint64_t)seed;
+            a->seed_set = 1;
+            break;
+        case 'E':
+            if (!msp_cli_parse_engine(optarg, &a->engine))
+                return msp_cli_usage_error("prune", "--engine is 'stock' or 'fast'");
+            break;
+        case 'h': fputs(usage, stdout); return 0;
+        default: return msp_cli_usage_error("prune", "bad option");
+        }
+    }
+    if (optind != argc) return msp_cli_usage_error("prune", "unexpected argument '%s'", argv[optind]);
+    if (!a->cfg || !a->weights || !a->out)
+        return msp_cli_usage_error("prune", "--cfg, --weights and --out are required");
+    if (a->ratio < 0) return msp_cli_usage_error("prune", "--ratio is required");
+    if (!msp_prune_criterion_is_weight_based(a->criterion))
+        return msp_cli_usage_error("prune", "criterion '%s' is data-driven and not available yet",
+                                   msp_prune_criterion_name(a->criterion));
+    if ((a->finetune_epochs > 0 || a->steps > 1) && !a->config)
+        return msp_cli_usage_error("prune", "--finetune-epochs and --steps need --config EXP");
+    return -1;
+}
+
+static char *with_suffix(const char *prefix, const char *suffix)
+{
+    size_t n = strlen(prefix) + strlen(suffix) + 1;
+    char *p = msp_malloc(n);
+    snprintf(p, n, "%s%s", prefix, suffix);
+    return p;
+}
+
+/* One pruning step of files on disk: in_cfg/in_w -> out_prefix.{cfg,weights,json}. */
+static msp_status prune_step(const prune_args *a, const char *in_cfg, const char *in_w,
+                             const char *out_prefix, double ratio, double *flops_before,
+                             double *flops_after, msp_err *err)
+{
+    msp_prune_opts o;
+    msp_prune_opts_default(&o);
+    o.protect_first = a->protect_first;
+    return msp_prune_ratio_files(in_cfg, in_w, out_prefix, a->criterion, ratio, a->alloc,
+                                 a->min_channels, &o, a->seed, flops_before, flops_after, err);
+}
+
+/* The cfg's [net] learning_rate (Darknet's default 0.001 when absent). */
+static float cfg_learning_rate(const char *cfg_path)
+{
+    msp_dn_cfg cfg = {0};
+    msp_err err;
+    float lr = 0.001f;
+    if (msp_dncfg_read(cfg_path, &cfg, &err) == MSP_OK) {
+        const char *v = msp_dncfg_get(&cfg.sec[0], "learning_rate");
+        if (v) lr = strtof(v, NULL);
+    }
+    msp_dncfg_free(&cfg);
+    return lr;
+}
+
+static double test_top1(const char *cfg, const char *weights, const msp_dataset *test,
+                        msp_engine_kind engine, msp_err *err, msp_status *st)
+{
+    msp_net *net = NULL;
+    msp_net_opts o = {.batch = 100, .engine = engine};
+    *st = msp_net_load(cfg, weights, &o, &net, err);
+    if (*st != MSP_OK) return NAN;
+    double top1 = msp_eval_top1(net, test);
+    msp_net_free(net);
+    return top1;
+}
+
+static double latency_ms(const char *cfg, const char *weights, msp_engine_kind engine)
+{
+    msp_net *net = NULL;
+    msp_net_opts o = {.batch = 1, .engine = engine};
+    msp_err err;
+    if (msp_net_load(cfg, weights, &o, &net, &err) != MSP_OK) return NAN;
+    size_t in = (size_t)msp_net_inputs(net);
+    float *x = msp_calloc(in * 4, sizeof(float));
+    for (size_t i = 0; i < in * 4; i++) x[i] = (float)((i * 2654435761u) % 1000) / 1000.0f;
+    msp_latency lat;
+    msp_eval_latency(net, x, 4, 10, 100, &lat);
+    free(x);
+    msp_net_free(net);
+    return lat.median_ms;
+}
+
+/* After several steps: the last step's network becomes PREFIX.*, with the
+ * JSON report against the original network. */
+static msp_status finalize(const prune_args *a, const char *last_cfg, const char *last_w,
+                           msp_err *err)
+{
+    msp_dn_cfg cfg0 = {0}, cfg1 = {0};
+    msp_dn_net net0 = {0}, net1 = {0};
+    msp_prune_weights w = {0};
+    msp_status st;
+    if (!(st = msp_dncfg_read(a->cfg, &cfg0, err)) && !(st = msp_dncfg_check(&cfg0, &net0, err)) &&
+        !(st = msp_dncfg_read(last_cfg, &cfg1, err)) && !(st = msp_dncfg_check(&cfg1, &net1, err)) &&
+        !(st = msp_prune_weights_load(last_w, &cfg1, &net1, &w, err))) {
+        char note[160];
+        snprintf(note, sizeof note, "criterion %s, ratio %g in %d steps",
+                 msp_prune_criterion_name(a->criterion), a->ratio, a->steps);
+        st = msp_prune_write(a->out, &cfg1, &net0, &net1, &w, note, err);
+    }
+    msp_prune_weights_free(&w);
+    msp_dnnet_free(&net0);
+    msp_dnnet_free(&net1);
+    msp_dncfg_free(&cfg0);
+    msp_dncfg_free(&cfg1);
+    return st;
+}
+
+int msp_cmd_prune(int argc, char **argv)
+{
+    prune_args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc >= 0) return rc;
+    msp_err err = {{0}};
+    msp_status st;
+    msp_expconf conf = {0};
+    msp_experiment_data data = {0};
+    if (a.config) {
+        if ((st = msp_expconf_load(a.config, &conf, &err)) != MSP_OK) return msp_cli_finish(st, &err);
+        if (!a.seed_set) a.seed = conf.seed;
+        st = msp_experiment_load_data(&conf, MSP_SPLIT_TRAIN | MSP_SPLIT_VAL | MSP_SPLIT_TEST,
+                                      &data, &err);
+        if (st != MSP_OK) goto out;
+        msp_engine_set_threads(conf.threads);
+    }
+
+    /* The per-step ratio removes the same share of what is left each step,
+     * so that N steps remove `ratio` of every layer's prunable filters. */
+    double step_ratio = 1 - pow(1 - a.ratio, 1.0 / a.steps);
+    char *cur_cfg = msp_strdup(a.cfg), *cur_w = msp_strdup(a.weights);
+    double flops0 = 0, flops = 0, before_ft = NAN, after_ft = NAN;
+    double base_top1 = NAN;
+    if (a.config) base_top1 = test_top1(a.cfg, a.weights, &data.test, a.engine, &err, &st);
+    for (int step = 1; step <= a.steps && st == MSP_OK; step++) {
+        char suffix[32];
+        snprintf(suffix, sizeof suffix, a.steps > 1 ? ".step%d" : "", step);
+        char *prefix = with_suffix(a.out, suffix);
+        double fb = 0, fa = 0;
+        st = prune_step(&a, cur_cfg, cur_w, prefix, step_ratio, &fb, &fa, &err);
+        if (step == 1) flops0 = fb;
+        flops = fa;
+        free(cur_cfg);
+        free(cur_w);
+        cur_cfg = with_suffix(prefix, ".cfg");
+        cur_w = with_suffix(prefix, ".weights");
+        if (st == MSP_OK && a.config) {
+            before_ft = test_top1(cur_cfg, cur_w, &data.test, a.engine, &err, &st);
+            msp_log(MSP_LOG_INFO, "step %d/%d: %.2f MFLOPs (%.1f%% of the original), test top-1 %.2f%%",
+                    step, a.steps, fa / 1e6, 100 * fa / flops0, 100 * before_ft);
+        }
+        if (st == MSP_OK && a.finetune_epochs > 0) {
+            char *dir = with_suffix(prefix, ".finetune");
+            msp_train_job j = {.name = prefix,
+                               .cfg = cur_cfg,
+                               .init_weights = cur_w,
+                               .out_weights = cur_w,
+                               .dir = dir,
+                               .epochs = a.finetune_epochs,
+                               .batch = conf.base.batch,
+                               .learning_rate = a.finetune_lr > 0 ? a.finetune_lr
+                                                                  : 0.2f * cfg_learning_rate(cur_cfg),
+                               .seed = a.seed + (uint64_t)step,
+                               .train = &data.train,
+                               .val = &data.val};
+            msp_train_opts to = {.engine = a.engine};
+            st = msp_train_run(&j, &to, &err);
+            free(dir);
+            if (st == MSP_OK) {
+                after_ft = test_top1(cur_cfg, cur_w, &data.test, a.engine, &err, &st);
+                msp_log(MSP_LOG_INFO, "step %d/%d: after %d epochs of fine-tuning, test top-1 %.2f%%",
+                        step, a.steps, a.finetune_epochs, 100 * after_ft);
+            }
+        }
+        free(prefix);
+    }
+    if (st == MSP_OK && a.steps > 1) st = finalize(&a, cur_cfg, cur_w, &err);
+    if (st == MSP_OK) {
+        char *out_cfg = with_suffix(a.out, ".cfg"), *out_w = with_suffix(a.out, ".weights");
+        double l0 = latency_ms(a.cfg, a.weights, a.engine), l1 = latency_ms(out_cfg, out_w, a.engine);
+        printf("pruned %s with %s at ratio %g (%s allocation, %d step%s)\n", a.cfg,
+               msp_prune_criterion_name(a.criterion), a.ratio,
+               a.alloc == MSP_ALLOC_GLOBAL ? "global" : "uniform", a.steps, a.steps > 1 ? "s" : "");
+        printf("  FLOPs    %.3f M -> %.3f M  (ratio %.3f)\n", flops0 / 1e6, flops / 1e6, flops / flops0);
+        printf("  latency  %.3f ms -> %.3f ms (ratio %.3f, batch-1 median, engine %s)\n", l0, l1,
+               l1 / l0, a.engine == MSP_ENGINE_FAST ? "fast" : "stock");
+        if (a.config) {
+            printf("  test top-1 original %.2f%%, pruned %.2f%%", 100 * base_top1, 100 * before_ft);
+            if (a.finetune_epochs > 0) printf(", fine-tuned %.2f%%", 100 * after_ft);
+            printf("\n");
+        }
+        printf("  wrote %s.cfg, %s.weights, %s.json\n", a.out, a.out, a.out);
+        free(out_cfg);
+        free(out_w);
+    }
+    free(cur_cfg);
+    free(cur_w);
+out:
+    msp_experiment_data_free(&data);
+    msp_expconf_free(&conf);
+    return msp_cli_finish(st, &err);
+}
