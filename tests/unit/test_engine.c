@@ -56,7 +56,7 @@ Test(engine, trained_weights_load_in_stock_darknet_with_identical_predictions)
     msp_engine_seed(5);
     msp_net *net = NULL;
     msp_err err = {{0}};
-    msp_net_opts o = {.batch = 8};
+    msp_net_opts o = {.batch = 8, .engine = MSP_ENGINE_STOCK}; /* bitwise vs Darknet */
     cr_assert_eq(msp_net_load(TINY, NULL, &o, &net, &err), MSP_OK, "%s", err.msg);
     int in = msp_net_inputs(net), classes = msp_net_classes(net);
     cr_assert_eq(in, 28 * 28);
