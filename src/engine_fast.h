@@ -11,7 +11,7 @@
  * (up to float reordering), so save_weights and checkpoints keep working.
  *
  * Deliberate differences from stock Darknet, all invisible to training:
- *  - dropout draws its mask from xoshiro256** seeded by one rand() call per
+ *  - dropout draws its mask from xoshiro256+ seeded by one rand() call per
  *    forward pass (Darknet calls rand() per element); the mask is still
  *    stored in l.rand and reproducible from srand();
  *  - in inference mode (net->train == 0) batch-norm layers do not copy their
@@ -33,7 +33,8 @@
 #include "darknet.h"
 
 /* Swap in the fast functions; call after parse_network_cfg (before or after
- * load_weights). Idempotent. Returns the number of layers accelerated. */
+ * load_weights: no weights are cached). Idempotent. Returns the number of
+ * layers now running fast code (callers may ignore it). */
 int msp_engine_fast_install(network *net);
 /* Restore Darknet's functions on net and free this thread's scratch. */
 void msp_engine_fast_release(network *net);

@@ -8,6 +8,10 @@
  * "darknet-naive" is Darknet's layers with its original gemm_cpu instead of
  * OpenBLAS: this program defines gemm itself and switches between the two.
  * Timing only; no thresholds. Usage: bench [rounds] (default 7).
+ * Developer mode: bench loop CFG BATCHES [side] trains (or, with
+ * BENCH_INFER=1, predicts batch 1 with) the fast engine only, for perf;
+ * BENCH_STOCK=1 uses stock Darknet, BENCH_COLS=n sets the columns per conv
+ * sgemm, BENCH_LAYERS=1 prints per-layer forward/backward times.
  */
 #include <cblas.h>
 #include <stdio.h>
@@ -260,7 +264,7 @@ int main(int argc, char **argv)
             for (int b = 0; b < nb && b < 256; b++) {
                 random_batch(net);
                 network n = *net;
-                n.train = 1;
+                n.train = !infer;
                 for (int i = 0; i < net->n; i++) {
                     layer *l = &net->layers[i];
                     if (l->delta) memset(l->delta, 0, sizeof(float) * l->outputs * l->batch);
@@ -270,7 +274,7 @@ int main(int argc, char **argv)
                     n.input = l->output;
                     if (l->truth) n.truth = l->output;
                 }
-                for (int i = net->n - 1; i >= 0; i--) {
+                for (int i = net->n - 1; i >= 0 && !infer; i--) {
                     layer *l = &net->layers[i];
                     network m = *net;
                     m.train = 1;

@@ -510,8 +510,8 @@ static void check_network(const char *text, unsigned seed, int steps)
             if (i > 0) {
                 snprintf(what, sizeof what, "step %d layer %d (type %d) input delta", step, i,
                          ls->type);
-                expect_close_tol(what, b.delta, a.delta, (size_t)ls->batch * ls->inputs,
-                                 grad_atol);
+                expect_close_tol(what, b.delta, a.delta,
+                                 (size_t)ls->batch * ns->layers[i - 1].outputs, grad_atol);
             }
             snprintf(what, sizeof what, "step %d layer %d backward", step, i);
             compare_params(lf, ls, what);
