@@ -17,6 +17,9 @@
  *   msp_prune_apply                           -> new cfg, net, weights
  *   msp_prune_write(PREFIX)                   -> PREFIX.cfg, .weights, .json
  * msp_prune_ratio_files does all of it for files on disk.
+ * Also here: scores from activation statistics (criteria_data.c: apoz,
+ * mean-activation, taylor), class pruning with an optional `other` output
+ * (classes.c), and FLOPs / latency targets (target.c).
  *
  * Model. A "producer" is a [convolutional] or [connected] layer; its output
  * channels (filters / outputs) are the things removed. Removing channel k of
@@ -70,7 +73,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dataset.h"
 #include "dncfg.h"
+#include "engine.h"
 #include "status.h"
 
 /* ---- weights (weights_io.c) ----------------------------------------- */
@@ -258,6 +263,78 @@ msp_status msp_prune_ratio_files(const char *cfg_path, const char *weights_path,
                                  msp_prune_alloc mode, int min_channels,
                                  const msp_prune_opts *opts, uint64_t seed, double *flops_before,
                                  double *flops_after, msp_err *err);
+
+/* ---- data-driven scores (criteria_data.c) ----------------------------- */
+
+/* Scores for c = apoz / mean-activation / taylor from per-channel
+ * statistics: values[l] holds n_channels[l] values for every producer l
+ * (layer count and channel counts must match net). Higher = keep:
+ * apoz -> 1 - apoz (values must be in [0, 1]), mean-activation -> |mean|,
+ * taylor -> the value (must be >= 0). Then msp_prune_scores_finish. */
+msp_status msp_prune_scores_from_stats(const msp_dn_net *net, const msp_prune_groups *g,
+                                       msp_prune_criterion c, int n_layers,
+                                       const int *n_channels, const float *const *values,
+                                       msp_prune_scores *s, msp_err *err);
+/* msp_net_channel_stats (engine_stats.h) on dn over d (max_images <= 0: all;
+ * full batches of dn's batch size, the last partial one dropped), then
+ * msp_prune_scores_from_stats. net is the checked cfg dn was loaded from. */
+msp_status msp_prune_score_data(msp_net *dn, const msp_dataset *d, int max_images,
+                                const msp_dn_net *net, const msp_prune_groups *g,
+                                msp_prune_criterion c, msp_prune_scores *s, msp_err *err);
+
+/* ---- class pruning (classes.c) ---------------------------------------- */
+
+/* The output layer: the last conv/connected layer, followed only by
+ * avgpool / maxpool / dropout / activation / softmax (groups=1) / cost, whose
+ * filters are the network's classes. Else MSP_BAD_INPUT naming the layer. */
+msp_status msp_prune_output_layer(const msp_dn_cfg *cfg, const msp_dn_net *net, int *layer,
+                                  msp_err *err);
+/* Keep classes[0..n_keep) (distinct ids in [0, classes), in this order) and,
+ * when other != 0, append one "other" output initialised from the dropped
+ * classes (mean effective row, bias + log(dropped count): see classes.c).
+ * Every other layer is copied unchanged. MSP_BAD_INPUT: id out of range,
+ * repeated id, empty list, all classes with other, a single output. */
+msp_status msp_prune_classes(const msp_dn_cfg *cfg, const msp_dn_net *net,
+                             const msp_prune_weights *w, const int *classes, int n_keep,
+                             int other, msp_dn_cfg *out_cfg, msp_dn_net *out_net,
+                             msp_prune_weights *out_w, msp_err *err);
+
+/* ---- FLOPs / latency targets (target.c) ------------------------------- */
+
+/* FLOPs of the net pruned by m, without surgery: equals out_net.flops of
+ * msp_prune_apply with the same masks. */
+double msp_prune_masks_flops(const msp_dn_net *net, const msp_prune_groups *g,
+                             const msp_prune_masks *m);
+
+typedef struct msp_prune_target_result {
+    double ratio;        /* the chosen plan's ratio for msp_prune_plan_ratio */
+    double flops_before; /* the unpruned network */
+    double flops_after;  /* the chosen plan */
+    double flops_next;   /* FLOPs of the next less pruned plan (above the target);
+                          * flops_before when nothing was pruned */
+    double latency_before_ms, latency_after_ms; /* latency search only (medians) */
+    int measured;        /* latency search: networks timed */
+} msp_prune_target_result;
+
+/* The plan (masks m) of the smallest ratio whose FLOPs are <= the target,
+ * i.e. the most FLOPs not above it. target: a fraction of net->flops in
+ * (0, 1] when is_fraction, else absolute FLOPs > 0. Unreachable even at the
+ * largest ratio -> MSP_BAD_INPUT giving the FLOPs reached there. */
+msp_status msp_prune_target_flops(const msp_dn_net *net, const msp_prune_groups *g,
+                                  const msp_prune_scores *s, msp_prune_alloc mode,
+                                  int min_channels, double target, int is_fraction,
+                                  msp_prune_masks *m, msp_prune_target_result *res, msp_err *err);
+/* The least pruned plan whose measured median batch-1 latency is
+ * <= target_ms, among a handful of candidates bracketed by FLOPs (see
+ * target.c); inputs are uniform random from seed. Nothing meets it (the
+ * most pruned plan is too slow) -> MSP_BAD_INPUT giving what it reached.
+ * Noisy by nature: repeated calls may choose neighbouring plans. */
+msp_status msp_prune_target_latency(const msp_dn_cfg *cfg, const msp_dn_net *net,
+                                    const msp_prune_groups *g, const msp_prune_weights *w,
+                                    const msp_prune_scores *s, msp_prune_alloc mode,
+                                    int min_channels, double target_ms, uint64_t seed,
+                                    msp_prune_masks *m, msp_prune_target_result *res,
+                                    msp_err *err);
 
 /* ---- command (command.c) -------------------------------------------- */
 
