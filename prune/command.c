@@ -18,12 +18,18 @@
 
 static const char *const usage =
     "usage: msprune prune --cfg IN.cfg --weights IN.weights --out PREFIX\n"
-    "                     [--criterion C] [--ratio R] [--global] [--min-channels N]\n"
-    "                     [--config EXP [--steps N] [--finetune-epochs E] [--finetune-lr LR]]\n"
+    "                     [--criterion C] [--ratio R | --target-flops F | --target-latency MS]\n"
+    "                     [--global] [--min-channels N] [--config EXP [--classes LIST [--other]]\n"
+    "                     [--steps N] [--finetune-epochs E] [--finetune-lr LR]]\n"
     "Structured filter pruning. Writes PREFIX.cfg, PREFIX.weights (Darknet formats) and\n"
     "PREFIX.json (channels, parameters and FLOPs per layer, before and after).\n"
-    "  --criterion C        l1 (default), l2, linf, random, bn-gamma\n"
+    "  --criterion C        l1 (default), l2, linf, random, bn-gamma; with --config also\n"
+    "                       apoz, mean-activation, taylor (on the config's training data)\n"
     "  --ratio R            fraction of each layer's prunable filters to remove, [0, 1)\n"
+    "  --target-flops F     prune until FLOPs <= F (a fraction of the input's if F <= 1)\n"
+    "  --target-latency MS  prune until the batch-1 median latency <= MS (one step)\n"
+    "  --classes LIST       keep only these classes (ids or names, comma-separated)\n"
+    "  --other              with --classes: add an 'other' output for the rest\n"
     "  --global             rank normalised scores across layers instead of per layer\n"
     "  --min-channels N     keep at least N filters in every layer (default 1)\n"
     "  --keep-first         never prune the first layer (default; --no-keep-first to allow)\n"
@@ -37,7 +43,9 @@ static const char *const usage =
 typedef struct {
     const char *cfg, *weights, *out, *config;
     msp_prune_criterion criterion;
-    double ratio;
+    double ratio, target_flops, target_latency;
+    const char *classes;
+    int other;
     msp_prune_alloc alloc;
     int min_channels, steps, finetune_epochs, protect_first, seed_set;
     float finetune_lr;
@@ -56,6 +64,8 @@ static int parse_args(int argc, char **argv, prune_args *a)
         {"finetune-lr", required_argument, 0, 'l'},  {"seed", required_argument, 0, 'S'},
         {"engine", required_argument, 0, 'E'},       {"keep-first", no_argument, 0, 'k'},
         {"no-keep-first", no_argument, 0, 'K'},      {"quiet", no_argument, 0, 'q'},
+        {"target-flops", required_argument, 0, 'F'}, {"target-latency", required_argument, 0, 'L'},
+        {"classes", required_argument, 0, 'y'},      {"other", no_argument, 0, 'O'},
         {"verbose", no_argument, 0, 'v'},            {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
@@ -67,7 +77,7 @@ static int parse_args(int argc, char **argv, prune_args *a)
     msp_err err = {{0}};
     int c, seed;
     char *end;
-    while ((c = getopt_long(argc, argv, "c:w:o:C:r:gm:x:s:e:l:S:E:kKqvh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "c:w:o:C:r:gm:x:s:e:l:S:E:kKqvhF:L:y:O", longopts, NULL)) != -1) {
         switch (c) {
         case 'c': a->cfg = optarg; break;
         case 'w': a->weights = optarg; break;
@@ -87,6 +97,18 @@ static int parse_args(int argc, char **argv, prune_args *a)
             if (*end || end == optarg || !(a->ratio >= 0 && a->ratio < 1))
                 return msp_cli_usage_error("prune", "--ratio wants a number in [0, 1)");
             break;
+        case 'F':
+            a->target_flops = strtod(optarg, &end);
+            if (*end || end == optarg || !(a->target_flops > 0 && a->target_flops < 1e15))
+                return msp_cli_usage_error("prune", "--target-flops wants a positive number");
+            break;
+        case 'L':
+            a->target_latency = strtod(optarg, &end);
+            if (*end || end == optarg || !(a->target_latency > 0 && a->target_latency < 1e7))
+                return msp_cli_usage_error("prune", "--target-latency wants milliseconds > 0");
+            break;
+        case 'y': a->classes = optarg; break;
+        case 'O': a->other = 1; break;
         case 'l':
             a->finetune_lr = strtof(optarg, &end);
             if (*end || end == optarg || !(a->finetune_lr > 0 && a->finetune_lr < 10))
@@ -121,12 +143,18 @@ static int parse_args(int argc, char **argv, prune_args *a)
     if (optind != argc) return msp_cli_usage_error("prune", "unexpected argument '%s'", argv[optind]);
     if (!a->cfg || !a->weights || !a->out)
         return msp_cli_usage_error("prune", "--cfg, --weights and --out are required");
-    if (a->ratio < 0) return msp_cli_usage_error("prune", "--ratio is required");
-    if (!msp_prune_criterion_is_weight_based(a->criterion))
-        return msp_cli_usage_error("prune", "criterion '%s' is data-driven and not available yet",
+    int budgets = (a->ratio >= 0) + (a->target_flops > 0) + (a->target_latency > 0);
+    if (budgets != 1 && !(budgets == 0 && a->classes))
+        return msp_cli_usage_error("prune", "give one of --ratio, --target-flops, --target-latency");
+    if (a->ratio < 0 && !a->target_flops && !a->target_latency) a->ratio = 0;
+    if (a->target_latency > 0 && a->steps > 1)
+        return msp_cli_usage_error("prune", "--target-latency works in one step");
+    if (!msp_prune_criterion_is_weight_based(a->criterion) && !a->config)
+        return msp_cli_usage_error("prune", "criterion '%s' needs data: add --config EXP",
                                    msp_prune_criterion_name(a->criterion));
-    if ((a->finetune_epochs > 0 || a->steps > 1) && !a->config)
-        return msp_cli_usage_error("prune", "--finetune-epochs and --steps need --config EXP");
+    if ((a->finetune_epochs > 0 || a->steps > 1 || a->classes) && !a->config)
+        return msp_cli_usage_error("prune", "--finetune-epochs, --steps and --classes need --config EXP");
+    if (a->other && !a->classes) return msp_cli_usage_error("prune", "--other needs --classes");
     return -1;
 }
 
@@ -138,16 +166,70 @@ static char *with_suffix(const char *prefix, const char *suffix)
     return p;
 }
 
-/* One pruning step of files on disk: in_cfg/in_w -> out_prefix.{cfg,weights,json}. */
-static msp_status prune_step(const prune_args *a, const char *in_cfg, const char *in_w,
-                             const char *out_prefix, double ratio, double *flops_before,
-                             double *flops_after, msp_err *err)
+/* Images used to compute data-driven scores: enough for stable channel
+ * statistics, few enough to take seconds. */
+#define SCORE_IMAGES 2048
+
+/* One pruning step of files on disk: in_cfg/in_w -> out_prefix.{cfg,weights,json}.
+ * budget: ratio of filters (mode 0), absolute FLOPs (mode 1), or latency in
+ * ms (mode 2). */
+static msp_status prune_step(const prune_args *a, const msp_dataset *train, int batch,
+                             const char *in_cfg, const char *in_w, const char *out_prefix,
+                             int mode, double budget, double *flops_before, double *flops_after,
+                             msp_err *err)
 {
+    msp_dn_cfg cfg = {0}, ocfg = {0};
+    msp_dn_net net = {0}, onet = {0};
+    msp_prune_weights w = {0}, ow = {0};
+    msp_prune_groups g = {0};
+    msp_prune_scores s = {0};
+    msp_prune_masks m = {0};
     msp_prune_opts o;
     msp_prune_opts_default(&o);
     o.protect_first = a->protect_first;
-    return msp_prune_ratio_files(in_cfg, in_w, out_prefix, a->criterion, ratio, a->alloc,
-                                 a->min_channels, &o, a->seed, flops_before, flops_after, err);
+    msp_status st;
+    if ((st = msp_dncfg_read(in_cfg, &cfg, err)) || (st = msp_dncfg_check(&cfg, &net, err)) ||
+        (st = msp_prune_weights_load(in_w, &cfg, &net, &w, err)) ||
+        (st = msp_prune_groups_build(&cfg, &net, &o, &g, err)))
+        goto done;
+    if (msp_prune_criterion_is_weight_based(a->criterion)) {
+        st = msp_prune_score_weights(&net, &w, &g, a->criterion, a->seed, &s, err);
+    } else {
+        msp_net *dn = NULL;
+        msp_net_opts no = {.batch = batch, .engine = a->engine};
+        st = msp_net_load(in_cfg, in_w, &no, &dn, err);
+        if (st == MSP_OK)
+            st = msp_prune_score_data(dn, train, SCORE_IMAGES, &net, &g, a->criterion, &s, err);
+        msp_net_free(dn);
+    }
+    if (st) goto done;
+    msp_prune_target_result res;
+    if (mode == 0)
+        st = msp_prune_plan_ratio(&net, &g, &s, budget, a->alloc, a->min_channels, &m, err);
+    else if (mode == 1)
+        st = msp_prune_target_flops(&net, &g, &s, a->alloc, a->min_channels, budget, 0, &m, &res, err);
+    else
+        st = msp_prune_target_latency(&cfg, &net, &g, &w, &s, a->alloc, a->min_channels, budget,
+                                      a->seed, &m, &res, err);
+    if (st || (st = msp_prune_apply(&cfg, &net, &g, &w, &m, &ocfg, &onet, &ow, err))) goto done;
+    char note[200];
+    snprintf(note, sizeof note, "criterion %s, %s %g, %s allocation, min_channels %d",
+             msp_prune_criterion_name(a->criterion), mode == 0 ? "ratio" : mode == 1 ? "target FLOPs" : "target ms",
+             budget, a->alloc == MSP_ALLOC_GLOBAL ? "global" : "uniform", a->min_channels);
+    st = msp_prune_write(out_prefix, &ocfg, &net, &onet, &ow, note, err);
+    *flops_before = net.flops;
+    *flops_after = onet.flops;
+done:
+    msp_prune_masks_free(&m);
+    msp_prune_scores_free(&s);
+    msp_prune_groups_free(&g);
+    msp_prune_weights_free(&ow);
+    msp_prune_weights_free(&w);
+    msp_dnnet_free(&onet);
+    msp_dnnet_free(&net);
+    msp_dncfg_free(&ocfg);
+    msp_dncfg_free(&cfg);
+    return st;
 }
 
 /* The cfg's [net] learning_rate (Darknet's default 0.001 when absent). */
@@ -217,6 +299,120 @@ static msp_status finalize(const prune_args *a, const char *last_cfg, const char
     return st;
 }
 
+static msp_status cfg_flops(const char *path, double *flops, msp_err *err)
+{
+    msp_dn_cfg cfg = {0};
+    msp_dn_net net = {0};
+    msp_status st = msp_dncfg_read(path, &cfg, err);
+    if (st == MSP_OK) st = msp_dncfg_check(&cfg, &net, err);
+    *flops = net.flops;
+    msp_dnnet_free(&net);
+    msp_dncfg_free(&cfg);
+    return st;
+}
+
+/* "3,Sneaker,5": class ids or names of d; MSP_BAD_INPUT on anything else. */
+static msp_status parse_classes(const char *list, const msp_dataset *d, int **out, int *n,
+                                msp_err *err)
+{
+    char *copy = msp_strdup(list), *save = NULL;
+    int *ids = msp_malloc(sizeof(int) * (strlen(list) + 1));
+    int k = 0;
+    msp_status st = MSP_OK;
+    for (char *t = strtok_r(copy, ",", &save); t && st == MSP_OK; t = strtok_r(NULL, ",", &save)) {
+        int id = -1;
+        char *end;
+        long v = strtol(t, &end, 10);
+        if (*t && !*end && v >= 0 && v < d->n_classes) id = (int)v;
+        for (int c = 0; id < 0 && d->class_names && c < d->n_classes; c++)
+            if (!strcmp(t, d->class_names[c])) id = c;
+        if (id < 0)
+            st = msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
+                             "--classes: '%s' is neither a class id in [0, %d) nor a class name", t,
+                             d->n_classes);
+        ids[k++] = id;
+    }
+    free(copy);
+    if (st == MSP_OK && k == 0) st = msp_err_set(err, MSP_BAD_INPUT, NULL, 0, "--classes is empty");
+    if (st != MSP_OK) {
+        free(ids);
+        return st;
+    }
+    *out = ids;
+    *n = k;
+    return MSP_OK;
+}
+
+/* Relabel d for a class-pruned network: class classes[i] becomes i, the
+ * rest become k (other) or are dropped. */
+static void map_classes(msp_dataset *d, const int *classes, int k, int other)
+{
+    int *map = msp_malloc(sizeof(int) * (size_t)d->n_classes), *idx = msp_malloc(sizeof(int) * (size_t)(d->n + 1));
+    for (int c = 0; c < d->n_classes; c++) map[c] = other ? k : -1;
+    for (int i = 0; i < k; i++) map[classes[i]] = i;
+    int n = 0;
+    for (int i = 0; i < d->n; i++)
+        if (map[d->y[i]] >= 0) idx[n++] = i;
+    msp_dataset out;
+    msp_dataset_subset(d, idx, n, &out);
+    for (int i = 0; i < n; i++) out.y[i] = map[out.y[i]];
+    if (out.class_names) {
+        char **names = msp_calloc((size_t)(k + other), sizeof *names);
+        for (int i = 0; i < k; i++) names[i] = msp_strdup(out.class_names[classes[i]]);
+        if (other) names[k] = msp_strdup("other");
+        for (int c = 0; c < out.n_classes; c++) free(out.class_names[c]);
+        free(out.class_names);
+        out.class_names = names;
+    }
+    out.n_classes = k + other;
+    msp_dataset_free(d);
+    *d = out;
+    free(map);
+    free(idx);
+}
+
+/* --classes: cut the output layer to the classes (PREFIX.classes.*), relabel
+ * the data, and measure the original on the kept classes' test images. */
+static msp_status restrict_classes(const prune_args *a, msp_experiment_data *data, char **cur_cfg,
+                                   char **cur_w, double *base_top1, msp_err *err)
+{
+    int *ids = NULL, k = 0;
+    msp_status st = parse_classes(a->classes, &data->test, &ids, &k, err);
+    if (st != MSP_OK) return st;
+    msp_dataset kept;
+    st = msp_dataset_filter_classes(&data->test, ids, k, 0, &kept, err);
+    if (st == MSP_OK) {
+        *base_top1 = test_top1(a->cfg, a->weights, &kept, a->engine, err, &st);
+        msp_dataset_free(&kept);
+    }
+    msp_dn_cfg cfg = {0}, ocfg = {0};
+    msp_dn_net net = {0}, onet = {0};
+    msp_prune_weights w = {0}, ow = {0};
+    char *prefix = with_suffix(a->out, ".classes");
+    if (st == MSP_OK && !(st = msp_dncfg_read(a->cfg, &cfg, err)) && !(st = msp_dncfg_check(&cfg, &net, err)) &&
+        !(st = msp_prune_weights_load(a->weights, &cfg, &net, &w, err)) &&
+        !(st = msp_prune_classes(&cfg, &net, &w, ids, k, a->other, &ocfg, &onet, &ow, err)))
+        st = msp_prune_write(prefix, &ocfg, &net, &onet, &ow, "class pruning", err);
+    if (st == MSP_OK) {
+        free(*cur_cfg);
+        free(*cur_w);
+        *cur_cfg = with_suffix(prefix, ".cfg");
+        *cur_w = with_suffix(prefix, ".weights");
+        map_classes(&data->train, ids, k, a->other);
+        map_classes(&data->val, ids, k, a->other);
+        map_classes(&data->test, ids, k, a->other);
+    }
+    free(prefix);
+    free(ids);
+    msp_prune_weights_free(&w);
+    msp_prune_weights_free(&ow);
+    msp_dnnet_free(&net);
+    msp_dnnet_free(&onet);
+    msp_dncfg_free(&cfg);
+    msp_dncfg_free(&ocfg);
+    return st;
+}
+
 int msp_cmd_prune(int argc, char **argv)
 {
     prune_args a;
@@ -235,20 +431,31 @@ int msp_cmd_prune(int argc, char **argv)
         msp_engine_set_threads(conf.threads);
     }
 
-    /* The per-step ratio removes the same share of what is left each step,
-     * so that N steps remove `ratio` of every layer's prunable filters. */
-    double step_ratio = 1 - pow(1 - a.ratio, 1.0 / a.steps);
     char *cur_cfg = msp_strdup(a.cfg), *cur_w = msp_strdup(a.weights);
-    double flops0 = 0, flops = 0, before_ft = NAN, after_ft = NAN;
-    double base_top1 = NAN;
-    if (a.config) base_top1 = test_top1(a.cfg, a.weights, &data.test, a.engine, &err, &st);
+    double flops0 = 0, flops = 0, before_ft = NAN, after_ft = NAN, base_top1 = NAN;
+    if (a.classes) {
+        st = restrict_classes(&a, &data, &cur_cfg, &cur_w, &base_top1, &err);
+        if (st != MSP_OK) goto done;
+    } else if (a.config) {
+        base_top1 = test_top1(a.cfg, a.weights, &data.test, a.engine, &err, &st);
+    }
+    if (st == MSP_OK) st = cfg_flops(cur_cfg, &flops0, &err);
+    flops = flops0;
+    /* Budgets per step: the same share of what is left is removed each
+     * step, so that N steps reach the requested ratio or FLOPs. */
+    double target = a.target_flops <= 1 ? a.target_flops * flops0 : a.target_flops;
+    double step_ratio = 1 - pow(1 - a.ratio, 1.0 / a.steps);
+    int mode = a.target_latency > 0 ? 2 : a.target_flops > 0 ? 1 : 0;
     for (int step = 1; step <= a.steps && st == MSP_OK; step++) {
         char suffix[32];
         snprintf(suffix, sizeof suffix, a.steps > 1 ? ".step%d" : "", step);
         char *prefix = with_suffix(a.out, suffix);
         double fb = 0, fa = 0;
-        st = prune_step(&a, cur_cfg, cur_w, prefix, step_ratio, &fb, &fa, &err);
-        if (step == 1) flops0 = fb;
+        double budget = mode == 0   ? step_ratio
+                        : mode == 1 ? flops0 * pow(target / flops0, (double)step / a.steps)
+                                    : a.target_latency;
+        st = prune_step(&a, &data.train, conf.base.batch, cur_cfg, cur_w, prefix, mode, budget,
+                        &fb, &fa, &err);
         flops = fa;
         free(cur_cfg);
         free(cur_w);
@@ -288,8 +495,10 @@ int msp_cmd_prune(int argc, char **argv)
     if (st == MSP_OK) {
         char *out_cfg = with_suffix(a.out, ".cfg"), *out_w = with_suffix(a.out, ".weights");
         double l0 = latency_ms(a.cfg, a.weights, a.engine), l1 = latency_ms(out_cfg, out_w, a.engine);
-        printf("pruned %s with %s at ratio %g (%s allocation, %d step%s)\n", a.cfg,
-               msp_prune_criterion_name(a.criterion), a.ratio,
+        printf("pruned %s with %s to %s %g (%s allocation, %d step%s)\n", a.cfg,
+               msp_prune_criterion_name(a.criterion),
+               mode == 0 ? "ratio" : mode == 1 ? "MFLOPs" : "latency (ms)",
+               mode == 0 ? a.ratio : mode == 1 ? target / 1e6 : a.target_latency,
                a.alloc == MSP_ALLOC_GLOBAL ? "global" : "uniform", a.steps, a.steps > 1 ? "s" : "");
         printf("  FLOPs    %.3f M -> %.3f M  (ratio %.3f)\n", flops0 / 1e6, flops / 1e6, flops / flops0);
         printf("  latency  %.3f ms -> %.3f ms (ratio %.3f, batch-1 median, engine %s)\n", l0, l1,
@@ -303,6 +512,7 @@ int msp_cmd_prune(int argc, char **argv)
         free(out_cfg);
         free(out_w);
     }
+done:
     free(cur_cfg);
     free(cur_w);
 out:
