@@ -1,6 +1,8 @@
 # msprune: build, test, demo, bench, install.
 #   make                 build ./msprune
 #   make test            build and run the test suite (Criterion + CLI tests)
+#   make test-slow       the unit tests plus pruning of every deep stock Darknet cfg
+#   make bench           stock Darknet vs the fast engine (timings, no thresholds)
 #   make demo            run the main job on the built-in Fashion-MNIST example
 #   make SANITIZE=1 test the same under AddressSanitizer + UBSan (fail on first report)
 #   make install PREFIX=/usr/local DESTDIR=
@@ -32,7 +34,7 @@ TEST_SRC := $(wildcard tests/unit/*.c)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 SETUP   := $(BUILD)/.setup-done
 
-.PHONY: all test unit-test cli-test demo bench install clean setup
+.PHONY: all test test-slow unit-test cli-test demo bench install clean setup
 all: msprune$(if $(SANITIZE),-san)
 
 setup: $(SETUP)
@@ -61,6 +63,10 @@ cli-test: msprune$(if $(SANITIZE),-san)
 	MSPRUNE=./msprune$(if $(SANITIZE),-san) tests/cli/run
 
 test: unit-test cli-test
+
+# Also prunes every deep stock Darknet classifier (resnet152, vgg-16, ...): minutes.
+test-slow: $(BUILD)/tests/unit-tests
+	MSP_TEST_SLOW=1 OPENBLAS_NUM_THREADS=1 $(BUILD)/tests/unit-tests --jobs 2
 
 demo: msprune
 	./msprune all cfg/fashion-quick.conf
