@@ -74,27 +74,6 @@ msp_status msp_prune_output_layer(const msp_dn_cfg *cfg, const msp_dn_net *net, 
     return MSP_OK;
 }
 
-static void cfg_copy(const msp_dn_cfg *src, msp_dn_cfg *dst)
-{
-    memset(dst, 0, sizeof *dst);
-    dst->path = msp_strdup(src->path ? src->path : "");
-    dst->n_sec = src->n_sec;
-    dst->sec = msp_calloc((size_t)(src->n_sec ? src->n_sec : 1), sizeof *dst->sec);
-    for (int i = 0; i < src->n_sec; i++) {
-        const msp_dn_section *a = &src->sec[i];
-        msp_dn_section *b = &dst->sec[i];
-        b->type = msp_strdup(a->type);
-        b->line = a->line;
-        b->n_kv = a->n_kv;
-        b->kv = msp_calloc((size_t)(a->n_kv ? a->n_kv : 1), sizeof *b->kv);
-        for (int k = 0; k < a->n_kv; k++) {
-            b->kv[k] = a->kv[k];
-            b->kv[k].key = msp_strdup(a->kv[k].key);
-            b->kv[k].value = msp_strdup(a->kv[k].value);
-        }
-    }
-}
-
 static void copy_arr(float *dst, const float *src, size_t n)
 {
     if (n) memcpy(dst, src, n * sizeof(float));
@@ -155,7 +134,7 @@ msp_status msp_prune_classes(const msp_dn_cfg *cfg, const msp_dn_net *net,
     if (st != MSP_OK) return st;
 
     int n_out = n_keep + (other != 0);
-    cfg_copy(cfg, out_cfg);
+    msp_dncfg_copy(cfg, out_cfg);
     char v[32];
     snprintf(v, sizeof v, "%d", n_out);
     msp_dncfg_set(&out_cfg->sec[ol->section], ol->type == MSP_L_CONV ? "filters" : "output", v);

@@ -21,27 +21,6 @@ static int is_producer(const msp_dn_layer *l)
     return l->type == MSP_L_CONV || l->type == MSP_L_CONNECTED;
 }
 
-static void cfg_copy(const msp_dn_cfg *src, msp_dn_cfg *dst)
-{
-    memset(dst, 0, sizeof *dst);
-    dst->path = msp_strdup(src->path ? src->path : "");
-    dst->n_sec = src->n_sec;
-    dst->sec = msp_calloc((size_t)(src->n_sec ? src->n_sec : 1), sizeof *dst->sec);
-    for (int i = 0; i < src->n_sec; i++) {
-        const msp_dn_section *a = &src->sec[i];
-        msp_dn_section *b = &dst->sec[i];
-        b->type = msp_strdup(a->type);
-        b->line = a->line;
-        b->n_kv = a->n_kv;
-        b->kv = msp_calloc((size_t)(a->n_kv ? a->n_kv : 1), sizeof *b->kv);
-        for (int k = 0; k < a->n_kv; k++) {
-            b->kv[k] = a->kv[k];
-            b->kv[k].key = msp_strdup(a->kv[k].key);
-            b->kv[k].value = msp_strdup(a->kv[k].value);
-        }
-    }
-}
-
 /* Masks against groups; fills keep (per global channel). */
 static msp_status check_masks(const msp_dn_cfg *cfg, const msp_dn_net *net,
                               const msp_prune_groups *g, const msp_prune_masks *m,
@@ -123,7 +102,7 @@ msp_status msp_prune_apply(const msp_dn_cfg *cfg, const msp_dn_net *net,
         return st;
     }
 
-    cfg_copy(cfg, out_cfg);
+    msp_dncfg_copy(cfg, out_cfg);
     for (int i = 0; i < net->n_layers; i++) {
         const msp_dn_layer *l = &net->layers[i];
         if (!is_producer(l)) continue;

@@ -53,6 +53,27 @@ static void add_kv(msp_dn_section *s, int *cap, const char *key, const char *val
     kv->used = 0;
 }
 
+void msp_dncfg_copy(const msp_dn_cfg *src, msp_dn_cfg *dst)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->path = msp_strdup(src->path ? src->path : "");
+    dst->n_sec = src->n_sec;
+    dst->sec = msp_calloc((size_t)(src->n_sec ? src->n_sec : 1), sizeof *dst->sec);
+    for (int i = 0; i < src->n_sec; i++) {
+        const msp_dn_section *a = &src->sec[i];
+        msp_dn_section *b = &dst->sec[i];
+        b->type = msp_strdup(a->type);
+        b->line = a->line;
+        b->n_kv = a->n_kv;
+        b->kv = msp_calloc((size_t)(a->n_kv ? a->n_kv : 1), sizeof *b->kv);
+        for (int k = 0; k < a->n_kv; k++) {
+            b->kv[k] = a->kv[k];
+            b->kv[k].key = msp_strdup(a->kv[k].key);
+            b->kv[k].value = msp_strdup(a->kv[k].value);
+        }
+    }
+}
+
 void msp_dncfg_free(msp_dn_cfg *cfg)
 {
     if (!cfg) return;
