@@ -439,7 +439,7 @@ int msp_cmd_prune(int argc, char **argv)
     int rc = parse_args(argc, argv, &a);
     if (rc >= 0) return rc;
     msp_err err = {{0}};
-    msp_status st;
+    msp_status st = MSP_OK;
     msp_expconf conf = {0};
     msp_experiment_data data = {0};
     if (a.config) {
