@@ -287,8 +287,11 @@ static msp_status finalize(const prune_args *a, const char *last_cfg, const char
         !(st = msp_dncfg_read(last_cfg, &cfg1, err)) && !(st = msp_dncfg_check(&cfg1, &net1, err)) &&
         !(st = msp_prune_weights_load(last_w, &cfg1, &net1, &w, err))) {
         char note[160];
-        snprintf(note, sizeof note, "criterion %s, ratio %g in %d steps",
-                 msp_prune_criterion_name(a->criterion), a->ratio, a->steps);
+        snprintf(note, sizeof note, "criterion %s, %s %g in %d steps",
+                 msp_prune_criterion_name(a->criterion),
+                 a->target_latency > 0 ? "target ms" : a->target_flops > 0 ? "target FLOPs" : "ratio",
+                 a->target_latency > 0 ? a->target_latency : a->target_flops > 0 ? a->target_flops : a->ratio,
+                 a->steps);
         st = msp_prune_write(a->out, &cfg1, &net0, &net1, &w, note, err);
     }
     msp_prune_weights_free(&w);
