@@ -1,0 +1,190 @@
+/* specialise.h: the specialise/ room: a family of networks specialised to
+ * clusters of inputs (issue 5).
+ *
+ * What the room owns (so far: clustering; per-cluster prune + fine-tune jobs
+ * and the family manifest come later):
+ *  - cluster.c: `confusion` clustering of classes: a symmetrised similarity
+ *    from the base network's confusion matrix, average-linkage agglomerative
+ *    clustering, silhouette over class distances (1 - similarity) and the
+ *    automatic choice of k;
+ *  - cluster_kmeans.c: k-means (k-means++ seeding, Lloyd iterations, empty
+ *    cluster repair) over feature vectors, Euclidean silhouette and the
+ *    automatic choice of k; used for `features` and `embedding` clustering;
+ *  - cluster_features.c: cheap per-image features (brightness, contrast,
+ *    gradients, bright fraction, a 4x4 intensity grid) for the premodel and
+ *    `features` clustering, and their z-score standardisation;
+ *  - cluster_json.c: clusters.json, written atomically.
+ *
+ * Conventions. Every function that can fail returns msp_status (MSP_OK, or
+ * MSP_BAD_INPUT for bad arguments / non-finite data, MSP_FAIL for I/O) and
+ * fills err; on failure outputs are left zeroed. Callers own every array
+ * they pass in; arrays returned through pointer-to-pointer arguments are
+ * owned by the caller and freed with free(). Everything is deterministic:
+ * randomness comes only from an explicit seed, ties go to the lowest index.
+ * Cluster ids are always 0..k-1, numbered by the smallest member index
+ * (class id or example index), so equal partitions compare equal.
+ */
+#ifndef MSP_SPECIALISE_H
+#define MSP_SPECIALISE_H
+
+#include <stdint.h>
+
+#include "dataset.h"
+#include "status.h"
+
+/* Bounds checked before any allocation. */
+#define MSP_CLUSTER_MAX_CLASSES 2048   /* agglomerative clustering is O(n^3) */
+#define MSP_CLUSTER_MAX_POINTS 10000000
+#define MSP_CLUSTER_MAX_DIM 65536
+#define MSP_CLUSTER_MAX_VALUES (1ULL << 31) /* n * d floats */
+#define MSP_CLUSTER_MAX_K 4096
+#define MSP_CLUSTER_MAX_ITER 100000
+
+typedef enum msp_cluster_method {
+    MSP_CLUSTER_CONFUSION = 0, /* groups of classes */
+    MSP_CLUSTER_FEATURES = 1,  /* k-means over cheap image features */
+    MSP_CLUSTER_EMBEDDING = 2  /* k-means over penultimate activations */
+} msp_cluster_method;
+
+/* "confusion", "features", "embedding". */
+const char *msp_cluster_method_name(msp_cluster_method m);
+/* Parse a method name; MSP_BAD_INPUT (listing the valid names) otherwise. */
+msp_status msp_cluster_method_parse(const char *s, msp_cluster_method *m, msp_err *err);
+
+/* ---- confusion clustering of classes (cluster.c) ---- */
+
+/* sim (n x n, row-major) from a confusion matrix conf (n x n, int64 counts,
+ * rows = true class, columns = predicted, as msp_metrics.confusion):
+ * sim[i][j] = (C[i][j]/row_i + C[j][i]/row_j) / 2 for i != j (a term whose
+ * row is empty is 0), sim[i][i] = 1. Values in [0, 1], symmetric.
+ * MSP_BAD_INPUT for n outside [1, MSP_CLUSTER_MAX_CLASSES] or a negative count. */
+msp_status msp_cluster_similarity(const int64_t *conf, int n, double *sim, msp_err *err);
+
+/* Average-linkage agglomerative clustering of n items from a symmetric
+ * similarity matrix (n x n): start from singletons and merge the pair of
+ * clusters with the highest mean pairwise similarity until k remain; ties go
+ * to the pair whose smallest members are lowest. assign[n] gets cluster ids
+ * numbered by smallest member. k in [1, n]. */
+msp_status msp_cluster_agglomerative(const double *sim, int n, int k, int *assign, msp_err *err);
+
+/* msp_cluster_similarity followed by msp_cluster_agglomerative. */
+msp_status msp_cluster_classes_confusion(const int64_t *conf, int n, int k, int *assign,
+                                         msp_err *err);
+
+/* Choose k in [k_min, k_max] (1 <= k_min <= k_max <= n) for confusion
+ * clustering, maximising the silhouette with distance 1 - similarity (ties:
+ * smaller k). Outputs best_k, assign[n] for it, and, if scores is not NULL,
+ * scores[k - k_min] for every k tried. */
+msp_status msp_cluster_choose_k_confusion(const int64_t *conf, int n, int k_min, int k_max,
+                                          int *best_k, int *assign, double *scores, msp_err *err);
+
+/* Mean silhouette over n items from a distance matrix dist (n x n) and
+ * assignments in [0, k). For an item i: a = mean distance to the other
+ * members of its cluster, b = smallest mean distance to another cluster,
+ * s = (b - a) / max(a, b) (0 when both are 0); an item alone in its cluster
+ * has s = 0, and k == 1 gives 0. Empty clusters are ignored. */
+msp_status msp_silhouette_dist(const double *dist, int n, const int *assign, int k,
+                               double *score, msp_err *err);
+
+/* The members of cluster c, ascending: members gets them (room for n),
+ * returns their count. */
+int msp_cluster_members(const int *assign, int n, int c, int *members);
+
+/* ---- k-means (cluster_kmeans.c) ---- */
+
+/* k-means over x (n x d floats, row-major, all finite). Seeding: k-means++
+ * with an msp_rng seeded from seed; then Lloyd iterations until the
+ * assignments stop changing or max_iter iterations (max_iter in
+ * [1, MSP_CLUSTER_MAX_ITER]). A cluster left empty takes the point farthest
+ * from its own centroid (among clusters of 2 or more), so every cluster is
+ * non-empty when the points allow it (k <= n always). Ties go to the lowest
+ * centroid. Outputs: assign[n] (clusters numbered by first member),
+ * centroids[k x d] (may be NULL), inertia (sum of squared distances to the
+ * assigned centroid; may be NULL). k in [1, min(n, MSP_CLUSTER_MAX_K)],
+ * d in [1, MSP_CLUSTER_MAX_DIM]. */
+msp_status msp_kmeans(const float *x, int n, int d, int k, uint64_t seed, int max_iter,
+                      int *assign, float *centroids, double *inertia, msp_err *err);
+
+/* Mean Euclidean silhouette (definition as msp_silhouette_dist). It costs
+ * O(m^2 d) for m points: if max_points > 0 and n > max_points, the mean is
+ * taken over a seeded random sample of max_points points (distances between
+ * sampled points only). */
+msp_status msp_silhouette(const float *x, int n, int d, const int *assign, int k,
+                          int max_points, uint64_t seed, double *score, msp_err *err);
+
+/* Choose k in [k_min, k_max] (1 <= k_min <= k_max <= n) for k-means,
+ * maximising msp_silhouette (same seed and max_points; ties: smaller k).
+ * Outputs best_k, assign[n] for it and, if scores is not NULL,
+ * scores[k - k_min]. */
+msp_status msp_cluster_choose_k_kmeans(const float *x, int n, int d, int k_min, int k_max,
+                                       uint64_t seed, int max_iter, int max_points, int *best_k,
+                                       int *assign, double *scores, msp_err *err);
+
+/* ---- cheap image features (cluster_features.c) ---- */
+
+/* Per image, over the gray image g (mean of the channels per pixel), in this
+ * order: */
+enum {
+    MSP_FEAT_BRIGHTNESS = 0, /* mean of g */
+    MSP_FEAT_CONTRAST = 1,   /* population standard deviation of g */
+    MSP_FEAT_GRADIENT = 2,   /* mean gradient magnitude (below) */
+    MSP_FEAT_EDGES = 3,      /* fraction of pixels with magnitude > MSP_FEAT_EDGE_THRESHOLD */
+    MSP_FEAT_BRIGHT = 4,     /* fraction of pixels with g > MSP_FEAT_BRIGHT_THRESHOLD */
+    MSP_FEAT_GRID = 5,       /* 16 cell means of g, 4x4 grid, row by row */
+    MSP_FEAT_DIM = 21
+};
+/* Gradient at (y, x): forward differences gx = g(y, x+1) - g(y, x) and
+ * gy = g(y+1, x) - g(y, x) (0 on the last column / row), magnitude
+ * sqrt(gx^2 + gy^2); averaged over all h*w pixels. Grid cell (r, c) covers
+ * rows [r*h/4, (r+1)*h/4) and columns likewise (integer division; at least
+ * one row / column, so images smaller than 4 repeat pixels). */
+#define MSP_FEAT_EDGE_THRESHOLD 0.1
+#define MSP_FEAT_BRIGHT_THRESHOLD 0.5
+
+/* Features of one CHW image (c, h, w >= 1) into out[MSP_FEAT_DIM]. */
+void msp_features_image(const float *img, int c, int h, int w, float *out);
+
+/* Features of every example of ds: *out (owned, n x MSP_FEAT_DIM) and
+ * *d = MSP_FEAT_DIM. MSP_BAD_INPUT for an empty dataset or a bad shape. */
+msp_status msp_features_extract(const msp_dataset *ds, float **out, int *d, msp_err *err);
+
+/* z-score statistics per dimension, to standardise new data the same way. */
+typedef struct msp_feature_stats {
+    int d;
+    float *mean; /* d, owned */
+    float *std;  /* d, owned; a constant dimension gets 1 so it maps to 0 */
+} msp_feature_stats;
+
+/* Mean and population standard deviation of each of the d columns of x
+ * (n x d, finite). */
+msp_status msp_features_fit(const float *x, int n, int d, msp_feature_stats *st, msp_err *err);
+/* x[i][j] = (x[i][j] - mean[j]) / std[j], in place; n x st->d. */
+void msp_features_apply(const msp_feature_stats *st, float *x, int n);
+/* Free and zero; safe on a zeroed struct. */
+void msp_feature_stats_free(msp_feature_stats *st);
+
+/* ---- clusters.json (cluster_json.c) ---- */
+
+typedef struct msp_clusters {
+    msp_cluster_method method;
+    int k;
+    int n_items;       /* classes (confusion) or examples (features, embedding) */
+    const int *assign; /* n_items ids in [0, k), borrowed */
+    double silhouette; /* NAN when not computed */
+    double inertia;    /* k-means only; NAN otherwise */
+    uint64_t seed;     /* written for k-means methods */
+} msp_clusters;
+
+/* Write c to path atomically as JSON:
+ *   {"method": "...", "k": K, "n_items": N, "seed": S, "silhouette": x|null,
+ *    "inertia": x|null, "sizes": [...],
+ *    "clusters": [{"id": 0, "size": n, "classes": [...]} | {..., "class_counts": [...]}]}
+ * For MSP_CLUSTER_CONFUSION the items are classes and each cluster lists
+ * its class ids ("classes"). Otherwise the items are examples: if labels
+ * (n_items labels in [0, n_classes)) is not NULL each cluster gets
+ * "class_counts" (n_classes counts), else neither. "seed" is written for
+ * k-means methods only. */
+msp_status msp_clusters_write_json(const char *path, const msp_clusters *c, const int *labels,
+                                   int n_classes, msp_err *err);
+
+#endif
