@@ -27,25 +27,29 @@ int msp_argmax(const float *x, int n)
     return best;
 }
 
-void msp_metrics_add_prediction(msp_metrics *m, int predicted, int label)
+static void count(msp_metrics *m, int predicted, int label, int in_top5)
 {
     MSP_ASSERT(label >= 0 && label < m->n_classes && predicted >= 0 && predicted < m->n_classes);
     m->confusion[(size_t)label * m->n_classes + predicted]++;
     m->n++;
     m->top1 += predicted == label;
-    m->top5 += predicted == label;
+    m->top5 += in_top5;
+}
+
+void msp_metrics_add_prediction(msp_metrics *m, int predicted, int label)
+{
+    count(m, predicted, label, predicted == label);
 }
 
 void msp_metrics_add(msp_metrics *m, const float *scores, int label)
 {
-    int predicted = msp_argmax(scores, m->n_classes);
     /* The label is in the top 5 when fewer than 5 classes beat it (ties
-     * count against it, so equal scores never inflate the figure). */
-    int better = 0;
+     * count against it, so equal scores never inflate the figure), or when
+     * it is the top-1 answer itself (top-1 hits are always top-5 hits). */
+    int predicted = msp_argmax(scores, m->n_classes), better = 0;
     for (int i = 0; i < m->n_classes; i++)
         if (i != label && scores[i] >= scores[label]) better++;
-    msp_metrics_add_prediction(m, predicted, label);
-    m->top5 += (better < 5) - (predicted == label);
+    count(m, predicted, label, better < 5 || predicted == label);
 }
 
 double msp_metrics_top1(const msp_metrics *m) { return m->n ? (double)m->top1 / m->n : 0; }

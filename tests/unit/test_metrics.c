@@ -63,10 +63,14 @@ Test(metrics, top5_counts_rank_and_ties_against_the_label)
     /* a tie with 5 others keeps label 0 out of top-5 (ties count against it) */
     float c[7] = {0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.1f};
     msp_metrics_add(&m, c, 5);
-    cr_assert_eq(m.top1, 0);
-    cr_assert_eq(m.top5, 1);
+    /* all equal and the label wins the argmax tie: a top-1 hit is a top-5 hit */
+    float d[7] = {0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f};
+    msp_metrics_add(&m, d, 0);
+    cr_assert_eq(m.top1, 1);
+    cr_assert_eq(m.top5, 2);
     /* argmax breaks ties towards the lower index */
     cr_assert_eq(m.confusion[5 * 7 + 0], 1);
+    cr_assert_eq(m.n, 4);
     msp_metrics_free(&m);
 }
 
