@@ -50,4 +50,13 @@ msp_status msp_net_channel_stats(msp_net *net, const msp_dataset *d, int max_ima
                                  msp_stat_kind kind, msp_net_stats *out, msp_err *err);
 void msp_net_stats_free(msp_net_stats *s);
 
+/* Per-image embedding (engine_embed.c): for every image of d (inference
+ * mode, all images, the last batch padded), the spatial mean of each channel
+ * of layer `index`'s output; flat outputs are taken as they are. index < 0
+ * picks the input of the output layer (the layer before the last
+ * convolutional or connected layer): the base network's penultimate
+ * representation. *out: d->n x *dim floats, owned by the caller. */
+msp_status msp_net_embedding(msp_net *net, const msp_dataset *d, int index, float **out, int *dim,
+                             msp_err *err);
+
 #endif
