@@ -158,14 +158,6 @@ static int parse_args(int argc, char **argv, prune_args *a)
     return -1;
 }
 
-static char *with_suffix(const char *prefix, const char *suffix)
-{
-    size_t n = strlen(prefix) + strlen(suffix) + 1;
-    char *p = msp_malloc(n);
-    snprintf(p, n, "%s%s", prefix, suffix);
-    return p;
-}
-
 /* Images used to compute data-driven scores: enough for stable channel
  * statistics, few enough to take seconds. */
 #define SCORE_IMAGES 2048
@@ -178,9 +170,7 @@ static msp_status prune_step(const prune_args *a, const msp_dataset *train, int 
                              int mode, double budget, double *flops_before, double *flops_after,
                              msp_err *err)
 {
-    msp_dn_cfg cfg = {0}, ocfg = {0};
-    msp_dn_net net = {0}, onet = {0};
-    msp_prune_weights w = {0}, ow = {0};
+    msp_prune_net in = {0}, out = {0};
     msp_prune_groups g = {0};
     msp_prune_scores s = {0};
     msp_prune_masks m = {0};
@@ -188,47 +178,45 @@ static msp_status prune_step(const prune_args *a, const msp_dataset *train, int 
     msp_prune_opts_default(&o);
     o.protect_first = a->protect_first;
     msp_status st;
-    if ((st = msp_dncfg_read(in_cfg, &cfg, err)) || (st = msp_dncfg_check(&cfg, &net, err)) ||
-        (st = msp_prune_weights_load(in_w, &cfg, &net, &w, err)) ||
-        (st = msp_prune_groups_build(&cfg, &net, &o, &g, err)))
+    if ((st = msp_prune_net_open(in_cfg, in_w, 0, &in, err)) ||
+        (st = msp_prune_groups_build(&in.cfg, &in.net, &o, &g, err)))
         goto done;
     if (msp_prune_criterion_is_weight_based(a->criterion)) {
-        st = msp_prune_score_weights(&net, &w, &g, a->criterion, a->seed, &s, err);
+        st = msp_prune_score_weights(&in.net, &in.w, &g, a->criterion, a->seed, &s, err);
     } else {
         msp_net *dn = NULL;
         msp_net_opts no = {.batch = batch, .engine = a->engine};
         st = msp_net_load(in_cfg, in_w, &no, &dn, err);
         if (st == MSP_OK)
-            st = msp_prune_score_data(dn, train, SCORE_IMAGES, &net, &g, a->criterion, &s, err);
+            st = msp_prune_score_data(dn, train, SCORE_IMAGES, &in.net, &g, a->criterion, &s, err);
         msp_net_free(dn);
     }
     if (st) goto done;
     msp_prune_target_result res;
     if (mode == 0)
-        st = msp_prune_plan_ratio(&net, &g, &s, budget, a->alloc, a->min_channels, &m, err);
+        st = msp_prune_plan_ratio(&in.net, &g, &s, budget, a->alloc, a->min_channels, &m, err);
     else if (mode == 1)
-        st = msp_prune_target_flops(&net, &g, &s, a->alloc, a->min_channels, budget, 0, &m, &res, err);
+        st = msp_prune_target_flops(&in.net, &g, &s, a->alloc, a->min_channels, budget, 0, &m,
+                                    &res, err);
     else
-        st = msp_prune_target_latency(&cfg, &net, &g, &w, &s, a->alloc, a->min_channels, budget,
-                                      a->seed, &m, &res, err);
-    if (st || (st = msp_prune_apply(&cfg, &net, &g, &w, &m, &ocfg, &onet, &ow, err))) goto done;
+        st = msp_prune_target_latency(&in.cfg, &in.net, &g, &in.w, &s, a->alloc, a->min_channels,
+                                      budget, a->seed, &m, &res, err);
+    if (st || (st = msp_prune_apply(&in.cfg, &in.net, &g, &in.w, &m, &out.cfg, &out.net, &out.w,
+                                    err)))
+        goto done;
     char note[200];
     snprintf(note, sizeof note, "criterion %s, %s %g, %s allocation, min_channels %d",
              msp_prune_criterion_name(a->criterion), mode == 0 ? "ratio" : mode == 1 ? "target FLOPs" : "target ms",
              budget, a->alloc == MSP_ALLOC_GLOBAL ? "global" : "uniform", a->min_channels);
-    st = msp_prune_write(out_prefix, &ocfg, &net, &onet, &ow, note, err);
-    *flops_before = net.flops;
-    *flops_after = onet.flops;
+    st = msp_prune_write(out_prefix, &out.cfg, &in.net, &out.net, &out.w, note, err);
+    *flops_before = in.net.flops;
+    *flops_after = out.net.flops;
 done:
     msp_prune_masks_free(&m);
     msp_prune_scores_free(&s);
     msp_prune_groups_free(&g);
-    msp_prune_weights_free(&ow);
-    msp_prune_weights_free(&w);
-    msp_dnnet_free(&onet);
-    msp_dnnet_free(&net);
-    msp_dncfg_free(&ocfg);
-    msp_dncfg_free(&cfg);
+    msp_prune_net_free(&out);
+    msp_prune_net_free(&in);
     return st;
 }
 
@@ -264,12 +252,8 @@ static double latency_ms(const char *cfg, const char *weights, msp_engine_kind e
     msp_net_opts o = {.batch = 1, .engine = engine};
     msp_err err;
     if (msp_net_load(cfg, weights, &o, &net, &err) != MSP_OK) return NAN;
-    size_t in = (size_t)msp_net_inputs(net);
-    float *x = msp_calloc(in * 4, sizeof(float));
-    for (size_t i = 0; i < in * 4; i++) x[i] = (float)((i * 2654435761u) % 1000) / 1000.0f;
     msp_latency lat;
-    msp_eval_latency(net, x, 4, 10, 100, &lat);
-    free(x);
+    msp_eval_latency_random(net, 1, 10, 100, &lat);
     msp_net_free(net);
     return lat.median_ms;
 }
@@ -279,26 +263,20 @@ static double latency_ms(const char *cfg, const char *weights, msp_engine_kind e
 static msp_status finalize(const prune_args *a, const char *last_cfg, const char *last_w,
                            msp_err *err)
 {
-    msp_dn_cfg cfg0 = {0}, cfg1 = {0};
-    msp_dn_net net0 = {0}, net1 = {0};
-    msp_prune_weights w = {0};
+    msp_prune_net orig = {0}, last = {0};
     msp_status st;
-    if (!(st = msp_dncfg_read(a->cfg, &cfg0, err)) && !(st = msp_dncfg_check(&cfg0, &net0, err)) &&
-        !(st = msp_dncfg_read(last_cfg, &cfg1, err)) && !(st = msp_dncfg_check(&cfg1, &net1, err)) &&
-        !(st = msp_prune_weights_load(last_w, &cfg1, &net1, &w, err))) {
+    if (!(st = msp_prune_net_open(a->cfg, a->weights, 0, &orig, err)) &&
+        !(st = msp_prune_net_open(last_cfg, last_w, 0, &last, err))) {
         char note[160];
         snprintf(note, sizeof note, "criterion %s, %s %g in %d steps",
                  msp_prune_criterion_name(a->criterion),
                  a->target_latency > 0 ? "target ms" : a->target_flops > 0 ? "target FLOPs" : "ratio",
                  a->target_latency > 0 ? a->target_latency : a->target_flops > 0 ? a->target_flops : a->ratio,
                  a->steps);
-        st = msp_prune_write(a->out, &cfg1, &net0, &net1, &w, note, err);
+        st = msp_prune_write(a->out, &last.cfg, &orig.net, &last.net, &last.w, note, err);
     }
-    msp_prune_weights_free(&w);
-    msp_dnnet_free(&net0);
-    msp_dnnet_free(&net1);
-    msp_dncfg_free(&cfg0);
-    msp_dncfg_free(&cfg1);
+    msp_prune_net_free(&orig);
+    msp_prune_net_free(&last);
     return st;
 }
 
@@ -408,31 +386,25 @@ static msp_status restrict_classes(const prune_args *a, msp_experiment_data *dat
         *base_top1 = test_top1(a->cfg, a->weights, &kept, a->engine, err, &st);
         msp_dataset_free(&kept);
     }
-    msp_dn_cfg cfg = {0}, ocfg = {0};
-    msp_dn_net net = {0}, onet = {0};
-    msp_prune_weights w = {0}, ow = {0};
-    char *prefix = with_suffix(a->out, ".classes");
-    if (st == MSP_OK && !(st = msp_dncfg_read(a->cfg, &cfg, err)) && !(st = msp_dncfg_check(&cfg, &net, err)) &&
-        !(st = msp_prune_weights_load(a->weights, &cfg, &net, &w, err)) &&
-        !(st = msp_prune_classes(&cfg, &net, &w, ids, k, a->other, &ocfg, &onet, &ow, err)))
-        st = msp_prune_write(prefix, &ocfg, &net, &onet, &ow, "class pruning", err);
+    msp_prune_net in = {0}, out = {0};
+    char *prefix = msp_strcat3(a->out, ".classes", "");
+    if (st == MSP_OK && !(st = msp_prune_net_open(a->cfg, a->weights, 0, &in, err)) &&
+        !(st = msp_prune_classes(&in.cfg, &in.net, &in.w, ids, k, a->other, &out.cfg, &out.net,
+                                 &out.w, err)))
+        st = msp_prune_write(prefix, &out.cfg, &in.net, &out.net, &out.w, "class pruning", err);
     if (st == MSP_OK) {
         free(*cur_cfg);
         free(*cur_w);
-        *cur_cfg = with_suffix(prefix, ".cfg");
-        *cur_w = with_suffix(prefix, ".weights");
+        *cur_cfg = msp_strcat3(prefix, ".cfg", "");
+        *cur_w = msp_strcat3(prefix, ".weights", "");
         map_classes(&data->train, ids, k, a->other);
         map_classes(&data->val, ids, k, a->other);
         map_classes(&data->test, ids, k, a->other);
     }
     free(prefix);
     free(ids);
-    msp_prune_weights_free(&w);
-    msp_prune_weights_free(&ow);
-    msp_dnnet_free(&net);
-    msp_dnnet_free(&onet);
-    msp_dncfg_free(&cfg);
-    msp_dncfg_free(&ocfg);
+    msp_prune_net_free(&in);
+    msp_prune_net_free(&out);
     return st;
 }
 
@@ -472,7 +444,7 @@ int msp_cmd_prune(int argc, char **argv)
     for (int step = 1; step <= a.steps && st == MSP_OK; step++) {
         char suffix[32];
         snprintf(suffix, sizeof suffix, a.steps > 1 ? ".step%d" : "", step);
-        char *prefix = with_suffix(a.out, suffix);
+        char *prefix = msp_strcat3(a.out, suffix, "");
         double fb = 0, fa = 0;
         double budget = mode == 0   ? step_ratio
                         : mode == 1 ? flops0 * pow(target / flops0, (double)step / a.steps)
@@ -482,8 +454,8 @@ int msp_cmd_prune(int argc, char **argv)
         flops = fa;
         free(cur_cfg);
         free(cur_w);
-        cur_cfg = with_suffix(prefix, ".cfg");
-        cur_w = with_suffix(prefix, ".weights");
+        cur_cfg = msp_strcat3(prefix, ".cfg", "");
+        cur_w = msp_strcat3(prefix, ".weights", "");
         if (st == MSP_OK && a.config) st = recalibrate(&a, &data.train, conf.base.batch, cur_cfg, cur_w, &err);
         if (st == MSP_OK && a.config) {
             before_ft = test_top1(cur_cfg, cur_w, &data.test, a.engine, &err, &st);
@@ -491,7 +463,7 @@ int msp_cmd_prune(int argc, char **argv)
                     step, a.steps, fa / 1e6, 100 * fa / flops0, 100 * before_ft);
         }
         if (st == MSP_OK && a.finetune_epochs > 0) {
-            char *dir = with_suffix(prefix, ".finetune");
+            char *dir = msp_strcat3(prefix, ".finetune", "");
             msp_train_job j = {.name = prefix,
                                .cfg = cur_cfg,
                                .init_weights = cur_w,
@@ -517,7 +489,7 @@ int msp_cmd_prune(int argc, char **argv)
     }
     if (st == MSP_OK && a.steps > 1) st = finalize(&a, cur_cfg, cur_w, &err);
     if (st == MSP_OK) {
-        char *out_cfg = with_suffix(a.out, ".cfg"), *out_w = with_suffix(a.out, ".weights");
+        char *out_cfg = msp_strcat3(a.out, ".cfg", ""), *out_w = msp_strcat3(a.out, ".weights", "");
         double l0 = latency_ms(a.cfg, a.weights, a.engine), l1 = latency_ms(out_cfg, out_w, a.engine);
         printf("pruned %s with %s to %s %g (%s allocation, %d step%s)\n", a.cfg,
                msp_prune_criterion_name(a.criterion),

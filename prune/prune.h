@@ -113,6 +113,19 @@ msp_status msp_prune_weights_init(const msp_dn_cfg *cfg, const msp_dn_net *net,
  * seen 0. */
 msp_status msp_prune_weights_random(const msp_dn_cfg *cfg, const msp_dn_net *net, uint64_t seed,
                                     msp_prune_weights *w, msp_err *err);
+/* A network as pruning sees it: a checked cfg and its weights. Inputs and
+ * results of surgery are held this way. */
+typedef struct msp_prune_net {
+    msp_dn_cfg cfg;
+    msp_dn_net net;
+    msp_prune_weights w;
+} msp_prune_net;
+/* Read and check cfg_path, then load weights_path (NULL: seeded random
+ * weights, msp_prune_weights_random). p is zeroed on error. */
+msp_status msp_prune_net_open(const char *cfg_path, const char *weights_path, uint64_t seed,
+                              msp_prune_net *p, msp_err *err);
+void msp_prune_net_free(msp_prune_net *p);
+
 /* Write atomically, header as loaded (16- or 20-byte form kept). */
 msp_status msp_prune_weights_save(const msp_prune_weights *w, const char *path, msp_err *err);
 void msp_prune_weights_free(msp_prune_weights *w);

@@ -192,14 +192,6 @@ msp_status msp_prune_apply(const msp_dn_cfg *cfg, const msp_dn_net *net,
     return MSP_OK;
 }
 
-static char *join(const char *prefix, const char *ext)
-{
-    size_t n = strlen(prefix) + strlen(ext) + 1;
-    char *p = msp_malloc(n);
-    snprintf(p, n, "%s%s", prefix, ext);
-    return p;
-}
-
 static void json_layer(FILE *f, int i, const msp_dn_layer *a, const msp_dn_layer *b)
 {
     fprintf(f, "    {\"index\": %d, \"type\": ", i);
@@ -251,7 +243,7 @@ msp_status msp_prune_write(const char *prefix, const msp_dn_cfg *cfg, const msp_
         return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
                            "before (%d layers) and after (%d layers) are not the same network",
                            before->n_layers, after->n_layers);
-    char *pc = join(prefix, ".cfg"), *pw = join(prefix, ".weights"), *pj = join(prefix, ".json");
+    char *pc = msp_strcat3(prefix, ".cfg", ""), *pw = msp_strcat3(prefix, ".weights", ""), *pj = msp_strcat3(prefix, ".json", "");
     msp_status st = msp_dncfg_write(cfg, pc, err);
     if (st == MSP_OK) st = msp_prune_weights_save(w, pw, err);
     if (st == MSP_OK) st = write_json(pj, before, after, note, err);
@@ -269,38 +261,29 @@ msp_status msp_prune_ratio_files(const char *cfg_path, const char *weights_path,
 {
     if (flops_before) *flops_before = 0;
     if (flops_after) *flops_after = 0;
-    msp_dn_cfg cfg = {0}, ocfg = {0};
-    msp_dn_net net = {0}, onet = {0};
-    msp_prune_weights w = {0}, ow = {0};
+    msp_prune_net in = {0}, out = {0};
     msp_prune_groups g = {0};
     msp_prune_scores s = {0};
     msp_prune_masks m = {0};
     msp_status st;
-    if ((st = msp_dncfg_read(cfg_path, &cfg, err)) || (st = msp_dncfg_check(&cfg, &net, err)))
-        goto done;
-    st = weights_path ? msp_prune_weights_load(weights_path, &cfg, &net, &w, err)
-                      : msp_prune_weights_random(&cfg, &net, seed, &w, err);
-    if (st || (st = msp_prune_groups_build(&cfg, &net, opts, &g, err)) ||
-        (st = msp_prune_score_weights(&net, &w, &g, c, seed, &s, err)) ||
-        (st = msp_prune_plan_ratio(&net, &g, &s, ratio, mode, min_channels, &m, err)) ||
-        (st = msp_prune_apply(&cfg, &net, &g, &w, &m, &ocfg, &onet, &ow, err)))
+    if ((st = msp_prune_net_open(cfg_path, weights_path, seed, &in, err)) ||
+        (st = msp_prune_groups_build(&in.cfg, &in.net, opts, &g, err)) ||
+        (st = msp_prune_score_weights(&in.net, &in.w, &g, c, seed, &s, err)) ||
+        (st = msp_prune_plan_ratio(&in.net, &g, &s, ratio, mode, min_channels, &m, err)) ||
+        (st = msp_prune_apply(&in.cfg, &in.net, &g, &in.w, &m, &out.cfg, &out.net, &out.w, err)))
         goto done;
     char note[256];
     snprintf(note, sizeof note, "criterion %s, ratio %g, %s allocation, min_channels %d",
              msp_prune_criterion_name(c), ratio, mode == MSP_ALLOC_GLOBAL ? "global" : "uniform",
              min_channels);
-    if ((st = msp_prune_write(prefix, &ocfg, &net, &onet, &ow, note, err))) goto done;
-    if (flops_before) *flops_before = net.flops;
-    if (flops_after) *flops_after = onet.flops;
+    if ((st = msp_prune_write(prefix, &out.cfg, &in.net, &out.net, &out.w, note, err))) goto done;
+    if (flops_before) *flops_before = in.net.flops;
+    if (flops_after) *flops_after = out.net.flops;
 done:
     msp_prune_masks_free(&m);
     msp_prune_scores_free(&s);
     msp_prune_groups_free(&g);
-    msp_prune_weights_free(&ow);
-    msp_prune_weights_free(&w);
-    msp_dnnet_free(&onet);
-    msp_dnnet_free(&net);
-    msp_dncfg_free(&ocfg);
-    msp_dncfg_free(&cfg);
+    msp_prune_net_free(&out);
+    msp_prune_net_free(&in);
     return st;
 }

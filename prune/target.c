@@ -32,12 +32,10 @@
 #include "engine.h"
 #include "prune.h"
 #include "evaluate.h"
-#include "rng.h"
 
 #define MAX_PROBES 5
 #define WARMUP 3
 #define RUNS 15
-#define N_INPUTS 4
 
 static int kept_chan(const msp_prune_groups *g, const msp_prune_masks *m, int ch)
 {
@@ -155,7 +153,7 @@ typedef struct lat_ctx {
     const msp_prune_groups *g;
     const msp_prune_weights *w;
     char dir[64];
-    float *x; /* N_INPUTS random images */
+    uint64_t seed; /* of the random input images */
 } lat_ctx;
 
 /* Median batch-1 latency of the net pruned by m. */
@@ -175,7 +173,7 @@ static msp_status measure(lat_ctx *c, const msp_prune_masks *m, double *ms, msp_
         (st = msp_prune_weights_save(&ow, wp, err)) == MSP_OK &&
         (st = msp_net_load(cp, wp, &o, &dn, err)) == MSP_OK) {
         msp_latency lat;
-        msp_eval_latency(dn, c->x, N_INPUTS, WARMUP, RUNS, &lat);
+        msp_eval_latency_random(dn, c->seed, WARMUP, RUNS, &lat);
         *ms = lat.median_ms;
         msp_net_free(dn);
     }
@@ -207,15 +205,10 @@ msp_status msp_prune_target_latency(const msp_dn_cfg *cfg, const msp_dn_net *net
         return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
                            "latency target %g ms: give a positive number of milliseconds",
                            target_ms);
-    lat_ctx c = {.cfg = cfg, .net = net, .g = g, .w = w};
+    lat_ctx c = {.cfg = cfg, .net = net, .g = g, .w = w, .seed = seed};
     snprintf(c.dir, sizeof c.dir, "/tmp/msprune-latency-XXXXXX");
     if (!mkdtemp(c.dir))
         return msp_err_set(err, MSP_FAIL, NULL, 0, "cannot create a temporary directory");
-    size_t in = (size_t)net->w * (size_t)net->h * (size_t)net->c;
-    c.x = msp_malloc(in * N_INPUTS * sizeof(float));
-    msp_rng r;
-    msp_rng_seed(&r, seed);
-    for (size_t i = 0; i < in * N_INPUTS; i++) c.x[i] = (float)msp_rng_uniform(&r);
 
     msp_prune_masks best = {0}, cand = {0};
     msp_prune_target_result tr;
@@ -287,7 +280,6 @@ done:
         msp_prune_masks_free(&best);
         memset(res, 0, sizeof *res);
     }
-    free(c.x);
     rmdir(c.dir);
     return st;
 }

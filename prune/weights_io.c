@@ -18,6 +18,26 @@
 #include "prune.h"
 #include "rng.h"
 
+msp_status msp_prune_net_open(const char *cfg_path, const char *weights_path, uint64_t seed,
+                              msp_prune_net *p, msp_err *err)
+{
+    memset(p, 0, sizeof *p);
+    msp_status st = msp_dncfg_read(cfg_path, &p->cfg, err);
+    if (st == MSP_OK) st = msp_dncfg_check(&p->cfg, &p->net, err);
+    if (st == MSP_OK)
+        st = weights_path ? msp_prune_weights_load(weights_path, &p->cfg, &p->net, &p->w, err)
+                          : msp_prune_weights_random(&p->cfg, &p->net, seed, &p->w, err);
+    if (st != MSP_OK) msp_prune_net_free(p);
+    return st;
+}
+
+void msp_prune_net_free(msp_prune_net *p)
+{
+    msp_prune_weights_free(&p->w);
+    msp_dnnet_free(&p->net);
+    msp_dncfg_free(&p->cfg);
+}
+
 void msp_prune_weights_free(msp_prune_weights *w)
 {
     if (!w) return;

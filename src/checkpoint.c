@@ -12,15 +12,7 @@
 #define CKPT_MAX_FLOATS (1ull << 31)
 #define CKPT_MAX_EPOCHS 100000u
 
-static char *join(const char *dir, const char *leaf)
-{
-    size_t n = strlen(dir) + strlen(leaf) + 2;
-    char *p = msp_malloc(n);
-    snprintf(p, n, "%s/%s", dir, leaf);
-    return p;
-}
-
-char *msp_checkpoint_weights_path(const char *dir) { return join(dir, "checkpoint.weights"); }
+char *msp_checkpoint_weights_path(const char *dir) { return msp_strcat3(dir, "/", "checkpoint.weights"); }
 
 static msp_status file_crc(const char *path, uint32_t *crc, msp_err *err)
 {
@@ -57,7 +49,7 @@ static void put(buf_t *b, const void *src, size_t n)
 msp_status msp_checkpoint_save(const char *dir, msp_net *net, const msp_train_state *s,
                                msp_err *err)
 {
-    char *wpath = msp_checkpoint_weights_path(dir), *spath = join(dir, "checkpoint.state");
+    char *wpath = msp_checkpoint_weights_path(dir), *spath = msp_strcat3(dir, "/", "checkpoint.state");
     msp_status st = msp_net_save_weights(net, wpath, err);
     uint32_t wcrc = 0;
     if (st == MSP_OK) st = file_crc(wpath, &wcrc, err);
@@ -150,7 +142,7 @@ msp_status msp_checkpoint_load(const char *dir, const msp_train_state *expect, s
 {
     memset(s, 0, sizeof *s);
     *opt = NULL;
-    char *spath = join(dir, "checkpoint.state"), *wpath = msp_checkpoint_weights_path(dir);
+    char *spath = msp_strcat3(dir, "/", "checkpoint.state"), *wpath = msp_checkpoint_weights_path(dir);
     unsigned char *data = NULL;
     size_t n = 0;
     msp_status st = read_all(spath, &data, &n, err);

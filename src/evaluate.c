@@ -9,6 +9,7 @@
 #include "json.h"
 #include "log.h"
 #include "progress.h"
+#include "rng.h"
 
 void msp_eval_dataset(msp_net *net, const msp_dataset *d, msp_metrics *m)
 {
@@ -54,6 +55,19 @@ void msp_eval_latency(msp_net *net1, const float *x, int n, int warmup, int runs
         if (t[i] > out->max_ms) out->max_ms = t[i];
     }
     free(t);
+}
+
+#define RANDOM_IMAGES 4
+
+void msp_eval_latency_random(msp_net *net1, uint64_t seed, int warmup, int runs, msp_latency *out)
+{
+    size_t n = (size_t)msp_net_inputs(net1) * RANDOM_IMAGES;
+    float *x = msp_malloc(sizeof(float) * n);
+    msp_rng r;
+    msp_rng_seed(&r, seed);
+    for (size_t i = 0; i < n; i++) x[i] = (float)msp_rng_uniform(&r);
+    msp_eval_latency(net1, x, RANDOM_IMAGES, warmup, runs, out);
+    free(x);
 }
 
 static const char *class_name(const msp_dataset *d, int k, char *buf, size_t n)

@@ -23,6 +23,10 @@ typedef struct msp_latency {
 void msp_eval_latency(msp_net *net1, const float *x, int n, int warmup, int runs,
                       msp_latency *out);
 
+/* The same on 4 seeded uniform random images: layer cost does not depend on
+ * the values, so this times a network without any data. */
+void msp_eval_latency_random(msp_net *net1, uint64_t seed, int warmup, int runs, msp_latency *out);
+
 typedef struct msp_eval_opts {
     const char *net_name; /* NULL or "base" */
     msp_engine_kind engine;

@@ -70,8 +70,5 @@ void msp_experiment_data_free(msp_experiment_data *d)
 
 char *msp_experiment_path(const msp_expconf *c, const char *leaf)
 {
-    size_t n = strlen(c->output) + strlen(leaf) + 2;
-    char *p = msp_malloc(n);
-    snprintf(p, n, "%s/%s", c->output, leaf);
-    return p;
+    return msp_strcat3(c->output, "/", leaf);
 }

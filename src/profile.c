@@ -1,5 +1,5 @@
 /* profile.c: `msprune profile`: batch-1 median latency on random inputs
- * (latency of these layers does not depend on the values) and FLOPs. */
+ * (msp_eval_latency_random) and FLOPs. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -7,9 +7,6 @@
 #include "evaluate.h"
 #include "json.h"
 #include "profile.h"
-#include "rng.h"
-
-#define PROFILE_IMAGES 16
 
 msp_status msp_profile_run(const msp_profile_opts *o, msp_err *err)
 {
@@ -18,13 +15,8 @@ msp_status msp_profile_run(const msp_profile_opts *o, msp_err *err)
     msp_engine_seed(1);
     msp_status st = msp_net_load(o->cfg, o->weights, &no, &net, err);
     if (st != MSP_OK) return st;
-    size_t in = (size_t)msp_net_inputs(net);
-    float *x = msp_malloc(sizeof(float) * in * PROFILE_IMAGES);
-    msp_rng r;
-    msp_rng_seed(&r, 1);
-    for (size_t i = 0; i < in * PROFILE_IMAGES; i++) x[i] = (float)msp_rng_uniform(&r);
     msp_latency lat;
-    msp_eval_latency(net, x, PROFILE_IMAGES, o->warmup, o->runs, &lat);
+    msp_eval_latency_random(net, 1, o->warmup, o->runs, &lat);
     const msp_dn_net *info = msp_net_info(net);
     if (o->json) {
         printf("{\"cfg\": ");
@@ -49,7 +41,6 @@ msp_status msp_profile_run(const msp_profile_opts *o, msp_err *err)
         printf("  batch-1 latency: median %.3f ms over %d runs (min %.3f, max %.3f)\n",
                lat.median_ms, lat.runs, lat.min_ms, lat.max_ms);
     }
-    free(x);
     msp_net_free(net);
     return MSP_OK;
 }

@@ -57,12 +57,15 @@ static void draw(msp_progress *p, int64_t done, const char *extra, int final)
     fflush(stderr);
 }
 
+int msp_progress_due(const msp_progress *p)
+{
+    return p->active && msp_now() - p->t_last >= (p->tty ? TTY_INTERVAL_S : PLAIN_INTERVAL_S);
+}
+
 void msp_progress_update(msp_progress *p, int64_t done, const char *extra)
 {
-    if (!p->active) return;
-    double now = msp_now();
-    if (now - p->t_last < (p->tty ? TTY_INTERVAL_S : PLAIN_INTERVAL_S)) return;
-    p->t_last = now;
+    if (!msp_progress_due(p)) return;
+    p->t_last = msp_now();
     draw(p, done, extra, 0);
 }
 

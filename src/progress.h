@@ -14,6 +14,8 @@ typedef struct msp_progress {
 } msp_progress;
 
 void msp_progress_start(msp_progress *p, const char *label, int64_t total);
+/* Would an update now be drawn? Lets a hot loop skip formatting extra. */
+int msp_progress_due(const msp_progress *p);
 /* done units so far; extra is a short free text such as "loss 0.412". */
 void msp_progress_update(msp_progress *p, int64_t done, const char *extra);
 void msp_progress_finish(msp_progress *p, int64_t done, const char *extra);

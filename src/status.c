@@ -54,6 +54,16 @@ void *msp_realloc(void *p, size_t n)
     return q;
 }
 
+char *msp_strcat3(const char *a, const char *b, const char *c)
+{
+    size_t na = strlen(a), nb = strlen(b), nc = strlen(c);
+    char *p = msp_malloc(na + nb + nc + 1);
+    memcpy(p, a, na);
+    memcpy(p + na, b, nb);
+    memcpy(p + na + nb, c, nc + 1);
+    return p;
+}
+
 char *msp_strdup(const char *s)
 {
     size_t n = strlen(s) + 1;

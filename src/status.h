@@ -41,5 +41,7 @@ void *msp_malloc(size_t n);
 void *msp_calloc(size_t n, size_t size);
 void *msp_realloc(void *p, size_t n);
 char *msp_strdup(const char *s);
+/* a + b + c in a new string (paths: msp_strcat3(dir, "/", leaf)). */
+char *msp_strcat3(const char *a, const char *b, const char *c);
 
 #endif

@@ -76,14 +76,6 @@ static void recalibrate(msp_net *net, const msp_dataset *tr, const int *order, i
     free(x);
 }
 
-static char *join_path(const char *dir, const char *leaf)
-{
-    size_t n = strlen(dir) + strlen(leaf) + 2;
-    char *p = msp_malloc(n);
-    snprintf(p, n, "%s/%s", dir, leaf);
-    return p;
-}
-
 static void on_signal(int sig)
 {
     (void)sig;
@@ -188,9 +180,11 @@ msp_status msp_train_run(const msp_train_job *j, const msp_train_opts *opts, msp
                 break;
             }
             loss_sum += loss;
-            snprintf(extra, sizeof extra, "loss %.4f lr %.3g", loss_sum / (s.batch - first + 1),
-                     msp_net_learning_rate(net));
-            msp_progress_update(&pr, (int64_t)(s.batch + 1) * bs, extra);
+            if (msp_progress_due(&pr)) {
+                snprintf(extra, sizeof extra, "loss %.4f lr %.3g",
+                         loss_sum / (s.batch - first + 1), msp_net_learning_rate(net));
+                msp_progress_update(&pr, (int64_t)(s.batch + 1) * bs, extra);
+            }
         }
         if (st != MSP_OK) break;
         if (g_stop) {
@@ -220,7 +214,7 @@ msp_status msp_train_run(const msp_train_job *j, const msp_train_opts *opts, msp
         next.batch = 0;
         st = msp_checkpoint_save(j->dir, net, &next, err);
         if (st == MSP_OK) {
-            char *log_path = join_path(j->dir, "train.json");
+            char *log_path = msp_strcat3(j->dir, "/", "train.json");
             st = write_log(log_path, j, &next, err);
             free(log_path);
         }
