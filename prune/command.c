@@ -344,32 +344,16 @@ static msp_status parse_classes(const char *list, const msp_dataset *d, int **ou
     return MSP_OK;
 }
 
-/* Relabel d for a class-pruned network: class classes[i] becomes i, the
- * rest become k (other) or are dropped. */
-static void map_classes(msp_dataset *d, const int *classes, int k, int other)
+/* Relabel d for a class-pruned network (msp_dataset_filter_classes). */
+static msp_status relabel(msp_dataset *d, const int *classes, int k, int other, msp_err *err)
 {
-    int *map = msp_malloc(sizeof(int) * (size_t)d->n_classes), *idx = msp_malloc(sizeof(int) * (size_t)(d->n + 1));
-    for (int c = 0; c < d->n_classes; c++) map[c] = other ? k : -1;
-    for (int i = 0; i < k; i++) map[classes[i]] = i;
-    int n = 0;
-    for (int i = 0; i < d->n; i++)
-        if (map[d->y[i]] >= 0) idx[n++] = i;
     msp_dataset out;
-    msp_dataset_subset(d, idx, n, &out);
-    for (int i = 0; i < n; i++) out.y[i] = map[out.y[i]];
-    if (out.class_names) {
-        char **names = msp_calloc((size_t)(k + other), sizeof *names);
-        for (int i = 0; i < k; i++) names[i] = msp_strdup(out.class_names[classes[i]]);
-        if (other) names[k] = msp_strdup("other");
-        for (int c = 0; c < out.n_classes; c++) free(out.class_names[c]);
-        free(out.class_names);
-        out.class_names = names;
-    }
-    out.n_classes = k + other;
+    msp_status st = msp_dataset_filter_classes(
+        d, classes, k, other ? MSP_CLASSES_REMAP_OTHER : MSP_CLASSES_REMAP, &out, err);
+    if (st != MSP_OK) return st;
     msp_dataset_free(d);
     *d = out;
-    free(map);
-    free(idx);
+    return MSP_OK;
 }
 
 /* --classes: cut the output layer to the classes (PREFIX.classes.*), relabel
@@ -381,7 +365,7 @@ static msp_status restrict_classes(const prune_args *a, msp_experiment_data *dat
     msp_status st = parse_classes(a->classes, &data->test, &ids, &k, err);
     if (st != MSP_OK) return st;
     msp_dataset kept;
-    st = msp_dataset_filter_classes(&data->test, ids, k, 0, &kept, err);
+    st = msp_dataset_filter_classes(&data->test, ids, k, MSP_CLASSES_KEEP, &kept, err);
     if (st == MSP_OK) {
         *base_top1 = test_top1(a->cfg, a->weights, &kept, a->engine, err, &st);
         msp_dataset_free(&kept);
@@ -397,10 +381,10 @@ static msp_status restrict_classes(const prune_args *a, msp_experiment_data *dat
         free(*cur_w);
         *cur_cfg = msp_strcat3(prefix, ".cfg", "");
         *cur_w = msp_strcat3(prefix, ".weights", "");
-        map_classes(&data->train, ids, k, a->other);
-        map_classes(&data->val, ids, k, a->other);
-        map_classes(&data->test, ids, k, a->other);
     }
+    if (st == MSP_OK) st = relabel(&data->train, ids, k, a->other, err);
+    if (st == MSP_OK) st = relabel(&data->val, ids, k, a->other, err);
+    if (st == MSP_OK) st = relabel(&data->test, ids, k, a->other, err);
     free(prefix);
     free(ids);
     msp_prune_net_free(&in);

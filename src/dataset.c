@@ -109,8 +109,8 @@ msp_status msp_dataset_split(const msp_dataset *d, double val_fraction, uint64_t
     return MSP_OK;
 }
 
-msp_status msp_dataset_filter_classes(const msp_dataset *d, const int *classes, int k, int remap,
-                                      msp_dataset *out, msp_err *err)
+msp_status msp_dataset_filter_classes(const msp_dataset *d, const int *classes, int k,
+                                      msp_class_mode mode, msp_dataset *out, msp_err *err)
 {
     memset(out, 0, sizeof *out);
     if (k < 1)
@@ -137,6 +137,10 @@ msp_status msp_dataset_filter_classes(const msp_dataset *d, const int *classes, 
         }
         pos[c] = i;
     }
+    /* The other classes become class k, or are dropped. */
+    int rest = mode == MSP_CLASSES_REMAP_OTHER ? k : -1;
+    for (int c = 0; c < d->n_classes; c++)
+        if (pos[c] < 0) pos[c] = rest;
     int m = 0;
     for (int i = 0; i < d->n; i++) m += pos[d->y[i]] >= 0;
     int *idx = msp_malloc((size_t)m * sizeof(int));
@@ -145,19 +149,21 @@ msp_status msp_dataset_filter_classes(const msp_dataset *d, const int *classes, 
         if (pos[d->y[i]] >= 0) idx[m++] = i;
     msp_dataset_subset(d, idx, m, out);
     free(idx);
-    if (remap) {
+    if (mode != MSP_CLASSES_KEEP) {
+        int n_new = k + (rest >= 0);
         for (int i = 0; i < m; i++) out->y[i] = pos[out->y[i]];
         if (out->class_names) {
-            char **names = msp_calloc((size_t)k, sizeof(char *));
+            char **names = msp_calloc((size_t)n_new, sizeof(char *));
             for (int i = 0; i < k; i++) {
                 names[i] = out->class_names[classes[i]];
                 out->class_names[classes[i]] = NULL;
             }
+            if (rest >= 0) names[k] = msp_strdup("other");
             for (int c = 0; c < out->n_classes; c++) free(out->class_names[c]);
             free(out->class_names);
             out->class_names = names;
         }
-        out->n_classes = k;
+        out->n_classes = n_new;
     }
     free(pos);
     return MSP_OK;

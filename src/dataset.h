@@ -82,12 +82,20 @@ msp_status msp_dataset_split(const msp_dataset *d, double val_fraction, uint64_t
  * dataset `out` with the same shape, classes and names. */
 void msp_dataset_subset(const msp_dataset *d, const int *idx, int n, msp_dataset *out);
 
-/* Keep the examples whose label is in classes[0..k), in their original
- * order. remap != 0: labels become positions in `classes`, n_classes = k and
- * class_names follow. remap == 0: labels and classes are unchanged.
- * MSP_BAD_INPUT for k < 1, an out-of-range or a repeated class id. */
-msp_status msp_dataset_filter_classes(const msp_dataset *d, const int *classes, int k, int remap,
-                                      msp_dataset *out, msp_err *err);
+/* How msp_dataset_filter_classes labels what it keeps. */
+typedef enum msp_class_mode {
+    MSP_CLASSES_KEEP = 0,        /* labels and classes unchanged */
+    MSP_CLASSES_REMAP = 1,       /* labels become positions in `classes`, n_classes = k */
+    MSP_CLASSES_REMAP_OTHER = 2  /* as REMAP, and every other example is kept as class k,
+                                  * named "other" (n_classes = k + 1): a specialist's data */
+} msp_class_mode;
+
+/* Keep the examples whose label is in classes[0..k) (all of them with
+ * MSP_CLASSES_REMAP_OTHER), in their original order, labelled by mode;
+ * class_names follow the labels. MSP_BAD_INPUT for k < 1, an out-of-range
+ * or a repeated class id. */
+msp_status msp_dataset_filter_classes(const msp_dataset *d, const int *classes, int k,
+                                      msp_class_mode mode, msp_dataset *out, msp_err *err);
 
 /* A seeded random subset of min(m, n) examples, kept in original order. */
 void msp_dataset_sample(const msp_dataset *d, int m, uint64_t seed, msp_dataset *out);

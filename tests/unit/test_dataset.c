@@ -218,6 +218,17 @@ Test(dataset, filter_classes_remap)
         cr_assert_neq(f.y[i], 1);
     }
     msp_dataset_free(&f);
+
+    /* other: every example stays, class 1 becomes "other" (label 2) */
+    cr_assert_eq(msp_dataset_filter_classes(&d, keep, 2, MSP_CLASSES_REMAP_OTHER, &f, &err), MSP_OK);
+    cr_assert_eq(f.n, d.n);
+    cr_assert_eq(f.n_classes, 3);
+    cr_assert_str_eq(f.class_names[2], "other");
+    for (int i = 0; i < f.n; i++) {
+        int y = d.y[src_of(&f, i)];
+        cr_assert_eq(f.y[i], y == 2 ? 0 : y == 0 ? 1 : 2, "example %d", i);
+    }
+    msp_dataset_free(&f);
     msp_dataset_free(&d);
 }
 
