@@ -108,14 +108,15 @@ msp_status msp_train_run(const msp_train_job *j, const msp_train_opts *opts, msp
     msp_engine_seed(seed);
     if (opts->resume) {
         msp_train_state want = s;
-        /* The optimiser size depends only on the cfg: build once to know it. */
-        st = msp_net_load(j->cfg, NULL, &no, &net, err);
-        if (st != MSP_OK) goto out;
-        size_t n_opt = msp_net_optimizer_size(net);
-        msp_net_free(net);
-        net = NULL;
-        st = msp_checkpoint_load(j->dir, &want, n_opt, &s, &opt, err);
-        if (st == MSP_OK) st = msp_net_load(j->cfg, ckpt_w, &no, &net, err);
+        if (!msp_file_readable(ckpt_w)) {
+            st = msp_err_set(err, MSP_BAD_INPUT, ckpt_w, 0, "no checkpoint to resume from");
+            goto out;
+        }
+        /* The weights are size-checked by the load; the state is checked
+         * against them (CRC) and against the network's optimiser size. */
+        st = msp_net_load(j->cfg, ckpt_w, &no, &net, err);
+        if (st == MSP_OK)
+            st = msp_checkpoint_load(j->dir, &want, msp_net_optimizer_size(net), &s, &opt, err);
         if (st != MSP_OK) goto out;
         msp_net_optimizer_set(net, opt);
         msp_net_set_seen(net, s.seen);
