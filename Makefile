@@ -82,3 +82,6 @@ clean:
 	rm -rf build build-san msprune msprune-san
 
 -include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/src/main.d
+
+# Optional targets (fuzzing, browser test, arm64 check) live in their own files.
+include $(wildcard mk/*.mk)
