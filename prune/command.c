@@ -158,82 +158,6 @@ static int parse_args(int argc, char **argv, prune_args *a)
     return -1;
 }
 
-/* Images used to compute data-driven scores: enough for stable channel
- * statistics, few enough to take seconds. */
-#define SCORE_IMAGES 2048
-
-/* One pruning step of files on disk: in_cfg/in_w -> out_prefix.{cfg,weights,json}.
- * budget: ratio of filters (mode 0), absolute FLOPs (mode 1), or latency in
- * ms (mode 2). */
-static msp_status prune_step(const prune_args *a, const msp_dataset *train, int batch,
-                             const char *in_cfg, const char *in_w, const char *out_prefix,
-                             int mode, double budget, double *flops_before, double *flops_after,
-                             msp_err *err)
-{
-    msp_prune_net in = {0}, out = {0};
-    msp_prune_groups g = {0};
-    msp_prune_scores s = {0};
-    msp_prune_masks m = {0};
-    msp_prune_opts o;
-    msp_prune_opts_default(&o);
-    o.protect_first = a->protect_first;
-    msp_status st;
-    if ((st = msp_prune_net_open(in_cfg, in_w, 0, &in, err)) ||
-        (st = msp_prune_groups_build(&in.cfg, &in.net, &o, &g, err)))
-        goto done;
-    if (msp_prune_criterion_is_weight_based(a->criterion)) {
-        st = msp_prune_score_weights(&in.net, &in.w, &g, a->criterion, a->seed, &s, err);
-    } else {
-        msp_net *dn = NULL;
-        msp_net_opts no = {.batch = batch, .engine = a->engine};
-        st = msp_net_load(in_cfg, in_w, &no, &dn, err);
-        if (st == MSP_OK)
-            st = msp_prune_score_data(dn, train, SCORE_IMAGES, &in.net, &g, a->criterion, &s, err);
-        msp_net_free(dn);
-    }
-    if (st) goto done;
-    msp_prune_target_result res;
-    if (mode == 0)
-        st = msp_prune_plan_ratio(&in.net, &g, &s, budget, a->alloc, a->min_channels, &m, err);
-    else if (mode == 1)
-        st = msp_prune_target_flops(&in.net, &g, &s, a->alloc, a->min_channels, budget, 0, &m,
-                                    &res, err);
-    else
-        st = msp_prune_target_latency(&in.cfg, &in.net, &g, &in.w, &s, a->alloc, a->min_channels,
-                                      budget, a->seed, &m, &res, err);
-    if (st || (st = msp_prune_apply(&in.cfg, &in.net, &g, &in.w, &m, &out.cfg, &out.net, &out.w,
-                                    err)))
-        goto done;
-    char note[200];
-    snprintf(note, sizeof note, "criterion %s, %s %g, %s allocation, min_channels %d",
-             msp_prune_criterion_name(a->criterion), mode == 0 ? "ratio" : mode == 1 ? "target FLOPs" : "target ms",
-             budget, a->alloc == MSP_ALLOC_GLOBAL ? "global" : "uniform", a->min_channels);
-    st = msp_prune_write(out_prefix, &out.cfg, &in.net, &out.net, &out.w, note, err);
-    *flops_before = in.net.flops;
-    *flops_after = out.net.flops;
-done:
-    msp_prune_masks_free(&m);
-    msp_prune_scores_free(&s);
-    msp_prune_groups_free(&g);
-    msp_prune_net_free(&out);
-    msp_prune_net_free(&in);
-    return st;
-}
-
-/* The cfg's [net] learning_rate (Darknet's default 0.001 when absent). */
-static float cfg_learning_rate(const char *cfg_path)
-{
-    msp_dn_cfg cfg = {0};
-    msp_err err;
-    float lr = 0.001f;
-    if (msp_dncfg_read(cfg_path, &cfg, &err) == MSP_OK) {
-        const char *v = msp_dncfg_get(&cfg.sec[0], "learning_rate");
-        if (v) lr = strtof(v, NULL);
-    }
-    msp_dncfg_free(&cfg);
-    return lr;
-}
-
 static double test_top1(const char *cfg, const char *weights, const msp_dataset *test,
                         msp_engine_kind engine, msp_err *err, msp_status *st)
 {
@@ -277,26 +201,6 @@ static msp_status finalize(const prune_args *a, const char *last_cfg, const char
     }
     msp_prune_net_free(&orig);
     msp_prune_net_free(&last);
-    return st;
-}
-
-/* Batch-norm statistics of the pruned network, re-estimated on training
- * batches (no weight changes): a removed filter changes what every later
- * layer sees, and stale statistics would understate the pruned network. */
-#define RECALIBRATION_BATCHES 50
-
-static msp_status recalibrate(const prune_args *a, const msp_dataset *train, int batch,
-                              const char *cfg, const char *weights, msp_err *err)
-{
-    msp_net *net = NULL;
-    msp_net_opts o = {.batch = batch, .engine = a->engine};
-    msp_status st = msp_net_load(cfg, weights, &o, &net, err);
-    if (st != MSP_OK) return st;
-    int nb = train->n / batch < RECALIBRATION_BATCHES ? train->n / batch : RECALIBRATION_BATCHES;
-    msp_engine_seed(a->seed);
-    msp_net_recalibrate_bn(net, train->x, nb);
-    st = msp_net_save_weights(net, weights, err);
-    msp_net_free(net);
     return st;
 }
 
@@ -433,14 +337,28 @@ int msp_cmd_prune(int argc, char **argv)
         double budget = mode == 0   ? step_ratio
                         : mode == 1 ? flops0 * pow(target / flops0, (double)step / a.steps)
                                     : a.target_latency;
-        st = prune_step(&a, &data.train, conf.base.batch, cur_cfg, cur_w, prefix, mode, budget,
-                        &fb, &fa, &err);
+        msp_prune_step ps = {.in_cfg = cur_cfg,
+                             .in_weights = cur_w,
+                             .out_prefix = prefix,
+                             .criterion = a.criterion,
+                             .budget_kind = (msp_prune_budget)mode,
+                             .budget = budget,
+                             .alloc = a.alloc,
+                             .min_channels = a.min_channels,
+                             .protect_first = a.protect_first,
+                             .seed = a.seed,
+                             .train = &data.train,
+                             .batch = conf.base.batch,
+                             .engine = a.engine};
+        st = msp_prune_step_files(&ps, &fb, &fa, &err);
         flops = fa;
         free(cur_cfg);
         free(cur_w);
         cur_cfg = msp_strcat3(prefix, ".cfg", "");
         cur_w = msp_strcat3(prefix, ".weights", "");
-        if (st == MSP_OK && a.config) st = recalibrate(&a, &data.train, conf.base.batch, cur_cfg, cur_w, &err);
+        if (st == MSP_OK && a.config)
+            st = msp_train_recalibrate_files(cur_cfg, cur_w, cur_w, &data.train, conf.base.batch,
+                                             a.seed, a.engine, &err);
         if (st == MSP_OK && a.config) {
             before_ft = test_top1(cur_cfg, cur_w, &data.test, a.engine, &err, &st);
             msp_log(MSP_LOG_INFO, "step %d/%d: %.2f MFLOPs (%.1f%% of the original), test top-1 %.2f%%",
@@ -456,7 +374,7 @@ int msp_cmd_prune(int argc, char **argv)
                                .epochs = a.finetune_epochs,
                                .batch = conf.base.batch,
                                .learning_rate = a.finetune_lr > 0 ? a.finetune_lr
-                                                                  : 0.2f * cfg_learning_rate(cur_cfg),
+                                                                  : 0.2f * msp_train_cfg_learning_rate(cur_cfg),
                                .seed = a.seed + (uint64_t)step,
                                .train = &data.train,
                                .val = &data.val};

@@ -349,6 +349,32 @@ msp_status msp_prune_target_latency(const msp_dn_cfg *cfg, const msp_dn_net *net
                                     msp_prune_masks *m, msp_prune_target_result *res,
                                     msp_err *err);
 
+/* ---- one step on files (step.c) --------------------------------------- */
+
+typedef enum msp_prune_budget {
+    MSP_BUDGET_RATIO,  /* budget = fraction of filters removed, [0, 1) */
+    MSP_BUDGET_FLOPS,  /* budget = absolute FLOPs (msp_prune_target_flops) */
+    MSP_BUDGET_LATENCY /* budget = batch-1 median ms (msp_prune_target_latency) */
+} msp_prune_budget;
+
+typedef struct msp_prune_step {
+    const char *in_cfg, *in_weights, *out_prefix;
+    msp_prune_criterion criterion;
+    msp_prune_budget budget_kind;
+    double budget;
+    msp_prune_alloc alloc;
+    int min_channels, protect_first;
+    uint64_t seed;           /* random scores, latency inputs */
+    const msp_dataset *train; /* data-driven criteria: statistics on its first images */
+    int batch;               /* network batch for those statistics */
+    msp_engine_kind engine;
+} msp_prune_step;
+
+/* Score, plan to the budget, cut, and write out_prefix.{cfg,weights,json};
+ * flops_before/after (may be NULL) get both networks' FLOPs. */
+msp_status msp_prune_step_files(const msp_prune_step *a, double *flops_before, double *flops_after,
+                                msp_err *err);
+
 /* ---- command (command.c) -------------------------------------------- */
 
 /* `msprune prune ...`: returns the exit status. */

@@ -1,8 +1,7 @@
 /* specialise.h: the specialise/ room: a family of networks specialised to
  * clusters of inputs (issue 5).
  *
- * What the room owns (so far: clustering; per-cluster prune + fine-tune jobs
- * and the family manifest come later):
+ * What the room owns:
  *  - cluster.c: `confusion` clustering of classes: a symmetrised similarity
  *    from the base network's confusion matrix, average-linkage agglomerative
  *    clustering, silhouette over class distances (1 - similarity) and the
@@ -13,7 +12,15 @@
  *  - cluster_features.c: cheap per-image features (brightness, contrast,
  *    gradients, bright fraction, a 4x4 intensity grid) for the premodel and
  *    `features` clustering, and their z-score standardisation;
- *  - cluster_json.c: clusters.json, written atomically.
+ *  - cluster_json.c: clusters.json, written atomically;
+ *  - plan.c: the specialisation plan of an experiment: the clustering it
+ *    asks for, every split's examples assigned to clusters, and the job
+ *    settings, with a CRC that identifies it;
+ *  - job.c: one specialist: class pruning (class clusters), data-driven
+ *    pruning to the FLOPs budget in steps with fine-tuning, evaluation;
+ *    restartable, every intermediate file atomic;
+ *  - family.c: the family manifest (libconfig), written and validated;
+ *  - command.c: `msprune specialise CONFIG [-j N] [--jobs-file F]`.
  *
  * Conventions. Every function that can fail returns msp_status (MSP_OK, or
  * MSP_BAD_INPUT for bad arguments / non-finite data, MSP_FAIL for I/O) and
@@ -30,6 +37,8 @@
 #include <stdint.h>
 
 #include "dataset.h"
+#include "engine.h"
+#include "expconf.h"
 #include "status.h"
 
 /* Bounds checked before any allocation. */
@@ -186,5 +195,101 @@ typedef struct msp_clusters {
  * k-means methods only. */
 msp_status msp_clusters_write_json(const char *path, const msp_clusters *c, const int *labels,
                                    int n_classes, msp_err *err);
+
+/* ---- the specialisation plan (plan.c) ---- */
+
+typedef struct msp_spec_plan {
+    msp_cluster_method method;
+    int k;
+    double silhouette;      /* of the chosen clustering */
+    double *k_scores;       /* owned: silhouette per k tried (auto k), else NULL */
+    int k_min, k_max;       /* the range tried (k_min == k_max == k when fixed) */
+    int n_classes;
+    int *class_cluster;     /* owned, n_classes: confusion only, else NULL */
+    int n_split[3];         /* examples of train, val, test */
+    int *assign[3];         /* owned: cluster of every example of train, val, test */
+    uint32_t crc;           /* CRC-32 of the plan text (msp_spec_plan_text) */
+} msp_spec_plan;
+
+enum { MSP_SPLIT_IDX_TRAIN = 0, MSP_SPLIT_IDX_VAL = 1, MSP_SPLIT_IDX_TEST = 2 };
+
+/* Cluster as conf->specialise asks: `confusion` from the base network's
+ * confusion matrix on the validation split, `features` and `embedding` by
+ * k-means over z-scored features of the training split (validation and test
+ * examples go to the nearest centroid). Deterministic for a given config
+ * and data, so every job recomputes the same plan. base is the experiment's
+ * base network loaded with any batch size. */
+msp_status msp_spec_plan_make(const msp_expconf *conf, msp_net *base, const msp_dataset *train,
+                              const msp_dataset *val, const msp_dataset *test,
+                              msp_spec_plan *plan, msp_err *err);
+/* The plan and the job settings as libconfig text (owned by the caller):
+ * what <output>/family/plan.conf holds; plan->crc is its CRC-32. */
+char *msp_spec_plan_text(const msp_expconf *conf, const msp_spec_plan *plan);
+void msp_spec_plan_free(msp_spec_plan *plan);
+
+/* ---- the family manifest (family.c) ---- */
+
+#define MSP_FAMILY_MAX_NETS 256
+#define MSP_FAMILY_VERSION 1
+
+/* One network of the family. Paths are relative to the manifest's folder. */
+typedef struct msp_family_net {
+    char *name;        /* [A-Za-z0-9._-]{1,64}, unique */
+    char *cfg, *weights;
+    int cluster;       /* -1 for the base (or a network serving every input) */
+    int n_outputs;
+    int *outputs;      /* owned, n_outputs: base class of each output, -1 = "other" */
+    int64_t flops, params;
+    double latency_ms; /* batch-1 median on the machine that built the family; NAN if not measured */
+    /* Top-1 on the validation and test splits; "overall" over every image
+     * (an "other" answer is wrong), "in_cluster" over the cluster's images,
+     * base_in_cluster = the base network on those same images. NAN = not
+     * measured. */
+    double val_top1, val_in_cluster, base_val_in_cluster;
+    double test_top1, test_in_cluster, base_test_in_cluster;
+    int val_cluster_n, test_cluster_n; /* images in the cluster */
+} msp_family_net;
+
+typedef struct msp_family {
+    char *experiment;
+    char *clustering;  /* method name */
+    int k;
+    int n_classes;     /* of the base network */
+    uint32_t plan_crc;
+    int n_nets;
+    msp_family_net *nets; /* owned; nets[0] is the base */
+} msp_family;
+
+/* Write atomically (libconfig syntax, see family.c). */
+msp_status msp_family_write(const char *path, const msp_family *f, msp_err *err);
+/* Read and validate path: schema, ranges, unique names, outputs, paths
+ * relative and inside the folder (no absolute path, no ".."), and every cfg
+ * and weights file present. Errors are "path:line: message", MSP_BAD_INPUT;
+ * on error *f is zeroed. */
+msp_status msp_family_load(const char *path, msp_family *f, msp_err *err);
+void msp_family_free(msp_family *f);
+void msp_family_net_free(msp_family_net *n);
+
+/* ---- specialist jobs (job.c) ---- */
+
+typedef struct msp_spec_job_opts {
+    msp_engine_kind engine;
+    int verbose;
+} msp_spec_job_opts;
+
+/* Build specialist `cluster` of plan into <output>/family/s<cluster>.*:
+ * resumes from the intermediate files of an interrupted run and returns at
+ * once if s<cluster>.result exists for the same plan. */
+msp_status msp_spec_job_run(const msp_expconf *conf, const msp_spec_plan *plan, int cluster,
+                            const msp_dataset *train, const msp_dataset *val,
+                            const msp_dataset *test, const msp_spec_job_opts *o, msp_err *err);
+/* "<output>/family/s<cluster>.result", owned by the caller. */
+char *msp_spec_job_result_path(const msp_expconf *conf, int cluster);
+/* Is the job's result present and made from this plan? */
+int msp_spec_job_done(const msp_expconf *conf, const msp_spec_plan *plan, int cluster);
+
+/* ---- command (command.c) ---- */
+
+int msp_cmd_specialise(int argc, char **argv);
 
 #endif

@@ -26,6 +26,21 @@ void msp_eval_dataset(msp_net *net, const msp_dataset *d, msp_metrics *m)
     free(x);
 }
 
+void msp_eval_outputs(msp_net *net, const msp_dataset *d, float *out)
+{
+    int bs = msp_net_batch(net), classes = msp_net_classes(net);
+    size_t in = (size_t)msp_net_inputs(net);
+    MSP_ASSERT(in == (size_t)d->w * d->h * d->c);
+    float *x = msp_calloc((size_t)bs * in, sizeof(float));
+    for (int start = 0; start < d->n; start += bs) {
+        int k = d->n - start < bs ? d->n - start : bs;
+        memcpy(x, d->x + (size_t)start * in, sizeof(float) * in * (size_t)k);
+        memcpy(out + (size_t)start * classes, msp_net_predict(net, x),
+               sizeof(float) * (size_t)classes * (size_t)k);
+    }
+    free(x);
+}
+
 double msp_eval_top1(msp_net *net, const msp_dataset *d)
 {
     msp_metrics m;

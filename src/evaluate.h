@@ -11,6 +11,8 @@
 /* Run net over every example of d in full batches (the last one padded)
  * and accumulate into m (initialised by the caller with d->n_classes). */
 void msp_eval_dataset(msp_net *net, const msp_dataset *d, msp_metrics *m);
+/* The network's outputs for every example of d: out[n x classes] (caller's). */
+void msp_eval_outputs(msp_net *net, const msp_dataset *d, float *out);
 /* Top-1 accuracy of net on d, in [0, 1]. */
 double msp_eval_top1(msp_net *net, const msp_dataset *d);
 

@@ -40,6 +40,7 @@ enum kind {
     K_FLOAT,   /* double; flo..fhi = range (float, int or int64 setting) */
     K_ENUM,    /* int: index of the string in values */
     K_STRINGS, /* char **, int count at aux_off; lo..hi = count */
+    K_BOOL,    /* int 0 / 1 from true / false */
     K_GROUP    /* members in sub */
 };
 
@@ -97,6 +98,9 @@ typedef struct key {
 #define STRINGS(n, fl, m, min, max, field, count_field) \
     { .name = n, .kind = K_STRINGS, .flags = fl, .modes = m, .lo = min, .hi = max, \
       .off = OFF(field), .aux_off = OFF(count_field) }
+#define BOOL(n, fl, m, def, field) \
+    { .name = n, .kind = K_BOOL, .flags = fl, .modes = m, .idef = def, .off = OFF(field), \
+      .aux_off = NO_OFF }
 #define GROUP(n, fl, members) \
     { .name = n, .kind = K_GROUP, .flags = fl, .off = NO_OFF, .aux_off = NO_OFF, .sub = members }
 #define END { .name = NULL }
@@ -137,6 +141,26 @@ static const key evaluate_keys[] = {
     END
 };
 
+static const char *const cluster_methods[] = { "confusion", "features", "embedding", NULL };
+static const char *const allocations[] = { "uniform", "global", NULL };
+
+static const key specialise_keys[] = {
+    ENUM("clustering", 0, ANY, cluster_methods, 0, specialise.clustering),
+    INT("k", 0, ANY, 0, 64, 0, specialise.k),
+    INT("k_min", 0, ANY, 2, 64, 2, specialise.k_min),
+    INT("k_max", 0, ANY, 2, 64, 6, specialise.k_max),
+    STR_LINE("criterion", 0, ANY, 32, specialise.criterion, specialise.criterion_line),
+    FLT("target_flops", 0, ANY, 0.001, 1.0, 0.5, specialise.target_flops),
+    ENUM("allocation", 0, ANY, allocations, 0, specialise.allocation),
+    INT("min_channels", 0, ANY, 1, 1 << 20, 1, specialise.min_channels),
+    INT("steps", 0, ANY, 1, 20, 1, specialise.steps),
+    INT("finetune_epochs", 0, ANY, 0, 10000, 3, specialise.finetune_epochs),
+    FLT("finetune_lr", 0, ANY, 0.0, 10.0, 0.0, specialise.finetune_lr),
+    BOOL("other", 0, ANY, 1, specialise.other),
+    FLT("other_share", 0, ANY, 0.0, 10.0, 0.5, specialise.other_share),
+    END
+};
+
 static const key root_keys[] = {
     STR("name", F_REQUIRED | F_NAME, ANY, MSP_EXPCONF_NAME_MAX, name),
     U64("seed", 0, ANY, 0, LLONG_MAX, 1, seed),
@@ -145,6 +169,7 @@ static const key root_keys[] = {
     GROUP("data", F_REQUIRED, data_keys),
     GROUP("base", F_REQUIRED, base_keys),
     GROUP("evaluate", 0, evaluate_keys),
+    GROUP("specialise", 0, specialise_keys),
     END
 };
 
@@ -516,6 +541,13 @@ static msp_status check_float(ctx *c, const config_setting_t *s, const key *k)
     return MSP_OK;
 }
 
+static msp_status check_bool(ctx *c, const config_setting_t *s, const key *k)
+{
+    if (config_setting_type(s) != CONFIG_TYPE_BOOL) return wrong_type(c, s, "true or false");
+    *(int *)field(c, k->off) = config_setting_get_bool(s) ? 1 : 0;
+    return MSP_OK;
+}
+
 static msp_status check_enum(ctx *c, const config_setting_t *s, const key *k)
 {
     char set[256] = "";
@@ -610,6 +642,7 @@ static msp_status check_value(ctx *c, const config_setting_t *s, const key *k)
     case K_U64: return check_int(c, s, k);
     case K_FLOAT: return check_float(c, s, k);
     case K_ENUM: return check_enum(c, s, k);
+    case K_BOOL: return check_bool(c, s, k);
     case K_STRINGS: return check_strings(c, s, k);
     case K_GROUP:
         if (config_setting_type(s) != CONFIG_TYPE_GROUP) return wrong_type(c, s, "a group { ... }");
@@ -625,6 +658,7 @@ static void set_default(ctx *c, const key *k)
 {
     switch (k->kind) {
     case K_INT:
+    case K_BOOL:
     case K_ENUM: *(int *)field(c, k->off) = (int)k->idef; break;
     case K_U64: *(uint64_t *)field(c, k->off) = (uint64_t)k->idef; break;
     case K_FLOAT: *(double *)field(c, k->off) = k->fdef; break;
@@ -764,6 +798,11 @@ msp_status msp_expconf_load(const char *path, msp_expconf *conf, msp_err *err)
     } else {
         ctx c = { path, conf, err };
         st = check_group(&c, config_root_setting(&cf), root_keys, NULL, 1);
+        const config_setting_t *sp = config_lookup(&cf, "specialise");
+        conf->specialise.present = sp != NULL;
+        if (st == MSP_OK && sp && conf->specialise.k_min > conf->specialise.k_max)
+            st = fail(&c, line_of(sp), "specialise: k_min (%d) is larger than k_max (%d)",
+                      conf->specialise.k_min, conf->specialise.k_max);
     }
     config_destroy(&cf);
     free(text);

@@ -60,6 +60,24 @@ typedef struct msp_expconf {
     struct {
         int latency_runs, warmup;
     } evaluate;
+    /* The specialised family (specialise/specialise.h). Defaults apply when
+     * the group is absent; present says whether it was given. */
+    struct {
+        int present;
+        int clustering;       /* msp_cluster_method: 0 confusion, 1 features, 2 embedding */
+        int k;                /* clusters; 0 = automatic, by silhouette over [k_min, k_max] */
+        int k_min, k_max;
+        char *criterion;      /* prune/prune.h criterion name; NULL = "taylor" */
+        int criterion_line;
+        double target_flops;  /* each specialist's FLOPs as a fraction of the base's */
+        int allocation;       /* 0 uniform, 1 global (msp_prune_alloc) */
+        int min_channels;
+        int steps;            /* prune + fine-tune steps to reach the budget */
+        int finetune_epochs;
+        double finetune_lr;   /* 0: 0.2 x the cfg's learning_rate */
+        int other;            /* class-group specialists get an "other" output */
+        double other_share;   /* out-of-cluster training images, as a fraction of in-cluster */
+    } specialise;
 } msp_expconf;
 
 /* Load and validate path into *conf. On any error *conf is left zeroed and

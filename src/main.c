@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "prune/prune.h"
+#include "specialise/specialise.h"
 
 static const struct {
     const char *name;
@@ -15,6 +16,7 @@ static const struct {
     {"evaluate", msp_cmd_evaluate, "accuracy, per-class metrics and latency on the test set"},
     {"profile", msp_cmd_profile, "batch-1 latency and FLOPs of one network"},
     {"prune", msp_cmd_prune, "structured filter pruning of a network, with fine-tuning"},
+    {"specialise", msp_cmd_specialise, "build a family of pruned specialists, one per input cluster"},
     {"all", msp_cmd_all, "the whole pipeline on an experiment config"},
 };
 

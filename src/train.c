@@ -7,6 +7,7 @@
 
 #include "atomicio.h"
 #include "checkpoint.h"
+#include "dncfg.h"
 #include "engine.h"
 #include "evaluate.h"
 #include "experiment.h"
@@ -261,4 +262,37 @@ msp_status msp_train_base(const msp_expconf *c, const msp_train_opts *opts, msp_
     st = msp_train_run(&j, opts, err);
     msp_experiment_data_free(&data);
     return st;
+}
+
+/* Batches used to re-estimate batch-norm statistics after pruning. */
+#define RECALIBRATION_BATCHES 50
+
+msp_status msp_train_recalibrate_files(const char *cfg, const char *in_weights,
+                                       const char *out_weights, const msp_dataset *train,
+                                       int batch, uint64_t seed, msp_engine_kind engine,
+                                       msp_err *err)
+{
+    msp_net *net = NULL;
+    msp_net_opts o = {.batch = batch, .engine = engine};
+    msp_status st = msp_net_load(cfg, in_weights, &o, &net, err);
+    if (st != MSP_OK) return st;
+    int nb = train->n / batch < RECALIBRATION_BATCHES ? train->n / batch : RECALIBRATION_BATCHES;
+    msp_engine_seed(seed);
+    msp_net_recalibrate_bn(net, train->x, nb);
+    st = msp_net_save_weights(net, out_weights, err);
+    msp_net_free(net);
+    return st;
+}
+
+float msp_train_cfg_learning_rate(const char *cfg_path)
+{
+    msp_dn_cfg cfg = {0};
+    msp_err err;
+    float lr = 0.001f;
+    if (msp_dncfg_read(cfg_path, &cfg, &err) == MSP_OK) {
+        const char *v = msp_dncfg_get(&cfg.sec[0], "learning_rate");
+        if (v) lr = strtof(v, NULL);
+    }
+    msp_dncfg_free(&cfg);
+    return lr;
 }

@@ -47,6 +47,18 @@ msp_status msp_train_run(const msp_train_job *job, const msp_train_opts *opts, m
  * MSP_INTERRUPTED after a clean stop on a signal (checkpoint saved). */
 msp_status msp_train_base(const msp_expconf *conf, const msp_train_opts *opts, msp_err *err);
 
+/* Batch-norm statistics of cfg + in_weights re-estimated on the first
+ * batches of train (no weight changes), saved to out_weights (may equal
+ * in_weights). After pruning, a removed filter changes what every later
+ * layer sees, and stale statistics would understate the pruned network. */
+msp_status msp_train_recalibrate_files(const char *cfg, const char *in_weights,
+                                       const char *out_weights, const msp_dataset *train,
+                                       int batch, uint64_t seed, msp_engine_kind engine,
+                                       msp_err *err);
+
+/* The cfg's [net] learning_rate (Darknet's default 0.001 when absent). */
+float msp_train_cfg_learning_rate(const char *cfg_path);
+
 /* Ask a running msp_train_base to stop at the next batch (signal-safe). */
 void msp_train_request_stop(void);
 

@@ -1,0 +1,440 @@
+/* command.c: `msprune specialise CONFIG`: cluster the inputs, build one
+ * pruned, fine-tuned specialist per cluster (jobs, in parallel processes
+ * with -j), then measure every network's latency side by side and write the
+ * family manifest <output>/family.conf. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "atomicio.h"
+#include "cli.h"
+#include "evaluate.h"
+#include "experiment.h"
+#include "log.h"
+#include "specialise.h"
+
+static const char *const usage =
+    "usage: msprune specialise CONFIG [-j N] [--jobs-file FILE] [--job C] [--engine E] [-q|-v]\n"
+    "Cluster the inputs as the config's `specialise` section says, prune and fine-tune one\n"
+    "specialist of the base network per cluster, and write the family manifest\n"
+    "<output>/family.conf (with <output>/clusters.json and <output>/family/).\n"
+    "Finished specialists are kept: an interrupted run continues where it stopped.\n"
+    "  -j, --jobs N       run up to N specialist jobs at once, as processes (default 1)\n"
+    "  --jobs-file FILE   write the pending jobs as shell commands, one per line (for a\n"
+    "                     scheduler or `xargs -P`), and stop; run `specialise` again after\n"
+    "  --job C            build only the specialist of cluster C (what the lines run)\n"
+    "  --engine E         'fast' (default) or 'stock' (Darknet's own layers)\n"
+    "  -q, --quiet        warnings only;  -v, --verbose  Darknet's output too\n";
+
+typedef struct {
+    const char *config, *jobs_file;
+    int jobs, job, verbose;
+    msp_engine_kind engine;
+} spec_args;
+
+static int parse_args(int argc, char **argv, spec_args *a)
+{
+    static const struct option longopts[] = {
+        {"jobs", required_argument, 0, 'j'}, {"jobs-file", required_argument, 0, 'f'},
+        {"job", required_argument, 0, 'J'},  {"engine", required_argument, 0, 'E'},
+        {"quiet", no_argument, 0, 'q'},      {"verbose", no_argument, 0, 'v'},
+        {"help", no_argument, 0, 'h'},       {0, 0, 0, 0}};
+    memset(a, 0, sizeof *a);
+    a->jobs = 1;
+    a->job = -1;
+    int c;
+    while ((c = getopt_long(argc, argv, "j:f:J:E:qvh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'j':
+            if (!msp_cli_parse_int(optarg, 1, 256, &a->jobs))
+                return msp_cli_usage_error("specialise", "-j wants an integer in [1, 256]");
+            break;
+        case 'f': a->jobs_file = optarg; break;
+        case 'J':
+            if (!msp_cli_parse_int(optarg, 0, MSP_CLUSTER_MAX_K - 1, &a->job))
+                return msp_cli_usage_error("specialise", "--job wants a cluster number");
+            break;
+        case 'E':
+            if (!msp_cli_parse_engine(optarg, &a->engine))
+                return msp_cli_usage_error("specialise", "--engine is 'stock' or 'fast'");
+            break;
+        case 'q': msp_log_set_level(MSP_LOG_WARN); break;
+        case 'v': a->verbose = 1; msp_log_set_level(MSP_LOG_DEBUG); break;
+        case 'h': fputs(usage, stdout); return 0;
+        default: return msp_cli_usage_error("specialise", "bad option");
+        }
+    }
+    if (optind + 1 != argc) return msp_cli_usage_error("specialise", "give one experiment config");
+    a->config = argv[optind];
+    if (a->jobs_file && a->job >= 0)
+        return msp_cli_usage_error("specialise", "--jobs-file and --job do not go together");
+    return -1;
+}
+
+/* ---- jobs as processes ---- */
+
+static const char *engine_name(msp_engine_kind e)
+{
+    return e == MSP_ENGINE_STOCK ? "stock" : "fast";
+}
+
+/* Single-quoted for sh. */
+static void put_quoted(FILE *f, const char *s)
+{
+    fputc('\'', f);
+    for (; *s; s++) {
+        if (*s == '\'') fputs("'\\''", f);
+        else fputc(*s, f);
+    }
+    fputc('\'', f);
+}
+
+static msp_status write_jobs_file(const spec_args *a, const msp_expconf *conf,
+                                  const msp_spec_plan *p, int *pending, msp_err *err)
+{
+    char exe[PATH_MAX], cwd[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0 || !getcwd(cwd, sizeof cwd))
+        return msp_err_set(err, MSP_FAIL, a->jobs_file, 0, "cannot find msprune's own path");
+    exe[n] = 0;
+    msp_atomic f;
+    msp_status st = msp_atomic_open(&f, a->jobs_file, err);
+    if (st != MSP_OK) return st;
+    *pending = 0;
+    for (int c = 0; c < p->k; c++) {
+        if (msp_spec_job_done(conf, p, c)) continue;
+        fputs("cd ", f.f);
+        put_quoted(f.f, cwd);
+        fputs(" && ", f.f);
+        put_quoted(f.f, exe);
+        fputs(" specialise ", f.f);
+        put_quoted(f.f, a->config);
+        fprintf(f.f, " --job %d --engine %s -q\n", c, engine_name(a->engine));
+        (*pending)++;
+    }
+    return msp_atomic_commit(&f, err);
+}
+
+static volatile sig_atomic_t g_stop;
+static void on_signal(int sig)
+{
+    (void)sig;
+    g_stop = 1;
+}
+
+/* Start `msprune specialise CONFIG --job c` with its output in s<c>.log. */
+static pid_t start_job(const spec_args *a, const msp_expconf *conf, int c)
+{
+    char job[16], log_leaf[48];
+    snprintf(job, sizeof job, "%d", c);
+    snprintf(log_leaf, sizeof log_leaf, "family/s%d.log", c);
+    char *log_path = msp_strcat3(conf->output, "/", log_leaf);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        FILE *l = freopen(log_path, "a", stdout);
+        if (l) dup2(fileno(stdout), 2);
+        char *argv[] = {"msprune", "specialise", (char *)a->config, "--job", job, "--engine",
+                        (char *)engine_name(a->engine), a->verbose ? "-v" : NULL, NULL};
+        execv("/proc/self/exe", argv);
+        _exit(127);
+    }
+    if (pid > 0) msp_log(MSP_LOG_INFO, "s%d: started (pid %d, log %s)", c, (int)pid, log_path);
+    free(log_path);
+    return pid;
+}
+
+/* Run the pending jobs, at most a->jobs at once. On Ctrl-C the running jobs
+ * save their checkpoints (they get the signal too) and no new one starts. */
+static msp_status run_parallel(const spec_args *a, const msp_expconf *conf, const msp_spec_plan *p,
+                               msp_err *err)
+{
+    pid_t *pids = msp_calloc((size_t)p->k, sizeof(pid_t));
+    int next = 0, running = 0, failed = -1, interrupted = 0;
+    struct sigaction sa = {0}, old_int, old_term;
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    g_stop = 0;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    for (;;) {
+        while (!g_stop && failed < 0 && running < a->jobs && next < p->k) {
+            int c = next++;
+            if (msp_spec_job_done(conf, p, c)) continue;
+            pids[c] = start_job(a, conf, c);
+            if (pids[c] < 0) {
+                failed = c;
+                break;
+            }
+            running++;
+        }
+        if (running == 0) break;
+        int status;
+        pid_t pid = wait(&status);
+        if (pid < 0) {
+            if (errno == EINTR) continue;
+            break;
+        }
+        for (int c = 0; c < p->k; c++) {
+            if (pids[c] != pid) continue;
+            running--;
+            int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+            if (code == 0) {
+                msp_log(MSP_LOG_INFO, "s%d: finished", c);
+            } else if (code == MSP_INTERRUPTED || (WIFSIGNALED(status) && g_stop)) {
+                interrupted = 1;
+            } else if (failed < 0) {
+                failed = c;
+                msp_log(MSP_LOG_WARN, "s%d failed (exit status %d): see %s/family/s%d.log", c,
+                        code, conf->output, c);
+            }
+        }
+    }
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    free(pids);
+    if (g_stop || interrupted) {
+        msp_log(MSP_LOG_WARN, "interrupted: run the same command again to continue");
+        return MSP_INTERRUPTED;
+    }
+    if (failed >= 0)
+        return msp_err_set(err, MSP_FAIL, conf->path, 0, "the job of cluster %d failed", failed);
+    return MSP_OK;
+}
+
+/* ---- the family ---- */
+
+/* Batch-1 latency of every network, measured in interleaved rounds so that
+ * load on the machine affects all of them alike; median of round medians. */
+#define LATENCY_ROUNDS 5
+
+static msp_status measure_latencies(const msp_expconf *conf, const char *dir, msp_family *f,
+                                    msp_engine_kind engine, msp_err *err)
+{
+    msp_net **nets = msp_calloc((size_t)f->n_nets, sizeof *nets);
+    double *med = msp_calloc((size_t)f->n_nets * LATENCY_ROUNDS, sizeof(double));
+    msp_status st = MSP_OK;
+    msp_net_opts o = {.batch = 1, .engine = engine};
+    for (int i = 0; i < f->n_nets && st == MSP_OK; i++) {
+        char *cfg = msp_strcat3(dir, "/", f->nets[i].cfg), *w = msp_strcat3(dir, "/", f->nets[i].weights);
+        st = msp_net_load(cfg, w, &o, &nets[i], err);
+        free(cfg);
+        free(w);
+    }
+    int runs = conf->evaluate.latency_runs / LATENCY_ROUNDS;
+    if (runs < 1) runs = 1;
+    for (int r = 0; r < LATENCY_ROUNDS && st == MSP_OK; r++)
+        for (int i = 0; i < f->n_nets; i++) {
+            msp_latency lat;
+            msp_eval_latency_random(nets[i], conf->seed + (uint64_t)r, r ? 2 : conf->evaluate.warmup,
+                                    runs, &lat);
+            med[(size_t)i * LATENCY_ROUNDS + (size_t)r] = lat.median_ms;
+        }
+    for (int i = 0; i < f->n_nets; i++) {
+        if (st == MSP_OK) f->nets[i].latency_ms = msp_median(med + (size_t)i * LATENCY_ROUNDS, LATENCY_ROUNDS);
+        msp_net_free(nets[i]);
+    }
+    free(nets);
+    free(med);
+    return st;
+}
+
+/* The base network's entry: a copy of its files in the family folder, and
+ * its top-1 on the validation and test splits. */
+static msp_status base_entry(const msp_expconf *conf, const char *dir, const msp_dataset *val,
+                             const msp_dataset *test, msp_engine_kind engine, msp_family_net *n,
+                             msp_err *err)
+{
+    memset(n, 0, sizeof *n);
+    n->name = msp_strdup("base");
+    n->cfg = msp_strdup("base.cfg");
+    n->weights = msp_strdup("base.weights");
+    n->cluster = -1;
+    n->val_in_cluster = n->base_val_in_cluster = n->test_in_cluster = n->base_test_in_cluster = NAN;
+    msp_dn_cfg cfg = {0};
+    msp_dn_net net = {0};
+    char *cfg_path = msp_strcat3(dir, "/", n->cfg), *w_path = msp_strcat3(dir, "/", n->weights);
+    msp_status st = msp_dncfg_read(conf->base.cfg, &cfg, err);
+    if (st == MSP_OK) st = msp_dncfg_check(&cfg, &net, err);
+    if (st == MSP_OK) st = msp_dncfg_write(&cfg, cfg_path, err);
+    msp_net *base = NULL;
+    msp_net_opts o = {.batch = 100, .engine = engine};
+    if (st == MSP_OK) st = msp_net_load(conf->base.cfg, conf->base.weights, &o, &base, err);
+    if (st == MSP_OK) st = msp_net_save_weights(base, w_path, err);
+    if (st == MSP_OK) {
+        n->flops = (int64_t)net.flops;
+        n->params = (int64_t)net.n_weights_floats;
+        n->n_outputs = msp_net_classes(base);
+        n->outputs = msp_malloc(sizeof(int) * (size_t)n->n_outputs);
+        for (int c = 0; c < n->n_outputs; c++) n->outputs[c] = c;
+        n->val_top1 = val->n ? msp_eval_top1(base, val) : NAN;
+        n->test_top1 = test->n ? msp_eval_top1(base, test) : NAN;
+    }
+    msp_net_free(base);
+    msp_dnnet_free(&net);
+    msp_dncfg_free(&cfg);
+    free(cfg_path);
+    free(w_path);
+    return st;
+}
+
+static msp_status build_manifest(const msp_expconf *conf, const msp_spec_plan *p,
+                                 const msp_dataset *val, const msp_dataset *test,
+                                 msp_engine_kind engine, msp_family *f, msp_err *err)
+{
+    char *dir = msp_strcat3(conf->output, "/", "family");
+    memset(f, 0, sizeof *f);
+    f->experiment = msp_strdup(conf->name);
+    f->clustering = msp_strdup(msp_cluster_method_name(p->method));
+    f->k = p->k;
+    f->n_classes = p->n_classes;
+    f->plan_crc = p->crc;
+    f->nets = msp_calloc((size_t)p->k + 1, sizeof *f->nets);
+    f->n_nets = 1;
+    msp_status st = base_entry(conf, dir, val, test, engine, &f->nets[0], err);
+    for (int c = 0; c < p->k && st == MSP_OK; c++) {
+        char *path = msp_spec_job_result_path(conf, c);
+        msp_family one;
+        st = msp_family_load(path, &one, err);
+        if (st == MSP_OK) {
+            f->nets[f->n_nets++] = one.nets[0];
+            memset(&one.nets[0], 0, sizeof one.nets[0]);
+            msp_family_free(&one);
+        }
+        free(path);
+    }
+    if (st == MSP_OK) st = measure_latencies(conf, dir, f, engine, err);
+    if (st == MSP_OK) {
+        /* Paths relative to the manifest, which sits beside the folder. */
+        for (int i = 0; i < f->n_nets && st == MSP_OK; i++) {
+            char *c = msp_strcat3("family/", f->nets[i].cfg, ""), *w = msp_strcat3("family/", f->nets[i].weights, "");
+            free(f->nets[i].cfg);
+            free(f->nets[i].weights);
+            f->nets[i].cfg = c;
+            f->nets[i].weights = w;
+        }
+        char *manifest = msp_strcat3(conf->output, "/", "family.conf");
+        st = msp_family_write(manifest, f, err);
+        free(manifest);
+    }
+    free(dir);
+    return st;
+}
+
+static void print_family(const msp_expconf *conf, const msp_family *f)
+{
+    const msp_family_net *b = &f->nets[0];
+    printf("family of %s: %s clustering, k = %d (%s/family.conf)\n", conf->name, f->clustering, f->k,
+           conf->output);
+    printf("  %-6s %-8s %9s %7s %9s %7s  %-26s %-26s\n", "net", "outputs", "MFLOPs", "ratio",
+           "latency", "ratio", "in-cluster val top-1", "in-cluster test top-1");
+    for (int i = 0; i < f->n_nets; i++) {
+        const msp_family_net *n = &f->nets[i];
+        printf("  %-6s %-8d %9.3f %7.3f %7.3fms %7.3f", n->name, n->n_outputs, n->flops / 1e6,
+               (double)n->flops / (double)b->flops, n->latency_ms, n->latency_ms / b->latency_ms);
+        if (n->cluster < 0)
+            printf("  %-26s %-26s\n", "(all inputs)", "(all inputs)");
+        else
+            printf("  %6.2f%% (base %6.2f%%)     %6.2f%% (base %6.2f%%)\n", 100 * n->val_in_cluster,
+                   100 * n->base_val_in_cluster, 100 * n->test_in_cluster, 100 * n->base_test_in_cluster);
+    }
+}
+
+static msp_status write_plan(const msp_expconf *conf, const msp_spec_plan *p, msp_err *err)
+{
+    char *dir = msp_strcat3(conf->output, "/", "family");
+    char *plan_path = msp_strcat3(dir, "/", "plan.conf");
+    char *clusters = msp_strcat3(conf->output, "/", "clusters.json");
+    msp_status st = msp_mkdirs(dir, err);
+    msp_atomic a;
+    if (st == MSP_OK && (st = msp_atomic_open(&a, plan_path, err)) == MSP_OK) {
+        char *text = msp_spec_plan_text(conf, p);
+        fputs(text, a.f);
+        free(text);
+        st = msp_atomic_commit(&a, err);
+    }
+    if (st == MSP_OK) {
+        int confusion = p->method == MSP_CLUSTER_CONFUSION;
+        msp_clusters c = {.method = p->method,
+                          .k = p->k,
+                          .n_items = confusion ? p->n_classes : p->n_split[MSP_SPLIT_IDX_TRAIN],
+                          .assign = confusion ? p->class_cluster : p->assign[MSP_SPLIT_IDX_TRAIN],
+                          .silhouette = p->silhouette,
+                          .inertia = NAN,
+                          .seed = conf->seed};
+        st = msp_clusters_write_json(clusters, &c, NULL, 0, err);
+    }
+    free(dir);
+    free(plan_path);
+    free(clusters);
+    return st;
+}
+
+int msp_cmd_specialise(int argc, char **argv)
+{
+    spec_args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc >= 0) return rc;
+    msp_err err = {{0}};
+    msp_expconf conf = {0};
+    msp_experiment_data data = {0};
+    msp_spec_plan plan = {0};
+    msp_family fam = {0};
+    msp_net *base = NULL;
+    msp_status st = msp_expconf_load(a.config, &conf, &err);
+    if (st != MSP_OK) return msp_cli_finish(st, &err);
+    msp_engine_set_threads(conf.threads);
+    if (!msp_file_readable(conf.base.weights)) {
+        st = msp_err_set(&err, MSP_BAD_INPUT, conf.path, conf.base.weights_line,
+                         "base weights %s do not exist yet: run `msprune train %s` first",
+                         conf.base.weights, conf.path);
+        goto out;
+    }
+    if (!conf.specialise.present)
+        msp_log(MSP_LOG_INFO, "%s has no `specialise` section: using the defaults", conf.path);
+    st = msp_experiment_load_data(&conf, MSP_SPLIT_TRAIN | MSP_SPLIT_VAL | MSP_SPLIT_TEST, &data, &err);
+    msp_net_opts o = {.batch = 100, .engine = a.engine, .verbose = a.verbose};
+    if (st == MSP_OK) st = msp_net_load(conf.base.cfg, conf.base.weights, &o, &base, &err);
+    if (st == MSP_OK) st = msp_spec_plan_make(&conf, base, &data.train, &data.val, &data.test, &plan, &err);
+    msp_net_free(base);
+    if (st != MSP_OK) goto out;
+
+    msp_spec_job_opts jo = {.engine = a.engine, .verbose = a.verbose};
+    if (a.job >= 0) {
+        st = msp_spec_job_run(&conf, &plan, a.job, &data.train, &data.val, &data.test, &jo, &err);
+        goto out;
+    }
+    if ((st = write_plan(&conf, &plan, &err)) != MSP_OK) goto out;
+    msp_log(MSP_LOG_INFO, "%s clustering: k = %d (silhouette %.3f)", msp_cluster_method_name(plan.method),
+            plan.k, plan.silhouette);
+    if (a.jobs_file) {
+        int pending = 0;
+        st = write_jobs_file(&a, &conf, &plan, &pending, &err);
+        if (st == MSP_OK)
+            printf("wrote %d job%s to %s; run them (e.g. `xargs -P 2 -I{} sh -c {} < %s`), then "
+                   "`msprune specialise %s` again to write the family\n",
+                   pending, pending == 1 ? "" : "s", a.jobs_file, a.jobs_file, a.config);
+        goto out;
+    }
+    if (a.jobs > 1) {
+        st = run_parallel(&a, &conf, &plan, &err);
+    } else {
+        for (int c = 0; c < plan.k && st == MSP_OK; c++)
+            st = msp_spec_job_run(&conf, &plan, c, &data.train, &data.val, &data.test, &jo, &err);
+    }
+    if (st == MSP_OK) st = build_manifest(&conf, &plan, &data.val, &data.test, a.engine, &fam, &err);
+    if (st == MSP_OK) print_family(&conf, &fam);
+out:
+    msp_family_free(&fam);
+    msp_spec_plan_free(&plan);
+    msp_experiment_data_free(&data);
+    msp_expconf_free(&conf);
+    return msp_cli_finish(st, &err);
+}
