@@ -34,6 +34,9 @@ msp_status msp_prune_step_files(const msp_prune_step *a, double *flops_before, d
         msp_net *dn = NULL;
         msp_net_opts no = {.batch = a->batch, .engine = a->engine};
         st = msp_net_load(a->in_cfg, a->in_weights, &no, &dn, err);
+        /* Training-mode passes draw dropout masks from rand(): seeded here so
+         * the scores do not depend on what ran before in this process. */
+        msp_engine_seed(a->seed);
         if (st == MSP_OK)
             st = msp_prune_score_data(dn, a->train, SCORE_IMAGES, &in.net, &g, a->criterion, &s, err);
         msp_net_free(dn);

@@ -1,0 +1,97 @@
+# tests/cli/specialise.sh: sourced by tests/cli/run after the end-to-end
+# section (uses its $TMP, $W = trained tiny weights, expect/ok/bad).
+# The same family must come out of a sequential run, a -j 2 run, a
+# --jobs-file run through xargs -P, and a run killed with SIGKILL at several
+# points and restarted.
+
+spec_conf() { # spec_conf NAME OUTPUT K WEIGHTS
+    cat >"$TMP/$1.conf" <<CONF
+name = "$1";
+seed = 11;
+output = "$2";
+data = {
+    train_images = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz";
+    train_labels = "/usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz";
+    test_images = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
+    test_labels = "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz";
+    validation = 0.1;
+    train_limit = 3000;
+    test_limit = 500;
+};
+base = { cfg = "tests/data/tiny-fashion.cfg"; weights = "$4"; batch = 32; };
+evaluate = { latency_runs = 5; warmup = 1; };
+specialise = { clustering = "confusion"; k = $3; criterion = "taylor"; target_flops = 0.6;
+               steps = 2; finetune_epochs = 1; other_share = 0.5; };
+CONF
+}
+
+# same_family DIR_A DIR_B: every specialist's cfg and weights are identical.
+same_family() {
+    local f n=0
+    for f in "$1"/family/s*.weights "$1"/family/s*.cfg; do
+        cmp -s "$f" "$2/family/${f##*/}" || { echo "differs: ${f##*/}"; return 1; }
+        n=$((n + 1))
+    done
+    [ "$n" -ge 2 ]
+}
+
+expect 2 "give one experiment config" -- "$MSPRUNE" specialise
+spec_conf nobase "$TMP/nobase" 3 "$TMP/none.weights"
+expect 2 "run \`msprune train" -- "$MSPRUNE" specialise "$TMP/nobase.conf"
+spec_conf many "$TMP/many" 65 "$W"
+expect 2 "k' must be between 0 and 64" -- "$MSPRUNE" check "$TMP/many.conf"
+spec_conf many "$TMP/many" 11 "$W"
+expect 2 "11 clusters asked for, but only 10 classes" -- "$MSPRUNE" specialise "$TMP/many.conf"
+
+spec_conf sa "$TMP/sa" 3 "$W"
+expect 0 "" -- "$MSPRUNE" specialise "$TMP/sa.conf"
+[ -s "$TMP/sa/family.conf" ] && [ -s "$TMP/sa/clusters.json" ] && grep -q '"k": 3' "$TMP/sa/clusters.json" &&
+    [ "$(grep -c 'name = "s' "$TMP/sa/family.conf")" = 3 ] && ok || bad "specialise: family.conf or clusters.json missing"
+grep -q "family of sa: confusion clustering, k = 3" "$TMP/out" && ok || bad "specialise: no family table: $(cat "$TMP/out")"
+# Every network in the manifest is a valid cfg + weights pair.
+for c in "$TMP"/sa/family/*.cfg; do
+    expect 0 "" -- "$MSPRUNE" check --cfg "$c" "${c%.cfg}.weights"
+done
+# A second run finds every specialist done and changes nothing.
+cp -r "$TMP/sa/family" "$TMP/sa-before"
+expect 0 "" -- "$MSPRUNE" specialise "$TMP/sa.conf"
+grep -q "s2: done already" "$TMP/err" && ok || bad "specialise rerun did not skip finished jobs"
+for f in "$TMP"/sa-before/s*.weights; do cmp -s "$f" "$TMP/sa/family/${f##*/}" || bad "rerun changed ${f##*/}"; done
+
+# -j 2: jobs as processes, same family.
+spec_conf sa "$TMP/sb" 3 "$W"
+expect 0 "" -- "$MSPRUNE" specialise "$TMP/sa.conf" -j 2
+same_family "$TMP/sa" "$TMP/sb" && ok || bad "-j 2 made another family"
+
+# --jobs-file: plain shell lines, run by xargs -P 2, then the manifest.
+spec_conf sa "$TMP/sc" 3 "$W"
+expect 0 "" -- "$MSPRUNE" specialise "$TMP/sa.conf" --jobs-file "$TMP/jobs.txt"
+[ "$(wc -l <"$TMP/jobs.txt")" = 3 ] && grep -q -- "--job 2 " "$TMP/jobs.txt" && ok || bad "jobs file: $(cat "$TMP/jobs.txt")"
+xargs -P 2 -I{} sh -c {} <"$TMP/jobs.txt" >/dev/null 2>&1 && ok || bad "a job line failed"
+expect 0 "" -- "$MSPRUNE" specialise "$TMP/sa.conf" --jobs-file "$TMP/jobs2.txt"
+[ ! -s "$TMP/jobs2.txt" ] && ok || bad "jobs file after the jobs ran is not empty"
+expect 0 "" -- "$MSPRUNE" specialise "$TMP/sa.conf"
+same_family "$TMP/sa" "$TMP/sc" && ok || bad "--jobs-file run made another family"
+
+# SIGKILL at growing delays, restarting each time, until a run completes:
+# the family must equal the uninterrupted one, and no final name may ever
+# hold a partial file (every .weights present must fit its cfg).
+spec_conf sa "$TMP/sd" 3 "$W"
+kills=0
+for delay in 0.5 1 1.5 2 3 4 5 6 8 10 12; do
+    "$MSPRUNE" specialise "$TMP/sa.conf" -q >/dev/null 2>&1 &
+    pid=$!
+    sleep "$delay"
+    kill -9 "$pid" 2>/dev/null && kills=$((kills + 1))
+    wait "$pid" 2>/dev/null
+    for w in "$TMP"/sd/family/s*.work/step*-pruned.weights "$TMP"/sd/family/s?.weights; do
+        [ -e "$w" ] || continue
+        c=${w%.weights}.cfg
+        "$MSPRUNE" check --cfg "$c" "$w" >/dev/null 2>&1 || bad "after kill $kills: $w is not a whole weights file"
+    done
+    [ -s "$TMP/sd/family.conf" ] && break
+done
+expect 0 "" -- "$MSPRUNE" specialise "$TMP/sa.conf"
+[ "$kills" -ge 3 ] && ok || bad "only $kills kill points reached before the run finished"
+same_family "$TMP/sa" "$TMP/sd" && ok || bad "killed and resumed specialise made another family ($kills kills)"
+echo "specialise: killed $kills times, resumed to the same family" >&2
