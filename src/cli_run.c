@@ -18,10 +18,12 @@ typedef struct {
 } run_opts;
 
 static const char *const usage_train =
-    "usage: msprune train CONFIG [--resume] [--epochs N] [--threads N] [-q|-v]\n"
-    "Train the base network of an experiment config with Darknet's SGD.\n"
+    "usage: msprune train CONFIG [--net NAME] [--resume] [--epochs N] [--threads N] [-q|-v]\n"
+    "Train the base network of an experiment config (or, with --net, one of its\n"
+    "ladder networks) with Darknet's SGD.\n"
     "Writes <output>/checkpoint.{weights,state} after every epoch and on Ctrl-C,\n"
     "<output>/train.json, and the final weights to base.weights.\n"
+    "  --net NAME    a ladder network instead of the base (checkpoints in <output>/ladder/NAME)\n"
     "  --resume      continue from the last checkpoint\n"
     "  --epochs N    override the config's base.epochs\n"
     "  --threads N   OpenBLAS threads (default: config's threads)\n"
@@ -75,10 +77,10 @@ static int parse(const char *cmd, const char *usage, int argc, char **argv, run_
         default: return msp_cli_usage_error(cmd, "bad option");
         }
     }
-    int allowed_resume = strcmp(cmd, "train") == 0, allowed_net = strcmp(cmd, "evaluate") == 0;
+    int allowed_resume = strcmp(cmd, "train") == 0, allowed_net = strcmp(cmd, "all") != 0;
     if ((o->resume || o->epochs) && !allowed_resume)
         return msp_cli_usage_error(cmd, "--resume and --epochs belong to 'train'");
-    if (o->net && !allowed_net) return msp_cli_usage_error(cmd, "--net belongs to 'evaluate'");
+    if (o->net && !allowed_net) return msp_cli_usage_error(cmd, "--net belongs to 'train' and 'evaluate'");
     if (argc - optind != 1) return msp_cli_usage_error(cmd, "expects exactly one CONFIG");
     *config = argv[optind];
     return -1;
@@ -114,7 +116,8 @@ static int run(const char *cmd, const char *usage, int argc, char **argv)
     int do_train = strcmp(cmd, "evaluate") != 0, do_eval = strcmp(cmd, "train") != 0;
     if (do_train) {
         msp_train_opts t = {
-            .resume = o.resume, .epochs = o.epochs, .engine = o.engine, .verbose = o.verbose};
+            .resume = o.resume, .epochs = o.epochs, .engine = o.engine, .verbose = o.verbose,
+            .net = o.net};
         st = msp_train_base(&conf, &t, &err);
     }
     if (st == MSP_OK && do_eval) {

@@ -120,7 +120,8 @@ static void print_table(const char *name, const msp_dataset *d, const msp_metric
     }
 }
 
-static msp_status write_json(const char *path, const char *name, const msp_expconf *c,
+static msp_status write_json(const char *path, const char *name, const char *cfg,
+                             const char *weights, const msp_expconf *c,
                              const msp_dataset *d, const msp_metrics *m, const msp_latency *lat,
                              const msp_dn_net *info, msp_err *err)
 {
@@ -134,9 +135,9 @@ static msp_status write_json(const char *path, const char *name, const msp_expco
     fprintf(f, ",\n  \"network\": ");
     msp_json_string(f, name);
     fprintf(f, ",\n  \"cfg\": ");
-    msp_json_string(f, c->base.cfg);
+    msp_json_string(f, cfg);
     fprintf(f, ",\n  \"weights\": ");
-    msp_json_string(f, c->base.weights);
+    msp_json_string(f, weights);
     fprintf(f, ",\n  \"images\": %lld,\n  \"top1\": ", (long long)m->n);
     msp_json_number(f, msp_metrics_top1(m));
     fprintf(f, ",\n  \"top5\": ");
@@ -177,13 +178,22 @@ static msp_status write_json(const char *path, const char *name, const msp_expco
 msp_status msp_evaluate_experiment(const msp_expconf *c, const msp_eval_opts *opts, msp_err *err)
 {
     const char *name = opts->net_name ? opts->net_name : "base";
-    if (strcmp(name, "base") != 0)
+    const char *cfg = c->base.cfg, *weights = c->base.weights;
+    int line = c->base.weights_line;
+    for (int i = 0; i < c->n_ladder; i++)
+        if (!strcmp(name, c->ladder[i].name)) {
+            cfg = c->ladder[i].cfg;
+            weights = c->ladder[i].weights;
+            line = c->ladder[i].line;
+        }
+    if (strcmp(name, "base") != 0 && cfg == c->base.cfg)
         return msp_err_set(err, MSP_BAD_INPUT, c->path, 0,
-                           "no network named '%s' in this experiment (known: base)", name);
-    if (!msp_file_readable(c->base.weights))
-        return msp_err_set(err, MSP_BAD_INPUT, c->path, c->base.weights_line,
-                           "weights '%s' not found: run 'msprune train %s' first", c->base.weights,
-                           c->path);
+                           "no network named '%s' in this experiment (known: base%s)", name,
+                           c->n_ladder ? " and the ladder's" : "");
+    if (!msp_file_readable(weights))
+        return msp_err_set(err, MSP_BAD_INPUT, c->path, line,
+                           "weights '%s' not found: run 'msprune train %s%s%s' first", weights,
+                           c->path, cfg == c->base.cfg ? "" : " --net ", cfg == c->base.cfg ? "" : name);
     msp_experiment_data data;
     msp_status st = msp_experiment_load_data(c, MSP_SPLIT_TEST, &data, err);
     if (st != MSP_OK) return st;
@@ -192,12 +202,12 @@ msp_status msp_evaluate_experiment(const msp_expconf *c, const msp_eval_opts *op
     msp_net_opts batched = {.batch = 100, .engine = opts->engine, .verbose = opts->verbose};
     msp_net_opts single = {.batch = 1, .engine = opts->engine, .verbose = opts->verbose};
     msp_metrics m = {0};
-    st = msp_net_load(c->base.cfg, c->base.weights, &batched, &net, err);
-    if (st == MSP_OK) st = msp_net_load(c->base.cfg, c->base.weights, &single, &net1, err);
+    st = msp_net_load(cfg, weights, &batched, &net, err);
+    if (st == MSP_OK) st = msp_net_load(cfg, weights, &single, &net1, err);
     if (st != MSP_OK) goto out;
     if (msp_net_inputs(net) != data.test.w * data.test.h * data.test.c ||
         msp_net_classes(net) != data.test.n_classes) {
-        st = msp_err_set(err, MSP_BAD_INPUT, c->base.cfg, 0,
+        st = msp_err_set(err, MSP_BAD_INPUT, cfg, 0,
                          "network does not fit the data (%d inputs, %d outputs vs %dx%dx%d, %d "
                          "classes)",
                          msp_net_inputs(net), msp_net_classes(net), data.test.w, data.test.h,
@@ -216,7 +226,7 @@ msp_status msp_evaluate_experiment(const msp_expconf *c, const msp_eval_opts *op
         char leaf[96];
         snprintf(leaf, sizeof leaf, "eval-%s.json", name);
         char *path = msp_experiment_path(c, leaf);
-        st = write_json(path, name, c, &data.test, &m, &lat, msp_net_info(net), err);
+        st = write_json(path, name, cfg, weights, c, &data.test, &m, &lat, msp_net_info(net), err);
         if (st == MSP_OK) msp_log(MSP_LOG_INFO, "wrote %s", path);
         free(path);
     }

@@ -41,6 +41,7 @@ enum kind {
     K_ENUM,    /* int: index of the string in values */
     K_STRINGS, /* char **, int count at aux_off; lo..hi = count */
     K_BOOL,    /* int 0 / 1 from true / false */
+    K_LADDER,  /* the list of off-the-shelf networks (ladder_keys per entry) */
     K_GROUP    /* members in sub */
 };
 
@@ -161,6 +162,21 @@ static const key specialise_keys[] = {
     END
 };
 
+/* Offsets in msp_ladder_net: entries are checked with a ctx whose "conf"
+ * points at the entry (see check_ladder). */
+#define LOFF(field) offsetof(msp_ladder_net, field)
+static const key ladder_keys[] = {
+    { .name = "name", .kind = K_STRING, .flags = F_REQUIRED | F_NAME, .lo = 1,
+      .hi = MSP_EXPCONF_NAME_MAX, .off = LOFF(name), .aux_off = NO_OFF },
+    { .name = "cfg", .kind = K_STRING, .flags = F_REQUIRED | F_INPUT, .lo = 1, .hi = PATH_LEN_MAX,
+      .off = LOFF(cfg), .aux_off = NO_OFF },
+    { .name = "weights", .kind = K_STRING, .flags = F_REQUIRED, .lo = 1, .hi = PATH_LEN_MAX,
+      .off = LOFF(weights), .aux_off = NO_OFF },
+    { .name = "epochs", .kind = K_INT, .lo = 0, .hi = 10000, .idef = 0, .off = LOFF(epochs),
+      .aux_off = NO_OFF },
+    END
+};
+
 static const key root_keys[] = {
     STR("name", F_REQUIRED | F_NAME, ANY, MSP_EXPCONF_NAME_MAX, name),
     U64("seed", 0, ANY, 0, LLONG_MAX, 1, seed),
@@ -170,6 +186,7 @@ static const key root_keys[] = {
     GROUP("base", F_REQUIRED, base_keys),
     GROUP("evaluate", 0, evaluate_keys),
     GROUP("specialise", 0, specialise_keys),
+    { .name = "ladder", .kind = K_LADDER, .off = NO_OFF, .aux_off = NO_OFF },
     END
 };
 
@@ -634,6 +651,33 @@ static msp_status check_strings(ctx *c, const config_setting_t *s, const key *k)
 static msp_status check_group(ctx *c, const config_setting_t *g, const key *keys, const char *group,
                               int group_line);
 
+static msp_status check_ladder(ctx *c, const config_setting_t *s)
+{
+    if (config_setting_type(s) != CONFIG_TYPE_LIST)
+        return wrong_type(c, s, "a list ( { name = ...; cfg = ...; weights = ...; }, ... )");
+    int n = config_setting_length(s);
+    if (n < 1 || n > MSP_EXPCONF_LADDER_MAX)
+        return fail(c, line_of(s), "'ladder' must list 1 to %d networks (got %d)",
+                    MSP_EXPCONF_LADDER_MAX, n);
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+        msp_ladder_net *net = &c->conf->ladder[i];
+        c->conf->n_ladder = i + 1; /* so a failure frees what this entry got */
+        net->line = line_of(e);
+        if (config_setting_type(e) != CONFIG_TYPE_GROUP)
+            return wrong_type(c, e, "a group { name = ...; cfg = ...; weights = ...; }");
+        ctx sub = { c->path, (msp_expconf *)(void *)net, c->err };
+        msp_status st = check_group(&sub, e, ladder_keys, "ladder", line_of(e));
+        if (st != MSP_OK) return st;
+        if (!strcmp(net->name, "base"))
+            return fail(c, net->line, "ladder network name 'base' is taken by the base network");
+        for (int j = 0; j < i; j++)
+            if (!strcmp(c->conf->ladder[j].name, net->name))
+                return fail(c, net->line, "two ladder networks are named '%s'", net->name);
+    }
+    return MSP_OK;
+}
+
 static msp_status check_value(ctx *c, const config_setting_t *s, const key *k)
 {
     switch (k->kind) {
@@ -643,6 +687,7 @@ static msp_status check_value(ctx *c, const config_setting_t *s, const key *k)
     case K_FLOAT: return check_float(c, s, k);
     case K_ENUM: return check_enum(c, s, k);
     case K_BOOL: return check_bool(c, s, k);
+    case K_LADDER: return check_ladder(c, s);
     case K_STRINGS: return check_strings(c, s, k);
     case K_GROUP:
         if (config_setting_type(s) != CONFIG_TYPE_GROUP) return wrong_type(c, s, "a group { ... }");
@@ -664,6 +709,7 @@ static void set_default(ctx *c, const key *k)
     case K_FLOAT: *(double *)field(c, k->off) = k->fdef; break;
     case K_GROUP: set_defaults(c, k->sub); break;
     case K_STRING:
+    case K_LADDER:
     case K_STRINGS: break; /* absent: NULL */
     }
 }
@@ -768,6 +814,8 @@ void msp_expconf_free(msp_expconf *conf)
 {
     if (!conf) return;
     free(conf->path);
+    for (int i = 0; i < conf->n_ladder; i++)
+        free_keys((msp_expconf *)(void *)&conf->ladder[i], ladder_keys);
     free_keys(conf, root_keys);
     memset(conf, 0, sizeof *conf);
 }

@@ -31,6 +31,18 @@ typedef enum msp_data_format {
 #define MSP_EXPCONF_NAME_MAX 64
 #define MSP_EXPCONF_CLASSES_MAX 10000
 
+#define MSP_EXPCONF_LADDER_MAX 16
+
+/* An off-the-shelf network of the experiment (`ladder = ( {...}, ... );`):
+ * trained like the base by `msprune train` and selected among like a
+ * specialist. */
+typedef struct msp_ladder_net {
+    char *name;          /* [A-Za-z0-9._-], unique, not "base" */
+    char *cfg, *weights; /* cfg exists; weights are written by training */
+    int epochs;          /* default: base.epochs */
+    int line;            /* of the entry, for messages */
+} msp_ladder_net;
+
 /* Every string and array is owned by the struct; msp_expconf_free frees them.
  * Optional strings that are absent are NULL. */
 typedef struct msp_expconf {
@@ -60,6 +72,8 @@ typedef struct msp_expconf {
     struct {
         int latency_runs, warmup;
     } evaluate;
+    int n_ladder;
+    msp_ladder_net ladder[MSP_EXPCONF_LADDER_MAX];
     /* The specialised family (specialise/specialise.h). Defaults apply when
      * the group is absent; present says whether it was given. */
     struct {

@@ -247,19 +247,31 @@ out:
 
 msp_status msp_train_base(const msp_expconf *c, const msp_train_opts *opts, msp_err *err)
 {
+    const msp_ladder_net *ln = NULL;
+    if (opts->net && strcmp(opts->net, "base") != 0) {
+        for (int i = 0; i < c->n_ladder; i++)
+            if (!strcmp(c->ladder[i].name, opts->net)) ln = &c->ladder[i];
+        if (!ln)
+            return msp_err_set(err, MSP_BAD_INPUT, c->path, 0,
+                               "no network '%s': the config has 'base'%s", opts->net,
+                               c->n_ladder ? " and its ladder networks" : " only");
+    }
     msp_experiment_data data;
     msp_status st = msp_experiment_load_data(c, MSP_SPLIT_TRAIN | MSP_SPLIT_VAL, &data, err);
     if (st != MSP_OK) return st;
-    msp_train_job j = {.name = c->name,
-                       .cfg = c->base.cfg,
-                       .out_weights = c->base.weights,
-                       .dir = c->output,
-                       .epochs = opts->epochs > 0 ? opts->epochs : c->base.epochs,
+    char *dir = ln ? msp_strcat3(c->output, "/ladder/", ln->name) : msp_strdup(c->output);
+    int epochs = ln && ln->epochs > 0 ? ln->epochs : c->base.epochs;
+    msp_train_job j = {.name = ln ? ln->name : c->name,
+                       .cfg = ln ? ln->cfg : c->base.cfg,
+                       .out_weights = ln ? ln->weights : c->base.weights,
+                       .dir = dir,
+                       .epochs = opts->epochs > 0 ? opts->epochs : epochs,
                        .batch = c->base.batch,
                        .seed = c->seed,
                        .train = &data.train,
                        .val = &data.val};
     st = msp_train_run(&j, opts, err);
+    free(dir);
     msp_experiment_data_free(&data);
     return st;
 }

@@ -22,6 +22,7 @@
 typedef struct msp_train_opts {
     int resume;      /* continue from <dir>/checkpoint.* */
     int epochs;      /* > 0 overrides the config (msp_train_base only) */
+    const char *net; /* msp_train_base: NULL / "base", or a ladder network's name */
     msp_engine_kind engine;
     int verbose;
 } msp_train_opts;
@@ -43,7 +44,8 @@ typedef struct msp_train_job {
 
 msp_status msp_train_run(const msp_train_job *job, const msp_train_opts *opts, msp_err *err);
 
-/* The experiment's base network (base.* of the config). Both return
+/* The experiment's base network (base.* of the config), or the ladder
+ * network opts->net (checkpoints in <output>/ladder/NAME). Both return
  * MSP_INTERRUPTED after a clean stop on a signal (checkpoint saved). */
 msp_status msp_train_base(const msp_expconf *conf, const msp_train_opts *opts, msp_err *err);
 
