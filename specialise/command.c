@@ -24,7 +24,8 @@ static const char *const usage =
     "usage: msprune specialise CONFIG [-j N] [--jobs-file FILE] [--job C] [--engine E] [-q|-v]\n"
     "Cluster the inputs as the config's `specialise` section says, prune and fine-tune one\n"
     "specialist of the base network per cluster, and write the family manifest\n"
-    "<output>/family.conf (with <output>/clusters.json and <output>/family/).\n"
+    "<output>/family.conf (with <output>/clusters.json and <output>/family/). A config\n"
+    "with a `ladder` and no `specialise` section gets the base + ladder as its family.\n"
     "Finished specialists are kept: an interrupted run continues where it stopped.\n"
     "  -j, --jobs N       run up to N specialist jobs at once, as processes (default 1)\n"
     "  --jobs-file FILE   write the pending jobs as shell commands, one per line (for a\n"
@@ -211,15 +212,14 @@ static msp_status run_parallel(const spec_args *a, const msp_expconf *conf, cons
 
 /* ---- the family ---- */
 
-/* Batch-1 latency of every network, measured in interleaved rounds so that
- * load on the machine affects all of them alike; median of round medians. */
+/* Rounds of the side-by-side latency measurement. */
 #define LATENCY_ROUNDS 5
 
 static msp_status measure_latencies(const msp_expconf *conf, const char *dir, msp_family *f,
                                     msp_engine_kind engine, msp_err *err)
 {
     msp_net **nets = msp_calloc((size_t)f->n_nets, sizeof *nets);
-    double *med = msp_calloc((size_t)f->n_nets * LATENCY_ROUNDS, sizeof(double));
+    double *ms = msp_calloc((size_t)f->n_nets, sizeof(double));
     msp_status st = MSP_OK;
     msp_net_opts o = {.batch = 1, .engine = engine};
     for (int i = 0; i < f->n_nets && st == MSP_OK; i++) {
@@ -229,55 +229,51 @@ static msp_status measure_latencies(const msp_expconf *conf, const char *dir, ms
         free(w);
     }
     int runs = conf->evaluate.latency_runs / LATENCY_ROUNDS;
-    if (runs < 1) runs = 1;
-    for (int r = 0; r < LATENCY_ROUNDS && st == MSP_OK; r++)
-        for (int i = 0; i < f->n_nets; i++) {
-            msp_latency lat;
-            msp_eval_latency_random(nets[i], conf->seed + (uint64_t)r, r ? 2 : conf->evaluate.warmup,
-                                    runs, &lat);
-            med[(size_t)i * LATENCY_ROUNDS + (size_t)r] = lat.median_ms;
-        }
+    if (st == MSP_OK)
+        msp_eval_latency_interleaved(nets, f->n_nets, conf->seed, conf->evaluate.warmup,
+                                     runs < 1 ? 1 : runs, LATENCY_ROUNDS, ms);
     for (int i = 0; i < f->n_nets; i++) {
-        if (st == MSP_OK) f->nets[i].latency_ms = msp_median(med + (size_t)i * LATENCY_ROUNDS, LATENCY_ROUNDS);
+        if (st == MSP_OK) f->nets[i].latency_ms = ms[i];
         msp_net_free(nets[i]);
     }
     free(nets);
-    free(med);
+    free(ms);
     return st;
 }
 
-/* The base network's entry: a copy of its files in the family folder, and
- * its top-1 on the validation and test splits. */
-static msp_status base_entry(const msp_expconf *conf, const char *dir, const msp_dataset *val,
-                             const msp_dataset *test, msp_engine_kind engine, msp_family_net *n,
-                             msp_err *err)
+/* An entry for a network that serves every input (the base, a ladder
+ * network): a copy of its files in the family folder, its size, and its
+ * top-1 on the validation and test splits. */
+static msp_status plain_entry(const char *name, const char *cfg_in, const char *w_in,
+                              const char *dir, const msp_dataset *val, const msp_dataset *test,
+                              msp_engine_kind engine, msp_family_net *n, msp_err *err)
 {
     memset(n, 0, sizeof *n);
-    n->name = msp_strdup("base");
-    n->cfg = msp_strdup("base.cfg");
-    n->weights = msp_strdup("base.weights");
+    n->name = msp_strdup(name);
+    n->cfg = msp_strcat3(name, ".cfg", "");
+    n->weights = msp_strcat3(name, ".weights", "");
     n->cluster = -1;
     n->val_in_cluster = n->base_val_in_cluster = n->test_in_cluster = n->base_test_in_cluster = NAN;
     msp_dn_cfg cfg = {0};
     msp_dn_net net = {0};
     char *cfg_path = msp_strcat3(dir, "/", n->cfg), *w_path = msp_strcat3(dir, "/", n->weights);
-    msp_status st = msp_dncfg_read(conf->base.cfg, &cfg, err);
+    msp_status st = msp_dncfg_read(cfg_in, &cfg, err);
     if (st == MSP_OK) st = msp_dncfg_check(&cfg, &net, err);
     if (st == MSP_OK) st = msp_dncfg_write(&cfg, cfg_path, err);
-    msp_net *base = NULL;
+    msp_net *dn = NULL;
     msp_net_opts o = {.batch = 100, .engine = engine};
-    if (st == MSP_OK) st = msp_net_load(conf->base.cfg, conf->base.weights, &o, &base, err);
-    if (st == MSP_OK) st = msp_net_save_weights(base, w_path, err);
+    if (st == MSP_OK) st = msp_net_load(cfg_in, w_in, &o, &dn, err);
+    if (st == MSP_OK) st = msp_net_save_weights(dn, w_path, err);
     if (st == MSP_OK) {
         n->flops = (int64_t)net.flops;
         n->params = (int64_t)net.n_weights_floats;
-        n->n_outputs = msp_net_classes(base);
+        n->n_outputs = msp_net_classes(dn);
         n->outputs = msp_malloc(sizeof(int) * (size_t)n->n_outputs);
         for (int c = 0; c < n->n_outputs; c++) n->outputs[c] = c;
-        n->val_top1 = val->n ? msp_eval_top1(base, val) : NAN;
-        n->test_top1 = test->n ? msp_eval_top1(base, test) : NAN;
+        n->val_top1 = val->n ? msp_eval_top1(dn, val) : NAN;
+        n->test_top1 = test->n ? msp_eval_top1(dn, test) : NAN;
     }
-    msp_net_free(base);
+    msp_net_free(dn);
     msp_dnnet_free(&net);
     msp_dncfg_free(&cfg);
     free(cfg_path);
@@ -285,20 +281,48 @@ static msp_status base_entry(const msp_expconf *conf, const char *dir, const msp
     return st;
 }
 
+/* Measure every network's latency side by side, make paths relative to the
+ * manifest (beside the family folder) and write <output>/family.conf. */
+static msp_status write_manifest(const msp_expconf *conf, msp_family *f, msp_engine_kind engine,
+                                 msp_err *err)
+{
+    char *dir = msp_strcat3(conf->output, "/", "family");
+    msp_status st = measure_latencies(conf, dir, f, engine, err);
+    for (int i = 0; i < f->n_nets && st == MSP_OK; i++) {
+        char *c = msp_strcat3("family/", f->nets[i].cfg, ""), *w = msp_strcat3("family/", f->nets[i].weights, "");
+        free(f->nets[i].cfg);
+        free(f->nets[i].weights);
+        f->nets[i].cfg = c;
+        f->nets[i].weights = w;
+    }
+    char *manifest = msp_strcat3(conf->output, "/", "family.conf");
+    if (st == MSP_OK) st = msp_family_write(manifest, f, err);
+    free(manifest);
+    free(dir);
+    return st;
+}
+
+static void family_init(msp_family *f, const msp_expconf *conf, const char *clustering, int k,
+                        int n_classes, uint32_t crc, int max_nets)
+{
+    memset(f, 0, sizeof *f);
+    f->experiment = msp_strdup(conf->name);
+    f->clustering = msp_strdup(clustering);
+    f->k = k;
+    f->n_classes = n_classes;
+    f->plan_crc = crc;
+    f->nets = msp_calloc((size_t)max_nets, sizeof *f->nets);
+}
+
 static msp_status build_manifest(const msp_expconf *conf, const msp_spec_plan *p,
                                  const msp_dataset *val, const msp_dataset *test,
                                  msp_engine_kind engine, msp_family *f, msp_err *err)
 {
     char *dir = msp_strcat3(conf->output, "/", "family");
-    memset(f, 0, sizeof *f);
-    f->experiment = msp_strdup(conf->name);
-    f->clustering = msp_strdup(msp_cluster_method_name(p->method));
-    f->k = p->k;
-    f->n_classes = p->n_classes;
-    f->plan_crc = p->crc;
-    f->nets = msp_calloc((size_t)p->k + 1, sizeof *f->nets);
+    family_init(f, conf, msp_cluster_method_name(p->method), p->k, p->n_classes, p->crc, p->k + 1);
+    msp_status st = plain_entry("base", conf->base.cfg, conf->base.weights, dir, val, test, engine,
+                                &f->nets[0], err);
     f->n_nets = 1;
-    msp_status st = base_entry(conf, dir, val, test, engine, &f->nets[0], err);
     for (int c = 0; c < p->k && st == MSP_OK; c++) {
         char *path = msp_spec_job_result_path(conf, c);
         msp_family one;
@@ -310,20 +334,33 @@ static msp_status build_manifest(const msp_expconf *conf, const msp_spec_plan *p
         }
         free(path);
     }
-    if (st == MSP_OK) st = measure_latencies(conf, dir, f, engine, err);
-    if (st == MSP_OK) {
-        /* Paths relative to the manifest, which sits beside the folder. */
-        for (int i = 0; i < f->n_nets && st == MSP_OK; i++) {
-            char *c = msp_strcat3("family/", f->nets[i].cfg, ""), *w = msp_strcat3("family/", f->nets[i].weights, "");
-            free(f->nets[i].cfg);
-            free(f->nets[i].weights);
-            f->nets[i].cfg = c;
-            f->nets[i].weights = w;
+    if (st == MSP_OK) st = write_manifest(conf, f, engine, err);
+    free(dir);
+    return st;
+}
+
+/* A ladder experiment's family: the base and the ladder networks, no clusters. */
+static msp_status build_ladder(const msp_expconf *conf, const msp_dataset *val,
+                               const msp_dataset *test, msp_engine_kind engine, msp_family *f,
+                               msp_err *err)
+{
+    char *dir = msp_strcat3(conf->output, "/", "family");
+    family_init(f, conf, "none", 1, val->n_classes, 0, conf->n_ladder + 1);
+    msp_status st = msp_mkdirs(dir, err);
+    for (int i = 0; i <= conf->n_ladder && st == MSP_OK; i++) {
+        const char *name = i ? conf->ladder[i - 1].name : "base";
+        const char *cfg = i ? conf->ladder[i - 1].cfg : conf->base.cfg;
+        const char *w = i ? conf->ladder[i - 1].weights : conf->base.weights;
+        if (!msp_file_readable(w)) {
+            st = msp_err_set(err, MSP_BAD_INPUT, conf->path, i ? conf->ladder[i - 1].line : conf->base.weights_line,
+                             "weights %s do not exist yet: run `msprune train %s%s%s` first", w,
+                             conf->path, i ? " --net " : "", i ? name : "");
+            break;
         }
-        char *manifest = msp_strcat3(conf->output, "/", "family.conf");
-        st = msp_family_write(manifest, f, err);
-        free(manifest);
+        st = plain_entry(name, cfg, w, dir, val, test, engine, &f->nets[i], err);
+        f->n_nets = i + 1;
     }
+    if (st == MSP_OK) st = write_manifest(conf, f, engine, err);
     free(dir);
     return st;
 }
@@ -395,6 +432,13 @@ int msp_cmd_specialise(int argc, char **argv)
         st = msp_err_set(&err, MSP_BAD_INPUT, conf.path, conf.base.weights_line,
                          "base weights %s do not exist yet: run `msprune train %s` first",
                          conf.base.weights, conf.path);
+        goto out;
+    }
+    if (conf.n_ladder && !conf.specialise.present) {
+        /* An off-the-shelf ladder is the family: nothing to specialise. */
+        st = msp_experiment_load_data(&conf, MSP_SPLIT_VAL | MSP_SPLIT_TEST, &data, &err);
+        if (st == MSP_OK) st = build_ladder(&conf, &data.val, &data.test, a.engine, &fam, &err);
+        if (st == MSP_OK) print_family(&conf, &fam);
         goto out;
     }
     if (!conf.specialise.present)

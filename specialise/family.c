@@ -3,6 +3,7 @@
  *
  *   version = 1;
  *   experiment = "fashion"; clustering = "confusion"; k = 4; classes = 10;
+ *   (clustering = "none" and k = 1 for a family without clusters: a ladder)
  *   plan_crc = 123456789L;
  *   networks = ( { name = "base"; cfg = "base.cfg"; weights = "base.weights";
  *                  cluster = -1; outputs = [0, 1, ...]; flops = 15027712L;
@@ -280,8 +281,8 @@ static msp_status read_family(rd *r, config_t *cf, const char *dir, msp_family *
         return st;
     msp_cluster_method m;
     msp_err e2;
-    if (msp_cluster_method_parse(f->clustering, &m, &e2) != MSP_OK)
-        return bad(r, config_setting_get_member(root, "clustering"), "%s", e2.msg);
+    if (strcmp(f->clustering, "none") != 0 && msp_cluster_method_parse(f->clustering, &m, &e2) != MSP_OK)
+        return bad(r, config_setting_get_member(root, "clustering"), "%s (or \"none\")", e2.msg);
     if ((st = get_int(r, root, "k", 1, MSP_CLUSTER_MAX_K, &v))) return st;
     f->k = (int)v;
     if ((st = get_int(r, root, "classes", 1, MSP_DATASET_MAX_CLASSES, &v))) return st;

@@ -252,7 +252,7 @@ typedef struct msp_family_net {
 
 typedef struct msp_family {
     char *experiment;
-    char *clustering;  /* method name */
+    char *clustering;  /* method name, or "none" (a ladder: every cluster is -1) */
     int k;
     int n_classes;     /* of the base network */
     uint32_t plan_crc;

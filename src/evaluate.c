@@ -92,6 +92,21 @@ static const char *class_name(const msp_dataset *d, int k, char *buf, size_t n)
     return buf;
 }
 
+void msp_eval_latency_interleaved(msp_net *const *nets1, int n, uint64_t seed, int warmup,
+                                  int runs, int rounds, double *median_ms)
+{
+    MSP_ASSERT(n >= 0 && runs > 0 && rounds > 0);
+    double *med = msp_malloc(sizeof(double) * ((size_t)n * (size_t)rounds + 1));
+    for (int r = 0; r < rounds; r++)
+        for (int i = 0; i < n; i++) {
+            msp_latency lat;
+            msp_eval_latency_random(nets1[i], seed + (uint64_t)r, r ? 2 : warmup, runs, &lat);
+            med[(size_t)i * rounds + (size_t)r] = lat.median_ms;
+        }
+    for (int i = 0; i < n; i++) median_ms[i] = msp_median(med + (size_t)i * rounds, rounds);
+    free(med);
+}
+
 static void print_table(const char *name, const msp_dataset *d, const msp_metrics *m,
                         const msp_latency *lat, const msp_dn_net *info)
 {

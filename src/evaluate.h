@@ -29,6 +29,13 @@ void msp_eval_latency(msp_net *net1, const float *x, int n, int warmup, int runs
  * the values, so this times a network without any data. */
 void msp_eval_latency_random(msp_net *net1, uint64_t seed, int warmup, int runs, msp_latency *out);
 
+/* Batch-1 latency of n networks measured side by side: `rounds` rounds,
+ * each timing every network in turn (`runs` passes after `warmup`, random
+ * inputs from seed), so load on a shared machine affects all alike;
+ * median_ms[i] = median of network i's round medians. */
+void msp_eval_latency_interleaved(msp_net *const *nets1, int n, uint64_t seed, int warmup,
+                                  int runs, int rounds, double *median_ms);
+
 typedef struct msp_eval_opts {
     const char *net_name; /* NULL or "base" */
     msp_engine_kind engine;
