@@ -162,6 +162,29 @@ static const key specialise_keys[] = {
     END
 };
 
+static const char *const metrics[] = { "top1", "top5", NULL };
+
+static const key selector_keys[] = {
+    ENUM("metric", 0, ANY, metrics, 0, selector.metric),
+    STR_LINE("features", 0, ANY, 1024, selector.features, selector.features_line),
+    BOOL("feature_selection", 0, ANY, 1, selector.feature_selection),
+    { .name = "premodels", .kind = K_STRINGS, .lo = 1, .hi = 16, .off = OFF(selector.premodels),
+      .aux_off = OFF(selector.n_premodels) },
+    INT("k", 0, ANY, 1, 1024, 5, selector.k),
+    INT("max_depth", 0, ANY, 1, 64, 8, selector.max_depth),
+    INT("min_leaf", 0, ANY, 1, 1000000, 2, selector.min_leaf),
+    INT("epochs", 0, ANY, 1, 100000, 200, selector.epochs),
+    FLT("l2", 0, ANY, 0.0, 100.0, 1e-3, selector.l2),
+    FLT("lr", 0, ANY, 1e-6, 100.0, 0.5, selector.lr),
+    INT("label_images", 0, ANY, 0, INT_MAX, 10000, selector.label_images),
+    INT("cv_folds", 0, ANY, 2, 100, 10, selector.cv_folds),
+    FLT("min_gain", 0, ANY, 0.0, 1.0, 0.001, selector.min_gain),
+    BOOL("fallback", 0, ANY, 1, selector.fallback),
+    FLT("min_confidence", 0, ANY, 0.0, 1.0, 0.0, selector.min_confidence),
+    FLT("min_prob", 0, ANY, 0.0, 1.0, 0.0, selector.min_prob),
+    END
+};
+
 /* Offsets in msp_ladder_net: entries are checked with a ctx whose "conf"
  * points at the entry (see check_ladder). */
 #define LOFF(field) offsetof(msp_ladder_net, field)
@@ -186,6 +209,7 @@ static const key root_keys[] = {
     GROUP("base", F_REQUIRED, base_keys),
     GROUP("evaluate", 0, evaluate_keys),
     GROUP("specialise", 0, specialise_keys),
+    GROUP("selector", 0, selector_keys),
     { .name = "ladder", .kind = K_LADDER, .off = NO_OFF, .aux_off = NO_OFF },
     END
 };

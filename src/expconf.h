@@ -92,6 +92,22 @@ typedef struct msp_expconf {
         int other;            /* class-group specialists get an "other" output */
         double other_share;   /* out-of-cluster training images, as a fraction of in-cluster */
     } specialise;
+    /* The model selector (selector/selector.h). */
+    struct {
+        int metric;           /* 0 top1, 1 top5 */
+        char *features;       /* feature groups, "all" or "brightness,edges,..." */
+        int features_line;
+        int feature_selection;
+        char **premodels;     /* kinds to train and compare; default all implemented */
+        int n_premodels;
+        int k, max_depth, min_leaf, epochs; /* premodel parameters */
+        double l2, lr;
+        int label_images;     /* labelling inputs drawn from the training split; 0 = all */
+        int cv_folds;
+        double min_gain;      /* greedy choice of networks: stop under this gain */
+        int fallback;         /* safety net: run the base when a specialist says other */
+        double min_confidence, min_prob;
+    } selector;
 } msp_expconf;
 
 /* Load and validate path into *conf. On any error *conf is left zeroed and

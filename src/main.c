@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "prune/prune.h"
+#include "selector/selector.h"
 #include "specialise/specialise.h"
 
 static const struct {
@@ -13,10 +14,11 @@ static const struct {
 } commands[] = {
     {"check", msp_cmd_check, "validate experiment configs, Darknet cfgs and weights"},
     {"train", msp_cmd_train, "train an experiment's base network"},
-    {"evaluate", msp_cmd_evaluate, "accuracy, per-class metrics and latency on the test set"},
+    {"evaluate", msp_cmd_evaluate_family, "accuracy and latency on the test set: a network, the selector, the oracle"},
     {"profile", msp_cmd_profile, "batch-1 latency and FLOPs of one network"},
     {"prune", msp_cmd_prune, "structured filter pruning of a network, with fine-tuning"},
     {"specialise", msp_cmd_specialise, "build a family of pruned specialists, one per input cluster"},
+    {"premodel", msp_cmd_premodel, "label inputs and train the premodels that pick a network per input"},
     {"all", msp_cmd_all, "the whole pipeline on an experiment config"},
 };
 

@@ -1,0 +1,60 @@
+/* selector.h: the selector/ room: the model selector (issue 6).
+ *
+ * The room's parts, each with its own contract:
+ *  - features.h: cheap per-image features and their measured cost;
+ *  - premodel.h: the premodels (knn, knn-chain, dtree, naive-bayes,
+ *    logistic), cross-validation, feature selection, the premodel file;
+ *  - outcomes.h: per-input outcomes of a family, generic CSV tables;
+ *  - label.h: labelling, greedy network choice, the oracle, the cost model
+ *    and evaluation of a selector, the safety net.
+ * This header adds the stages that tie them to an experiment:
+ *  - family_run.c: run a family's networks over a dataset -> outcomes;
+ *  - stage_premodel.c: `msprune premodel CONFIG`: label the labelling
+ *    images (outcomes cached in <output>/selector/), select features, train
+ *    and cross-validate every premodel of the config, save them;
+ *  - stage_evaluate.c: `msprune evaluate CONFIG --selector | --oracle`: every
+ *    single network, every premodel and the oracle on the test set, with
+ *    every latency measured in the same run; summary.json + per-input.csv;
+ *  - table.c's command: `msprune premodel --table FILE.csv`.
+ * Files: <output>/family.conf (from `msprune specialise`), and in
+ * <output>/selector/: outcomes-label.csv, outcomes-test.csv,
+ * premodel-<kind>.bin, premodels.json; <output>/summary.json and
+ * <output>/per-input.csv.
+ */
+#ifndef MSP_SELECTOR_H
+#define MSP_SELECTOR_H
+
+#include "dataset.h"
+#include "engine.h"
+#include "expconf.h"
+#include "selector/features.h"
+#include "selector/label.h"
+#include "selector/outcomes.h"
+#include "selector/premodel.h"
+#include "specialise/specialise.h"
+#include "status.h"
+
+/* Outcomes of every network of f (paths relative to dir) on d; latency and
+ * FLOPs from the manifest. */
+msp_status msp_family_outcomes(const msp_family *f, const char *dir, const msp_dataset *d,
+                               msp_engine_kind engine, msp_outcomes *o, msp_err *err);
+
+typedef struct msp_selector_opts {
+    msp_engine_kind engine;
+    int oracle_only; /* evaluate: single networks and the oracle, no premodel */
+    int verbose;
+} msp_selector_opts;
+
+/* The premodel stage (see above). */
+msp_status msp_selector_train(const msp_expconf *conf, const msp_selector_opts *o, msp_err *err);
+/* The evaluation stage (see above); prints a table on stdout. */
+msp_status msp_selector_evaluate(const msp_expconf *conf, const msp_selector_opts *o,
+                                 msp_err *err);
+
+/* `msprune premodel CONFIG` and `msprune premodel --table FILE.csv`. */
+int msp_cmd_premodel(int argc, char **argv);
+/* `msprune evaluate`: with --selector or --oracle the selector's evaluation,
+ * otherwise msp_cmd_evaluate (src/cli.h). */
+int msp_cmd_evaluate_family(int argc, char **argv);
+
+#endif

@@ -1,0 +1,126 @@
+/* stage.c: what the selector's stages share: paths, the family, cached
+ * outcomes, the config's features, premodel kinds and parameters. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "atomicio.h"
+#include "log.h"
+#include "selector/stage.h"
+
+char *msp_sel_path(const msp_expconf *conf, const char *leaf)
+{
+    char *dir = msp_strcat3(conf->output, "/", "selector");
+    if (!leaf) return dir;
+    char *p = msp_strcat3(dir, "/", leaf);
+    free(dir);
+    return p;
+}
+
+msp_status msp_sel_family(const msp_expconf *conf, msp_family *f, msp_err *err)
+{
+    char *path = msp_strcat3(conf->output, "/", "family.conf");
+    msp_status st;
+    if (!msp_file_readable(path))
+        st = msp_err_set(err, MSP_BAD_INPUT, conf->path, 0,
+                         "no family yet (%s): run `msprune specialise %s` first", path, conf->path);
+    else
+        st = msp_family_load(path, f, err);
+    free(path);
+    return st;
+}
+
+static double mtime(const char *path)
+{
+    struct stat s;
+    return stat(path, &s) == 0 ? (double)s.st_mtim.tv_sec + s.st_mtim.tv_nsec * 1e-9 : -1;
+}
+
+/* Cached outcomes fit when they name the family's networks in order and
+ * hold the same inputs with the same classes. */
+static int outcomes_fit(const msp_outcomes *o, const msp_family *f, const msp_dataset *d)
+{
+    if (o->n != d->n || o->m != f->n_nets || o->n_classes != f->n_classes) return 0;
+    for (int j = 0; j < o->m; j++)
+        if (strcmp(o->names[j], f->nets[j].name) != 0) return 0;
+    for (int i = 0; i < o->n; i++)
+        if (o->truth[i] != d->y[i]) return 0;
+    return 1;
+}
+
+msp_status msp_sel_outcomes(const msp_expconf *conf, const msp_family *f, const msp_dataset *d,
+                            msp_engine_kind engine, const char *leaf, msp_outcomes *o,
+                            msp_err *err)
+{
+    char *path = msp_sel_path(conf, leaf), *dir = msp_sel_path(conf, NULL);
+    char *manifest = msp_strcat3(conf->output, "/", "family.conf");
+    msp_status st = MSP_FAIL;
+    msp_err ignore;
+    if (mtime(path) > mtime(manifest) && msp_outcomes_load(path, o, &ignore) == MSP_OK) {
+        if (outcomes_fit(o, f, d)) {
+            msp_log(MSP_LOG_INFO, "outcomes of %d networks on %d images from %s", o->m, o->n, path);
+            st = MSP_OK;
+        } else {
+            msp_outcomes_free(o);
+        }
+    }
+    if (st != MSP_OK) {
+        msp_log(MSP_LOG_INFO, "running %d networks on %d images", f->n_nets, d->n);
+        st = msp_family_outcomes(f, conf->output, d, engine, o, err);
+        if (st == MSP_OK) st = msp_mkdirs(dir, err);
+        if (st == MSP_OK) st = msp_outcomes_save(path, o, err);
+        if (st != MSP_OK) msp_outcomes_free(o);
+    }
+    free(path);
+    free(dir);
+    free(manifest);
+    return st;
+}
+
+msp_status msp_sel_fset(const msp_expconf *conf, msp_fset *set, msp_err *err)
+{
+    const char *list = conf->selector.features ? conf->selector.features : "all";
+    msp_status st = msp_features_parse(list, set, err);
+    if (st != MSP_OK && conf->selector.features) {
+        msp_err e = *err;
+        st = msp_err_set(err, MSP_BAD_INPUT, conf->path, conf->selector.features_line, "features: %s", e.msg);
+    }
+    return st;
+}
+
+void msp_sel_params(const msp_expconf *conf, msp_premodel_params *p)
+{
+    msp_premodel_params_default(p);
+    p->k = conf->selector.k;
+    p->max_depth = conf->selector.max_depth;
+    p->min_leaf = conf->selector.min_leaf;
+    p->epochs = conf->selector.epochs;
+    p->l2 = conf->selector.l2;
+    p->lr = conf->selector.lr;
+    p->seed = conf->seed;
+}
+
+msp_status msp_sel_kinds(const msp_expconf *conf, msp_premodel_kind **kinds, int *n, msp_err *err)
+{
+    static const msp_premodel_kind all[] = {MSP_PREMODEL_KNN, MSP_PREMODEL_KNN_CHAIN,
+                                            MSP_PREMODEL_DTREE, MSP_PREMODEL_BAYES,
+                                            MSP_PREMODEL_LOGISTIC};
+    int count = conf->selector.n_premodels ? conf->selector.n_premodels : (int)(sizeof all / sizeof *all);
+    *kinds = msp_malloc(sizeof **kinds * (size_t)count);
+    *n = count;
+    if (!conf->selector.n_premodels) {
+        memcpy(*kinds, all, sizeof all);
+        return MSP_OK;
+    }
+    for (int i = 0; i < count; i++) {
+        msp_status st = msp_premodel_kind_parse(conf->selector.premodels[i], &(*kinds)[i], err);
+        if (st != MSP_OK) {
+            msp_err e = *err;
+            free(*kinds);
+            *kinds = NULL;
+            *n = 0;
+            return msp_err_set(err, MSP_BAD_INPUT, conf->path, 0, "selector.premodels: %s", e.msg);
+        }
+    }
+    return MSP_OK;
+}

@@ -1,0 +1,27 @@
+/* stage.h: helpers shared by the selector's stages (stage_*.c); internal to
+ * the selector/ room. */
+#ifndef MSP_SELECTOR_STAGE_H
+#define MSP_SELECTOR_STAGE_H
+
+#include "selector/selector.h"
+
+/* "<output>/selector/<leaf>" (leaf NULL: the folder), owned by the caller. */
+char *msp_sel_path(const msp_expconf *conf, const char *leaf);
+/* <output>/family.conf, checked; a missing one says which command makes it. */
+msp_status msp_sel_family(const msp_expconf *conf, msp_family *f, msp_err *err);
+/* Outcomes of the family on d, from <output>/selector/<leaf> when that file
+ * is newer than the manifest and fits (same networks, same inputs), else
+ * computed and saved there. */
+msp_status msp_sel_outcomes(const msp_expconf *conf, const msp_family *f, const msp_dataset *d,
+                            msp_engine_kind engine, const char *leaf, msp_outcomes *o,
+                            msp_err *err);
+/* The config's feature groups (default: all). */
+msp_status msp_sel_fset(const msp_expconf *conf, msp_fset *set, msp_err *err);
+/* The premodel parameters of the config. */
+void msp_sel_params(const msp_expconf *conf, msp_premodel_params *p);
+/* The config's premodel kinds (default: every implemented kind): *kinds
+ * owned by the caller. */
+msp_status msp_sel_kinds(const msp_expconf *conf, msp_premodel_kind **kinds, int *n,
+                         msp_err *err);
+
+#endif

@@ -1,0 +1,208 @@
+/* stage_premodel.c: `msprune premodel CONFIG`: label the labelling images
+ * with the cheapest family member that gets them right, choose the family
+ * members worth keeping (greedy), select features and train, cross-validate
+ * and save every premodel of the config. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "atomicio.h"
+#include "experiment.h"
+#include "json.h"
+#include "log.h"
+#include "progress.h"
+#include "selector/stage.h"
+
+typedef struct trained {
+    msp_premodel_kind kind;
+    msp_premodel_cv_result cv;
+    int *kept, n_kept;
+    double acc_all, acc_kept, train_acc, seconds;
+    long refs;
+} trained;
+
+/* Columns kept[0..nk) of x (n x d) as a new n x nk matrix. */
+static float *columns(const float *x, int n, int d, const int *kept, int nk)
+{
+    float *y = msp_malloc(sizeof(float) * (size_t)n * (size_t)nk + 1);
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < nk; k++) y[(size_t)i * nk + k] = x[(size_t)i * d + kept[k]];
+    return y;
+}
+
+static msp_status train_one(const msp_expconf *conf, const msp_premodel_data *data, msp_fset set,
+                            trained *t, msp_err *err)
+{
+    msp_premodel_params p;
+    msp_sel_params(conf, &p);
+    double t0 = msp_now();
+    msp_status st = msp_premodel_params_check(t->kind, &p, err);
+    if (st != MSP_OK) return st;
+    t->kept = msp_malloc(sizeof(int) * (size_t)data->d);
+    if (conf->selector.feature_selection) {
+        msp_premodel_fsel fs;
+        msp_premodel_fsel_default(&fs);
+        fs.seed = conf->seed;
+        st = msp_premodel_select_features(t->kind, &p, data, &fs, t->kept, &t->n_kept,
+                                          &t->acc_all, &t->acc_kept, NULL, err);
+        if (st != MSP_OK) return st;
+    } else {
+        for (int k = 0; k < data->d; k++) t->kept[k] = k;
+        t->n_kept = data->d;
+        t->acc_all = t->acc_kept = NAN;
+    }
+    /* Cross-validation over the kept columns only. */
+    float *xk = columns(data->x, data->n, data->d, t->kept, t->n_kept);
+    msp_premodel_data dk = *data;
+    dk.x = xk;
+    dk.d = t->n_kept;
+    st = msp_premodel_cv(t->kind, &p, &dk, conf->selector.cv_folds, conf->seed, &t->cv, err);
+    free(xk);
+    msp_premodel *pm = NULL;
+    if (st == MSP_OK) st = msp_premodel_train(t->kind, &p, data, t->kept, t->n_kept, &pm, err);
+    if (st == MSP_OK) {
+        int hit = 0;
+        for (int i = 0; i < data->n; i++)
+            hit += msp_premodel_predict(pm, data->x + (size_t)i * data->d, NULL) == data->label[i];
+        t->train_acc = (double)hit / data->n;
+        t->refs = msp_premodel_ref_count(pm);
+        char leaf[64];
+        snprintf(leaf, sizeof leaf, "premodel-%s.bin", msp_premodel_kind_name(t->kind));
+        char *path = msp_sel_path(conf, leaf);
+        st = msp_premodel_save(pm, path, err);
+        free(path);
+    }
+    msp_premodel_free(pm);
+    t->seconds = msp_now() - t0;
+    (void)set;
+    return st;
+}
+
+static msp_status write_report(const msp_expconf *conf, const msp_outcomes *o, const int *order,
+                               const double *gains, int n_used, msp_fset set, const trained *t,
+                               int n_t, msp_err *err)
+{
+    char *path = msp_sel_path(conf, "premodels.json");
+    msp_atomic a;
+    msp_status st = msp_atomic_open(&a, path, err);
+    free(path);
+    if (st != MSP_OK) return st;
+    FILE *f = a.f;
+    int d = msp_features_dim(set);
+    char (*names)[MSP_FEATURES_NAME_MAX] = msp_malloc(sizeof *names * (size_t)d);
+    msp_features_names(set, names);
+    char groups[512];
+    msp_features_format(set, groups, sizeof groups);
+    fprintf(f, "{\n  \"experiment\": ");
+    msp_json_string(f, conf->name);
+    fprintf(f, ",\n  \"label_images\": %d,\n  \"features\": ", o->n);
+    msp_json_string(f, groups);
+    fprintf(f, ",\n  \"networks_chosen\": [");
+    for (int k = 0; k < n_used; k++) {
+        fprintf(f, "%s{\"name\": ", k ? ", " : "");
+        msp_json_string(f, o->names[order[k]]);
+        fprintf(f, ", \"gain\": ");
+        msp_json_number(f, gains[k]);
+        fprintf(f, "}");
+    }
+    fprintf(f, "],\n  \"premodels\": [");
+    for (int i = 0; i < n_t; i++) {
+        fprintf(f, "%s\n    {\"premodel\": \"%s\", \"cv_accuracy\": ", i ? "," : "",
+                msp_premodel_kind_name(t[i].kind));
+        msp_json_number(f, t[i].cv.acc_mean);
+        fprintf(f, ", \"cv_std\": ");
+        msp_json_number(f, t[i].cv.acc_std);
+        fprintf(f, ", \"cv_ok_rate\": ");
+        msp_json_number(f, t[i].cv.ok_rate);
+        fprintf(f, ", \"train_accuracy\": ");
+        msp_json_number(f, t[i].train_acc);
+        fprintf(f, ", \"reference_points\": %ld, \"seconds\": ", t[i].refs);
+        msp_json_number(f, t[i].seconds);
+        fprintf(f, ", \"features\": [");
+        for (int k = 0; k < t[i].n_kept; k++) {
+            fprintf(f, "%s", k ? ", " : "");
+            msp_json_string(f, names[t[i].kept[k]]);
+        }
+        fprintf(f, "]}");
+    }
+    fprintf(f, "\n  ]\n}\n");
+    free(names);
+    return msp_atomic_commit(&a, err);
+}
+
+msp_status msp_selector_train(const msp_expconf *conf, const msp_selector_opts *opt, msp_err *err)
+{
+    msp_family fam = {0};
+    msp_experiment_data data = {0};
+    msp_dataset lab = {0};
+    msp_outcomes o = {0};
+    msp_choice ch = {0};
+    msp_premodel_kind *kinds = NULL;
+    trained *t = NULL;
+    int n_kinds = 0, *order = NULL, *label = NULL, n_used = 0;
+    double *gains = NULL;
+    float *x = NULL;
+    uint8_t *use = NULL;
+    msp_fset set;
+    msp_status st;
+    if ((st = msp_sel_fset(conf, &set, err)) || (st = msp_sel_kinds(conf, &kinds, &n_kinds, err)) ||
+        (st = msp_sel_family(conf, &fam, err)) ||
+        (st = msp_experiment_load_data(conf, MSP_SPLIT_TRAIN, &data, err)))
+        goto out;
+    /* The labelling images: a seeded sample of the training split. */
+    int want = conf->selector.label_images;
+    msp_dataset_sample(&data.train, want > 0 && want < data.train.n ? want : data.train.n,
+                       conf->seed ^ 0x1abe1ull, &lab);
+    char *dir = msp_sel_path(conf, NULL);
+    st = msp_mkdirs(dir, err);
+    free(dir);
+    if (st || (st = msp_sel_outcomes(conf, &fam, &lab, opt->engine, "outcomes-label.csv", &o, err)) ||
+        (st = msp_choice_from_outcomes(&o, (msp_metric)conf->selector.metric, &ch, err)))
+        goto out;
+    /* Which family members are worth routing to. */
+    order = msp_malloc(sizeof(int) * (size_t)o.m);
+    gains = msp_malloc(sizeof(double) * (size_t)o.m);
+    if ((st = msp_choice_greedy(&ch, MSP_GREEDY_START_LABEL, conf->selector.min_gain, order, gains,
+                                &n_used, err)))
+        goto out;
+    use = msp_calloc((size_t)o.m, 1);
+    for (int k = 0; k < n_used; k++) {
+        use[order[k]] = 1;
+        msp_log(MSP_LOG_INFO, "network %d: %s (fixes %.2f%% of the labelling images)", k + 1,
+                o.names[order[k]], 100 * gains[k]);
+    }
+    label = msp_malloc(sizeof(int) * (size_t)o.n);
+    if ((st = msp_choice_label(&ch, use, label, err))) goto out;
+    int d = 0;
+    if ((st = msp_features_dataset(set, &lab, &x, &d, err))) goto out;
+    msp_premodel_data pd = {.n = o.n, .d = d, .m = o.m, .x = x, .label = label, .ok = ch.ok,
+                            .cost = o.latency_ms};
+    t = msp_calloc((size_t)n_kinds, sizeof *t);
+    for (int i = 0; i < n_kinds && st == MSP_OK; i++) {
+        t[i].kind = kinds[i];
+        msp_log(MSP_LOG_INFO, "training %s on %d images, %d features", msp_premodel_kind_name(kinds[i]),
+                o.n, d);
+        st = train_one(conf, &pd, set, &t[i], err);
+        if (st == MSP_OK)
+            printf("  %-12s %2d features  %2d-fold CV accuracy %.2f%% (+- %.2f)  %.1f s\n",
+                   msp_premodel_kind_name(kinds[i]), t[i].n_kept, t[i].cv.folds, 100 * t[i].cv.acc_mean,
+                   100 * t[i].cv.acc_std, t[i].seconds);
+    }
+    if (st == MSP_OK) st = write_report(conf, &o, order, gains, n_used, set, t, n_kinds, err);
+out:
+    for (int i = 0; t && i < n_kinds; i++) free(t[i].kept);
+    free(t);
+    free(kinds);
+    free(order);
+    free(gains);
+    free(label);
+    free(use);
+    free(x);
+    msp_choice_free(&ch);
+    msp_outcomes_free(&o);
+    msp_dataset_free(&lab);
+    msp_experiment_data_free(&data);
+    msp_family_free(&fam);
+    return st;
+}
