@@ -341,27 +341,30 @@ static msp_status parse_row(msp_csv *r, msp_outcomes *o, char **f, int i, msp_er
             return msp_csv_num_error(r, e, col, f[c], err);
         }
         size_t cell = (size_t)i * m + (c < 2 ? 0 : (size_t)(c - 2) / 4);
-        const char *range = NULL;
+        char range[96] = "";
         if (c == 0) {
-            if (v < 0) range = "an id must be >= 0";
+            if (v < 0) snprintf(range, sizeof range, "an id must be >= 0");
             else o->id[i] = v;
         } else if (c == 1) {
-            if (v < 0 || v >= o->n_classes) range = "outside [0, classes)";
+            if (v < 0 || v >= o->n_classes)
+                snprintf(range, sizeof range, "a class must be in [0, %d)", o->n_classes);
             else o->truth[i] = (int)v;
         } else if (k == 0) {
-            if (v < -1 || v >= o->n_classes) range = "outside [-1, classes), -1 is 'other'";
+            if (v < -1 || v >= o->n_classes)
+                snprintf(range, sizeof range, "a class must be in [-1, %d) (-1 is 'other')",
+                         o->n_classes);
             else o->pred[cell] = (int)v;
         } else if (k == 1) {
-            if (x < 0 || x > 1) range = "a probability must be in [0, 1]";
+            if (x < 0 || x > 1) snprintf(range, sizeof range, "a probability must be in [0, 1]");
             else o->prob[cell] = (float)x;
         } else {
-            if (v != 0 && v != 1) range = "must be 0 or 1";
+            if (v != 0 && v != 1) snprintf(range, sizeof range, "must be 0 or 1");
             else if (k == 2) o->top1[cell] = (uint8_t)v;
             else o->top5[cell] = (uint8_t)v;
         }
-        if (range) {
+        if (range[0]) {
             column_name(o, c, col, sizeof col);
-            return BAD("column '%s': %.40s %s", col, f[c], range);
+            return BAD("column '%s' = %.40s: %s", col, f[c], range);
         }
     }
     for (int j = 0; j < m; j++) {

@@ -155,12 +155,12 @@ static msp_status parse_row(msp_csv *r, msp_table *t, int nc, char **f, const in
             return msp_csv_num_error(r, e, header[c], f[c], err);
         if (kind[c] == COL_FEATURE) {
             if (x > FLT_MAX || x < -FLT_MAX)
-                return BAD("column '%s': %.40s does not fit a float", header[c], f[c]);
+                return BAD("column '%s' = %.40s: does not fit a float", header[c], f[c]);
             t->features[i * t->d + idx[c]] = (float)x;
         } else if (kind[c] == COL_SCORE) {
             t->score[i * t->m + idx[c]] = x;
         } else {
-            if (x < 0) return BAD("column '%s': a time must be >= 0, not %.40s", header[c], f[c]);
+            if (x < 0) return BAD("column '%s' = %.40s: a time must be >= 0", header[c], f[c]);
             t->time_ms[i * t->m + idx[c]] = x;
         }
     }
