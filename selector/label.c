@@ -129,6 +129,15 @@ msp_status msp_choice_from_table(const msp_table *t, double tolerance, msp_choic
     return MSP_OK;
 }
 
+/* A choice built by msp_choice_from_*; anything else (zeroed, freed) is refused. */
+static msp_status check_choice(const msp_choice *c, const char *who, msp_err *err)
+{
+    if (!c || !c->ok || !c->cost_ms || !c->mean_cost_ms || c->n < 1 || c->m < 1 ||
+        c->m > MSP_OUTCOMES_MAX_NETS)
+        return msp_err_set(err, MSP_BAD_INPUT, NULL, 0, "%s: no networks or no inputs", who);
+    return MSP_OK;
+}
+
 /* Is network a preferable to b on a tie of the primary key? */
 static int cheaper(const msp_choice *c, int a, int b)
 {
@@ -150,6 +159,7 @@ static int best_count(const msp_choice *c, const int64_t *count, const uint8_t *
 
 int msp_choice_most_accurate(const msp_choice *c, const uint8_t *use)
 {
+    if (check_choice(c, "labels", NULL) != MSP_OK) return -1;
     int64_t *right = msp_calloc((size_t)c->m, sizeof *right);
     for (int i = 0; i < c->n; i++)
         for (int j = 0; j < c->m; j++) right[j] += c->ok[(size_t)i * c->m + j];
@@ -160,6 +170,8 @@ int msp_choice_most_accurate(const msp_choice *c, const uint8_t *use)
 
 msp_status msp_choice_label(const msp_choice *c, const uint8_t *use, int *label, msp_err *err)
 {
+    msp_status st = check_choice(c, "labels", err);
+    if (st != MSP_OK) return st;
     int fallback = msp_choice_most_accurate(c, use);
     if (fallback < 0) {
         memset(label, 0, (size_t)c->n * sizeof *label);
@@ -193,6 +205,8 @@ msp_status msp_choice_greedy(const msp_choice *c, msp_greedy_start start, double
                              int *order, double *gains, int *k, msp_err *err)
 {
     *k = 0;
+    msp_status st = check_choice(c, "greedy", err);
+    if (st != MSP_OK) return st;
     if (start != MSP_GREEDY_START_LABEL && start != MSP_GREEDY_START_OK)
         return msp_err_set(err, MSP_BAD_INPUT, NULL, 0, "greedy: unknown start rule %d",
                            (int)start);

@@ -394,7 +394,11 @@ msp_status msp_outcomes_load(const char *path, msp_outcomes *o, msp_err *err)
             break;
         }
         if ((size_t)o->n == cap) {
+            /* Never beyond the limits, so a huge file cannot double past them. */
+            size_t max_rows = (size_t)(MSP_OUTCOMES_MAX_CELLS / o->m);
+            if (max_rows > MSP_OUTCOMES_MAX_INPUTS) max_rows = MSP_OUTCOMES_MAX_INPUTS;
             cap = cap ? 2 * cap : 64;
+            if (cap > max_rows) cap = max_rows;
             alloc_rows(o, cap);
         }
         st = parse_row(r, o, fields, o->n, err);

@@ -23,7 +23,7 @@ static msp_status check_args(const msp_choice *c, const int *chosen, const int *
                              const float *confidence, const double *premodel_ms,
                              const msp_safety *safety, msp_err *err)
 {
-    if (!c || !c->ok || c->n < 1 || c->m < 1 || !chosen)
+    if (!c || !c->ok || !c->score || !c->cost_ms || c->n < 1 || c->m < 1 || !chosen)
         return msp_err_set(err, MSP_BAD_INPUT, NULL, 0, "evaluate: nothing to evaluate");
     for (int i = 0; i < c->n; i++) {
         if (chosen[i] < 0 || chosen[i] >= c->m)

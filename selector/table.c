@@ -203,7 +203,10 @@ msp_status msp_table_load(const char *path, msp_table *t, msp_err *err)
             break;
         }
         if ((size_t)t->n == cap) {
+            size_t max_rows = (size_t)(MSP_OUTCOMES_MAX_CELLS / width);
+            if (max_rows > MSP_OUTCOMES_MAX_INPUTS) max_rows = MSP_OUTCOMES_MAX_INPUTS;
             cap = cap ? 2 * cap : 64;
+            if (cap > max_rows) cap = max_rows;
             grow(t, cap, has_id);
         }
         st = parse_row(r, t, nc, f, kind, idx, header, err);

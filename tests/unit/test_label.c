@@ -299,6 +299,19 @@ Test(label, bad_arguments)
     cr_assert_eq(m, MSP_METRIC_TOP5);
     msp_choice_free(&c);
 
+    /* A zeroed (or freed) choice is refused, not read. */
+    msp_choice z = {0};
+    int order[3], k = 7, lab[6];
+    cr_assert_eq(msp_choice_label(&z, NULL, lab, &err), MSP_BAD_INPUT);
+    cr_assert_str_eq(err.msg, "labels: no networks or no inputs");
+    cr_assert_eq(msp_choice_greedy(&z, MSP_GREEDY_START_OK, 0, order, NULL, &k, &err),
+                 MSP_BAD_INPUT);
+    cr_assert_str_eq(err.msg, "greedy: no networks or no inputs");
+    cr_assert_eq(k, 0);
+    cr_assert_eq(msp_choice_most_accurate(&z, NULL), -1);
+    cr_assert_eq(msp_choice_oracle(&z, &s, &err), MSP_BAD_INPUT);
+    cr_assert_eq(msp_choice_eval_single(&z, 0, &s, &err), MSP_BAD_INPUT);
+
     /* Outcomes that break their own promises are refused. */
     msp_outcomes o;
     family(&o);
