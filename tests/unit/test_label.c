@@ -1,11 +1,14 @@
 /* test_label.c: labelling, the oracle, greedy network selection and
  * selector evaluation (with the safety net) on a family of 3 networks and 6
- * inputs worked out by hand (the table below), plus tie rules. */
+ * inputs worked out by hand (the table below), tie rules, and 200 random
+ * tables against brute-force checks. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "rng.h"
 #include "selector/label.h"
 
 /* Classes 0..3; truth = 0 1 2 3 0 1.
@@ -344,4 +347,86 @@ Test(label, ties_go_to_the_lower_index)
     cr_assert_eq(order[0], 0);
     msp_choice_free(&c);
     msp_outcomes_free(&o);
+}
+
+/* Random tables (small integer scores, so ties are common; per-input
+ * times) against brute-force checks of what labels, the oracle and the
+ * greedy selection promise. */
+Test(label, random_against_brute_force)
+{
+    msp_rng r;
+    msp_rng_seed(&r, 7);
+    for (int round = 0; round < 200; round++) {
+        int n = 1 + (int)msp_rng_below(&r, 40), m = 1 + (int)msp_rng_below(&r, 6);
+        double tol = (double)msp_rng_below(&r, 3);
+        msp_table t = {.n = n, .m = m, .d = 1};
+        t.model_names = calloc((size_t)m, sizeof *t.model_names);
+        for (int j = 0; j < m; j++) {
+            t.model_names[j] = malloc(16);
+            snprintf(t.model_names[j], 16, "m%d", j);
+        }
+        t.score = malloc((size_t)n * m * sizeof *t.score);
+        t.time_ms = malloc((size_t)n * m * sizeof *t.time_ms);
+        for (int x = 0; x < n * m; x++) {
+            t.score[x] = (double)msp_rng_below(&r, 5);
+            t.time_ms[x] = (double)msp_rng_below(&r, 4);
+        }
+        msp_choice c;
+        msp_err err = {{0}};
+        cr_assert_eq(msp_choice_from_table(&t, tol, &c, &err), MSP_OK, "%s", err.msg);
+        int *label = malloc((size_t)n * sizeof *label);
+        cr_assert_eq(msp_choice_label(&c, NULL, label, &err), MSP_OK);
+        double best_sum = 0, cost_sum = 0;
+        for (int i = 0; i < n; i++) {
+            const double *s = t.score + i * m, *tm = t.time_ms + i * m;
+            double best = s[0];
+            for (int j = 1; j < m; j++) best = s[j] > best ? s[j] : best;
+            best_sum += s[label[i]];
+            cost_sum += tm[label[i]];
+            cr_assert_geq(s[label[i]], best - tol, "round %d input %d", round, i);
+            for (int j = 0; j < m; j++)
+                if (s[j] >= best - tol) {
+                    cr_assert_leq(tm[label[i]], tm[j], "round %d input %d", round, i);
+                    if (tm[j] == tm[label[i]]) cr_assert_leq(label[i], j);
+                }
+        }
+        msp_select_stats o;
+        cr_assert_eq(msp_choice_oracle(&c, &o, &err), MSP_OK);
+        cr_assert_float_eq(o.score, best_sum / n, 1e-9);
+        cr_assert_float_eq(o.mean_ms, cost_sum / n, 1e-9);
+        msp_select_stats_free(&o);
+
+        int order[6], k;
+        double gains[6];
+        cr_assert_eq(msp_choice_greedy(&c, MSP_GREEDY_START_OK, 0, order, gains, &k, &err),
+                     MSP_OK);
+        uint8_t taken[6] = {0}, *cov = calloc((size_t)n, 1);
+        for (int s = 0; s < k; s++) {
+            /* Brute force: the most inputs any untaken model would fix. */
+            int most = 0, fixed = 0;
+            for (int j = 0; j < m; j++) {
+                if (taken[j]) continue;
+                int f = 0;
+                for (int i = 0; i < n; i++) f += !cov[i] && c.ok[i * m + j];
+                most = f > most ? f : most;
+            }
+            cr_assert(!taken[order[s]]);
+            for (int i = 0; i < n; i++)
+                if (!cov[i] && c.ok[i * m + order[s]]) {
+                    cov[i] = 1;
+                    fixed++;
+                }
+            taken[order[s]] = 1;
+            cr_assert_eq(fixed, most, "round %d step %d", round, s);
+            cr_assert_float_eq(gains[s], (double)fixed / n, 1e-12);
+            if (s > 0) cr_assert_leq(gains[s], gains[s - 1] + 1e-12);
+        }
+        /* Stopped only when nothing more can be fixed (every table input has
+         * a correct model, so everything is covered). */
+        for (int i = 0; i < n; i++) cr_assert(cov[i], "round %d input %d uncovered", round, i);
+        free(cov);
+        free(label);
+        msp_choice_free(&c);
+        msp_table_free(&t);
+    }
 }
