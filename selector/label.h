@@ -1,0 +1,144 @@
+/* label.h: labelling, greedy network selection, the oracle and selector
+ * evaluation over a family of networks (issue 6). Pure logic: no Darknet.
+ *
+ * Everything works on one view, msp_choice: n inputs x m networks with a
+ * correctness matrix ok, a score to average, and a per-input per-network
+ * cost. It is built either from network outcomes (selector/outcomes.h;
+ * correct = top-1 or top-5 hit; cost = the network's measured latency, the
+ * same for every input) or from a generic table (correct = score within a
+ * tolerance of that input's best score; cost = that input's time).
+ *
+ * Labels. The label of input i is the cheapest network (lowest cost on i;
+ * ties: lower index) that is correct on i. If none is, the label is the
+ * "most accurate" network: correct on the most inputs of the whole set
+ * (ties: lower mean cost, then lower index). A table always has a correct
+ * model (its best one), so the rule never applies there.
+ *
+ * Cost model of a selector (msp_choice_eval), per input i with chosen
+ * network c and optional safety net with fallback network f:
+ *   cost_i = premodel_ms[i]                      (0 without premodel_ms)
+ *          + cost(i, f)           if rule 1 fires: the premodel's confidence
+ *                                 is below min_confidence; decided before
+ *                                 any network runs, so only f runs;
+ *          + cost(i, c) + cost(i, f)   if rule 2 (c answered 'other') or
+ *                                 rule 3 (c's top-1 probability is below
+ *                                 min_prob) fires: c already ran;
+ *          + cost(i, c)           otherwise.
+ * When a rule fires the answer is f's; when c == f nothing extra runs. The
+ * mean latency is sum(cost_i) / n. The oracle is this with chosen = label,
+ * no premodel and no safety net.
+ *
+ * Conventions as in outcomes.h: msp_status + err, outputs zeroed on
+ * failure, structs own their arrays (free with the matching _free), callers
+ * own the arrays they pass in.
+ */
+#ifndef MSP_SELECTOR_LABEL_H
+#define MSP_SELECTOR_LABEL_H
+
+#include <stdint.h>
+
+#include "selector/outcomes.h"
+#include "status.h"
+
+typedef enum msp_metric {
+    MSP_METRIC_TOP1 = 0, /* correct = top-1 hit ('other' is never correct) */
+    MSP_METRIC_TOP5 = 1  /* correct = top-5 hit */
+} msp_metric;
+
+/* "top1", "top5". */
+const char *msp_metric_name(msp_metric m);
+msp_status msp_metric_parse(const char *s, msp_metric *m, msp_err *err);
+
+typedef struct msp_choice {
+    int n, m;
+    char **names;          /* m, copies */
+    uint8_t *ok;           /* n*m [i * m + j]: network j is correct on input i */
+    double *score;         /* n*m: what evaluation averages: the top-1 hit (0/1)
+                            * for outcomes, the table's score for tables */
+    double *score5;        /* n*m: the top-5 hit for outcomes; NULL for tables */
+    double *cost_ms;       /* n*m: cost of running network j on input i */
+    double *mean_cost_ms;  /* m: mean over inputs of cost_ms */
+    uint8_t *other;        /* n*m: j answered 'other'; NULL for tables */
+    float *prob;           /* n*m: j's top-1 probability; NULL for tables */
+} msp_choice;
+
+/* From checked outcomes (msp_outcomes_check) under a metric. */
+msp_status msp_choice_from_outcomes(const msp_outcomes *o, msp_metric metric, msp_choice *c,
+                                    msp_err *err);
+/* From a table: ok = score >= (best score of the input) - tolerance;
+ * tolerance finite and >= 0 (0: only the best models). */
+msp_status msp_choice_from_table(const msp_table *t, double tolerance, msp_choice *c,
+                                 msp_err *err);
+void msp_choice_free(msp_choice *c);
+
+/* The most accurate network among those with use[j] != 0 (use NULL = all):
+ * correct on the most inputs; ties: lower mean cost, then lower index.
+ * -1 if use selects none. */
+int msp_choice_most_accurate(const msp_choice *c, const uint8_t *use);
+
+/* label[n]: the labels defined above, restricted to networks with use[j]
+ * (use NULL = all; labels are family indices either way). MSP_BAD_INPUT if
+ * use selects no network. */
+msp_status msp_choice_label(const msp_choice *c, const uint8_t *use, int *label, msp_err *err);
+
+/* Issue 6's labelling of outcomes: label[n] as msp_choice_label over all
+ * networks, and ok[n*m] (may be NULL) the correctness matrix. */
+msp_status msp_label_cheapest(const msp_outcomes *o, msp_metric metric, int *label, uint8_t *ok,
+                              msp_err *err);
+
+/* Greedy choice of family members (the original research's selection):
+ * start with the network that is the label (MSP_GREEDY_START_LABEL, labels
+ * over all networks) or correct (MSP_GREEDY_START_OK) for the most inputs;
+ * then repeatedly add the network that is correct on the most inputs that
+ * no chosen network gets right ("fixes" them); ties: lower mean cost, then
+ * lower index. gain = inputs fixed / n; the first network's gain is the
+ * fraction it gets right. Stop before a network whose gain is 0 or below
+ * min_gain (in [0, 1]); the first network is always taken. Outputs
+ * order[*k] (room for m) and gains[*k] (room for m, may be NULL). */
+typedef enum msp_greedy_start {
+    MSP_GREEDY_START_LABEL = 0,
+    MSP_GREEDY_START_OK = 1
+} msp_greedy_start;
+msp_status msp_choice_greedy(const msp_choice *c, msp_greedy_start start, double min_gain,
+                             int *order, double *gains, int *k, msp_err *err);
+
+/* Safety net: rules that make the selector run the fallback network too
+ * (cost model above). fallback = -1 switches the net off. */
+typedef struct msp_safety {
+    int fallback;          /* network index (usually the base, 0), or -1 */
+    double min_confidence; /* rule 1: premodel confidence below this; 0 = off */
+    int on_other;          /* rule 2: the chosen network answered 'other' */
+    double min_prob;       /* rule 3: chosen network's top-1 probability below this; 0 = off */
+} msp_safety;
+
+typedef struct msp_select_stats {
+    int n, m;
+    double score;            /* mean score of the answers used: top-1 accuracy for
+                              * outcomes, mean table score for tables */
+    double top5;             /* top-5 accuracy (outcomes); NaN for tables */
+    double mean_ms;          /* mean cost per input (cost model above) */
+    double mean_premodel_ms; /* its premodel part */
+    double premodel_acc;     /* fraction of inputs with chosen == label; NaN without labels */
+    int64_t fallbacks;       /* inputs answered by the fallback because a rule fired
+                              * (and the chosen network was not the fallback) */
+    int64_t *chosen;         /* m: inputs per chosen network */
+    int64_t *answered;       /* m: inputs per network whose answer was used */
+    int64_t *confusion;      /* m*m [label * m + chosen]; NULL without labels */
+} msp_select_stats;
+
+/* Evaluate a selector that chose chosen[i] for input i. label (n, may be
+ * NULL) gives premodel accuracy and the confusion matrix; confidence (n, may
+ * be NULL: rule 1 off) is the premodel's confidence; premodel_ms (n, may be
+ * NULL) its cost per input; safety may be NULL. Rules 2 and 3 need outcomes
+ * (MSP_BAD_INPUT on a table choice). */
+msp_status msp_choice_eval(const msp_choice *c, const int *chosen, const int *label,
+                           const float *confidence, const double *premodel_ms,
+                           const msp_safety *safety, msp_select_stats *s, msp_err *err);
+/* One network for every input. */
+msp_status msp_choice_eval_single(const msp_choice *c, int net, msp_select_stats *s,
+                                  msp_err *err);
+/* The oracle (perfect premodel): chosen = the labels over all networks. */
+msp_status msp_choice_oracle(const msp_choice *c, msp_select_stats *s, msp_err *err);
+void msp_select_stats_free(msp_select_stats *s);
+
+#endif
