@@ -154,16 +154,20 @@ msp_status msp_features_dataset(msp_fset set, const msp_dataset *d, float **out,
  * computing group g alone (including the shared grey conversion and, for
  * edges/edge_angles, the Sobel pass), 0 for groups not in the set; set_ns
  * is the cost of the whole set computed together (shared work done once,
- * so it is at most about the sum). Each value is the median over `repeats`
- * timed passes over the same images (CLOCK_MONOTONIC), after one untimed
- * warm-up pass. */
+ * so it is at most about the sum). Each value is the median of the per-image
+ * times of chunks of 16 images over `repeats` passes over the same images
+ * (CLOCK_MONOTONIC), after one untimed warm-up pass: short chunks keep the
+ * median free of preemption on a loaded machine. */
 typedef struct msp_features_costs {
     double group_ns[MSP_FGROUP_COUNT];
     double set_ns;
     int images, repeats;
 } msp_features_costs;
 
-/* Time set over the first min(max_images, d->n) images of d (max_images >= 1),
+#define MSP_FEATURES_COST_MAX_IMAGES 65536
+
+/* Time set over the first min(max_images, d->n, MSP_FEATURES_COST_MAX_IMAGES)
+ * images of d (max_images >= 1),
  * repeats in [1, 1000]. MSP_BAD_INPUT for an empty set, bad arguments or
  * a bad shape. */
 msp_status msp_features_cost(msp_fset set, const msp_dataset *d, int max_images, int repeats,

@@ -38,6 +38,7 @@ static int otsu(const int *hist, size_t n)
     double w0 = 0, s0 = 0, best = 0;
     int best_t = -1;
     for (int t = 0; t < 255; t++) {
+        if (!hist[t] && t > 0) continue; /* same split as t - 1 */
         w0 += hist[t];
         s0 += (double)t * hist[t];
         double w1 = (double)n - w0;

@@ -33,26 +33,25 @@ float msp_fx_corners(const float *g, int h, int w, float *score)
         for (int x = 3; x < w - 3; x++) {
             const float *p = g + (size_t)y * w + x;
             float v = *p, hi = v + t, lo = v - t;
-            /* Any 9-arc covers at least 2 of the 4 compass points. */
-            int nb = 0, nd = 0;
-            for (int k = 0; k < 16; k += 4) {
-                nb += p[off[k]] > hi;
-                nd += p[off[k]] < lo;
+            /* Any 9-arc holds circle pixel 0 or 8, and 4 or 12. */
+            float c0 = p[off[0]], c4 = p[off[4]], c8 = p[off[8]], c12 = p[off[12]];
+            int maybe_bright = (c0 > hi || c8 > hi) && (c4 > hi || c12 > hi);
+            int maybe_dark = (c0 < lo || c8 < lo) && (c4 < lo || c12 < lo);
+            if (!maybe_bright && !maybe_dark) continue;
+            uint32_t bright = 0, dark = 0;
+            for (int k = 0; k < 16; k++) { /* branch-free: the masks only */
+                float q = p[off[k]];
+                bright |= (uint32_t)(q > hi) << k;
+                dark |= (uint32_t)(q < lo) << k;
             }
-            if (nb < 2 && nd < 2) continue;
-            unsigned bright = 0, dark = 0;
+            if (!has_arc9(bright) && !has_arc9(dark)) continue;
             float sb = 0, sd = 0;
             for (int k = 0; k < 16; k++) {
                 float q = p[off[k]];
-                if (q > hi) {
-                    bright |= 1u << k;
-                    sb += q - hi;
-                } else if (q < lo) {
-                    dark |= 1u << k;
-                    sd += lo - q;
-                }
+                sb += q > hi ? q - hi : 0.0f;
+                sd += q < lo ? lo - q : 0.0f;
             }
-            if (has_arc9(bright) || has_arc9(dark)) score[(size_t)y * w + x] = sb > sd ? sb : sd;
+            score[(size_t)y * w + x] = sb > sd ? sb : sd;
         }
     int n = 0;
     for (int y = 3; y < h - 3; y++)

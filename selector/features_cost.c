@@ -1,6 +1,6 @@
 /* features_cost.c: measured cost of feature groups, in nanoseconds per image:
  * the median of repeated timed passes (CLOCK_MONOTONIC) over a sample of
- * images, and a printable table. Timing depends on the machine and its
+ * images, timed in short chunks, and a printable table. Timing depends on the machine and its
  * load; nothing here asserts a time. */
 #include <stdlib.h>
 #include <string.h>
@@ -21,23 +21,30 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Median ns per image of `repeats` passes computing `set` over n images. */
+/* Median ns per image over `repeats` passes computing `set` over n images,
+ * each pass timed in chunks of CHUNK images: on a shared machine a short
+ * chunk usually runs within one scheduler slice, so the median over chunks
+ * is the cost without preemption, where one long pass would absorb it.
+ * runs holds repeats * ceil(n / CHUNK) samples. */
+#define CHUNK 16
 static double time_set(msp_fset set, const msp_dataset *d, int n, int repeats, float *out,
                        void *scratch, size_t ss, double *runs)
 {
-    size_t es = msp_dataset_example_size(d);
-    for (int r = -1; r < repeats; r++) { /* r = -1: untimed warm-up */
-        double t0 = now_ns();
-        for (int i = 0; i < n; i++) {
-            msp_status st = msp_features_compute(set, d->x + (size_t)i * es, d->c, d->h, d->w,
-                                                 out, scratch, ss, NULL);
-            MSP_ASSERT(st == MSP_OK);
+    size_t es = msp_dataset_example_size(d), m = 0;
+    for (int r = -1; r < repeats; r++) /* r = -1: untimed warm-up */
+        for (int i0 = 0; i0 < n; i0 += CHUNK) {
+            int i1 = i0 + CHUNK < n ? i0 + CHUNK : n;
+            double t0 = now_ns();
+            for (int i = i0; i < i1; i++) {
+                msp_status st = msp_features_compute(set, d->x + (size_t)i * es, d->c, d->h,
+                                                     d->w, out, scratch, ss, NULL);
+                MSP_ASSERT(st == MSP_OK);
+            }
+            double t1 = now_ns();
+            if (r >= 0) runs[m++] = (t1 - t0) / (i1 - i0);
         }
-        double t1 = now_ns();
-        if (r >= 0) runs[r] = (t1 - t0) / n;
-    }
-    qsort(runs, (size_t)repeats, sizeof *runs, cmp_double);
-    return repeats % 2 ? runs[repeats / 2] : (runs[repeats / 2 - 1] + runs[repeats / 2]) / 2;
+    qsort(runs, m, sizeof *runs, cmp_double);
+    return m % 2 ? runs[m / 2] : (runs[m / 2 - 1] + runs[m / 2]) / 2;
 }
 
 msp_status msp_features_cost(msp_fset set, const msp_dataset *d, int max_images, int repeats,
@@ -57,10 +64,11 @@ msp_status msp_features_cost(msp_fset set, const msp_dataset *d, int max_images,
     msp_status st = msp_features_check_shape(d->c, d->h, d->w, err);
     if (st != MSP_OK) return st;
     int n = d->n < max_images ? d->n : max_images;
+    if (n > MSP_FEATURES_COST_MAX_IMAGES) n = MSP_FEATURES_COST_MAX_IMAGES;
     size_t ss = msp_features_scratch_size(set, d->c, d->h, d->w);
     void *scratch = msp_malloc(ss);
     float *out = msp_malloc(sizeof(float) * (size_t)msp_features_dim(set));
-    double *runs = msp_malloc(sizeof(double) * (size_t)repeats);
+    double *runs = msp_malloc(sizeof(double) * (size_t)repeats * (size_t)((n + CHUNK - 1) / CHUNK));
     for (int g = 0; g < MSP_FGROUP_COUNT; g++)
         if (set & MSP_FSET(g))
             costs->group_ns[g] = time_set(MSP_FSET(g), d, n, repeats, out, scratch, ss, runs);

@@ -20,10 +20,34 @@ static float mag_at(const float *mag, int h, int w, int x, int y)
     return x < 0 || y < 0 || x >= w || y >= h ? 0.0f : mag[(size_t)y * w + x];
 }
 
+/* tan(k * 11.25 deg), k = 1..7: the sector boundaries within a quadrant. */
+static const float tan_sector[7] = {0.19891237f, 0.41421356f, 0.66817864f, 1.0f,
+                                    1.49660576f, 2.41421356f, 5.02733949f};
+
+/* Without atan2: fold into [0, 180), then compare with the boundaries. */
+int msp_fx_sector(float gx, float gy)
+{
+    if (gy < 0 || (gy == 0 && gx < 0)) {
+        gx = -gx;
+        gy = -gy;
+    }
+    if (gx == 0) return 8; /* 90 deg (the zero vector never gets here) */
+    float ax = fabsf(gx);
+    int s = 0;
+    if (gx > 0) { /* [0, 90): s = floor(angle / 11.25) */
+        for (int k = 0; k < 7; k++) s += gy >= tan_sector[k] * ax;
+        return s;
+    }
+    for (int k = 0; k < 7; k++) s += gy > tan_sector[k] * ax; /* 180 - angle */
+    return 15 - s;
+}
+
 void msp_fx_edges(const float *g, int h, int w, float *mag, uint8_t *sect, float *edges,
                   float *angles)
 {
-    const float t = MSP_FEATURES_EDGE_THRESHOLD;
+    /* mag holds the squared Sobel magnitude |G|^2 (no sqrt: the threshold
+     * and the suppression only compare magnitudes). */
+    const float t = 16.0f * MSP_FEATURES_EDGE_THRESHOLD * MSP_FEATURES_EDGE_THRESHOLD;
     size_t hw = (size_t)h * (size_t)w, strong = 0;
     for (int y = 0; y < h; y++) {
         const float *up = g + (size_t)(y > 0 ? y - 1 : 0) * w;
@@ -33,16 +57,13 @@ void msp_fx_edges(const float *g, int h, int w, float *mag, uint8_t *sect, float
             int xl = x > 0 ? x - 1 : 0, xr = x + 1 < w ? x + 1 : x;
             float gx = (up[xr] + 2 * mid[xr] + dn[xr]) - (up[xl] + 2 * mid[xl] + dn[xl]);
             float gy = (dn[xl] + 2 * dn[x] + dn[xr]) - (up[xl] + 2 * up[x] + up[xr]);
-            float m = sqrtf(gx * gx + gy * gy) * 0.25f;
+            float m = gx * gx + gy * gy;
             size_t p = (size_t)y * w + x;
             mag[p] = m;
             sect[p] = 0;
             if (m > t) {
                 strong++;
-                double a = atan2(gy, gx); /* (-pi, pi] */
-                if (a < 0) a += M_PI;
-                int s = (int)(a * (16.0 / M_PI));
-                sect[p] = (uint8_t)(s < 0 ? 0 : s > 15 ? 15 : s);
+                sect[p] = (uint8_t)msp_fx_sector(gx, gy);
             }
         }
     }

@@ -26,12 +26,16 @@ static inline int msp_fx_q255(float v)
     return (int)(v * 255.0f + 0.5f);
 }
 
-/* Sobel pass + thinning (features_edges.c). mag[hw] gets |G|/4, sect[hw] the
+/* Sobel pass + thinning (features_edges.c). mag[hw] gets |G|^2, sect[hw] the
  * gradient direction's 11.25-degree sector (0..15, mod 180 deg) where mag >
  * the edge threshold. edges[2] (density, length) and angles[8] are filled
  * when not NULL. */
 void msp_fx_edges(const float *g, int h, int w, float *mag, uint8_t *sect, float *edges,
                   float *angles);
+
+/* The 11.25-degree sector (0..15) of the direction of (gx, gy) mod 180 deg:
+ * floor(angle / 11.25) for angle in [0, 180). (gx, gy) != (0, 0). */
+int msp_fx_sector(float gx, float gy);
 
 /* FAST-9 corner count with 3x3 non-maximum suppression (features_corners.c);
  * score[hw] is scratch. */

@@ -13,6 +13,7 @@
 #include "dataset.h"
 #include "rng.h"
 #include "selector/features.h"
+#include "selector/features_impl.h"
 
 /* Features of one image with a fresh scratch buffer; asserts success. */
 static void feats(msp_fset set, const float *img, int c, int h, int w, float *out)
@@ -279,6 +280,34 @@ Test(sel_features, ramps_one_angle_bin)
         for (int x = 0; x < W; x++) img[y * W + x] = 0.02f * x;
     feats(s, img, 1, H, W, out);
     for (int k = 0; k < 10; k++) cr_assert_eq(out[k], 0.0f);
+}
+
+/* The atan2-free sector against atan2, away from the boundaries. */
+Test(sel_features, sector_matches_atan2)
+{
+    msp_rng r;
+    msp_rng_seed(&r, 3);
+    int checked = 0;
+    for (int i = 0; i < 200000; i++) {
+        float gx = (float)(msp_rng_uniform(&r) * 8 - 4), gy = (float)(msp_rng_uniform(&r) * 8 - 4);
+        if (i % 10 == 0) gx = 0;
+        if (i % 10 == 1) gy = 0;
+        if (gx == 0 && gy == 0) continue;
+        double a = atan2(gy, gx) * 180 / M_PI;
+        if (a < 0) a += 180;
+        if (a >= 180) a -= 180;
+        double f = a / 11.25;
+        if (fabs(f - round(f)) < 1e-4 && round(f) != 0 && round(f) != 8) continue;
+        int want = (int)floor(f + 1e-9) % 16;
+        cr_assert_eq(msp_fx_sector(gx, gy), want, "(%g, %g) at %g deg", gx, gy, a);
+        checked++;
+    }
+    cr_assert_gt(checked, 190000);
+    cr_assert_eq(msp_fx_sector(3, 3), 4);   /* exactly 45 deg */
+    cr_assert_eq(msp_fx_sector(-3, -3), 4);
+    cr_assert_eq(msp_fx_sector(-3, 3), 12); /* 135 deg */
+    cr_assert_eq(msp_fx_sector(-4, 0), 0);
+    cr_assert_eq(msp_fx_sector(0, -4), 8);
 }
 
 Test(sel_features, fast_points_and_half_plane)
