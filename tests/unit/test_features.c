@@ -2,15 +2,18 @@
  * synthetic images (constant, filled squares and rectangles, ramps, single
  * points, two blobs), brute-force references (downsample, histogram),
  * RGB vs grey, group-list parsing and its messages, rejected shapes, random
- * and non-finite inputs, and real Fashion-MNIST images. Costs are measured
- * but never asserted. */
+ * and non-finite inputs, real Fashion-MNIST images, and the conv1 feature
+ * against a full forward pass. Costs are measured but never asserted. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dataset.h"
+#include "engine_conv1.h"
+#include "engine_stats.h"
 #include "rng.h"
 #include "selector/features.h"
 #include "selector/features_impl.h"
@@ -585,4 +588,68 @@ Test(sel_features, fashion_mnist_finite_and_cost_table)
                            "(median of 3 passes over 20 images)\n");
     free(text);
     msp_dataset_free(&d);
+}
+
+/* conv1: layer 0 run alone equals layer 0 of a full forward pass. */
+Test(sel_features, conv1_matches_full_forward)
+{
+    msp_dataset d = {0};
+    msp_err err = {{0}};
+    cr_assert_eq(msp_idx_load(FM_IMG, FM_LAB, 10, 11, &d, &err), MSP_OK, "%s", err.msg);
+    msp_net *net = NULL;
+    msp_net_opts o = {.batch = 4};
+    cr_assert_eq(msp_net_load("cfg/fashion-base.cfg", "weights/fashion-base.weights", &o, &net,
+                              &err),
+                 MSP_OK, "%s", err.msg);
+    float *a = NULL, *b = NULL;
+    int da = 0, db = 0;
+    cr_assert_eq(msp_net_conv1_features(net, &d, &a, &da, &err), MSP_OK, "%s", err.msg);
+    cr_assert_eq(da, 32);
+    cr_assert_eq(msp_net_embedding(net, &d, 0, &b, &db, &err), MSP_OK, "%s", err.msg);
+    cr_assert_eq(db, 32);
+    cr_assert_arr_eq(a, b, sizeof(float) * 11 * 32);
+    int nonzero = 0;
+    for (int i = 0; i < 11 * 32; i++) {
+        cr_assert(isfinite(a[i]));
+        nonzero += a[i] != 0;
+    }
+    cr_assert_gt(nonzero, 11 * 16);
+    free(a);
+    free(b);
+    /* Images of the wrong size. */
+    d.w = 14;
+    cr_assert_eq(msp_net_conv1_features(net, &d, &a, &da, &err), MSP_BAD_INPUT);
+    cr_assert_null(a);
+    cr_assert_str_eq(err.msg,
+                     "conv1 features: the images do not match the network input (784 values)");
+    msp_net_free(net);
+    msp_dataset_free(&d);
+}
+
+Test(sel_features, conv1_needs_a_convolution_first)
+{
+    char dir[] = "/tmp/msp-features.XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char path[64];
+    snprintf(path, sizeof path, "%s/fc.cfg", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs("[net]\nbatch=2\nwidth=28\nheight=28\nchannels=1\n\n[connected]\noutput=10\n"
+          "activation=linear\n\n[softmax]\n",
+          f);
+    fclose(f);
+    msp_net *net = NULL;
+    msp_err err = {{0}};
+    msp_net_opts o = {0};
+    cr_assert_eq(msp_net_load(path, NULL, &o, &net, &err), MSP_OK, "%s", err.msg);
+    msp_dataset d = {.n = 1, .c = 1, .h = 28, .w = 28};
+    float x[784] = {0};
+    d.x = x;
+    float *out = NULL;
+    int dim = 0;
+    cr_assert_eq(msp_net_conv1_features(net, &d, &out, &dim, &err), MSP_BAD_INPUT);
+    cr_assert_str_eq(err.msg, "conv1 features: layer 0 of the network is not [convolutional]");
+    msp_net_free(net);
+    remove(path);
+    rmdir(dir);
 }
