@@ -388,6 +388,11 @@ msp_status msp_features_dataset(msp_fset set, const msp_dataset *d, float **out,
     msp_status st = msp_features_check_shape(d->c, d->h, d->w, err);
     if (st != MSP_OK) return st;
     int k = msp_features_dim(set);
+    if ((uint64_t)d->n * (uint64_t)k > MSP_DATASET_MAX_VALUES)
+        return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
+                           "features: %d examples x %d columns exceed %llu values; use a "
+                           "subset or fewer groups",
+                           d->n, k, (unsigned long long)MSP_DATASET_MAX_VALUES);
     size_t ss = msp_features_scratch_size(set, d->c, d->h, d->w);
     void *scratch = msp_malloc(ss);
     float *f = msp_malloc(sizeof(float) * (size_t)d->n * (size_t)k);

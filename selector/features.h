@@ -34,7 +34,7 @@
 #include "status.h"
 
 #define MSP_FEATURES_MAX_SIDE 4096
-#define MSP_FEATURES_MAX_PIXELS (1 << 22) /* h*w: scratch is ~17 bytes per pixel */
+#define MSP_FEATURES_MAX_PIXELS (1 << 22) /* h*w: scratch is at most 21 bytes per pixel */
 #define MSP_FEATURES_NAME_MAX 32          /* bytes of a column name, with its NUL */
 
 /* Groups, in column order. Columns (names after the group's "."):
@@ -143,8 +143,8 @@ msp_status msp_features_compute(msp_fset set, const float *img, int c, int h, in
                                 void *scratch, size_t scratch_size, msp_err *err);
 
 /* The n x dim feature matrix of every example of d (row i = example i),
- * owned by the caller. MSP_BAD_INPUT for an empty set or dataset or a bad
- * shape. */
+ * owned by the caller. MSP_BAD_INPUT for an empty set or dataset, a bad
+ * shape, or n x dim above MSP_DATASET_MAX_VALUES. */
 msp_status msp_features_dataset(msp_fset set, const msp_dataset *d, float **out, int *dim,
                                 msp_err *err);
 
