@@ -108,8 +108,8 @@ msp_status msp_premodel_params_check(msp_premodel_kind kind, const msp_premodel_
     }
 }
 
-static msp_status check_data(msp_premodel_kind kind, const msp_premodel_data *t, const int *feat,
-                             int nfeat, msp_err *err)
+msp_status msp_premodel_check_data(msp_premodel_kind kind, const msp_premodel_data *t,
+                                   const int *feat, int nfeat, msp_err *err)
 {
     if (t->n < 1 || t->n > MSP_PREMODEL_MAX_N)
         return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
@@ -174,7 +174,7 @@ msp_status msp_premodel_train(msp_premodel_kind kind, const msp_premodel_params 
 {
     *out = NULL;
     msp_status st = msp_premodel_params_check(kind, p, err);
-    if (st == MSP_OK) st = check_data(kind, data, feat, nfeat, err);
+    if (st == MSP_OK) st = msp_premodel_check_data(kind, data, feat, nfeat, err);
     if (st != MSP_OK) return st;
 
     msp_premodel *pm = msp_premodel_alloc();

@@ -51,6 +51,9 @@ typedef struct msp_premodel_train_set {
 } msp_premodel_train_set;
 
 msp_premodel *msp_premodel_alloc(void);
+/* The training-data checks of msp_premodel_train (feat may be NULL). */
+msp_status msp_premodel_check_data(msp_premodel_kind kind, const msp_premodel_data *t,
+                                   const int *feat, int nfeat, msp_err *err);
 
 /* Per kind (premodel_<kind>.c): fill the model's payload from the
  * standardised set; params already checked. */
@@ -68,6 +71,17 @@ void msp_bayes_train(msp_premodel *pm, const msp_premodel_train_set *t);
 int msp_bayes_predict(const msp_premodel *pm, const float *z, double *conf);
 void msp_logistic_train(msp_premodel *pm, const msp_premodel_train_set *t);
 int msp_logistic_predict(const msp_premodel *pm, const float *z, double *conf);
+
+/* Rows idx[cnt] of src copied into owned arrays (premodel_cv.c). */
+typedef struct msp_premodel_subset {
+    msp_premodel_data data; /* points at the arrays below, cost at src's */
+    float *x;
+    int *label;
+    uint8_t *ok;
+} msp_premodel_subset;
+void msp_premodel_subset_make(const msp_premodel_data *src, const int *idx, int cnt,
+                              msp_premodel_subset *out);
+void msp_premodel_subset_free(msp_premodel_subset *s);
 
 /* Loss (mean cross-entropy + (l2/2)|W|^2) of softmax regression with
  * W (m*d), b (m) on z (n*d), y; fills gw, gb (may be NULL) with its
