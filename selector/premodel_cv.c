@@ -70,7 +70,6 @@ msp_status msp_premodel_cv(msp_premodel_kind kind, const msp_premodel_params *p,
 {
     memset(res, 0, sizeof *res);
     msp_status st = msp_premodel_params_check(kind, p, err);
-    if (st != MSP_OK) return st;
     if (st == MSP_OK) st = msp_premodel_check_data(kind, data, NULL, 0, err);
     if (st != MSP_OK) return st;
     int n = data->n;
