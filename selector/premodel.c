@@ -37,7 +37,7 @@ void msp_premodel_params_default(msp_premodel_params *p)
     memset(p, 0, sizeof *p);
     p->k = 5;
     p->weighting = MSP_KNN_DISTANCE;
-    p->condense = 1;
+    p->condense = 2;
     p->max_depth = 8;
     p->min_leaf = 2;
     p->epochs = 200;
@@ -63,9 +63,10 @@ msp_status msp_premodel_params_check(msp_premodel_kind kind, const msp_premodel_
             return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
                                "%s: weighting %d is unknown; use 0 (uniform) or 1 (distance)",
                                kn, p->weighting);
-        if (p->condense != 0 && p->condense != 1)
-            return msp_err_set(err, MSP_BAD_INPUT, NULL, 0, "%s: condense must be 0 or 1, not %d",
-                               kn, p->condense);
+        if (p->condense < 0 || p->condense > 2)
+            return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
+                               "%s: condense must be 0 (none), 1 (Hart) or 2 (Wilson + Hart), "
+                               "not %d", kn, p->condense);
         return MSP_OK;
     case MSP_PREMODEL_DTREE:
         if (p->max_depth < 1 || p->max_depth > MSP_PREMODEL_MAX_DEPTH)
@@ -273,6 +274,7 @@ void msp_premodel_free(msp_premodel *pm)
     free(pm->log_prior);
     free(pm->nb_mean);
     free(pm->nb_var);
+    free(pm->nb_lognorm);
     free(pm->w);
     free(pm->b);
     free(pm);

@@ -6,7 +6,8 @@
  *  - premodel.c: kinds, params, training dispatch, z-score standardisation
  *    (stored in the model), prediction;
  *  - premodel_knn.c: k-nearest neighbours (uniform or inverse-distance
- *    votes) with Hart's condensed nearest neighbour rule;
+ *    votes) over a reference set shrunk by Wilson editing and Hart's
+ *    condensed nearest neighbour rule;
  *  - premodel_chain.c: knn-chain, one binary knn per network in ascending
  *    cost order ("is this network good enough?");
  *  - premodel_dtree.c: CART (Gini);
@@ -100,7 +101,8 @@ typedef enum msp_knn_weighting {
 typedef struct msp_premodel_params {
     int k;            /* knn, knn-chain: neighbours, [1, MSP_PREMODEL_MAX_K] */
     int weighting;    /* knn, knn-chain: msp_knn_weighting */
-    int condense;     /* knn, knn-chain: 1 = keep only Hart's condensed set */
+    int condense;     /* knn, knn-chain: 0 all inputs, 1 Hart's condensed set,
+                         2 Wilson editing then Hart (premodel_knn.c) */
     int max_depth;    /* dtree: [1, MSP_PREMODEL_MAX_DEPTH] (root = depth 0) */
     int min_leaf;     /* dtree: fewest training inputs in a leaf, >= 1 */
     int epochs;       /* logistic: passes, [1, MSP_PREMODEL_MAX_EPOCHS] */
@@ -111,7 +113,7 @@ typedef struct msp_premodel_params {
     uint64_t seed;    /* logistic mini-batch order; cv and feature selection */
 } msp_premodel_params;
 
-/* k 5, distance weighting, condense on, depth 8, min_leaf 2, epochs 200,
+/* k 5, distance weighting, condense 2, depth 8, min_leaf 2, epochs 200,
  * full batch, var_floor 1e-3, l2 1e-3, lr 0.5, seed 1. */
 void msp_premodel_params_default(msp_premodel_params *p);
 /* MSP_BAD_INPUT naming the first bad parameter for this kind. */

@@ -44,6 +44,18 @@ void msp_bayes_train(msp_premodel *pm, const msp_premodel_train_set *t)
     free(cnt);
     free(s);
     free(s2);
+    msp_bayes_prepare(pm);
+}
+
+void msp_bayes_prepare(msp_premodel *pm)
+{
+    free(pm->nb_lognorm);
+    pm->nb_lognorm = msp_malloc(sizeof(double) * (size_t)pm->m);
+    for (int c = 0; c < pm->m; c++) {
+        double s = 0;
+        for (int j = 0; j < pm->d; j++) s += log(2 * M_PI * pm->nb_var[(size_t)c * pm->d + j]);
+        pm->nb_lognorm[c] = s;
+    }
 }
 
 int msp_bayes_predict(const msp_premodel *pm, const float *z, double *conf)
@@ -53,11 +65,13 @@ int msp_bayes_predict(const msp_premodel *pm, const float *z, double *conf)
     for (int c = 0; c < m; c++) {
         lp[c] = pm->log_prior[c];
         if (lp[c] == -INFINITY) continue;
+        double q2 = 0;
         for (int j = 0; j < d; j++) {
             size_t q = (size_t)c * d + j;
-            double v = z[j] - pm->nb_mean[q], var = pm->nb_var[q];
-            lp[c] -= 0.5 * (log(2 * M_PI * var) + v * v / var);
+            double v = z[j] - pm->nb_mean[q];
+            q2 += v * v / pm->nb_var[q];
         }
+        lp[c] -= 0.5 * (pm->nb_lognorm[c] + q2);
         if (best < 0 || lp[c] > lp[best]) best = c;
     }
     if (best < 0) best = 0; /* cannot happen with n >= 1; keeps NaN input safe */

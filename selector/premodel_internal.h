@@ -38,6 +38,7 @@ struct msp_premodel {
     /* naive-bayes */
     double *log_prior;  /* m; -INFINITY for a class without examples */
     float *nb_mean, *nb_var; /* m*d */
+    double *nb_lognorm; /* m: sum over features of log(2 pi var); derived, not stored */
     /* logistic */
     float *w, *b;       /* m*d, m */
 };
@@ -68,6 +69,8 @@ int msp_chain_predict(const msp_premodel *pm, const float *z, double *conf);
 void msp_dtree_train(msp_premodel *pm, const msp_premodel_train_set *t);
 int msp_dtree_predict(const msp_premodel *pm, const float *z, double *conf);
 void msp_bayes_train(msp_premodel *pm, const msp_premodel_train_set *t);
+/* Derive nb_lognorm from nb_var (after training or loading). */
+void msp_bayes_prepare(msp_premodel *pm);
 int msp_bayes_predict(const msp_premodel *pm, const float *z, double *conf);
 void msp_logistic_train(msp_premodel *pm, const msp_premodel_train_set *t);
 int msp_logistic_predict(const msp_premodel *pm, const float *z, double *conf);

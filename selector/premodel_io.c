@@ -333,6 +333,7 @@ static int read_payload(rbuf *r, msp_premodel *pm)
         if (r->bad) return 0;
         for (size_t q = 0; q < md; q++)
             if (!(pm->nb_var[q] > 0)) return fail(r, "naive-bayes variance %zu is not positive", q);
+        msp_bayes_prepare(pm);
         return 1;
     }
     case MSP_PREMODEL_LOGISTIC:
