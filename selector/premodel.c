@@ -1,0 +1,299 @@
+/* premodel.c: premodel kinds and params, training-data checks, z-score
+ * standardisation and dispatch of training and prediction to the kinds. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "premodel_internal.h"
+#include "suggest.h"
+
+static const char *const KIND_NAMES[] = {"knn",         "knn-chain", "dtree",
+                                         "naive-bayes", "logistic",  "gate-cnn", NULL};
+
+const char *msp_premodel_kind_name(msp_premodel_kind kind)
+{
+    return (unsigned)kind < MSP_PREMODEL_KIND_COUNT ? KIND_NAMES[kind] : "unknown";
+}
+
+msp_status msp_premodel_kind_parse(const char *s, msp_premodel_kind *kind, msp_err *err)
+{
+    for (int i = 0; KIND_NAMES[i]; i++)
+        if (strcmp(s, KIND_NAMES[i]) == 0) {
+            *kind = (msp_premodel_kind)i;
+            return MSP_OK;
+        }
+    const char *near = msp_nearest(s, KIND_NAMES);
+    if (near)
+        return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
+                           "unknown premodel '%s' (did you mean '%s'?); choose knn, knn-chain, "
+                           "dtree, naive-bayes, logistic or gate-cnn", s, near);
+    return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
+                       "unknown premodel '%s'; choose knn, knn-chain, dtree, naive-bayes, "
+                       "logistic or gate-cnn", s);
+}
+
+void msp_premodel_params_default(msp_premodel_params *p)
+{
+    memset(p, 0, sizeof *p);
+    p->k = 5;
+    p->weighting = MSP_KNN_DISTANCE;
+    p->condense = 2;
+    p->max_depth = 8;
+    p->min_leaf = 2;
+    p->epochs = 200;
+    p->batch = 0;
+    p->var_floor = 1e-3;
+    p->l2 = 1e-3;
+    p->lr = 0.5;
+    p->seed = 1;
+}
+
+msp_status msp_premodel_params_check(msp_premodel_kind kind, const msp_premodel_params *p,
+                                     msp_err *err)
+{
+    const char *kn = msp_premodel_kind_name(kind);
+    switch (kind) {
+    case MSP_PREMODEL_KNN:
+    case MSP_PREMODEL_KNN_CHAIN:
+        if (p->k < 1 || p->k > MSP_PREMODEL_MAX_K)
+            return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
+                               "%s: k = %d is out of range; use 1 to %d neighbours", kn, p->k,
+                               MSP_PREMODEL_MAX_K);
+        if (p->weighting != MSP_KNN_UNIFORM && p->weighting != MSP_KNN_DISTANCE)
+            return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
+                               "%s: weighting %d is unknown; use 0 (uniform) or 1 (distance)",
+                               kn, p->weighting);
+        if (p->condense < 0 || p->condense > 2)
+            return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
+                               "%s: condense must be 0 (none), 1 (Hart) or 2 (Wilson + Hart), "
+                               "not %d", kn, p->condense);
+        return MSP_OK;
+    case MSP_PREMODEL_DTREE:
+        if (p->max_depth < 1 || p->max_depth > MSP_PREMODEL_MAX_DEPTH)
+            return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
+                               "dtree: max depth %d is out of range; use 1 to %d", p->max_depth,
+                               MSP_PREMODEL_MAX_DEPTH);
+        if (p->min_leaf < 1 || p->min_leaf > MSP_PREMODEL_MAX_N)
+            return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
+                               "dtree: min leaf %d is out of range; use at least 1", p->min_leaf);
+        return MSP_OK;
+    case MSP_PREMODEL_BAYES:
+        if (!(p->var_floor > 0 && p->var_floor <= 1e6))
+            return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
+                               "naive-bayes: variance floor %g is out of range; use a value in "
+                               "(0, 1e6], e.g. 1e-3", p->var_floor);
+        return MSP_OK;
+    case MSP_PREMODEL_LOGISTIC:
+        if (p->epochs < 1 || p->epochs > MSP_PREMODEL_MAX_EPOCHS)
+            return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
+                               "logistic: epochs %d is out of range; use 1 to %d", p->epochs,
+                               MSP_PREMODEL_MAX_EPOCHS);
+        if (p->batch < 0 || p->batch > MSP_PREMODEL_MAX_N)
+            return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
+                               "logistic: batch %d is out of range; use 0 (full batch) or a "
+                               "positive size", p->batch);
+        if (!(p->l2 >= 0 && p->l2 <= 1e6))
+            return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
+                               "logistic: L2 %g is out of range; use a value in [0, 1e6]", p->l2);
+        if (!(p->lr > 0 && p->lr <= 1e6))
+            return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
+                               "logistic: learning rate %g is out of range; use a value in "
+                               "(0, 1e6]", p->lr);
+        return MSP_OK;
+    case MSP_PREMODEL_GATE_CNN:
+        return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
+                           "premodel 'gate-cnn' is not implemented yet; choose knn, knn-chain, "
+                           "dtree, naive-bayes or logistic");
+    default:
+        return msp_err_set(err, MSP_BAD_INPUT, NULL, 0, "unknown premodel kind %d", (int)kind);
+    }
+}
+
+msp_status msp_premodel_check_data(msp_premodel_kind kind, const msp_premodel_data *t,
+                                   const int *feat, int nfeat, msp_err *err)
+{
+    if (t->n < 1 || t->n > MSP_PREMODEL_MAX_N)
+        return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
+                           "premodel data: %d inputs is out of range; need 1 to %d", t->n,
+                           MSP_PREMODEL_MAX_N);
+    if (t->d < 1 || t->d > MSP_PREMODEL_MAX_DIM)
+        return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
+                           "premodel data: %d features is out of range; need 1 to %d", t->d,
+                           MSP_PREMODEL_MAX_DIM);
+    if (t->m < 1 || t->m > MSP_PREMODEL_MAX_NETS)
+        return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
+                           "premodel data: %d networks is out of range; need 1 to %d", t->m,
+                           MSP_PREMODEL_MAX_NETS);
+    if ((uint64_t)t->n * (uint64_t)t->d > MSP_PREMODEL_MAX_VALUES)
+        return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
+                           "premodel data: %d x %d features is too large", t->n, t->d);
+    if (!t->x || !t->label)
+        return msp_err_set(err, MSP_BAD_INPUT, NULL, 0, "premodel data: features or labels missing");
+    if (kind == MSP_PREMODEL_KNN_CHAIN && !t->ok)
+        return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
+                           "knn-chain needs to know which networks are correct on each input "
+                           "(data.ok)");
+    for (int i = 0; i < t->n; i++)
+        if (t->label[i] < 0 || t->label[i] >= t->m)
+            return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
+                               "premodel data: input %d has label %d; labels are networks 0 to %d",
+                               i, t->label[i], t->m - 1);
+    for (size_t i = 0; i < (size_t)t->n * (size_t)t->d; i++)
+        if (!isfinite(t->x[i]))
+            return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
+                               "premodel data: feature %zu of input %zu is not finite",
+                               i % (size_t)t->d, i / (size_t)t->d);
+    if (t->cost)
+        for (int j = 0; j < t->m; j++)
+            if (!(t->cost[j] >= 0) || !isfinite(t->cost[j]))
+                return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
+                                   "premodel data: network %d has cost %g; costs are finite "
+                                   "milliseconds >= 0", j, t->cost[j]);
+    if (feat) {
+        if (nfeat < 1 || nfeat > t->d)
+            return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
+                               "premodel: %d selected features; need 1 to %d", nfeat, t->d);
+        for (int i = 0; i < nfeat; i++) {
+            if (feat[i] < 0 || feat[i] >= t->d)
+                return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
+                                   "premodel: selected feature %d is not a column (0 to %d)",
+                                   feat[i], t->d - 1);
+            for (int j = 0; j < i; j++)
+                if (feat[j] == feat[i])
+                    return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
+                                       "premodel: feature %d is selected twice", feat[i]);
+        }
+    }
+    return MSP_OK;
+}
+
+msp_premodel *msp_premodel_alloc(void) { return msp_calloc(1, sizeof(msp_premodel)); }
+
+msp_status msp_premodel_train(msp_premodel_kind kind, const msp_premodel_params *p,
+                              const msp_premodel_data *data, const int *feat, int nfeat,
+                              msp_premodel **out, msp_err *err)
+{
+    *out = NULL;
+    msp_status st = msp_premodel_params_check(kind, p, err);
+    if (st == MSP_OK) st = msp_premodel_check_data(kind, data, feat, nfeat, err);
+    if (st != MSP_OK) return st;
+
+    msp_premodel *pm = msp_premodel_alloc();
+    pm->kind = kind;
+    pm->p = *p;
+    pm->d_in = data->d;
+    pm->m = data->m;
+    pm->d = feat ? nfeat : data->d;
+    int n = data->n, d = pm->d;
+    pm->feat = msp_malloc(sizeof(int) * (size_t)d);
+    for (int j = 0; j < d; j++) pm->feat[j] = feat ? feat[j] : j;
+
+    /* Standardise in double: mean, then population sd (two passes). */
+    pm->mean = msp_malloc(sizeof(float) * (size_t)d);
+    pm->sd = msp_malloc(sizeof(float) * (size_t)d);
+    for (int j = 0; j < d; j++) {
+        int c = pm->feat[j];
+        double s = 0, s2 = 0;
+        for (int i = 0; i < n; i++) s += data->x[(size_t)i * data->d + c];
+        double mu = s / n;
+        for (int i = 0; i < n; i++) {
+            double v = data->x[(size_t)i * data->d + c] - mu;
+            s2 += v * v;
+        }
+        double sd = sqrt(s2 / n);
+        pm->mean[j] = (float)mu;
+        pm->sd[j] = sd > 1e-12 * (fabs(mu) + 1) && isfinite(sd) ? (float)sd : 1.0f;
+    }
+    float *z = msp_malloc(sizeof(float) * (size_t)n * (size_t)d);
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < d; j++)
+            z[(size_t)i * d + j] = (data->x[(size_t)i * data->d + pm->feat[j]] - pm->mean[j]) / pm->sd[j];
+
+    msp_premodel_train_set t = {n, d, pm->m, z, data->label, data->ok};
+    switch (kind) {
+    case MSP_PREMODEL_KNN: msp_knn_train(z, data->label, n, d, p->condense, &pm->knn); break;
+    case MSP_PREMODEL_KNN_CHAIN: msp_chain_train(pm, &t, data->cost); break;
+    case MSP_PREMODEL_DTREE: msp_dtree_train(pm, &t); break;
+    case MSP_PREMODEL_BAYES: msp_bayes_train(pm, &t); break;
+    case MSP_PREMODEL_LOGISTIC: msp_logistic_train(pm, &t); break;
+    default: MSP_ASSERT(!"kind checked above");
+    }
+    free(z);
+    *out = pm;
+    return MSP_OK;
+}
+
+int msp_premodel_predict(const msp_premodel *pm, const float *x, double *confidence)
+{
+    float z[MSP_PREMODEL_MAX_DIM];
+    for (int j = 0; j < pm->d; j++) z[j] = (x[pm->feat[j]] - pm->mean[j]) / pm->sd[j];
+    double conf = 0, votes[MSP_PREMODEL_MAX_NETS];
+    int c = 0;
+    switch (pm->kind) {
+    case MSP_PREMODEL_KNN:
+        c = msp_knn_vote(&pm->knn, pm->d, pm->m, pm->p.k, pm->p.weighting, z, votes);
+        {
+            double tot = 0;
+            for (int j = 0; j < pm->m; j++) tot += votes[j];
+            conf = tot > 0 ? votes[c] / tot : 0;
+        }
+        break;
+    case MSP_PREMODEL_KNN_CHAIN: c = msp_chain_predict(pm, z, &conf); break;
+    case MSP_PREMODEL_DTREE: c = msp_dtree_predict(pm, z, &conf); break;
+    case MSP_PREMODEL_BAYES: c = msp_bayes_predict(pm, z, &conf); break;
+    case MSP_PREMODEL_LOGISTIC: c = msp_logistic_predict(pm, z, &conf); break;
+    default: MSP_ASSERT(!"trained or loaded models have a valid kind");
+    }
+    if (c < 0 || c >= pm->m) c = 0;
+    if (!(conf >= 0)) conf = 0;
+    if (conf > 1) conf = 1;
+    if (confidence) *confidence = conf;
+    return c;
+}
+
+void msp_knn_set_free(msp_knn_set *s)
+{
+    free(s->x);
+    free(s->y);
+    memset(s, 0, sizeof *s);
+}
+
+void msp_premodel_free(msp_premodel *pm)
+{
+    if (!pm) return;
+    free(pm->feat);
+    free(pm->mean);
+    free(pm->sd);
+    msp_knn_set_free(&pm->knn);
+    if (pm->chain)
+        for (int j = 0; j + 1 < pm->m; j++) msp_knn_set_free(&pm->chain[j]);
+    free(pm->chain);
+    free(pm->order);
+    free(pm->nodes);
+    free(pm->node_prob);
+    free(pm->log_prior);
+    free(pm->nb_mean);
+    free(pm->nb_var);
+    free(pm->nb_lognorm);
+    free(pm->w);
+    free(pm->b);
+    free(pm);
+}
+
+msp_premodel_kind msp_premodel_get_kind(const msp_premodel *pm) { return pm->kind; }
+
+void msp_premodel_dims(const msp_premodel *pm, int *d_in, int *d, int *m)
+{
+    if (d_in) *d_in = pm->d_in;
+    if (d) *d = pm->d;
+    if (m) *m = pm->m;
+}
+
+long msp_premodel_ref_count(const msp_premodel *pm)
+{
+    if (pm->kind == MSP_PREMODEL_KNN) return pm->knn.n;
+    long s = 0;
+    if (pm->kind == MSP_PREMODEL_KNN_CHAIN)
+        for (int j = 0; j + 1 < pm->m; j++) s += pm->chain[j].n;
+    return s;
+}

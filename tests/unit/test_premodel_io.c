@@ -1,0 +1,294 @@
+/* test_premodel_io.c: the premodel file: save -> load gives identical
+ * predictions for every kind; truncated, bit-flipped, wrong-magic,
+ * wrong-version, absurd-dims and otherwise mangled files are rejected with
+ * MSP_BAD_INPUT and a message (run under ASan by make SANITIZE=1). Files are
+ * written into a mkdtemp folder. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "rng.h"
+#include "selector/premodel.h"
+
+static char dir[64];
+static char path[128];
+
+static void setup(void)
+{
+    strcpy(dir, "/tmp/msp-premodel-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/pm.bin", dir);
+}
+
+static void teardown(void)
+{
+    char p[160];
+    snprintf(p, sizeof p, "rm -rf '%s'", dir);
+    cr_assert_eq(system(p), 0);
+}
+
+TestSuite(premodel_io, .init = setup, .fini = teardown);
+
+/* 3 overlapping classes in 4 features (so the models are not trivial),
+ * a nested ok matrix and costs. */
+static float X[200 * 4];
+static int Y[200];
+static uint8_t OK[200 * 3];
+static double COST[3] = {1, 2, 5};
+
+static msp_premodel_data data(void)
+{
+    msp_rng r;
+    msp_rng_seed(&r, 5);
+    for (int i = 0; i < 200; i++) {
+        Y[i] = (int)msp_rng_below(&r, 3);
+        for (int j = 0; j < 4; j++) X[i * 4 + j] = (float)(Y[i] * (j + 1) + 3 * msp_rng_uniform(&r) + 10 * j);
+        for (int k = 0; k < 3; k++) OK[i * 3 + k] = k >= Y[i] || msp_rng_uniform(&r) < 0.2;
+    }
+    return (msp_premodel_data){200, 4, 3, X, Y, OK, COST};
+}
+
+static unsigned char *slurp(const char *p, size_t *n)
+{
+    FILE *f = fopen(p, "rb");
+    cr_assert_not_null(f);
+    fseek(f, 0, SEEK_END);
+    *n = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *b = malloc(*n);
+    cr_assert_eq(fread(b, 1, *n, f), *n);
+    fclose(f);
+    return b;
+}
+
+static void spit(const char *p, const unsigned char *b, size_t n)
+{
+    FILE *f = fopen(p, "wb");
+    cr_assert_not_null(f);
+    cr_assert_eq(fwrite(b, 1, n, f), n);
+    fclose(f);
+}
+
+/* Recompute the trailing CRC so that a deliberate change reaches the field
+ * checks rather than the checksum. */
+static void fix_crc(unsigned char *b, size_t n)
+{
+    uint32_t c = (uint32_t)crc32(crc32(0L, Z_NULL, 0), b, (uInt)(n - 4));
+    for (int i = 0; i < 4; i++) b[n - 4 + i] = (unsigned char)(c >> (8 * i));
+}
+
+static void put32(unsigned char *b, size_t off, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) b[off + i] = (unsigned char)(v >> (8 * i));
+}
+
+/* Load must fail with MSP_BAD_INPUT, a NULL model and a message naming the
+ * file and containing want. */
+static void expect_bad(const char *want)
+{
+    msp_premodel *pm = (msp_premodel *)1;
+    msp_err err = {{0}};
+    cr_assert_eq(msp_premodel_load(path, &pm, &err), MSP_BAD_INPUT, "accepted; wanted '%s'", want);
+    cr_assert_null(pm);
+    cr_assert(strncmp(err.msg, path, strlen(path)) == 0, "message lacks the path: %s", err.msg);
+    cr_assert(strstr(err.msg, want), "message '%s' lacks '%s'", err.msg, want);
+}
+
+static msp_premodel *train(msp_premodel_kind kind)
+{
+    msp_premodel_data t = data();
+    msp_premodel_params p;
+    msp_premodel_params_default(&p);
+    p.epochs = 50;
+    msp_premodel *pm;
+    msp_err err;
+    int feat[3] = {3, 0, 2};
+    cr_assert_eq(msp_premodel_train(kind, &p, &t, kind == MSP_PREMODEL_DTREE ? feat : NULL, 3, &pm, &err),
+                 MSP_OK, "%s", err.msg);
+    return pm;
+}
+
+Test(premodel_io, round_trip_every_kind)
+{
+    for (int k = 0; k < MSP_PREMODEL_GATE_CNN; k++) {
+        msp_premodel *a = train((msp_premodel_kind)k), *b = NULL;
+        msp_err err;
+        cr_assert_eq(msp_premodel_save(a, path, &err), MSP_OK, "%s", err.msg);
+        cr_assert_eq(msp_premodel_load(path, &b, &err), MSP_OK, "%s: %s", msp_premodel_kind_name(k), err.msg);
+        cr_assert_eq(msp_premodel_get_kind(b), (msp_premodel_kind)k);
+        int da, db, ma, mb, ia, ib;
+        msp_premodel_dims(a, &ia, &da, &ma);
+        msp_premodel_dims(b, &ib, &db, &mb);
+        cr_assert(ia == ib && da == db && ma == mb);
+        cr_assert_eq(msp_premodel_ref_count(a), msp_premodel_ref_count(b));
+        msp_rng r;
+        msp_rng_seed(&r, 99);
+        for (int s = 0; s < 500; s++) {
+            float q[4];
+            for (int j = 0; j < 4; j++) q[j] = (float)(10 * j + 6 * msp_rng_uniform(&r));
+            double ca, cb;
+            cr_assert_eq(msp_premodel_predict(a, q, &ca), msp_premodel_predict(b, q, &cb));
+            cr_assert_eq(ca, cb, "%s confidence", msp_premodel_kind_name(k));
+        }
+        /* Saving the loaded model gives the same bytes. */
+        size_t n1, n2;
+        unsigned char *f1 = slurp(path, &n1);
+        cr_assert_eq(msp_premodel_save(b, path, &err), MSP_OK, "%s", err.msg);
+        unsigned char *f2 = slurp(path, &n2);
+        cr_assert(n1 == n2 && memcmp(f1, f2, n1) == 0);
+        free(f1);
+        free(f2);
+        msp_premodel_free(a);
+        msp_premodel_free(b);
+    }
+}
+
+Test(premodel_io, no_temporary_left_behind)
+{
+    msp_premodel *a = train(MSP_PREMODEL_LOGISTIC);
+    msp_err err;
+    cr_assert_eq(msp_premodel_save(a, path, &err), MSP_OK, "%s", err.msg);
+    char tmp[200];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    cr_assert_eq(access(tmp, F_OK), -1);
+    char bad[200];
+    snprintf(bad, sizeof bad, "%s/no/such/dir/pm.bin", dir);
+    cr_assert_eq(msp_premodel_save(a, bad, &err), MSP_FAIL);
+    msp_premodel_free(a);
+}
+
+Test(premodel_io, bad_files_rejected)
+{
+    msp_premodel *a = train(MSP_PREMODEL_KNN);
+    msp_err err;
+    cr_assert_eq(msp_premodel_save(a, path, &err), MSP_OK, "%s", err.msg);
+    msp_premodel_free(a);
+    size_t n;
+    unsigned char *good = slurp(path, &n);
+    unsigned char *b = malloc(n);
+
+    /* Truncated anywhere: inside the header, or later (checksum). */
+    size_t cuts[] = {0, 5, 20, 60, 100, n / 2, n - 1};
+    for (size_t i = 0; i < sizeof cuts / sizeof *cuts; i++) {
+        spit(path, good, cuts[i]);
+        expect_bad(cuts[i] < 8 ? "bad magic" : cuts[i] < 100 ? "truncated premodel file" : "corrupt or truncated");
+    }
+    /* A flipped bit anywhere after the version: checksum. */
+    memcpy(b, good, n);
+    b[n / 2] ^= 0x10;
+    spit(path, b, n);
+    expect_bad("premodel file is corrupt or truncated (checksum mismatch)");
+    /* Wrong magic. */
+    memcpy(b, good, n);
+    memcpy(b, "MSPCKPT", 8);
+    spit(path, b, n);
+    expect_bad("not a premodel file (bad magic); give a file written by msprune premodel");
+    /* Wrong version (checked before the checksum). */
+    memcpy(b, good, n);
+    put32(b, 8, 2);
+    spit(path, b, n);
+    expect_bad("premodel file version 2 is not supported (this msprune reads version 1)");
+    /* Absurd dims with a valid checksum. */
+    memcpy(b, good, n);
+    put32(b, 16, 0xfffffff0u);
+    fix_crc(b, n);
+    spit(path, b, n);
+    expect_bad("input width 4294967280 is out of range (1 to 4096)");
+    memcpy(b, good, n);
+    put32(b, 24, 100000);
+    fix_crc(b, n);
+    spit(path, b, n);
+    expect_bad("100000 networks is out of range (1 to 256)");
+    memcpy(b, good, n);
+    put32(b, 12, 5);
+    fix_crc(b, n);
+    spit(path, b, n);
+    expect_bad("unknown premodel kind 5");
+    /* Bad parameter inside the file (k = 0). */
+    memcpy(b, good, n);
+    put32(b, 28, 0);
+    fix_crc(b, n);
+    spit(path, b, n);
+    expect_bad("bad parameters: knn: k = 0 is out of range");
+    /* The knn reference count: absurd, then larger than the bytes left. */
+    size_t off_n = 8 + 4 * 5 + 4 * 7 + 8 * 4 + 4 * 3 * 4;
+    memcpy(b, good, n);
+    put32(b, off_n, 0x7fffffffu);
+    fix_crc(b, n);
+    spit(path, b, n);
+    expect_bad("knn reference set of 2147483647 points is out of range");
+    memcpy(b, good, n);
+    put32(b, off_n, 1000000);
+    fix_crc(b, n);
+    spit(path, b, n);
+    expect_bad("truncated premodel file: the knn reference set needs 20000000 bytes");
+    /* A NaN feature mean. */
+    memcpy(b, good, n);
+    put32(b, 8 + 4 * 5 + 4 * 7 + 8 * 4 + 4 * 4, 0x7fc00000u);
+    fix_crc(b, n);
+    spit(path, b, n);
+    expect_bad("feature means: value 0 is not finite");
+    /* Trailing bytes. */
+    unsigned char *t = malloc(n + 8);
+    memcpy(t, good, n - 4);
+    memset(t + n - 4, 0, 8);
+    fix_crc(t, n + 4);
+    spit(path, t, n + 4);
+    expect_bad("4 trailing bytes after the premodel");
+    free(t);
+    /* Not a regular file, missing file. */
+    msp_premodel *pm;
+    cr_assert_eq(msp_premodel_load(dir, &pm, &err), MSP_BAD_INPUT);
+    cr_assert(strstr(err.msg, "not a regular file"));
+    free(good);
+    free(b);
+}
+
+/* Every byte of every kind's file changed (with the checksum repaired so the
+ * field checks are reached): loading either fails cleanly or gives a model
+ * that predicts without crashing (under ASan, any overrun is a failure). */
+Test(premodel_io, mangled_bytes_never_crash, .timeout = 120)
+{
+    for (int k = 0; k < MSP_PREMODEL_GATE_CNN; k++) {
+        msp_premodel_data t = data();
+        t.n = 12; /* small files, every byte tried */
+        msp_premodel_params p;
+        msp_premodel_params_default(&p);
+        p.epochs = 5;
+        msp_premodel *a;
+        msp_err err;
+        cr_assert_eq(msp_premodel_train((msp_premodel_kind)k, &p, &t, NULL, 0, &a, &err), MSP_OK, "%s", err.msg);
+        cr_assert_eq(msp_premodel_save(a, path, &err), MSP_OK, "%s", err.msg);
+        msp_premodel_free(a);
+        size_t n;
+        unsigned char *good = slurp(path, &n);
+        unsigned char *b = malloc(n);
+        const unsigned char vals[] = {0x00, 0xff, 0x80};
+        for (size_t i = 12; i + 4 < n; i++)
+            for (size_t v = 0; v < sizeof vals; v++) {
+                memcpy(b, good, n);
+                if (b[i] == vals[v]) continue;
+                b[i] = vals[v];
+                fix_crc(b, n);
+                spit(path, b, n);
+                msp_premodel *pm = NULL;
+                msp_status st = msp_premodel_load(path, &pm, &err);
+                cr_assert(st == MSP_OK || st == MSP_BAD_INPUT);
+                if (st == MSP_OK) {
+                    float q[4] = {1, 12, 23, 35};
+                    double conf;
+                    int c = msp_premodel_predict(pm, q, &conf);
+                    cr_assert(c >= 0 && c < 3 && conf >= 0 && conf <= 1);
+                    msp_premodel_free(pm);
+                } else {
+                    cr_assert_null(pm);
+                }
+            }
+        free(good);
+        free(b);
+    }
+}
