@@ -289,6 +289,12 @@ void msp_premodel_dims(const msp_premodel *pm, int *d_in, int *d, int *m)
     if (m) *m = pm->m;
 }
 
+int msp_premodel_used_features(const msp_premodel *pm, int *feat)
+{
+    memcpy(feat, pm->feat, sizeof(int) * (size_t)pm->d);
+    return pm->d;
+}
+
 long msp_premodel_ref_count(const msp_premodel *pm)
 {
     if (pm->kind == MSP_PREMODEL_KNN) return pm->knn.n;

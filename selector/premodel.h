@@ -149,6 +149,9 @@ void msp_premodel_free(msp_premodel *pm);
 msp_premodel_kind msp_premodel_get_kind(const msp_premodel *pm);
 /* Input width d_in, used features d, networks m. */
 void msp_premodel_dims(const msp_premodel *pm, int *d_in, int *d, int *m);
+/* The input columns the model reads (d of them, in its own order) into
+ * feat (room for d); returns d. */
+int msp_premodel_used_features(const msp_premodel *pm, int *feat);
 /* Reference points a knn prediction scans (knn: the kept set; knn-chain: the
  * sum over its classifiers); 0 for other kinds. */
 long msp_premodel_ref_count(const msp_premodel *pm);
