@@ -167,9 +167,8 @@ typedef struct msp_features_costs {
 #define MSP_FEATURES_COST_MAX_IMAGES 65536
 
 /* Time set over the first min(max_images, d->n, MSP_FEATURES_COST_MAX_IMAGES)
- * images of d (max_images >= 1),
- * repeats in [1, 1000]. MSP_BAD_INPUT for an empty set, bad arguments or
- * a bad shape. */
+ * images of d; max_images >= 1, repeats in [1, 1000]. MSP_BAD_INPUT for an
+ * empty set, bad arguments or a bad shape. */
 msp_status msp_features_cost(msp_fset set, const msp_dataset *d, int max_images, int repeats,
                              msp_features_costs *costs, msp_err *err);
 
