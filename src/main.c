@@ -15,6 +15,7 @@ static const struct {
     {"evaluate", msp_cmd_evaluate, "accuracy, per-class metrics and latency on the test set"},
     {"profile", msp_cmd_profile, "batch-1 latency and FLOPs of one network"},
     {"prune", msp_cmd_prune, "structured filter pruning of a network, with fine-tuning"},
+    {"report", msp_cmd_report, "report.html and report.md from an experiment's results"},
     {"all", msp_cmd_all, "the whole pipeline on an experiment config"},
 };
 
