@@ -367,7 +367,7 @@ static void premodel_section(const msp_report *r, msp_svg *s)
             v[g * m + i] = tot ? 100.0 * (double)p->chosen[i] / (double)tot : NAN;
             if (isfinite(v[g * m + i])) hi = fmax(hi, v[g * m + i]);
         }
-        cols[g] = msp_svg_colour(g == 0 ? 2 : g == 1 ? 1 : g + 2);
+        cols[g] = msp_svg_colour(g == 0 ? 2 : g == 1 ? 1 : g + 1);
     }
     int w = 140 + (40 + 22 * ns) * m;
     if (w > 1120) w = 1120;

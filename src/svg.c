@@ -88,7 +88,7 @@ int msp_svg_nice_ticks(double lo, double hi, int max_ticks, double *ticks, doubl
 {
     *step = 0;
     if (!isfinite(lo) || !isfinite(hi)) return 0;
-    if (max_ticks < 2) max_ticks = 2;
+    if (max_ticks < 3) max_ticks = 3;
     if (max_ticks > MSP_SVG_MAX_TICKS) max_ticks = MSP_SVG_MAX_TICKS;
     if (lo > hi) {
         double t = lo;
@@ -102,7 +102,9 @@ int msp_svg_nice_ticks(double lo, double hi, int max_ticks, double *ticks, doubl
     }
     double raw = (hi - lo) / (max_ticks - 1);
     double mag = pow(10, floor(log10(raw)));
-    static const double mult[] = {1, 2, 5, 10, 20, 50};
+    /* A step of at least hi - lo always fits in 3 ticks, and that is below
+     * 1000 * mag (raw <= 10 * mag, at most 31 intervals). */
+    static const double mult[] = {1, 2, 5, 10, 20, 50, 100, 200, 500, 1000};
     double st = 0, k0 = 0;
     int n = 0;
     for (size_t i = 0; i < sizeof mult / sizeof *mult; i++) {
@@ -264,7 +266,7 @@ void msp_svg_polyline(msp_svg *s, const msp_svg_axes *a, const double *x, const 
 void msp_svg_legend(msp_svg *s, double x, double y, msp_svg_marker m, const char *colour,
                     const char *text)
 {
-    marker(s, x + 6, y - 4, m, colour);
+    if ((int)m >= 0) marker(s, x + 6, y - 4, m, colour);
     msp_svg_printf(s, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"#333333\">", x + 16, y);
     msp_svg_escape(s, text);
     msp_svg_printf(s, "</text>\n");

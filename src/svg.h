@@ -38,7 +38,7 @@ void msp_svg_begin(msp_svg *s, int width, int height, const char *title);
 void msp_svg_end(msp_svg *s);
 
 /* Ticks at multiples of a step of 1, 2 or 5 times a power of ten covering
- * [lo, hi] with at most max_ticks (2..MSP_SVG_MAX_TICKS) ticks, the first at
+ * [lo, hi] with at most max_ticks (3..MSP_SVG_MAX_TICKS; 2 cannot straddle 0) ticks, the first at
  * or below lo and the last at or above hi. Returns the count (0 when lo or hi
  * is not finite); *step gets the step. lo == hi is widened around the value. */
 int msp_svg_nice_ticks(double lo, double hi, int max_ticks, double *ticks, double *step);
@@ -78,7 +78,7 @@ void msp_svg_point(msp_svg *s, const msp_svg_axes *a, double x, double y, msp_sv
 /* A polyline through n data points (dashed if asked). */
 void msp_svg_polyline(msp_svg *s, const msp_svg_axes *a, const double *x, const double *y,
                       int n, const char *colour, int dashed);
-/* A legend entry (marker + text) at pixel (x, y). */
+/* A legend entry (marker + text) at pixel (x, y); a negative m draws no marker. */
 void msp_svg_legend(msp_svg *s, double x, double y, msp_svg_marker m, const char *colour,
                     const char *text);
 
