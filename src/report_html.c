@@ -21,7 +21,7 @@ static const char css[] =
     ".note{background:#fff6e0;border-left:4px solid #e69f00;padding:6px 10px;margin:6px 0}"
     ".meta{color:#555;font-size:13px}.kpi{font-size:16px}"
     ".row{display:flex;flex-wrap:wrap;gap:12px}figure{margin:8px 0}"
-    "figcaption{font-size:12px;color:#555;max-width:900px}"
+    "figcaption{font-size:12px;color:#555;max-width:900px}.row figcaption{max-width:520px}"
     "code{background:#f4f4f4;padding:1px 4px}\n";
 
 static void pct(msp_svg *s, double v)
@@ -272,23 +272,23 @@ static void clusters_section(const msp_report *r, msp_svg *s)
     if (w < 420) w = 420;
     if (w > 1100) w = 1100;
     P(s, "<div class=\"row\"><figure>");
-    msp_svg_axes a = {.left = 60, .top = 24, .width = w - 90, .height = 220, .no_xticks = 1,
+    msp_svg_axes a = {.left = 60, .top = 40, .width = w - 90, .height = 220, .no_xticks = 1,
                       .ylabel = "in-cluster top-1 (%)"};
     if (!isfinite(lo)) lo = 0, hi = 100;
     msp_svg_axes_fit(&a, 0, ns, fmax(0, lo - 2), fmin(100, hi + 1));
     a.xmin = 0, a.xmax = ns;
-    msp_svg_begin(s, w, 300, "In-cluster accuracy: specialist against base");
+    msp_svg_begin(s, w, 316, "In-cluster accuracy: specialist against base");
     msp_svg_axes_draw(s, &a);
     msp_svg_bars(s, &a, acc, 2, ns, labels, cols, 1);
     msp_svg_legend(s, 70, 14, MSP_SVG_SQUARE, cols[0], "specialist");
     msp_svg_legend(s, 170, 14, MSP_SVG_SQUARE, cols[1], "base network on the same cluster");
     msp_svg_end(s);
     P(s, "<figcaption>Top-1 on each cluster's test inputs.</figcaption></figure><figure>");
-    msp_svg_axes b = {.left = 60, .top = 24, .width = w - 90, .height = 220, .no_xticks = 1,
+    msp_svg_axes b = {.left = 60, .top = 40, .width = w - 90, .height = 220, .no_xticks = 1,
                       .ylabel = "latency (ms)"};
     msp_svg_axes_fit(&b, 0, ns, 0, lhi > 0 ? lhi * 1.1 : 1);
     b.xmin = 0, b.xmax = ns;
-    msp_svg_begin(s, w, 300, "Latency: specialist against base");
+    msp_svg_begin(s, w, 316, "Latency: specialist against base");
     msp_svg_axes_draw(s, &b);
     msp_svg_bars(s, &b, lat, 2, ns, labels, cols, 3);
     msp_svg_legend(s, 70, 14, MSP_SVG_SQUARE, cols[0], "specialist");
@@ -372,12 +372,12 @@ static void premodel_section(const msp_report *r, msp_svg *s)
     int w = 140 + (40 + 22 * ns) * m;
     if (w > 1120) w = 1120;
     if (w < 500) w = 500;
-    msp_svg_axes a = {.left = 60, .top = 30, .width = w - 90, .height = 220, .no_xticks = 1,
+    msp_svg_axes a = {.left = 60, .top = 40, .width = w - 90, .height = 220, .no_xticks = 1,
                       .ylabel = "inputs routed to the network (%)"};
     msp_svg_axes_fit(&a, 0, m, 0, hi > 0 ? hi * 1.12 : 1);
     a.xmin = 0, a.xmax = m;
     P(s, "<figure>");
-    msp_svg_begin(s, w, 310, "Share of inputs sent to each network");
+    msp_svg_begin(s, w, 320, "Share of inputs sent to each network");
     msp_svg_axes_draw(s, &a);
     msp_svg_bars(s, &a, v, ns, m, names, cols, 1);
     for (int g = 0; g < ns; g++)

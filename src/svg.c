@@ -241,8 +241,10 @@ void msp_svg_point(msp_svg *s, const msp_svg_axes *a, double x, double y, msp_sv
     marker(s, px, py, m, colour);
     msp_svg_printf(s, "</g>");
     if (label && *label) {
+        /* Diamonds (selectors) label below, so that a selector next to a
+         * network of similar cost and accuracy does not overwrite its label. */
         msp_svg_printf(s, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"#333333\">", px + 8,
-                       py - 6);
+                       m == MSP_SVG_DIAMOND ? py + 16 : py - 6);
         msp_svg_escape(s, label);
         msp_svg_printf(s, "</text>");
     }

@@ -71,8 +71,9 @@ typedef enum msp_svg_marker {
 /* The i-th colour of a fixed, colour-blind-friendly palette ("#rrggbb"). */
 const char *msp_svg_colour(int i);
 
-/* A marker at data (x, y) with an optional label beside it and a hover
- * <title> (tooltip may be NULL: the label is used). */
+/* A marker at data (x, y) with an optional label beside it (above right;
+ * below right for diamonds) and a hover <title> (tooltip may be NULL: the
+ * label is used). */
 void msp_svg_point(msp_svg *s, const msp_svg_axes *a, double x, double y, msp_svg_marker m,
                    const char *colour, const char *label, const char *tooltip);
 /* A polyline through n data points (dashed if asked). */
