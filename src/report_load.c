@@ -379,7 +379,7 @@ static msp_status load_inputs(const char *path, msp_report *r, msp_err *err)
             continue;
         }
         if (n != nf) {
-            st = BAD(lineno, "%d fields, the header has %d", n > nf ? n : n, nf);
+            st = BAD(lineno, "%d%s fields, the header has %d", n, n > CSV_MAX_COLS ? " or more" : "", nf);
             goto out;
         }
         if (r->n_rows >= MSP_REPORT_MAX_ROWS) {

@@ -314,3 +314,69 @@ Test(report, write_both_files_atomically)
     cr_assert_neq(access(out, F_OK), 0);
     rmtree(d);
 }
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f);
+    fseek(f, 0, SEEK_END);
+    *len = (size_t)ftell(f);
+    rewind(f);
+    char *b = malloc(*len + 1);
+    cr_assert_eq(fread(b, 1, *len, f), *len);
+    fclose(f);
+    b[*len] = 0;
+    return b;
+}
+
+/* Mutated fixtures: load either fails with "<file>:" or succeeds, and then
+ * both renderers run (under ASan: no memory error on any of them). */
+Test(report, fuzz_mutated_fixtures)
+{
+    static const char *const leaves[] = {"summary.json", "per-input.csv", "clusters.json",
+                                         "eval-base.json"};
+    static const char alphabet[] = "0123456789-.e,:[]{}\"n \nx";
+    char *d = tmpdir();
+    msp_rng r;
+    msp_rng_seed(&r, 99);
+    int ok = 0;
+    for (int it = 0; it < 400; it++) {
+        int which = it % 4;
+        char src[256], dst[700];
+        snprintf(src, sizeof src, "%s/%s", FIX, leaves[which]);
+        size_t len;
+        char *b = slurp(src, &len);
+        for (int e = 0; e < 1 + (int)msp_rng_below(&r, 3); e++)
+            b[msp_rng_below(&r, len)] = alphabet[msp_rng_below(&r, sizeof alphabet - 1)];
+        for (int k = 0; k < 4; k++) {
+            snprintf(dst, sizeof dst, "%s/%s", d, leaves[k]);
+            remove(dst);
+        }
+        /* The other files intact, so cross-checks (network names) run too. */
+        for (int k = 0; k < 4; k++)
+            if (k != which) copy(d, leaves[k]);
+        snprintf(dst, sizeof dst, "%s/%s", d, leaves[which]);
+        FILE *f = fopen(dst, "wb");
+        fwrite(b, 1, len, f);
+        fclose(f);
+        free(b);
+        msp_report rep;
+        msp_err err = {{0}};
+        msp_status st = msp_report_load(d, "fx", "x.conf", &rep, &err);
+        cr_assert(st == MSP_OK || st == MSP_BAD_INPUT);
+        if (st != MSP_OK) {
+            cr_assert(strstr(err.msg, d) == err.msg, "%s", err.msg);
+            continue;
+        }
+        ok++;
+        msp_svg h = {0}, m = {0};
+        msp_report_html(&rep, &h);
+        msp_report_md(&rep, &m);
+        cr_assert(strstr(h.buf, "</html>"));
+        msp_svg_free(&h);
+        msp_svg_free(&m);
+        msp_report_free(&rep);
+    }
+    cr_assert_gt(ok, 10);
+    rmtree(d);
+}
