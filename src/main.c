@@ -19,6 +19,7 @@ static const struct {
     {"prune", msp_cmd_prune, "structured filter pruning of a network, with fine-tuning"},
     {"specialise", msp_cmd_specialise, "build a family of pruned specialists, one per input cluster"},
     {"premodel", msp_cmd_premodel, "label inputs and train the premodels that pick a network per input"},
+    {"report", msp_cmd_report, "report.html and report.md from an experiment's results"},
     {"all", msp_cmd_all, "the whole pipeline on an experiment config"},
 };
 

@@ -1,0 +1,46 @@
+/* cli_report.c: `msprune report CONFIG [--out DIR]`. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "expconf.h"
+#include "log.h"
+#include "report.h"
+
+static const char *const usage =
+    "usage: msprune report CONFIG [--out DIR] [-q]\n"
+    "Write report.html (self-contained: inline SVG plots, no JavaScript, no network)\n"
+    "and report.md from the experiment's results in its output folder: summary.json,\n"
+    "per-input.csv, eval-base.json, clusters.json. Missing files are noted in the\n"
+    "report with the command that makes them.\n"
+    "  --out DIR     write the report files to DIR (default: the output folder)\n"
+    "  -q, --quiet   do not print the paths written\n";
+
+int msp_cmd_report(int argc, char **argv)
+{
+    static const struct option longopts[] = {{"out", required_argument, 0, 'o'},
+                                             {"quiet", no_argument, 0, 'q'},
+                                             {"help", no_argument, 0, 'h'},
+                                             {0, 0, 0, 0}};
+    const char *out = NULL;
+    int c;
+    while ((c = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o': out = optarg; break;
+        case 'q': msp_log_set_level(MSP_LOG_WARN); break;
+        case 'h': fputs(usage, stdout); return 0;
+        default: return msp_cli_usage_error("report", "bad option");
+        }
+    }
+    if (argc - optind != 1) return msp_cli_usage_error("report", "exactly one CONFIG is needed");
+    msp_expconf conf;
+    msp_err err = {{0}};
+    msp_status st = msp_expconf_load(argv[optind], &conf, &err);
+    if (st != MSP_OK) return msp_cli_finish(st, &err);
+    const char *dir = out ? out : conf.output;
+    st = msp_report_write(conf.output, dir, conf.name, conf.path, &err);
+    if (st == MSP_OK) msp_log(MSP_LOG_INFO, "wrote %s/report.html and %s/report.md", dir, dir);
+    msp_expconf_free(&conf);
+    return msp_cli_finish(st, &err);
+}

@@ -1,0 +1,505 @@
+/* report_html.c: report.html: one self-contained page (inline CSS, inline
+ * SVG from svg.h, no JavaScript, no external URLs). Sections whose input file
+ * is missing are replaced by a note naming the command that makes it. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+#include "report_int.h"
+
+#define P msp_svg_printf
+#define E msp_svg_escape
+
+static const char css[] =
+    "body{font-family:sans-serif;margin:24px auto;max-width:1140px;color:#222;background:#fff}"
+    "h1{font-size:24px;margin-bottom:4px}h2{font-size:19px;margin-top:32px;border-bottom:1px solid #ccc}"
+    "table{border-collapse:collapse;margin:8px 0;font-size:13px}"
+    "th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}"
+    "th{background:#f0f0f0}td.l,th.l{text-align:left}tr.hl td{background:#eef5ff;font-weight:bold}"
+    ".note{background:#fff6e0;border-left:4px solid #e69f00;padding:6px 10px;margin:6px 0}"
+    ".meta{color:#555;font-size:13px}.kpi{font-size:16px}"
+    ".row{display:flex;flex-wrap:wrap;gap:12px}figure{margin:8px 0}"
+    "figcaption{font-size:12px;color:#555;max-width:900px}.row figcaption{max-width:520px}"
+    "code{background:#f4f4f4;padding:1px 4px}\n";
+
+static void pct(msp_svg *s, double v)
+{
+    if (isfinite(v)) P(s, "%.2f%%", v * 100);
+    else P(s, "-");
+}
+
+static void ms(msp_svg *s, double v)
+{
+    if (isfinite(v)) P(s, "%.3f", v);
+    else P(s, "-");
+}
+
+static void count(msp_svg *s, double v)
+{
+    char b[32];
+    msp_report_fmt_count(v, b, sizeof b);
+    P(s, "%s", b);
+}
+
+static void missing_notes(const msp_report *r, msp_svg *s)
+{
+    const char *file, *cmd, *sec;
+    int found;
+    for (int i = 0; msp_report_input(r, i, &file, &cmd, &found, &sec); i++) {
+        if (found) continue;
+        P(s, "<p class=\"note\">No <code>%s</code> in <code>", file);
+        E(s, r->dir);
+        P(s, "</code>: run <code>msprune %s ", cmd);
+        E(s, r->config);
+        P(s, "</code> to add the %s.</p>\n", sec);
+    }
+}
+
+static void headline(const msp_report *r, msp_svg *s)
+{
+    const msp_report_strategy *b = &r->premodels[r->best];
+    const msp_report_net *ref = NULL;
+    for (int i = 0; i < r->n_nets; i++)
+        if (!strcmp(r->nets[i].name, r->reference)) ref = &r->nets[i];
+    P(s, "<p class=\"kpi\">Selector with premodel <b>");
+    E(s, b->name);
+    P(s, "</b>: top-1 ");
+    pct(s, b->top1);
+    P(s, " at ");
+    ms(s, b->mean_latency_ms);
+    P(s, " ms mean latency, <b>%.2fx</b> faster than the reference network", r->speedup_vs_base);
+    if (ref) {
+        P(s, " <b>");
+        E(s, ref->name);
+        P(s, "</b> (top-1 ");
+        pct(s, ref->top1);
+        P(s, ", ");
+        ms(s, ref->latency_ms);
+        P(s, " ms; accuracy %+.2f points)", (b->top1 - ref->top1) * 100);
+    }
+    P(s, " and %.2fx against the most accurate single network. Oracle (perfect premodel, the "
+         "upper bound): top-1 ", r->speedup_vs_best);
+    pct(s, r->oracle.top1);
+    P(s, " at ");
+    ms(s, r->oracle.mean_latency_ms);
+    P(s, " ms.</p>\n");
+}
+
+static void family_table(const msp_report *r, msp_svg *s, const int *front)
+{
+    P(s, "<table><tr><th class=\"l\">network</th><th class=\"l\">cfg</th><th>cluster</th>"
+         "<th>params</th><th>FLOPs</th><th>latency ms</th><th>top-1</th><th>top-5</th>"
+         "<th>premodel acc.</th><th>premodel ms</th><th>on front</th></tr>\n");
+    for (int i = 0; i < r->n_nets; i++) {
+        const msp_report_net *n = &r->nets[i];
+        P(s, "<tr%s><td class=\"l\">", strcmp(n->name, r->reference) ? "" : " class=\"hl\"");
+        E(s, n->name);
+        P(s, "</td><td class=\"l\">");
+        E(s, n->cfg);
+        if (n->cluster >= 0) P(s, "</td><td>%d</td><td>", n->cluster);
+        else P(s, "</td><td>-</td><td>");
+        count(s, n->params);
+        P(s, "</td><td>");
+        count(s, n->flops);
+        P(s, "</td><td>");
+        ms(s, n->latency_ms);
+        P(s, "</td><td>");
+        pct(s, n->top1);
+        P(s, "</td><td>");
+        pct(s, n->top5);
+        P(s, "</td><td>-</td><td>-</td><td>%s</td></tr>\n", front[i] ? "yes" : "");
+    }
+    for (int i = 0; i <= r->n_premodels; i++) {
+        const msp_report_strategy *p = i < r->n_premodels ? &r->premodels[i] : &r->oracle;
+        P(s, "<tr%s><td class=\"l\">%s", i == r->best ? " class=\"hl\"" : "",
+          i < r->n_premodels ? "selector: " : "");
+        E(s, p->name);
+        P(s, "</td><td class=\"l\">%s</td><td>-</td><td>-</td><td>-</td><td>",
+          i < r->n_premodels ? (i == r->best ? "best premodel" : "premodel") : "upper bound");
+        ms(s, p->mean_latency_ms);
+        P(s, "</td><td>");
+        pct(s, p->top1);
+        P(s, "</td><td>");
+        pct(s, p->top5);
+        P(s, "</td><td>");
+        pct(s, p->premodel_accuracy);
+        P(s, "</td><td>");
+        ms(s, p->premodel_ms);
+        P(s, "</td><td>%s</td></tr>\n",
+          i < r->n_premodels ? (front[r->n_nets + i] ? "yes" : "") : "n/a");
+    }
+    P(s, "</table>\n");
+}
+
+static void scatter(const msp_report *r, msp_svg *s, const double *cost, const double *acc,
+                    const char **names, const int *front, int n)
+{
+    double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
+    for (int i = 0; i <= n; i++) {
+        double x = i < n ? cost[i] : r->oracle.mean_latency_ms, y = i < n ? acc[i] : r->oracle.top1;
+        xlo = fmin(xlo, x), xhi = fmax(xhi, x), ylo = fmin(ylo, y * 100), yhi = fmax(yhi, y * 100);
+    }
+    msp_svg_axes a = {.left = 70, .top = 20, .width = 720, .height = 400,
+                      .xlabel = "mean latency per input (ms)", .ylabel = "top-1 accuracy (%)"};
+    msp_svg_axes_fit(&a, fmin(0, xlo), xhi * 1.08, ylo - 0.5, yhi + 0.5);
+    msp_svg_begin(s, 1000, 480, "Accuracy against mean latency");
+    msp_svg_axes_draw(s, &a);
+    /* The front as a line through its points, cheapest first. */
+    double fx[MSP_REPORT_MAX_NETS + MSP_REPORT_MAX_PREMODELS], fy[MSP_REPORT_MAX_NETS + MSP_REPORT_MAX_PREMODELS];
+    int *order = msp_malloc((size_t)(n > 0 ? n : 1) * sizeof *order), m = 0;
+    for (int i = 0; i < n; i++)
+        if (front[i]) order[m++] = i;
+    for (int i = 1; i < m; i++) /* insertion sort by cost: m is small */
+        for (int j = i; j > 0 && cost[order[j]] < cost[order[j - 1]]; j--) {
+            int t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+    for (int i = 0; i < m; i++) fx[i] = cost[order[i]], fy[i] = acc[order[i]] * 100;
+    msp_svg_polyline(s, &a, fx, fy, m, "#888888", 1);
+    free(order);
+    char tip[256];
+    for (int i = 0; i < n; i++) {
+        int sel = i >= r->n_nets;
+        snprintf(tip, sizeof tip, "%s%s: %.2f%% at %.3f ms%s", sel ? "selector " : "", names[i],
+                 acc[i] * 100, cost[i], front[i] ? " (Pareto front)" : "");
+        msp_svg_point(s, &a, cost[i], acc[i] * 100, sel ? MSP_SVG_DIAMOND : MSP_SVG_CIRCLE,
+                      msp_svg_colour(sel ? 1 : 0), names[i], tip);
+    }
+    snprintf(tip, sizeof tip, "oracle: %.2f%% at %.3f ms", r->oracle.top1 * 100,
+             r->oracle.mean_latency_ms);
+    msp_svg_point(s, &a, r->oracle.mean_latency_ms, r->oracle.top1 * 100, MSP_SVG_TRIANGLE,
+                  msp_svg_colour(2), "oracle", tip);
+    msp_svg_legend(s, 810, 40, MSP_SVG_CIRCLE, msp_svg_colour(0), "single network");
+    msp_svg_legend(s, 810, 62, MSP_SVG_DIAMOND, msp_svg_colour(1), "selector (per premodel)");
+    msp_svg_legend(s, 810, 84, MSP_SVG_TRIANGLE, msp_svg_colour(2), "oracle (upper bound)");
+    P(s, "<line x1=\"810\" y1=\"102\" x2=\"822\" y2=\"102\" stroke=\"#888888\" "
+         "stroke-dasharray=\"5 3\" stroke-width=\"1.5\"/>");
+    msp_svg_legend(s, 810, 106, -1, "none", "Pareto front");
+    msp_svg_end(s);
+}
+
+/* Members of cluster c as text: class names (membership) or the classes
+ * holding at least 10% of the cluster (counts). */
+static void cluster_members(const msp_report *r, msp_svg *s, int c)
+{
+    const int64_t *row = r->cluster_class + (size_t)c * (size_t)r->cluster_width;
+    int64_t total = 0;
+    for (int j = 0; j < r->cluster_width; j++) total += row[j];
+    int first = 1;
+    for (int j = 0; j < r->cluster_width; j++) {
+        if (!row[j] || (r->cluster_counts && row[j] * 10 < total)) continue;
+        P(s, "%s", first ? "" : ", ");
+        first = 0;
+        if (r->have_eval && j < r->n_classes) E(s, r->class_names[j]);
+        else P(s, "class %d", j);
+        if (r->cluster_counts) P(s, " %.0f%%", 100.0 * (double)row[j] / (double)total);
+    }
+}
+
+static void clusters_section(const msp_report *r, msp_svg *s)
+{
+    P(s, "<h2>Clusters and their specialists</h2>\n");
+    int ns = 0;
+    const msp_report_net *ref = NULL;
+    for (int i = 0; r->have_summary && i < r->n_nets; i++) {
+        ns += r->nets[i].cluster >= 0;
+        if (!strcmp(r->nets[i].name, r->reference)) ref = &r->nets[i];
+    }
+    if (r->have_clusters) {
+        P(s, "<p class=\"meta\">Clustering: ");
+        E(s, r->cluster_method);
+        P(s, ", k = %d.</p>\n", r->k);
+    }
+    if (!ns && !r->have_clusters) {
+        P(s, "<p>No specialised networks in this experiment.</p>\n");
+        return;
+    }
+    P(s, "<table><tr><th>cluster</th><th>size</th><th class=\"l\">classes</th>"
+         "<th class=\"l\">specialist</th><th>in-cluster top-1</th><th>base in-cluster top-1</th>"
+         "<th>latency ms</th><th>FLOPs</th></tr>\n");
+    int rows = r->have_clusters ? r->k : 0;
+    for (int i = 0; r->have_summary && i < r->n_nets; i++)
+        if (r->nets[i].cluster + 1 > rows) rows = r->nets[i].cluster + 1;
+    for (int c = 0; c < rows; c++) {
+        P(s, "<tr><td>%d</td><td>", c);
+        if (r->have_clusters && c < r->k) P(s, "%lld</td><td class=\"l\">", (long long)r->cluster_sizes[c]);
+        else P(s, "-</td><td class=\"l\">");
+        if (r->have_clusters && c < r->k) cluster_members(r, s, c);
+        int any = 0;
+        for (int i = 0; r->have_summary && i < r->n_nets; i++) {
+            const msp_report_net *n = &r->nets[i];
+            if (n->cluster != c) continue;
+            P(s, "%s</td><td class=\"l\">", any ? "<tr><td></td><td></td><td class=\"l\">" : "");
+            E(s, n->name);
+            P(s, "</td><td>");
+            pct(s, n->in_cluster_top1);
+            P(s, "</td><td>");
+            pct(s, n->base_in_cluster_top1);
+            P(s, "</td><td>");
+            ms(s, n->latency_ms);
+            P(s, "</td><td>");
+            count(s, n->flops);
+            P(s, "</td></tr>\n");
+            any = 1;
+        }
+        if (!any) P(s, "</td><td class=\"l\">-</td><td>-</td><td>-</td><td>-</td><td>-</td></tr>\n");
+    }
+    P(s, "</table>\n");
+    if (!ns) return;
+    /* Accuracy (specialist vs base on the same cluster) and latency bars. */
+    const msp_report_net **sp = msp_malloc((size_t)ns * sizeof *sp);
+    const char **labels = msp_malloc((size_t)ns * sizeof *labels);
+    double *acc = msp_malloc(2 * (size_t)ns * sizeof *acc), *lat = msp_malloc(2 * (size_t)ns * sizeof *lat);
+    double lo = INFINITY, hi = -INFINITY, lhi = 0;
+    for (int i = 0, j = 0; i < r->n_nets; i++)
+        if (r->nets[i].cluster >= 0) sp[j++] = &r->nets[i];
+    for (int j = 0; j < ns; j++) {
+        labels[j] = sp[j]->name;
+        acc[j] = sp[j]->in_cluster_top1 * 100;
+        acc[ns + j] = sp[j]->base_in_cluster_top1 * 100;
+        lat[j] = sp[j]->latency_ms;
+        lat[ns + j] = ref ? ref->latency_ms : NAN;
+        for (int g = 0; g < 2; g++) {
+            if (isfinite(acc[g * ns + j])) lo = fmin(lo, acc[g * ns + j]), hi = fmax(hi, acc[g * ns + j]);
+            if (isfinite(lat[g * ns + j])) lhi = fmax(lhi, lat[g * ns + j]);
+        }
+    }
+    const char *cols[2] = {msp_svg_colour(0), "#aaaaaa"};
+    int w = 130 + 90 * ns;
+    if (w < 420) w = 420;
+    if (w > 1100) w = 1100;
+    P(s, "<div class=\"row\"><figure>");
+    msp_svg_axes a = {.left = 60, .top = 40, .width = w - 90, .height = 220, .no_xticks = 1,
+                      .ylabel = "in-cluster top-1 (%)"};
+    if (!isfinite(lo)) lo = 0, hi = 100;
+    msp_svg_axes_fit(&a, 0, ns, fmax(0, lo - 2), fmin(100, hi + 1));
+    a.xmin = 0, a.xmax = ns;
+    msp_svg_begin(s, w, 316, "In-cluster accuracy: specialist against base");
+    msp_svg_axes_draw(s, &a);
+    msp_svg_bars(s, &a, acc, 2, ns, labels, cols, 1);
+    msp_svg_legend(s, 70, 14, MSP_SVG_SQUARE, cols[0], "specialist");
+    msp_svg_legend(s, 170, 14, MSP_SVG_SQUARE, cols[1], "base network on the same cluster");
+    msp_svg_end(s);
+    P(s, "<figcaption>Top-1 on each cluster's test inputs.</figcaption></figure><figure>");
+    msp_svg_axes b = {.left = 60, .top = 40, .width = w - 90, .height = 220, .no_xticks = 1,
+                      .ylabel = "latency (ms)"};
+    msp_svg_axes_fit(&b, 0, ns, 0, lhi > 0 ? lhi * 1.1 : 1);
+    b.xmin = 0, b.xmax = ns;
+    msp_svg_begin(s, w, 316, "Latency: specialist against base");
+    msp_svg_axes_draw(s, &b);
+    msp_svg_bars(s, &b, lat, 2, ns, labels, cols, 3);
+    msp_svg_legend(s, 70, 14, MSP_SVG_SQUARE, cols[0], "specialist");
+    msp_svg_legend(s, 170, 14, MSP_SVG_SQUARE, cols[1], "base network");
+    msp_svg_end(s);
+    P(s, "<figcaption>Batch-1 latency per input.</figcaption></figure></div>\n");
+    free(sp);
+    free(labels);
+    free(acc);
+    free(lat);
+}
+
+/* A square heat map with labels in its own <svg>. */
+static void heat_svg(msp_svg *s, const int64_t *m, int n, const char *const *labels,
+                     const char *title, const char *rows, const char *cols)
+{
+    size_t longest = 0;
+    for (int i = 0; i < n; i++) longest = strlen(labels[i]) > longest ? strlen(labels[i]) : longest;
+    if (longest > 24) longest = 24;
+    double cell = 420.0 / n < 40 ? 420.0 / n : 40, left = 40 + longest * 6.5, top = 20 + longest * 5.0;
+    double *v = msp_malloc((size_t)n * (size_t)n * sizeof *v);
+    for (size_t i = 0; i < (size_t)n * (size_t)n; i++) v[i] = (double)m[i];
+    msp_svg_begin(s, (int)(left + n * cell + 80), (int)(top + n * cell + 30), title);
+    msp_svg_heatmap(s, left, top, cell, v, n, n, labels, labels, cell >= 18 ? 0 : -1, rows, cols);
+    msp_svg_end(s);
+    free(v);
+}
+
+static void eval_section(const msp_report *r, msp_svg *s)
+{
+    P(s, "<h2>Base network: per class</h2>\n<p>Top-1 ");
+    pct(s, r->base_top1);
+    P(s, ", top-5 ");
+    pct(s, r->base_top5);
+    if (isfinite(r->base_latency_ms)) P(s, ", median latency %.3f ms", r->base_latency_ms);
+    P(s, ".</p>\n<div class=\"row\"><figure>");
+    if (r->n_classes <= MSP_REPORT_MAX_HEAT) {
+        heat_svg(s, r->class_confusion, r->n_classes, (const char *const *)r->class_names,
+                 "Confusion matrix of the base network", "true class", "predicted class");
+        P(s, "<figcaption>Confusion matrix (rows: true class, columns: prediction; test "
+             "inputs).</figcaption>");
+    } else {
+        P(s, "<p>%d classes: too many to draw; see eval-base.json.</p>", r->n_classes);
+    }
+    P(s, "</figure><figure><table><tr><th class=\"l\">class</th><th>precision</th><th>recall</th>"
+         "<th>F1</th><th>support</th></tr>\n");
+    for (int i = 0; i < r->n_classes; i++) {
+        P(s, "<tr><td class=\"l\">");
+        E(s, r->class_names[i]);
+        P(s, "</td><td>");
+        pct(s, r->precision[i]);
+        P(s, "</td><td>");
+        pct(s, r->recall[i]);
+        P(s, "</td><td>");
+        pct(s, r->f1[i]);
+        P(s, "</td><td>%lld</td></tr>\n", (long long)r->support[i]);
+    }
+    P(s, "</table></figure></div>\n");
+}
+
+static void premodel_section(const msp_report *r, msp_svg *s)
+{
+    P(s, "<h2>Premodels: which network they pick</h2>\n");
+    const char **names = msp_malloc((size_t)r->n_nets * sizeof *names);
+    for (int i = 0; i < r->n_nets; i++) names[i] = r->nets[i].name;
+    /* How often each network is chosen: oracle and every premodel, in %. */
+    int ns = 1 + r->n_premodels, m = r->n_nets;
+    if (ns > 8) ns = 8;
+    double *v = msp_malloc((size_t)ns * (size_t)m * sizeof *v), hi = 0;
+    const char **cols = msp_malloc((size_t)ns * sizeof *cols);
+    for (int g = 0; g < ns; g++) {
+        const msp_report_strategy *p = g ? &r->premodels[g - 1] : &r->oracle;
+        int64_t tot = 0;
+        for (int i = 0; i < m; i++) tot += p->chosen[i];
+        for (int i = 0; i < m; i++) {
+            v[g * m + i] = tot ? 100.0 * (double)p->chosen[i] / (double)tot : NAN;
+            if (isfinite(v[g * m + i])) hi = fmax(hi, v[g * m + i]);
+        }
+        cols[g] = msp_svg_colour(g == 0 ? 2 : g == 1 ? 1 : g + 1);
+    }
+    int w = 140 + (40 + 22 * ns) * m;
+    if (w > 1120) w = 1120;
+    if (w < 500) w = 500;
+    msp_svg_axes a = {.left = 60, .top = 40, .width = w - 90, .height = 220, .no_xticks = 1,
+                      .ylabel = "inputs routed to the network (%)"};
+    msp_svg_axes_fit(&a, 0, m, 0, hi > 0 ? hi * 1.12 : 1);
+    a.xmin = 0, a.xmax = m;
+    P(s, "<figure>");
+    msp_svg_begin(s, w, 320, "Share of inputs sent to each network");
+    msp_svg_axes_draw(s, &a);
+    msp_svg_bars(s, &a, v, ns, m, names, cols, 1);
+    for (int g = 0; g < ns; g++)
+        msp_svg_legend(s, 70 + 150 * g, 16, MSP_SVG_SQUARE, cols[g],
+                       g ? r->premodels[g - 1].name : "oracle");
+    msp_svg_end(s);
+    P(s, "<figcaption>Share of test inputs each strategy sends to each network.</figcaption></figure>\n");
+    free(v);
+    free(cols);
+    P(s, "<div class=\"row\">");
+    for (int i = 0; i < r->n_premodels && i < 8; i++) {
+        const msp_report_strategy *p = &r->premodels[i];
+        P(s, "<figure>");
+        if (m <= MSP_REPORT_MAX_HEAT) {
+            char title[256];
+            snprintf(title, sizeof title, "Premodel %s: choice against oracle label", p->name);
+            heat_svg(s, p->confusion, m, names, title, "oracle label", "premodel choice");
+        }
+        P(s, "<figcaption>Premodel <b>");
+        E(s, p->name);
+        P(s, "</b>%s: accuracy ", i == r->best ? " (used by the selector)" : "");
+        pct(s, p->premodel_accuracy);
+        if (isfinite(p->cv_accuracy)) {
+            P(s, " (cross-validation ");
+            pct(s, p->cv_accuracy);
+            P(s, ")");
+        }
+        P(s, ", %.3f ms per input. Rows: the cheapest correct network (oracle label); columns: "
+             "the premodel's choice.</figcaption></figure>\n", p->premodel_ms);
+    }
+    P(s, "</div>\n");
+    free(names);
+}
+
+static void latency_section(const msp_report *r, msp_svg *s)
+{
+    P(s, "<h2>Per-input latency</h2>\n");
+    if (!r->n_rows) {
+        P(s, "<p>per-input.csv has no rows.</p>\n");
+        return;
+    }
+    size_t n = r->n_rows;
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < n * (size_t)r->n_cols; i++) lo = fmin(lo, r->ms[i]), hi = fmax(hi, r->ms[i]);
+    double t[MSP_SVG_MAX_TICKS], step;
+    int nt = msp_svg_nice_ticks(lo, hi, 7, t, &step);
+    lo = t[0], hi = t[nt - 1];
+    enum { BINS = 40 };
+    int64_t c[BINS];
+    P(s, "<p class=\"meta\">%zu test inputs; total time per input including the premodel.</p>\n"
+         "<div class=\"row\">", n);
+    for (int k = 0; k < r->n_cols && k < 1 + MSP_REPORT_MAX_PREMODELS; k++) {
+        const double *v = r->ms + (size_t)k * n;
+        double med, p95, mean = msp_report_stats(v, n, &med, &p95);
+        msp_svg_histogram_counts(v, n, lo, hi, BINS, c);
+        int64_t cmax = 1;
+        for (int b = 0; b < BINS; b++) cmax = c[b] > cmax ? c[b] : cmax;
+        msp_svg_axes a = {.left = 64, .top = 26, .width = 440, .height = 170,
+                          .xlabel = "latency per input (ms)", .ylabel = "inputs"};
+        msp_svg_axes_fit(&a, lo, hi, 0, (double)cmax);
+        char title[200];
+        snprintf(title, sizeof title, "%s%s", k ? "selector " : "", r->col_names[k]);
+        P(s, "<figure>");
+        msp_svg_begin(s, 530, 250, title);
+        msp_svg_axes_draw(s, &a);
+        msp_svg_histogram(s, &a, lo, hi, c, BINS, msp_svg_colour(k == 0 ? 2 : 1));
+        double mx = msp_svg_x(&a, mean);
+        P(s, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#000000\" "
+             "stroke-dasharray=\"3 2\"/>", mx, a.top, mx, a.top + a.height);
+        P(s, "<text x=\"%.1f\" y=\"16\" font-size=\"12\" font-weight=\"bold\">", a.left);
+        E(s, title);
+        P(s, "</text><text x=\"%.1f\" y=\"%.1f\" font-size=\"10\">mean</text>\n", mx + 3, a.top + 10);
+        msp_svg_end(s);
+        P(s, "<figcaption>");
+        E(s, title);
+        P(s, ": mean %.3f ms, median %.3f ms, 95th percentile %.3f ms.</figcaption></figure>\n",
+          mean, med, p95);
+    }
+    P(s, "</div>\n");
+}
+
+void msp_report_html(const msp_report *r, msp_svg *s)
+{
+    P(s, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>msprune report: ");
+    E(s, r->experiment);
+    P(s, "</title>\n<style>%s</style></head>\n<body>\n<h1>msprune report: ", css);
+    E(s, r->experiment);
+    P(s, "</h1>\n<p class=\"meta\">From <code>");
+    E(s, r->dir);
+    P(s, "</code> (config <code>");
+    E(s, r->config);
+    P(s, "</code>).");
+    if (r->have_summary) {
+        P(s, " Reference network <b>");
+        E(s, r->reference);
+        P(s, "</b>; %lld test inputs.", (long long)r->test_inputs);
+    }
+    P(s, "</p>\n");
+    missing_notes(r, s);
+    if (r->have_summary) {
+        int n = r->n_nets + r->n_premodels;
+        double *cost = msp_malloc((size_t)n * sizeof *cost), *acc = msp_malloc((size_t)n * sizeof *acc);
+        const char **names = msp_malloc((size_t)n * sizeof *names);
+        int *front = msp_malloc((size_t)n * sizeof *front);
+        msp_report_points(r, cost, acc, names, front);
+        headline(r, s);
+        P(s, "<h2>Family, selectors and oracle</h2>\n");
+        family_table(r, s, front);
+        P(s, "<h2>Accuracy against mean latency</h2>\n<figure>");
+        scatter(r, s, cost, acc, names, front, n);
+        P(s, "<figcaption>Every single network, the selector with each premodel (its latency "
+             "includes the premodel) and the oracle. The dashed line joins the Pareto front of "
+             "what can be deployed (networks and selectors; the oracle is an upper bound, not "
+             "deployable).</figcaption></figure>\n");
+        free(cost);
+        free(acc);
+        free(names);
+        free(front);
+    }
+    if (r->have_summary || r->have_clusters) clusters_section(r, s);
+    if (r->have_eval) eval_section(r, s);
+    if (r->have_summary) premodel_section(r, s);
+    if (r->have_inputs) latency_section(r, s);
+    P(s, "</body></html>\n");
+}

@@ -1,0 +1,25 @@
+/* report_int.h: helpers shared by report_html.c and report_md.c (internal to
+ * the report module). */
+#ifndef MSP_REPORT_INT_H
+#define MSP_REPORT_INT_H
+
+#include <stddef.h>
+
+#include "report.h"
+
+/* The deployable points (every network, then the selector with each
+ * premodel): mean latency, top-1, name, and Pareto front membership. Arrays
+ * hold n_nets + n_premodels entries; returns that count (0 without a summary).
+ * The oracle is left out: an upper bound, not something one can deploy. */
+int msp_report_points(const msp_report *r, double *cost, double *acc, const char **names,
+                      int *front);
+/* 15027712 -> "15.03M", 94634 -> "94.6k", 512 -> "512". */
+void msp_report_fmt_count(double v, char *buf, size_t size);
+/* The i-th input file (0..3): its name, the command that makes it, whether it
+ * was found and which sections depend on it. Returns 0 past the end. */
+int msp_report_input(const msp_report *r, int i, const char **file, const char **cmd,
+                     int *found, const char **sections);
+/* Median and 95th percentile of n values (n > 0); mean returned. */
+double msp_report_stats(const double *v, size_t n, double *median, double *p95);
+
+#endif

@@ -1,0 +1,494 @@
+/* report_load.c: read an experiment's result files for the report, checking
+ * each against the agreed schema (see report.h) and bounding every count
+ * before allocating. Missing files are not errors; malformed ones are, with
+ * FILE:LINE. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "atomicio.h"
+#include "jsonread.h"
+#include "report.h"
+
+#define BAD(line, ...) msp_err_set(err, MSP_BAD_INPUT, path, (line), __VA_ARGS__)
+
+/* An array of m non-negative integers into out. */
+static msp_status int_array(const msp_jval *a, int m, const char *what, const char *path,
+                            int64_t *out, msp_err *err)
+{
+    if (a->type != MSP_JARRAY) return BAD(a->line, "'%s' must be an array", what);
+    if (a->n != (size_t)m)
+        return BAD(a->line, "'%s' has %zu entries, want %d (one per network/class)", what, a->n, m);
+    for (int i = 0; i < m; i++) {
+        const msp_jval *v = &a->kid[i];
+        if (v->type != MSP_JNUMBER || v->num < 0 || v->num > 1e15 || v->num != floor(v->num))
+            return BAD(v->line, "'%s' entry %d must be a non-negative integer", what, i);
+        out[i] = (int64_t)v->num;
+    }
+    return MSP_OK;
+}
+
+/* An m x m matrix of non-negative integers. */
+static msp_status int_matrix(const msp_jval *a, int m, const char *what, const char *path,
+                             int64_t *out, msp_err *err)
+{
+    if (a->type != MSP_JARRAY) return BAD(a->line, "'%s' must be an array of rows", what);
+    if (a->n != (size_t)m) return BAD(a->line, "'%s' has %zu rows, want %d", what, a->n, m);
+    for (int i = 0; i < m; i++) {
+        msp_status st = int_array(&a->kid[i], m, what, path, out + (size_t)i * (size_t)m, err);
+        if (st != MSP_OK) return st;
+    }
+    return MSP_OK;
+}
+
+static msp_status load_net(const msp_jval *o, const char *path, msp_report_net *n, msp_err *err)
+{
+    const char *s;
+    double c;
+    msp_status st;
+    if (o->type != MSP_JOBJECT) return BAD(o->line, "a network must be an object");
+    if ((st = msp_jsonread_str(o, "name", path, &s, err))) return st;
+    n->name = msp_strdup(s);
+    if ((st = msp_jsonread_str(o, "cfg", path, &s, err))) return st;
+    n->cfg = msp_strdup(s);
+    if ((st = msp_jsonread_num(o, "top1", 0, 1, 0, path, &n->top1, err)) ||
+        (st = msp_jsonread_num(o, "top5", 0, 1, 0, path, &n->top5, err)) ||
+        (st = msp_jsonread_num(o, "latency_ms", 0, 1e9, 0, path, &n->latency_ms, err)) ||
+        (st = msp_jsonread_int(o, "flops", 0, 1e18, path, &n->flops, err)) ||
+        (st = msp_jsonread_int(o, "params", 0, 1e15, path, &n->params, err)) ||
+        (st = msp_jsonread_int(o, "cluster", -1, MSP_REPORT_MAX_NETS, path, &c, err)) ||
+        (st = msp_jsonread_num(o, "in_cluster_top1", 0, 1, 1, path, &n->in_cluster_top1, err)) ||
+        (st = msp_jsonread_num(o, "base_in_cluster_top1", 0, 1, 1, path, &n->base_in_cluster_top1,
+                               err)))
+        return st;
+    n->cluster = (int)c;
+    return MSP_OK;
+}
+
+static msp_status load_strategy(const msp_jval *o, const char *path, int m, int is_oracle,
+                                msp_report_strategy *p, msp_err *err)
+{
+    const char *s = "oracle";
+    const msp_jval *a;
+    msp_status st;
+    if (o->type != MSP_JOBJECT) return BAD(o->line, "a premodel entry must be an object");
+    if (!is_oracle && (st = msp_jsonread_str(o, "premodel", path, &s, err))) return st;
+    p->name = msp_strdup(s);
+    p->premodel_accuracy = p->premodel_ms = p->cv_accuracy = NAN;
+    if ((st = msp_jsonread_num(o, "top1", 0, 1, 0, path, &p->top1, err)) ||
+        (st = msp_jsonread_num(o, "top5", 0, 1, 0, path, &p->top5, err)) ||
+        (st = msp_jsonread_num(o, "mean_latency_ms", 0, 1e9, 0, path, &p->mean_latency_ms, err)))
+        return st;
+    if (!is_oracle &&
+        ((st = msp_jsonread_num(o, "premodel_accuracy", 0, 1, 0, path, &p->premodel_accuracy, err)) ||
+         (st = msp_jsonread_num(o, "premodel_ms", 0, 1e9, 0, path, &p->premodel_ms, err)) ||
+         (st = msp_jsonread_num(o, "cv_accuracy", 0, 1, 1, path, &p->cv_accuracy, err))))
+        return st;
+    if ((st = msp_jsonread_typed(o, "chosen", MSP_JARRAY, (size_t)m, path, &a, err))) return st;
+    p->chosen = msp_calloc((size_t)m, sizeof *p->chosen);
+    if ((st = int_array(a, m, "chosen", path, p->chosen, err))) return st;
+    if (is_oracle) return MSP_OK;
+    if ((st = msp_jsonread_typed(o, "confusion", MSP_JARRAY, (size_t)m, path, &a, err))) return st;
+    p->confusion = msp_calloc((size_t)m * (size_t)m, sizeof *p->confusion);
+    return int_matrix(a, m, "confusion", path, p->confusion, err);
+}
+
+static msp_status load_summary(const char *path, msp_report *r, msp_err *err)
+{
+    msp_jval *root;
+    msp_status st = msp_jsonread_file(path, &root, err);
+    if (st != MSP_OK) return st;
+    const msp_jval *a, *sel, *o;
+    const char *s;
+    double v;
+    if (root->type != MSP_JOBJECT) {
+        st = BAD(root->line, "must be a JSON object");
+        goto out;
+    }
+    if ((st = msp_jsonread_str(root, "reference", path, &s, err))) goto out;
+    r->reference = msp_strdup(s);
+    if ((st = msp_jsonread_int(root, "test_inputs", 0, 1e12, path, &v, err))) goto out;
+    r->test_inputs = (int64_t)v;
+    if ((st = msp_jsonread_typed(root, "networks", MSP_JARRAY, MSP_REPORT_MAX_NETS, path, &a, err)))
+        goto out;
+    if (a->n == 0) {
+        st = BAD(a->line, "'networks' is empty; the family needs at least the base network");
+        goto out;
+    }
+    r->n_nets = (int)a->n;
+    r->nets = msp_calloc(a->n, sizeof *r->nets);
+    for (size_t i = 0; i < a->n; i++) {
+        if ((st = load_net(&a->kid[i], path, &r->nets[i], err))) goto out;
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(r->nets[j].name, r->nets[i].name)) {
+                st = BAD(a->kid[i].line, "network '%s' is listed twice", r->nets[i].name);
+                goto out;
+            }
+    }
+    if ((st = msp_jsonread_typed(root, "premodels", MSP_JARRAY, MSP_REPORT_MAX_PREMODELS, path,
+                                 &a, err)))
+        goto out;
+    r->n_premodels = (int)a->n;
+    r->premodels = msp_calloc(a->n ? a->n : 1, sizeof *r->premodels);
+    for (size_t i = 0; i < a->n; i++)
+        if ((st = load_strategy(&a->kid[i], path, r->n_nets, 0, &r->premodels[i], err))) goto out;
+    if ((st = msp_jsonread_typed(root, "oracle", MSP_JOBJECT, 64, path, &o, err)) ||
+        (st = load_strategy(o, path, r->n_nets, 1, &r->oracle, err)))
+        goto out;
+    if ((st = msp_jsonread_typed(root, "selector", MSP_JOBJECT, 64, path, &sel, err)) ||
+        (st = msp_jsonread_str(sel, "premodel", path, &s, err)) ||
+        (st = msp_jsonread_num(sel, "speedup_vs_base", 0, 1e9, 0, path, &r->speedup_vs_base, err)) ||
+        (st = msp_jsonread_num(sel, "speedup_vs_best", 0, 1e9, 0, path, &r->speedup_vs_best, err)))
+        goto out;
+    r->best = -1;
+    for (int i = 0; i < r->n_premodels; i++)
+        if (!strcmp(r->premodels[i].name, s)) r->best = i;
+    if (r->best < 0) {
+        st = BAD(msp_jsonread_get(sel, "premodel")->line,
+                 "selector premodel '%s' is not among 'premodels'", s);
+        goto out;
+    }
+    r->have_summary = 1;
+out:
+    msp_jsonread_free(root);
+    return st;
+}
+
+static msp_status load_eval(const char *path, msp_report *r, msp_err *err)
+{
+    msp_jval *root;
+    msp_status st = msp_jsonread_file(path, &root, err);
+    if (st != MSP_OK) return st;
+    const msp_jval *a, *c;
+    if (root->type != MSP_JOBJECT) {
+        st = BAD(root->line, "must be a JSON object");
+        goto out;
+    }
+    r->base_latency_ms = NAN;
+    if ((st = msp_jsonread_num(root, "top1", 0, 1, 0, path, &r->base_top1, err)) ||
+        (st = msp_jsonread_num(root, "top5", 0, 1, 0, path, &r->base_top5, err)) ||
+        (st = msp_jsonread_typed(root, "classes", MSP_JARRAY, MSP_REPORT_MAX_CLASSES, path, &a, err)) ||
+        (st = msp_jsonread_typed(root, "confusion", MSP_JARRAY, MSP_REPORT_MAX_CLASSES, path, &c, err)))
+        goto out;
+    const msp_jval *lat = msp_jsonread_get(root, "latency_ms");
+    if (lat && (st = msp_jsonread_num(lat, "median", 0, 1e9, 0, path, &r->base_latency_ms, err)))
+        goto out;
+    if (a->n == 0) {
+        st = BAD(a->line, "'classes' is empty");
+        goto out;
+    }
+    size_t n = a->n;
+    r->n_classes = (int)n;
+    r->class_names = msp_calloc(n, sizeof *r->class_names);
+    r->precision = msp_calloc(n, sizeof *r->precision);
+    r->recall = msp_calloc(n, sizeof *r->recall);
+    r->f1 = msp_calloc(n, sizeof *r->f1);
+    r->support = msp_calloc(n, sizeof *r->support);
+    for (size_t i = 0; i < n; i++) {
+        const msp_jval *k = &a->kid[i];
+        const char *s;
+        double sup;
+        if (k->type != MSP_JOBJECT) {
+            st = BAD(k->line, "a class entry must be an object");
+            goto out;
+        }
+        if ((st = msp_jsonread_str(k, "name", path, &s, err)) ||
+            (st = msp_jsonread_num(k, "precision", 0, 1, 0, path, &r->precision[i], err)) ||
+            (st = msp_jsonread_num(k, "recall", 0, 1, 0, path, &r->recall[i], err)) ||
+            (st = msp_jsonread_num(k, "f1", 0, 1, 0, path, &r->f1[i], err)) ||
+            (st = msp_jsonread_int(k, "support", 0, 1e15, path, &sup, err)))
+            goto out;
+        r->class_names[i] = msp_strdup(s);
+        r->support[i] = (int64_t)sup;
+    }
+    r->class_confusion = msp_calloc(n * n, sizeof *r->class_confusion);
+    if ((st = int_matrix(c, (int)n, "confusion", path, r->class_confusion, err))) goto out;
+    r->have_eval = 1;
+out:
+    msp_jsonread_free(root);
+    return st;
+}
+
+static msp_status load_clusters(const char *path, msp_report *r, msp_err *err)
+{
+    msp_jval *root;
+    msp_status st = msp_jsonread_file(path, &root, err);
+    if (st != MSP_OK) return st;
+    const msp_jval *a;
+    const char *s;
+    double k;
+    if (root->type != MSP_JOBJECT) {
+        st = BAD(root->line, "must be a JSON object");
+        goto out;
+    }
+    if ((st = msp_jsonread_str(root, "method", path, &s, err))) goto out;
+    r->cluster_method = msp_strdup(s);
+    if ((st = msp_jsonread_int(root, "k", 1, MSP_REPORT_MAX_NETS, path, &k, err)) ||
+        (st = msp_jsonread_typed(root, "clusters", MSP_JARRAY, MSP_REPORT_MAX_NETS, path, &a, err)))
+        goto out;
+    if (a->n != (size_t)k) {
+        st = BAD(a->line, "'clusters' has %zu entries but k is %d", a->n, (int)k);
+        goto out;
+    }
+    r->k = (int)k;
+    /* Width: the class_counts length, or the largest member class + 1. */
+    int width = 0, counts = -1;
+    for (size_t i = 0; i < a->n; i++) {
+        const msp_jval *c = &a->kid[i], *m;
+        double id;
+        if (c->type != MSP_JOBJECT) {
+            st = BAD(c->line, "a cluster must be an object");
+            goto out;
+        }
+        if ((st = msp_jsonread_int(c, "id", i, i, path, &id, err))) goto out;
+        int has_counts = msp_jsonread_get(c, "class_counts") != NULL;
+        if (counts >= 0 && has_counts != counts) {
+            st = BAD(c->line, "clusters mix 'classes' and 'class_counts'");
+            goto out;
+        }
+        counts = has_counts;
+        if ((st = msp_jsonread_typed(c, has_counts ? "class_counts" : "classes", MSP_JARRAY,
+                                     MSP_REPORT_MAX_CLASSES, path, &m, err)))
+            goto out;
+        if (has_counts) {
+            if (i > 0 && m->n != (size_t)width) {
+                st = BAD(m->line, "'class_counts' has %zu entries, the first cluster had %d", m->n, width);
+                goto out;
+            }
+            width = (int)m->n;
+        } else {
+            for (size_t j = 0; j < m->n; j++) {
+                const msp_jval *v = &m->kid[j];
+                if (v->type != MSP_JNUMBER || v->num < 0 || v->num >= MSP_REPORT_MAX_CLASSES ||
+                    v->num != floor(v->num)) {
+                    st = BAD(v->line, "a class id must be an integer in [0, %d)", MSP_REPORT_MAX_CLASSES);
+                    goto out;
+                }
+                if ((int)v->num + 1 > width) width = (int)v->num + 1;
+            }
+        }
+    }
+    r->cluster_width = width;
+    r->cluster_counts = counts > 0;
+    r->cluster_sizes = msp_calloc((size_t)r->k, sizeof *r->cluster_sizes);
+    r->cluster_class = msp_calloc((size_t)r->k * (size_t)(width ? width : 1), sizeof *r->cluster_class);
+    for (int i = 0; i < r->k; i++) {
+        const msp_jval *c = &a->kid[i];
+        double size;
+        if ((st = msp_jsonread_int(c, "size", 0, 1e15, path, &size, err))) goto out;
+        r->cluster_sizes[i] = (int64_t)size;
+        const msp_jval *m = msp_jsonread_get(c, counts > 0 ? "class_counts" : "classes");
+        int64_t *row = r->cluster_class + (size_t)i * (size_t)width;
+        if (counts > 0) {
+            if ((st = int_array(m, width, "class_counts", path, row, err))) goto out;
+        } else {
+            for (size_t j = 0; j < m->n; j++) row[(int)m->kid[j].num] = 1;
+        }
+    }
+    r->have_clusters = 1;
+out:
+    msp_jsonread_free(root);
+    return st;
+}
+
+/* ---- per-input.csv ------------------------------------------------------ */
+
+/* Split line (modified in place) at commas into at most max fields. */
+static int split(char *line, char **f, int max)
+{
+    int n = 0;
+    for (char *p = line;;) {
+        if (n == max) return max + 1;
+        f[n++] = p;
+        char *c = strchr(p, ',');
+        if (!c) break;
+        *c = 0;
+        p = c + 1;
+    }
+    return n;
+}
+
+static int known_net(const msp_report *r, const char *name)
+{
+    if (!r->have_summary) return 1;
+    for (int i = 0; i < r->n_nets; i++)
+        if (!strcmp(r->nets[i].name, name)) return 1;
+    return 0;
+}
+
+#define CSV_MAX_COLS (4 + 2 * MSP_REPORT_MAX_PREMODELS)
+#define CSV_MAX_BYTES (1024u << 20)
+
+static msp_status load_inputs(const char *path, msp_report *r, msp_err *err)
+{
+    int fd;
+    uint64_t size;
+    msp_status st = msp_open_regular(path, &fd, &size, err);
+    if (st != MSP_OK) return st;
+    close(fd);
+    if (size > CSV_MAX_BYTES) return BAD(0, "larger than %u MiB", CSV_MAX_BYTES >> 20);
+    FILE *f = fopen(path, "rb");
+    if (!f) return msp_err_set(err, MSP_FAIL, path, 0, "cannot open: %s", strerror(errno));
+    char *line = NULL, *fld[CSV_MAX_COLS + 1];
+    size_t cap = 0, rows_cap = 0;
+    ssize_t len;
+    int lineno = 0, nf = 0;
+    while ((len = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        if ((size_t)len != strlen(line)) {
+            st = BAD(lineno, "NUL byte in the file; not a CSV text file?");
+            goto out;
+        }
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = 0;
+        if (len == 0) {
+            st = BAD(lineno, "empty line");
+            goto out;
+        }
+        if (strchr(line, '"')) {
+            st = BAD(lineno, "quoted fields are not supported (names are plain words)");
+            goto out;
+        }
+        int n = split(line, fld, CSV_MAX_COLS);
+        if (lineno == 1) {
+            if (n > CSV_MAX_COLS || n < 4 || n % 2) {
+                st = BAD(1, "header has %d columns; want input,class,oracle,oracle_ms then a "
+                            "<premodel>,<premodel>_ms pair per premodel (at most %d)",
+                         n > CSV_MAX_COLS ? CSV_MAX_COLS + 1 : n, MSP_REPORT_MAX_PREMODELS);
+                goto out;
+            }
+            if (strcmp(fld[0], "input") || strcmp(fld[1], "class") || strcmp(fld[2], "oracle") ||
+                strcmp(fld[3], "oracle_ms")) {
+                st = BAD(1, "header must start with input,class,oracle,oracle_ms");
+                goto out;
+            }
+            nf = n;
+            r->n_cols = n / 2 - 1;
+            r->col_names = msp_calloc((size_t)r->n_cols, sizeof *r->col_names);
+            for (int c = 0; c < r->n_cols; c++) {
+                const char *name = fld[2 + 2 * c], *ms = fld[3 + 2 * c];
+                size_t nl = strlen(name);
+                if (!nl || strncmp(ms, name, nl) || strcmp(ms + nl, "_ms")) {
+                    st = BAD(1, "column %d is '%s', want '%s_ms'", 4 + 2 * c, ms, name);
+                    goto out;
+                }
+                r->col_names[c] = msp_strdup(name);
+            }
+            continue;
+        }
+        if (n != nf) {
+            st = BAD(lineno, "%d%s fields, the header has %d", n, n > CSV_MAX_COLS ? " or more" : "", nf);
+            goto out;
+        }
+        if (r->n_rows >= MSP_REPORT_MAX_ROWS) {
+            st = BAD(lineno, "more than %d rows", MSP_REPORT_MAX_ROWS);
+            goto out;
+        }
+        if (r->n_rows == rows_cap) {
+            rows_cap = rows_cap ? rows_cap * 2 : 1024;
+            r->ms = msp_realloc(r->ms, rows_cap * (size_t)r->n_cols * sizeof *r->ms);
+        }
+        for (int c = 0; c < r->n_cols; c++) {
+            const char *name = fld[2 + 2 * c], *ms = fld[3 + 2 * c];
+            char *end;
+            if (!known_net(r, name)) {
+                st = BAD(lineno, "column '%s' names network '%s', which summary.json does not list",
+                         r->col_names[c], name);
+                goto out;
+            }
+            errno = 0;
+            double v = strtod(ms, &end);
+            if (!*ms || *end || errno || !isfinite(v) || v < 0) {
+                st = BAD(lineno, "'%s_ms' is '%s', want a non-negative number of milliseconds",
+                         r->col_names[c], ms);
+                goto out;
+            }
+            r->ms[r->n_rows * (size_t)r->n_cols + (size_t)c] = v;
+        }
+        r->n_rows++;
+    }
+    if (ferror(f)) {
+        st = msp_err_set(err, MSP_FAIL, path, 0, "read error");
+        goto out;
+    }
+    if (lineno == 0) {
+        st = BAD(0, "empty file; want a header line input,class,oracle,oracle_ms,...");
+        goto out;
+    }
+    /* Stored row after row while reading; transpose to column after column. */
+    if (r->n_rows) {
+        double *t = msp_malloc(r->n_rows * (size_t)r->n_cols * sizeof *t);
+        for (size_t i = 0; i < r->n_rows; i++)
+            for (int c = 0; c < r->n_cols; c++)
+                t[(size_t)c * r->n_rows + i] = r->ms[i * (size_t)r->n_cols + (size_t)c];
+        free(r->ms);
+        r->ms = t;
+    }
+    r->have_inputs = 1;
+out:
+    free(line);
+    fclose(f);
+    return st;
+}
+
+msp_status msp_report_load(const char *dir, const char *experiment, const char *config,
+                           msp_report *r, msp_err *err)
+{
+    memset(r, 0, sizeof *r);
+    r->experiment = msp_strdup(experiment ? experiment : "experiment");
+    r->config = msp_strdup(config ? config : "CONFIG");
+    r->dir = msp_strdup(dir);
+    r->best = -1;
+    static const char *const leaves[] = {"summary.json", "eval-base.json", "clusters.json",
+                                         "per-input.csv"};
+    msp_status (*const load[])(const char *, msp_report *, msp_err *) = {
+        load_summary, load_eval, load_clusters, load_inputs};
+    msp_status st = MSP_OK;
+    for (size_t i = 0; i < 4 && st == MSP_OK; i++) {
+        char *path = msp_strcat3(dir, "/", leaves[i]);
+        if (msp_file_readable(path)) st = load[i](path, r, err);
+        free(path);
+    }
+    if (st != MSP_OK) msp_report_free(r);
+    return st;
+}
+
+static void strategy_free(msp_report_strategy *p)
+{
+    free(p->name);
+    free(p->chosen);
+    free(p->confusion);
+}
+
+void msp_report_free(msp_report *r)
+{
+    free(r->experiment);
+    free(r->config);
+    free(r->dir);
+    free(r->reference);
+    for (int i = 0; r->nets && i < r->n_nets; i++) {
+        free(r->nets[i].name);
+        free(r->nets[i].cfg);
+    }
+    free(r->nets);
+    for (int i = 0; r->premodels && i < r->n_premodels; i++) strategy_free(&r->premodels[i]);
+    free(r->premodels);
+    strategy_free(&r->oracle);
+    for (int i = 0; r->class_names && i < r->n_classes; i++) free(r->class_names[i]);
+    free(r->class_names);
+    free(r->precision);
+    free(r->recall);
+    free(r->f1);
+    free(r->support);
+    free(r->class_confusion);
+    free(r->cluster_method);
+    free(r->cluster_sizes);
+    free(r->cluster_class);
+    for (int i = 0; r->col_names && i < r->n_cols; i++) free(r->col_names[i]);
+    free(r->col_names);
+    free(r->ms);
+    memset(r, 0, sizeof *r);
+    r->best = -1;
+}

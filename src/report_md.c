@@ -1,0 +1,185 @@
+/* report_md.c: report.md, the report for terminals: the same tables as
+ * report.html, plots replaced by their numbers. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+#include "report_int.h"
+
+#define P msp_svg_printf
+
+static void pct(msp_svg *s, double v)
+{
+    if (isfinite(v)) P(s, "%.2f%%", v * 100);
+    else P(s, "-");
+}
+
+static void ms(msp_svg *s, double v)
+{
+    if (isfinite(v)) P(s, "%.3f", v);
+    else P(s, "-");
+}
+
+/* Markdown table cells: '|' would split the cell. */
+static void cell(msp_svg *s, const char *t)
+{
+    for (; *t; t++) {
+        if (*t == '|') P(s, "\\|");
+        else P(s, "%c", *t);
+    }
+}
+
+static void family(const msp_report *r, msp_svg *s)
+{
+    int n = r->n_nets + r->n_premodels;
+    double *cost = msp_malloc((size_t)n * sizeof *cost), *acc = msp_malloc((size_t)n * sizeof *acc);
+    const char **names = msp_malloc((size_t)n * sizeof *names);
+    int *front = msp_malloc((size_t)n * sizeof *front);
+    msp_report_points(r, cost, acc, names, front);
+    const msp_report_strategy *b = &r->premodels[r->best];
+    P(s, "Selector (premodel `%s`): top-1 ", b->name);
+    pct(s, b->top1);
+    P(s, " at ");
+    ms(s, b->mean_latency_ms);
+    P(s, " ms, %.2fx faster than `%s`, %.2fx against the most accurate network. Oracle: top-1 ",
+      r->speedup_vs_base, r->reference, r->speedup_vs_best);
+    pct(s, r->oracle.top1);
+    P(s, " at ");
+    ms(s, r->oracle.mean_latency_ms);
+    P(s, " ms.\n\n## Family, selectors and oracle\n\n"
+         "| network | cluster | params | FLOPs | latency ms | top-1 | top-5 | Pareto front |\n"
+         "|---|---:|---:|---:|---:|---:|---:|---|\n");
+    char a[32], f[32];
+    for (int i = 0; i < r->n_nets; i++) {
+        const msp_report_net *t = &r->nets[i];
+        msp_report_fmt_count(t->params, a, sizeof a);
+        msp_report_fmt_count(t->flops, f, sizeof f);
+        P(s, "| ");
+        cell(s, t->name);
+        if (t->cluster >= 0) P(s, " | %d | %s | %s | ", t->cluster, a, f);
+        else P(s, " | - | %s | %s | ", a, f);
+        ms(s, t->latency_ms);
+        P(s, " | ");
+        pct(s, t->top1);
+        P(s, " | ");
+        pct(s, t->top5);
+        P(s, " | %s |\n", front[i] ? "yes" : "");
+    }
+    for (int i = 0; i <= r->n_premodels; i++) {
+        const msp_report_strategy *p = i < r->n_premodels ? &r->premodels[i] : &r->oracle;
+        P(s, "| %s", i < r->n_premodels ? "selector: " : "");
+        cell(s, p->name);
+        P(s, "%s | - | - | - | ", i == r->best ? " (best)" : "");
+        ms(s, p->mean_latency_ms);
+        P(s, " | ");
+        pct(s, p->top1);
+        P(s, " | ");
+        pct(s, p->top5);
+        P(s, " | %s |\n", i < r->n_premodels ? (front[r->n_nets + i] ? "yes" : "") : "upper bound");
+    }
+    P(s, "\n| premodel | accuracy | cross-validation | ms per input |");
+    for (int i = 0; i < r->n_nets; i++) {
+        P(s, " ");
+        cell(s, r->nets[i].name);
+        P(s, " |");
+    }
+    P(s, "\n|---|---:|---:|---:|");
+    for (int i = 0; i < r->n_nets; i++) P(s, "---:|");
+    P(s, "\n");
+    for (int i = 0; i <= r->n_premodels; i++) {
+        const msp_report_strategy *p = i < r->n_premodels ? &r->premodels[i] : &r->oracle;
+        P(s, "| ");
+        cell(s, p->name);
+        P(s, " | ");
+        pct(s, p->premodel_accuracy);
+        P(s, " | ");
+        pct(s, p->cv_accuracy);
+        P(s, " | ");
+        ms(s, p->premodel_ms);
+        P(s, " |");
+        for (int j = 0; j < r->n_nets; j++) P(s, " %lld |", (long long)p->chosen[j]);
+        P(s, "\n");
+    }
+    P(s, "\n(Last columns: test inputs sent to each network.)\n");
+    free(cost);
+    free(acc);
+    free(names);
+    free(front);
+}
+
+void msp_report_md(const msp_report *r, msp_svg *s)
+{
+    P(s, "# msprune report: %s\n\nFrom `%s` (config `%s`).\n\n", r->experiment, r->dir, r->config);
+    const char *file, *cmd, *sec;
+    int found;
+    for (int i = 0; msp_report_input(r, i, &file, &cmd, &found, &sec); i++)
+        if (!found)
+            P(s, "- Missing `%s`: run `msprune %s %s` to add the %s.\n", file, cmd, r->config, sec);
+    P(s, "\n");
+    if (r->have_summary) family(r, s);
+    int ns = 0;
+    for (int i = 0; r->have_summary && i < r->n_nets; i++) ns += r->nets[i].cluster >= 0;
+    if (ns) {
+        P(s, "\n## Specialists\n\n| cluster | specialist | in-cluster top-1 | base in-cluster top-1 | latency ms |\n"
+             "|---:|---|---:|---:|---:|\n");
+        for (int i = 0; i < r->n_nets; i++) {
+            const msp_report_net *t = &r->nets[i];
+            if (t->cluster < 0) continue;
+            P(s, "| %d | ", t->cluster);
+            cell(s, t->name);
+            P(s, " | ");
+            pct(s, t->in_cluster_top1);
+            P(s, " | ");
+            pct(s, t->base_in_cluster_top1);
+            P(s, " | ");
+            ms(s, t->latency_ms);
+            P(s, " |\n");
+        }
+    }
+    if (r->have_clusters) {
+        P(s, "\n## Clusters (%s, k = %d)\n\n| cluster | size | classes |\n|---:|---:|---|\n",
+          r->cluster_method, r->k);
+        for (int c = 0; c < r->k; c++) {
+            const int64_t *row = r->cluster_class + (size_t)c * (size_t)r->cluster_width;
+            P(s, "| %d | %lld | ", c, (long long)r->cluster_sizes[c]);
+            int first = 1;
+            for (int j = 0; j < r->cluster_width; j++) {
+                if (!row[j]) continue;
+                P(s, "%s", first ? "" : ", ");
+                first = 0;
+                if (r->have_eval && j < r->n_classes) cell(s, r->class_names[j]);
+                else P(s, "%d", j);
+                if (r->cluster_counts) P(s, " (%lld)", (long long)row[j]);
+            }
+            P(s, " |\n");
+        }
+    }
+    if (r->have_eval) {
+        P(s, "\n## Base network per class (top-1 ");
+        pct(s, r->base_top1);
+        P(s, ")\n\n| class | precision | recall | F1 | support |\n|---|---:|---:|---:|---:|\n");
+        for (int i = 0; i < r->n_classes; i++) {
+            P(s, "| ");
+            cell(s, r->class_names[i]);
+            P(s, " | ");
+            pct(s, r->precision[i]);
+            P(s, " | ");
+            pct(s, r->recall[i]);
+            P(s, " | ");
+            pct(s, r->f1[i]);
+            P(s, " | %lld |\n", (long long)r->support[i]);
+        }
+    }
+    if (r->have_inputs && r->n_rows) {
+        P(s, "\n## Per-input latency (%zu inputs)\n\n| strategy | mean ms | median ms | 95th pct ms |\n"
+             "|---|---:|---:|---:|\n", r->n_rows);
+        for (int k = 0; k < r->n_cols; k++) {
+            double med, p95, mean = msp_report_stats(r->ms + (size_t)k * r->n_rows, r->n_rows, &med, &p95);
+            P(s, "| ");
+            cell(s, r->col_names[k]);
+            P(s, " | %.3f | %.3f | %.3f |\n", mean, med, p95);
+        }
+    }
+}
