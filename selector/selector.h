@@ -53,6 +53,8 @@ msp_status msp_selector_evaluate(const msp_expconf *conf, const msp_selector_opt
 
 /* `msprune premodel CONFIG` and `msprune premodel --table FILE.csv`. */
 int msp_cmd_premodel(int argc, char **argv);
+/* `msprune all CONFIG`: the whole pipeline, make-like (pipeline.c). */
+int msp_cmd_all(int argc, char **argv);
 /* `msprune evaluate`: with --selector or --oracle the selector's evaluation,
  * otherwise msp_cmd_evaluate (src/cli.h). */
 int msp_cmd_evaluate_family(int argc, char **argv);

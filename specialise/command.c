@@ -34,13 +34,8 @@ static const char *const usage =
     "  --engine E         'fast' (default) or 'stock' (Darknet's own layers)\n"
     "  -q, --quiet        warnings only;  -v, --verbose  Darknet's output too\n";
 
-typedef struct {
-    const char *config, *jobs_file;
-    int jobs, job, verbose;
-    msp_engine_kind engine;
-} spec_args;
 
-static int parse_args(int argc, char **argv, spec_args *a)
+static int parse_args(int argc, char **argv, msp_specialise_opts *a)
 {
     static const struct option longopts[] = {
         {"jobs", required_argument, 0, 'j'}, {"jobs-file", required_argument, 0, 'f'},
@@ -97,7 +92,7 @@ static void put_quoted(FILE *f, const char *s)
     fputc('\'', f);
 }
 
-static msp_status write_jobs_file(const spec_args *a, const msp_expconf *conf,
+static msp_status write_jobs_file(const msp_specialise_opts *a, const msp_expconf *conf,
                                   const msp_spec_plan *p, int *pending, msp_err *err)
 {
     char exe[PATH_MAX], cwd[PATH_MAX];
@@ -131,7 +126,7 @@ static void on_signal(int sig)
 }
 
 /* Start `msprune specialise CONFIG --job c` with its output in s<c>.log. */
-static pid_t start_job(const spec_args *a, const msp_expconf *conf, int c)
+static pid_t start_job(const msp_specialise_opts *a, const msp_expconf *conf, int c)
 {
     char job[16], log_leaf[48];
     snprintf(job, sizeof job, "%d", c);
@@ -154,7 +149,7 @@ static pid_t start_job(const spec_args *a, const msp_expconf *conf, int c)
 
 /* Run the pending jobs, at most a->jobs at once. On Ctrl-C the running jobs
  * save their checkpoints (they get the signal too) and no new one starts. */
-static msp_status run_parallel(const spec_args *a, const msp_expconf *conf, const msp_spec_plan *p,
+static msp_status run_parallel(const msp_specialise_opts *a, const msp_expconf *conf, const msp_spec_plan *p,
                                msp_err *err)
 {
     pid_t *pids = msp_calloc((size_t)p->k, sizeof(pid_t));
@@ -416,51 +411,61 @@ static msp_status write_plan(const msp_expconf *conf, const msp_spec_plan *p, ms
 
 int msp_cmd_specialise(int argc, char **argv)
 {
-    spec_args a;
+    msp_specialise_opts a;
     int rc = parse_args(argc, argv, &a);
     if (rc >= 0) return rc;
     msp_err err = {{0}};
     msp_expconf conf = {0};
+    msp_status st = msp_expconf_load(a.config, &conf, &err);
+    if (st == MSP_OK) st = msp_specialise(&conf, &a, &err);
+    msp_expconf_free(&conf);
+    return msp_cli_finish(st, &err);
+}
+
+msp_status msp_specialise(const msp_expconf *cf, const msp_specialise_opts *ao, msp_err *err)
+{
+    msp_specialise_opts a = *ao;
+    a.config = cf->path;
+    const msp_expconf *c = cf;
     msp_experiment_data data = {0};
     msp_spec_plan plan = {0};
     msp_family fam = {0};
     msp_net *base = NULL;
-    msp_status st = msp_expconf_load(a.config, &conf, &err);
-    if (st != MSP_OK) return msp_cli_finish(st, &err);
-    msp_engine_set_threads(conf.threads);
-    if (!msp_file_readable(conf.base.weights)) {
-        st = msp_err_set(&err, MSP_BAD_INPUT, conf.path, conf.base.weights_line,
+    msp_status st = MSP_OK;
+    msp_engine_set_threads(c->threads);
+    if (!msp_file_readable(c->base.weights)) {
+        st = msp_err_set(err, MSP_BAD_INPUT, c->path, c->base.weights_line,
                          "base weights %s do not exist yet: run `msprune train %s` first",
-                         conf.base.weights, conf.path);
+                         c->base.weights, c->path);
         goto out;
     }
-    if (conf.n_ladder && !conf.specialise.present) {
+    if (c->n_ladder && !c->specialise.present) {
         /* An off-the-shelf ladder is the family: nothing to specialise. */
-        st = msp_experiment_load_data(&conf, MSP_SPLIT_VAL | MSP_SPLIT_TEST, &data, &err);
-        if (st == MSP_OK) st = build_ladder(&conf, &data.val, &data.test, a.engine, &fam, &err);
-        if (st == MSP_OK) print_family(&conf, &fam);
+        st = msp_experiment_load_data(c, MSP_SPLIT_VAL | MSP_SPLIT_TEST, &data, err);
+        if (st == MSP_OK) st = build_ladder(c, &data.val, &data.test, a.engine, &fam, err);
+        if (st == MSP_OK) print_family(c, &fam);
         goto out;
     }
-    if (!conf.specialise.present)
-        msp_log(MSP_LOG_INFO, "%s has no `specialise` section: using the defaults", conf.path);
-    st = msp_experiment_load_data(&conf, MSP_SPLIT_TRAIN | MSP_SPLIT_VAL | MSP_SPLIT_TEST, &data, &err);
+    if (!c->specialise.present)
+        msp_log(MSP_LOG_INFO, "%s has no `specialise` section: using the defaults", c->path);
+    st = msp_experiment_load_data(c, MSP_SPLIT_TRAIN | MSP_SPLIT_VAL | MSP_SPLIT_TEST, &data, err);
     msp_net_opts o = {.batch = 100, .engine = a.engine, .verbose = a.verbose};
-    if (st == MSP_OK) st = msp_net_load(conf.base.cfg, conf.base.weights, &o, &base, &err);
-    if (st == MSP_OK) st = msp_spec_plan_make(&conf, base, &data.train, &data.val, &data.test, &plan, &err);
+    if (st == MSP_OK) st = msp_net_load(c->base.cfg, c->base.weights, &o, &base, err);
+    if (st == MSP_OK) st = msp_spec_plan_make(c, base, &data.train, &data.val, &data.test, &plan, err);
     msp_net_free(base);
     if (st != MSP_OK) goto out;
 
     msp_spec_job_opts jo = {.engine = a.engine, .verbose = a.verbose};
     if (a.job >= 0) {
-        st = msp_spec_job_run(&conf, &plan, a.job, &data.train, &data.val, &data.test, &jo, &err);
+        st = msp_spec_job_run(c, &plan, a.job, &data.train, &data.val, &data.test, &jo, err);
         goto out;
     }
-    if ((st = write_plan(&conf, &plan, &err)) != MSP_OK) goto out;
+    if ((st = write_plan(c, &plan, err)) != MSP_OK) goto out;
     msp_log(MSP_LOG_INFO, "%s clustering: k = %d (silhouette %.3f)", msp_cluster_method_name(plan.method),
             plan.k, plan.silhouette);
     if (a.jobs_file) {
         int pending = 0;
-        st = write_jobs_file(&a, &conf, &plan, &pending, &err);
+        st = write_jobs_file(&a, c, &plan, &pending, err);
         if (st == MSP_OK)
             printf("wrote %d job%s to %s; run them (e.g. `xargs -P 2 -I{} sh -c {} < %s`), then "
                    "`msprune specialise %s` again to write the family\n",
@@ -468,17 +473,16 @@ int msp_cmd_specialise(int argc, char **argv)
         goto out;
     }
     if (a.jobs > 1) {
-        st = run_parallel(&a, &conf, &plan, &err);
+        st = run_parallel(&a, c, &plan, err);
     } else {
-        for (int c = 0; c < plan.k && st == MSP_OK; c++)
-            st = msp_spec_job_run(&conf, &plan, c, &data.train, &data.val, &data.test, &jo, &err);
+        for (int k = 0; k < plan.k && st == MSP_OK; k++)
+            st = msp_spec_job_run(c, &plan, k, &data.train, &data.val, &data.test, &jo, err);
     }
-    if (st == MSP_OK) st = build_manifest(&conf, &plan, &data.val, &data.test, a.engine, &fam, &err);
-    if (st == MSP_OK) print_family(&conf, &fam);
+    if (st == MSP_OK) st = build_manifest(c, &plan, &data.val, &data.test, a.engine, &fam, err);
+    if (st == MSP_OK) print_family(c, &fam);
 out:
     msp_family_free(&fam);
     msp_spec_plan_free(&plan);
     msp_experiment_data_free(&data);
-    msp_expconf_free(&conf);
-    return msp_cli_finish(st, &err);
+    return st;
 }

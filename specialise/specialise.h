@@ -290,6 +290,18 @@ int msp_spec_job_done(const msp_expconf *conf, const msp_spec_plan *plan, int cl
 
 /* ---- command (command.c) ---- */
 
+typedef struct msp_specialise_opts {
+    const char *config;    /* set from the loaded config by msp_specialise */
+    const char *jobs_file; /* write the pending jobs there and stop */
+    int jobs;              /* parallel job processes (>= 1) */
+    int job;               /* >= 0: build only this cluster's specialist */
+    int verbose;
+    msp_engine_kind engine;
+} msp_specialise_opts;
+
+/* `msprune specialise` on a loaded config: the plan, the jobs, the manifest
+ * (a ladder config without a `specialise` section: base + ladder). */
+msp_status msp_specialise(const msp_expconf *conf, const msp_specialise_opts *o, msp_err *err);
 int msp_cmd_specialise(int argc, char **argv);
 
 #endif

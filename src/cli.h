@@ -11,7 +11,6 @@ int msp_cmd_check(int argc, char **argv);
 int msp_cmd_train(int argc, char **argv);
 int msp_cmd_evaluate(int argc, char **argv);
 int msp_cmd_profile(int argc, char **argv);
-int msp_cmd_all(int argc, char **argv);
 int msp_cmd_report(int argc, char **argv);
 
 /* Shared by the commands. */

@@ -1,4 +1,4 @@
-/* cli_run.c: the commands that run the base network: train, evaluate, all. */
+/* cli_run.c: the commands that run one network: train and evaluate. */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -37,11 +37,6 @@ static const char *const usage_evaluate =
     "  --net NAME    network to evaluate (default: base)\n"
     "  --engine E    'fast' (default) or 'stock' (Darknet's own layers)\n";
 
-static const char *const usage_all =
-    "usage: msprune all CONFIG [--threads N] [-q|-v]\n"
-    "The whole pipeline on an experiment config: check, train, evaluate.\n"
-    "  --engine E    'fast' (default) or 'stock' (Darknet's own layers)\n";
-
 /* Parse the options shared by train/evaluate/all; returns -1 to continue,
  * otherwise the exit status. */
 static int parse(const char *cmd, const char *usage, int argc, char **argv, run_opts *o,
@@ -77,7 +72,7 @@ static int parse(const char *cmd, const char *usage, int argc, char **argv, run_
         default: return msp_cli_usage_error(cmd, "bad option");
         }
     }
-    int allowed_resume = strcmp(cmd, "train") == 0, allowed_net = strcmp(cmd, "all") != 0;
+    int allowed_resume = strcmp(cmd, "train") == 0, allowed_net = 1;
     if ((o->resume || o->epochs) && !allowed_resume)
         return msp_cli_usage_error(cmd, "--resume and --epochs belong to 'train'");
     if (o->net && !allowed_net) return msp_cli_usage_error(cmd, "--net belongs to 'train' and 'evaluate'");
@@ -130,4 +125,3 @@ static int run(const char *cmd, const char *usage, int argc, char **argv)
 
 int msp_cmd_train(int argc, char **argv) { return run("train", usage_train, argc, argv); }
 int msp_cmd_evaluate(int argc, char **argv) { return run("evaluate", usage_evaluate, argc, argv); }
-int msp_cmd_all(int argc, char **argv) { return run("all", usage_all, argc, argv); }
