@@ -283,7 +283,10 @@ static const char *check_bmp(FILE *f, long long size)
     if (w < 0) w = -w;
     if (h < 0) h = -h;
     if (w > IMG_MAX_SIDE || h > IMG_MAX_SIDE) return "bad BMP header";
-    if (comp != 0 && comp != 3 && comp != 6) return NULL; /* compressed: stb read it all */
+    /* RLE (1, 2) stb refuses itself; any other value it reads as
+     * uncompressed, padding a short file with zeros (found by fuzzing). */
+    if (comp == 1 || comp == 2) return NULL;
+    if (comp != 0 && comp != 3 && comp != 6) return "unsupported BMP compression";
     long long need = (long long)off + ((bpp * w + 31) / 32) * 4 * h;
     return size < need ? "BMP pixel data is truncated" : NULL;
 }

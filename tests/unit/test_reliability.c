@@ -43,3 +43,35 @@ Test(reliability, pnm_header_with_huge_number_is_refused)
     cr_assert_null(d.x);
     unlink(names), unlink(list), unlink(pic), rmdir(dir);
 }
+
+/* fuzz_imagelist (timeout): a 53-byte BMP claiming 12035x1027 pixels with a
+ * compression value stb does not know; stb decoded it as uncompressed,
+ * padding with zeros. Refused now, before any decoding. */
+Test(reliability, bmp_with_unknown_compression_is_refused)
+{
+    strcpy(dir, "/tmp/msp-reliability-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+    static const unsigned char bmp[] = {
+        0x42, 0x4d, 0x4e, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x36, 0x00, 0x00, 0x00,
+        0x28, 0x00, 0x00, 0x00, 0x03, 0x2f, 0x00, 0x00, 0x03, 0x04, 0x00, 0x00, 0x01, 0x00,
+        0x18, 0x00, 0x00, 0x08, 0x00, 0xff, 0xff, 0x01, 0x00, 0x00, 0x70, 0x69, 0x63, 0x0a,
+        0x6f, 0x74, 0x68, 0x65, 0x72, 0x0a, 0x00, 0x60, 0xc0, 0x00, 0x70};
+    char names[128], list[128], pic[128], line[160];
+    put("names", "pic\n", names, sizeof names);
+    snprintf(pic, sizeof pic, "%s/pic.bmp", dir);
+    FILE *f = fopen(pic, "wb");
+    cr_assert_not_null(f);
+    cr_assert_eq(fwrite(bmp, 1, sizeof bmp, f), sizeof bmp);
+    cr_assert_eq(fclose(f), 0);
+    snprintf(line, sizeof line, "%s\n", pic);
+    put("list", line, list, sizeof list);
+    msp_dataset d;
+    msp_err err = {{0}};
+    msp_status st = msp_imagelist_load(list, names, 2, 2, 3, 0, &d, &err);
+    char want[512];
+    snprintf(want, sizeof want, "%s:1: image '%s' cannot be decoded (unsupported BMP compression)",
+             list, pic);
+    cr_assert_eq(st, MSP_BAD_INPUT);
+    cr_assert_str_eq(err.msg, want);
+    unlink(names), unlink(list), unlink(pic), rmdir(dir);
+}
