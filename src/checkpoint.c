@@ -1,4 +1,14 @@
-/* checkpoint.c: save and validate resumable training state. */
+/* checkpoint.c: save and validate resumable training state.
+ *
+ * Save order, so that a kill at any instant leaves a resumable checkpoint:
+ * the new weights go to checkpoint.next.weights, then the state (holding
+ * their CRC) replaces checkpoint.state, then the weights are renamed to
+ * checkpoint.weights. A kill before the state's rename leaves the previous
+ * pair intact (the .next file is stale); a kill after it leaves the new state
+ * with its weights still under the .next name, which msp_checkpoint_settle
+ * renames into place before resuming.
+ */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +16,7 @@
 
 #include "atomicio.h"
 #include "checkpoint.h"
+#include "log.h"
 
 #define CKPT_MAGIC "MSPCKPT"
 #define CKPT_VERSION 1u
@@ -13,6 +24,13 @@
 #define CKPT_MAX_EPOCHS 100000u
 
 char *msp_checkpoint_weights_path(const char *dir) { return msp_strcat3(dir, "/", "checkpoint.weights"); }
+
+/* Crash tests: MSP_TEST_KILL_AT=name kills the process here with SIGKILL. */
+void msp_checkpoint_killpoint(const char *name)
+{
+    const char *at = getenv("MSP_TEST_KILL_AT");
+    if (at && strcmp(at, name) == 0) raise(SIGKILL);
+}
 
 static msp_status file_crc(const char *path, uint32_t *crc, msp_err *err)
 {
@@ -50,9 +68,10 @@ msp_status msp_checkpoint_save(const char *dir, msp_net *net, const msp_train_st
                                msp_err *err)
 {
     char *wpath = msp_checkpoint_weights_path(dir), *spath = msp_strcat3(dir, "/", "checkpoint.state");
-    msp_status st = msp_net_save_weights(net, wpath, err);
+    char *npath = msp_strcat3(dir, "/", "checkpoint.next.weights");
+    msp_status st = msp_net_save_weights(net, npath, err);
     uint32_t wcrc = 0;
-    if (st == MSP_OK) st = file_crc(wpath, &wcrc, err);
+    if (st == MSP_OK) st = file_crc(npath, &wcrc, err);
     if (st != MSP_OK) goto out;
 
     buf_t b = {0};
@@ -83,6 +102,7 @@ msp_status msp_checkpoint_save(const char *dir, msp_net *net, const msp_train_st
     uint32_t crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), b.p, (uInt)b.n);
     PUT(&b, crc);
 
+    msp_checkpoint_killpoint("checkpoint-weights");
     msp_atomic a;
     st = msp_atomic_open(&a, spath, err);
     if (st == MSP_OK) {
@@ -90,9 +110,12 @@ msp_status msp_checkpoint_save(const char *dir, msp_net *net, const msp_train_st
         st = msp_atomic_commit(&a, err);
     }
     free(b.p);
+    msp_checkpoint_killpoint("checkpoint-state");
+    if (st == MSP_OK) st = msp_atomic_rename(npath, wpath, err);
 out:
     free(wpath);
     free(spath);
+    free(npath);
     return st;
 }
 
@@ -135,6 +158,40 @@ static msp_status read_all(const char *path, unsigned char **data, size_t *n, ms
     *data = p;
     *n = len;
     return MSP_OK;
+}
+
+/* The weights CRC recorded in a complete, intact state file; 0 if none. */
+static int state_weights_crc(const char *spath, uint32_t *wcrc)
+{
+    unsigned char *data = NULL;
+    size_t n = 0;
+    if (!msp_file_readable(spath) || read_all(spath, &data, &n, NULL) != MSP_OK) return 0;
+    uint32_t crc_stored;
+    int ok = n >= 52 && memcmp(data, CKPT_MAGIC, 8) == 0;
+    if (ok) {
+        memcpy(&crc_stored, data + n - 4, 4);
+        ok = (uint32_t)crc32(crc32(0L, Z_NULL, 0), data, (uInt)(n - 4)) == crc_stored;
+    }
+    if (ok) memcpy(wcrc, data + 48, 4); /* after magic, version, seed, epoch, batch, bs, n, seen */
+    free(data);
+    return ok;
+}
+
+msp_status msp_checkpoint_settle(const char *dir, msp_err *err)
+{
+    char *npath = msp_strcat3(dir, "/", "checkpoint.next.weights");
+    char *spath = msp_strcat3(dir, "/", "checkpoint.state"), *wpath = msp_checkpoint_weights_path(dir);
+    msp_status st = MSP_OK;
+    uint32_t want, have;
+    if (msp_file_readable(npath) && state_weights_crc(spath, &want) &&
+        file_crc(npath, &have, NULL) == MSP_OK && have == want) {
+        msp_log(MSP_LOG_INFO, "completing a checkpoint interrupted while it was saved");
+        st = msp_atomic_rename(npath, wpath, err);
+    }
+    free(npath);
+    free(spath);
+    free(wpath);
+    return st;
 }
 
 msp_status msp_checkpoint_load(const char *dir, const msp_train_state *expect, size_t n_opt,

@@ -6,8 +6,9 @@
  *                       (epoch, batch), the optimiser's momentum buffers
  *                       (which .weights does not hold), per-epoch history,
  *                       and the CRC-32 of the weights file it belongs to.
- * Both are written atomically, weights first; the state's CRC of the weights
- * detects a crash between the two renames.
+ * Both are written atomically: the weights first as checkpoint.next.weights,
+ * then the state (with their CRC), then the weights renamed into place, so a
+ * kill at any point leaves a checkpoint that msp_checkpoint_settle completes.
  *
  * state format (little-endian, version 1):
  *   "MSPCKPT\0"  u32 version  u64 seed  u32 epoch  u32 batch  u32 batch_size
@@ -47,6 +48,11 @@ msp_status msp_checkpoint_save(const char *dir, msp_net *net, const msp_train_st
 msp_status msp_checkpoint_load(const char *dir, const msp_train_state *expect, size_t n_opt,
                                msp_train_state *s, float **opt, msp_err *err);
 void msp_train_state_free(msp_train_state *s);
+/* Before resuming: if a save was killed after its state was renamed into
+ * place, rename its weights (checkpoint.next.weights) into place too. */
+msp_status msp_checkpoint_settle(const char *dir, msp_err *err);
+/* Crash tests: if $MSP_TEST_KILL_AT equals name, die here by SIGKILL. */
+void msp_checkpoint_killpoint(const char *name);
 
 char *msp_checkpoint_weights_path(const char *dir);
 

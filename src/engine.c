@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "darknet.h"
@@ -66,6 +67,35 @@ static void set_int(msp_dn_section *s, const char *key, int v)
     msp_dncfg_set(s, key, buf);
 }
 
+/* Darknet callocs every buffer unchecked and segfaults when one fails, so a
+ * cfg within the checker's caps can still crash it on a smaller machine.
+ * Lower bound of what it allocates: weights and their updates, and each
+ * layer's output and delta for a batch (workspace not counted). It must fit
+ * in physical memory and in the address-space limit (ulimit -v). */
+static msp_status check_memory(const char *cfg_path, const msp_dn_net *info, msp_err *err)
+{
+    double batch = info->subdivisions > 0 ? info->batch / info->subdivisions : info->batch;
+    if (batch < 1) batch = 1;
+    double acts = 0;
+    for (int i = 0; i < info->n_layers; i++) acts += info->layers[i].outputs;
+    double w_bytes = 8.0 * (double)info->n_weights_floats, a_bytes = 8.0 * acts * batch;
+    double have = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE);
+    const char *what = "physical memory";
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && (double)rl.rlim_cur < have) {
+        have = (double)rl.rlim_cur;
+        what = "the address-space limit (ulimit -v)";
+    }
+    if (have <= 0 || w_bytes + a_bytes <= have) return MSP_OK;
+    const double gib = 1024.0 * 1024 * 1024;
+    return msp_err_set(err, MSP_BAD_INPUT, cfg_path, 0,
+                       "this network needs at least %.1f GiB of memory (%.1f GiB for weights "
+                       "and their updates, %.1f GiB for activations at batch %.0f), more than "
+                       "the %.1f GiB of %s; use a smaller network or batch",
+                       (w_bytes + a_bytes) / gib, w_bytes / gib, a_bytes / gib, batch, have / gib,
+                       what);
+}
+
 msp_status msp_net_load(const char *cfg_path, const char *weights_path, const msp_net_opts *opts,
                         msp_net **out, msp_err *err)
 {
@@ -91,6 +121,7 @@ msp_status msp_net_load(const char *cfg_path, const char *weights_path, const ms
         msp_dncfg_set(net_sec, "learning_rate", buf);
     }
     st = msp_dncfg_check(&cfg, &info, err);
+    if (st == MSP_OK) st = check_memory(cfg_path, &info, err);
     if (st == MSP_OK && weights_path) st = msp_dnweights_check(weights_path, &info, NULL, err);
     if (st != MSP_OK) goto fail;
 
@@ -233,11 +264,14 @@ msp_status msp_net_save_weights(msp_net *net, const char *path, msp_err *err)
     save_weights(net->dn, tmp);
     stderr_restore(saved);
     /* Darknet does not check its fwrite calls (disk full): check the size. */
-    msp_status st = msp_dnweights_check(tmp, &net->info, NULL, err);
+    msp_err why = {{0}};
+    msp_status st = msp_dnweights_check(tmp, &net->info, NULL, &why);
     if (st != MSP_OK) {
         unlink(tmp);
         free(tmp);
-        return msp_err_set(err, MSP_FAIL, path, 0, "writing weights failed (%s)", err->msg);
+        /* why is a separate buffer: err->msg cannot be an argument of its own format. */
+        return msp_err_set(err, MSP_FAIL, path, 0,
+                           "writing weights failed (is the disk full?): %s", why.msg);
     }
     st = msp_atomic_rename(tmp, path, err);
     free(tmp);

@@ -283,7 +283,10 @@ static const char *check_bmp(FILE *f, long long size)
     if (w < 0) w = -w;
     if (h < 0) h = -h;
     if (w > IMG_MAX_SIDE || h > IMG_MAX_SIDE) return "bad BMP header";
-    if (comp != 0 && comp != 3 && comp != 6) return NULL; /* compressed: stb read it all */
+    /* RLE (1, 2) stb refuses itself; any other value it reads as
+     * uncompressed, padding a short file with zeros (found by fuzzing). */
+    if (comp == 1 || comp == 2) return NULL;
+    if (comp != 0 && comp != 3 && comp != 6) return "unsupported BMP compression";
     long long need = (long long)off + ((bpp * w + 31) / 32) * 4 * h;
     return size < need ? "BMP pixel data is truncated" : NULL;
 }
@@ -349,7 +352,17 @@ static msp_status check_image(const char *lpath, int line, const char *p, int *i
                            strerror(errno));
     int comp;
     msp_status s = MSP_OK;
-    if (!stbi_info_from_file(f, iw, ih, &comp)) {
+    /* stb's PNM header reader overflows an int on a long number (undefined
+     * behaviour, found by fuzzing): the bounded parse here goes first. */
+    const char *pnm_bad = NULL;
+    int first = getc(f);
+    rewind(f);
+    if (first == 'P') pnm_bad = check_pnm(f, (long long)st.st_size);
+    rewind(f);
+    if (pnm_bad) {
+        s = msp_err_set(err, MSP_BAD_INPUT, lpath, line, "image '%s' cannot be decoded (%s)", p,
+                        pnm_bad);
+    } else if (!stbi_info_from_file(f, iw, ih, &comp)) {
         s = msp_err_set(err, MSP_BAD_INPUT, lpath, line,
                         "'%s' is not a readable PNG, JPEG, BMP or binary PGM/PPM image (%s)", p,
                         stbi_failure_reason());

@@ -10,6 +10,7 @@
 #define MSP_STATUS_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 /* The values are the process exit codes of the command-line contract. */
 typedef enum msp_status {

@@ -109,6 +109,8 @@ msp_status msp_train_run(const msp_train_job *j, const msp_train_opts *opts, msp
     msp_engine_seed(seed);
     if (opts->resume) {
         msp_train_state want = s;
+        st = msp_checkpoint_settle(j->dir, err);
+        if (st != MSP_OK) goto out;
         if (!msp_file_readable(ckpt_w)) {
             st = msp_err_set(err, MSP_BAD_INPUT, ckpt_w, 0, "no checkpoint to resume from");
             goto out;
@@ -215,12 +217,21 @@ msp_status msp_train_run(const msp_train_job *j, const msp_train_opts *opts, msp
         next.epoch++;
         next.batch = 0;
         st = msp_checkpoint_save(j->dir, net, &next, err);
+        msp_checkpoint_killpoint("train-checkpoint");
         if (st == MSP_OK) {
             char *log_path = msp_strcat3(j->dir, "/", "train.json");
             st = write_log(log_path, j, &next, err);
             free(log_path);
         }
     }
+    /* A run killed between its last checkpoint and train.json resumes with
+     * no epoch left to run: write the log from the checkpoint's history. */
+    if (st == MSP_OK && s.n_hist && (int)s.n_hist == epochs) {
+        char *log_path = msp_strcat3(j->dir, "/", "train.json");
+        st = write_log(log_path, j, &s, err);
+        free(log_path);
+    }
+    msp_checkpoint_killpoint("train-final");
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     free(x);

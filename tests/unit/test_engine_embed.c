@@ -63,6 +63,7 @@ Test(engine_embed, default_layer_is_the_penultimate_channel_means)
     double sum = 0;
     for (int c = 0; c < 10; c++) sum += p[c];
     cr_assert(fabs(sum - 1) < 1e-5, "softmax embedding sums to %g", sum);
+    free(p);
     cr_assert_eq(msp_net_embedding(net, &d, 6, &p, &dim, &err), MSP_BAD_INPUT);
     cr_assert_null(p);
     free(e);
