@@ -14,7 +14,7 @@
 typedef struct {
     int resume, epochs, threads, verbose;
     msp_engine_kind engine;
-    const char *net;
+    const char *net, *predictions;
 } run_opts;
 
 static const char *const usage_train =
@@ -35,7 +35,9 @@ static const char *const usage_evaluate =
     "Top-1, top-5, per-class precision/recall/F1, confusion matrix and batch-1\n"
     "latency (median after warm-up) on the test set; also <output>/eval-NAME.json.\n"
     "  --net NAME    network to evaluate (default: base)\n"
-    "  --engine E    'fast' (default) or 'stock' (Darknet's own layers)\n";
+    "  --engine E    'fast' (default) or 'stock' (Darknet's own layers)\n"
+    "  --predictions FILE.csv  also write every test image's true class, predicted\n"
+    "                class and class probabilities (for comparing builds)\n";
 
 /* Parse the options shared by train/evaluate/all; returns -1 to continue,
  * otherwise the exit status. */
@@ -47,7 +49,7 @@ static int parse(const char *cmd, const char *usage, int argc, char **argv, run_
         {"threads", required_argument, 0, 't'}, {"net", required_argument, 0, 'n'},
         {"quiet", no_argument, 0, 'q'},      {"verbose", no_argument, 0, 'v'},
         {"engine", required_argument, 0, 'E'}, {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+        {"predictions", required_argument, 0, 'P'}, {0, 0, 0, 0}};
     int c;
     memset(o, 0, sizeof *o);
     while ((c = getopt_long(argc, argv, "re:t:n:E:qvh", longopts, NULL)) != -1) {
@@ -62,6 +64,7 @@ static int parse(const char *cmd, const char *usage, int argc, char **argv, run_
                 return msp_cli_usage_error(cmd, "--threads wants an integer in [1, 64]");
             break;
         case 'n': o->net = optarg; break;
+        case 'P': o->predictions = optarg; break;
         case 'E':
             if (!msp_cli_parse_engine(optarg, &o->engine))
                 return msp_cli_usage_error(cmd, "--engine is 'stock' or 'fast'");
@@ -72,10 +75,11 @@ static int parse(const char *cmd, const char *usage, int argc, char **argv, run_
         default: return msp_cli_usage_error(cmd, "bad option");
         }
     }
-    int allowed_resume = strcmp(cmd, "train") == 0, allowed_net = 1;
+    int allowed_resume = strcmp(cmd, "train") == 0;
     if ((o->resume || o->epochs) && !allowed_resume)
         return msp_cli_usage_error(cmd, "--resume and --epochs belong to 'train'");
-    if (o->net && !allowed_net) return msp_cli_usage_error(cmd, "--net belongs to 'train' and 'evaluate'");
+    if (o->predictions && strcmp(cmd, "evaluate") != 0)
+        return msp_cli_usage_error(cmd, "--predictions belongs to 'evaluate'");
     if (argc - optind != 1) return msp_cli_usage_error(cmd, "expects exactly one CONFIG");
     *config = argv[optind];
     return -1;
@@ -116,7 +120,8 @@ static int run(const char *cmd, const char *usage, int argc, char **argv)
         st = msp_train_base(&conf, &t, &err);
     }
     if (st == MSP_OK && do_eval) {
-        msp_eval_opts e = {.net_name = o.net, .engine = o.engine, .verbose = o.verbose};
+        msp_eval_opts e = {.net_name = o.net, .engine = o.engine, .verbose = o.verbose,
+                           .predictions = o.predictions};
         st = msp_evaluate_experiment(&conf, &e, &err);
     }
     msp_expconf_free(&conf);

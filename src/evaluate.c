@@ -11,7 +11,9 @@
 #include "progress.h"
 #include "rng.h"
 
-void msp_eval_dataset(msp_net *net, const msp_dataset *d, msp_metrics *m)
+/* Run net over d in full batches (the last one padded); every output row
+ * goes into m and, when rows is not NULL, into the CSV rows. */
+static void eval_batches(msp_net *net, const msp_dataset *d, msp_metrics *m, FILE *rows)
 {
     int bs = msp_net_batch(net), classes = msp_net_classes(net);
     size_t in = (size_t)msp_net_inputs(net);
@@ -21,7 +23,14 @@ void msp_eval_dataset(msp_net *net, const msp_dataset *d, msp_metrics *m)
         int k = d->n - start < bs ? d->n - start : bs;
         memcpy(x, d->x + (size_t)start * in, sizeof(float) * in * (size_t)k);
         const float *out = msp_net_predict(net, x);
-        for (int j = 0; j < k; j++) msp_metrics_add(m, out + (size_t)j * classes, d->y[start + j]);
+        for (int j = 0; j < k; j++) {
+            const float *p = out + (size_t)j * classes;
+            msp_metrics_add(m, p, d->y[start + j]);
+            if (!rows) continue;
+            fprintf(rows, "%d,%d,%d", start + j, d->y[start + j], msp_argmax(p, classes));
+            for (int c = 0; c < classes; c++) fprintf(rows, ",%.9g", p[c]);
+            fputc('\n', rows);
+        }
     }
     free(x);
 }
@@ -39,6 +48,27 @@ void msp_eval_outputs(msp_net *net, const msp_dataset *d, float *out)
                sizeof(float) * (size_t)classes * (size_t)k);
     }
     free(x);
+}
+
+void msp_eval_dataset(msp_net *net, const msp_dataset *d, msp_metrics *m)
+{
+    eval_batches(net, d, m, NULL);
+}
+
+msp_status msp_eval_predictions(msp_net *net, const msp_dataset *d, msp_metrics *m,
+                                const char *csv_path, msp_err *err)
+{
+    msp_atomic a;
+    msp_status st = msp_atomic_open(&a, csv_path, err);
+    if (st != MSP_OK) {
+        eval_batches(net, d, m, NULL);
+        return st;
+    }
+    fprintf(a.f, "index,true,predicted");
+    for (int c = 0; c < msp_net_classes(net); c++) fprintf(a.f, ",p%d", c);
+    fputc('\n', a.f);
+    eval_batches(net, d, m, a.f);
+    return msp_atomic_commit(&a, err);
 }
 
 double msp_eval_top1(msp_net *net, const msp_dataset *d)
@@ -230,7 +260,13 @@ msp_status msp_evaluate_experiment(const msp_expconf *c, const msp_eval_opts *op
         goto out;
     }
     msp_metrics_init(&m, data.test.n_classes);
-    msp_eval_dataset(net, &data.test, &m);
+    if (opts->predictions) {
+        st = msp_eval_predictions(net, &data.test, &m, opts->predictions, err);
+        if (st != MSP_OK) goto out;
+        msp_log(MSP_LOG_INFO, "wrote %s", opts->predictions);
+    } else {
+        msp_eval_dataset(net, &data.test, &m);
+    }
     msp_latency lat;
     msp_eval_latency(net1, data.test.x, data.test.n, c->evaluate.warmup, c->evaluate.latency_runs, &lat);
     print_table(name, &data.test, &m, &lat, msp_net_info(net));

@@ -36,14 +36,23 @@ void msp_eval_latency_random(msp_net *net1, uint64_t seed, int warmup, int runs,
 void msp_eval_latency_interleaved(msp_net *const *nets1, int n, uint64_t seed, int warmup,
                                   int runs, int rounds, double *median_ms);
 
+/* msp_eval_dataset that also writes one CSV row per example to `csv_path`
+ * (through atomicio): "index,true,predicted,p0,...,p<K-1>", probabilities
+ * as the network's outputs printed with %.9g (exact float round trip). Used to
+ * compare builds (scripts/tx2-check). MSP_FAIL if the file cannot be written;
+ * m holds the metrics either way. */
+msp_status msp_eval_predictions(msp_net *net, const msp_dataset *d, msp_metrics *m,
+                                const char *csv_path, msp_err *err);
+
 typedef struct msp_eval_opts {
     const char *net_name; /* NULL or "base" */
     msp_engine_kind engine;
     int verbose;
+    const char *predictions; /* NULL, or a CSV path for msp_eval_predictions */
 } msp_eval_opts;
 
 /* `msprune evaluate`: print a table on stdout and write
- * <output>/eval-<name>.json. */
+ * <output>/eval-<name>.json (and opts->predictions if set). */
 msp_status msp_evaluate_experiment(const msp_expconf *conf, const msp_eval_opts *opts,
                                    msp_err *err);
 
