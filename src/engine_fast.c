@@ -14,7 +14,6 @@
 #pragma GCC optimize("O3", "no-trapping-math", "no-tree-loop-distribute-patterns")
 #endif
 
-#include <cblas.h>
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
@@ -22,6 +21,7 @@
 #include <string.h>
 
 #include "engine_fast.h"
+#include "engine_gemm.h"
 #include "rng.h"
 #include "status.h"
 
@@ -81,12 +81,7 @@ static int gemm_cols = GEMM_COLS_DEFAULT;
 
 void msp_engine_fast_set_gemm_cols(int cols) { gemm_cols = cols > 0 ? cols : GEMM_COLS_DEFAULT; }
 
-static void sgemm(int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B,
-                  int ldb, float beta, float *C, int ldc)
-{
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M,
-                N, K, 1.0f, A, lda, B, ldb, beta, C, ldc);
-}
+#define sgemm msp_gemm
 
 /* ---- element-wise kernels ----------------------------------------------- */
 
@@ -857,4 +852,5 @@ void msp_engine_fast_release(network *net)
         scratch_buf[k].p = NULL;
         scratch_buf[k].n = 0;
     }
+    msp_gemm_release();
 }

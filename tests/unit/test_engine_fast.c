@@ -673,7 +673,7 @@ Test(engine_fast, chain_tiny_cfg_training_stays_close, .timeout = 120)
 Test(engine_fast, darknet_reference_cfg, .timeout = 120)
 {
     /* darknet.cfg (the reference model): six maxpools, down to 1x1 */
-    char *text = cfg_resized("/usr/share/darknet/cfg/darknet.cfg", 2, 64);
+    char *text = cfg_resized("/usr/share/darknet/cfg/darknet.cfg", 4, 64);
     check_network(text, 64, 2);
     free(text);
 }
