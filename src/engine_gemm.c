@@ -188,8 +188,10 @@ static void native(int ta, int tb, int M, int N, int K, const float *A, int lda,
 {
     int mblocks = (M + MR - 1) / MR, in_place = N < 4 * NR;
     size_t rs = ta ? 1 : (size_t)lda, cs = ta ? (size_t)lda : 1;
-    for (int k0 = 0; k0 < K; k0 += KC) {
-        int kc = K - k0 < KC ? K - k0 : KC;
+    /* equal slices: a short last slice would pay the C update for few FMAs */
+    int slices = (K + KC - 1) / KC, kstep = (K + slices - 1) / slices;
+    for (int k0 = 0; k0 < K; k0 += kstep) {
+        int kc = K - k0 < kstep ? K - k0 : kstep;
         float b = k0 == 0 ? beta : 1.0f;
         float *bp = pack_scratch(1, (size_t)NR * kc);
         float *ap = pack_scratch(0, (size_t)mblocks * MR * kc);

@@ -17,8 +17,8 @@ void msp_gemm(int ta, int tb, int M, int N, int K, const float *A, int lda, cons
 
 /* 1 if msp_gemm uses its own kernel on this CPU. */
 int msp_gemm_native(void);
-/* Force cblas_sgemm (1) or allow the own kernel again (0): tests compare the
- * two, the benchmark times both. */
+/* Force cblas_sgemm (1) or allow the own kernel again (0): tests check
+ * both paths. */
 void msp_gemm_force_blas(int on);
 /* Free this thread's packing buffers. */
 void msp_gemm_release(void);
