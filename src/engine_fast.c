@@ -7,7 +7,9 @@
  *    bounds-checked function per pixel, and no im2col for 1x1 convolutions;
  *  - fused per-row passes for bias, batch norm and activation, forward and
  *    backward, written as plain loops the compiler vectorises;
- *  - pooling, dropout, route and shortcut without per-element calls.
+ *  - pooling, dropout, route and shortcut without per-element calls;
+ *  - every product through msp_gemm (engine_gemm.h): msprune's own AVX-512
+ *    kernel where the CPU has it, cblas_sgemm elsewhere.
  * Layers or variants not handled here keep Darknet's functions.
  */
 #if defined(__GNUC__) && !defined(__clang__)
