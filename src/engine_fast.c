@@ -7,14 +7,15 @@
  *    bounds-checked function per pixel, and no im2col for 1x1 convolutions;
  *  - fused per-row passes for bias, batch norm and activation, forward and
  *    backward, written as plain loops the compiler vectorises;
- *  - pooling, dropout, route and shortcut without per-element calls.
+ *  - pooling, dropout, route and shortcut without per-element calls;
+ *  - every product through msp_gemm (engine_gemm.h): msprune's own AVX-512
+ *    kernel where the CPU has it, cblas_sgemm elsewhere.
  * Layers or variants not handled here keep Darknet's functions.
  */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("O3", "no-trapping-math", "no-tree-loop-distribute-patterns")
 #endif
 
-#include <cblas.h>
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
@@ -22,6 +23,7 @@
 #include <string.h>
 
 #include "engine_fast.h"
+#include "engine_gemm.h"
 #include "rng.h"
 #include "status.h"
 
@@ -81,12 +83,7 @@ static int gemm_cols = GEMM_COLS_DEFAULT;
 
 void msp_engine_fast_set_gemm_cols(int cols) { gemm_cols = cols > 0 ? cols : GEMM_COLS_DEFAULT; }
 
-static void sgemm(int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B,
-                  int ldb, float beta, float *C, int ldc)
-{
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M,
-                N, K, 1.0f, A, lda, B, ldb, beta, C, ldc);
-}
+#define sgemm msp_gemm
 
 /* ---- element-wise kernels ----------------------------------------------- */
 
@@ -857,4 +854,5 @@ void msp_engine_fast_release(network *net)
         scratch_buf[k].p = NULL;
         scratch_buf[k].n = 0;
     }
+    msp_gemm_release();
 }

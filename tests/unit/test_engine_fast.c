@@ -17,6 +17,7 @@
 
 #include "dataset.h"
 #include "engine_fast.h"
+#include "engine_gemm.h"
 #include "rng.h"
 
 void forward_dropout_layer(layer l, network net);
@@ -299,6 +300,17 @@ Test(engine_fast, conv_batch_spans_several_gemm_groups)
 Test(engine_fast, conv_large_batch_like_fashion_base)
 {
     check_last_layer(conv_cfg(16, 14, 14, 32, 64, 3, 1, 1, 1, "leaky"), 13);
+}
+
+/* CPUs without AVX-512 (and the TX2) run the engine on cblas_sgemm: the
+ * same layers through that path. */
+Test(engine_fast, conv_on_the_blas_path)
+{
+    msp_gemm_force_blas(1);
+    check_last_layer(conv_cfg(16, 14, 14, 32, 64, 3, 1, 1, 1, "leaky"), 14);
+    check_last_layer(conv_cfg(3, 11, 10, 4, 6, 3, 2, 1, 0, "linear"), 15);
+    check_last_layer(conv_cfg(6, 5, 5, 16, 10, 1, 1, 0, 1, "leaky"), 16);
+    msp_gemm_force_blas(0);
 }
 
 Test(engine_fast, connected_bn_and_not)
@@ -673,7 +685,7 @@ Test(engine_fast, chain_tiny_cfg_training_stays_close, .timeout = 120)
 Test(engine_fast, darknet_reference_cfg, .timeout = 120)
 {
     /* darknet.cfg (the reference model): six maxpools, down to 1x1 */
-    char *text = cfg_resized("/usr/share/darknet/cfg/darknet.cfg", 2, 64);
+    char *text = cfg_resized("/usr/share/darknet/cfg/darknet.cfg", 4, 64);
     check_network(text, 64, 2);
     free(text);
 }
