@@ -18,6 +18,7 @@
 #include "evaluate.h"
 #include "experiment.h"
 #include "json.h"
+#include "jsonread.h"
 #include "log.h"
 #include "metrics.h"
 #include "progress.h"
@@ -121,6 +122,29 @@ static msp_status run_premodel(const msp_premodel *pm, msp_fset all, const msp_d
     return st;
 }
 
+/* The cross-validation accuracy the premodel stage recorded for a kind
+ * (<output>/selector/premodels.json), NAN when unknown. */
+static double cv_accuracy(const msp_expconf *conf, msp_premodel_kind kind)
+{
+    char *path = msp_sel_path(conf, "premodels.json");
+    msp_jval *root = NULL;
+    msp_err ignore;
+    double acc = NAN;
+    if (msp_jsonread_file(path, &root, &ignore) == MSP_OK) {
+        const msp_jval *list = msp_jsonread_get(root, "premodels");
+        for (size_t i = 0; list && list->type == MSP_JARRAY && i < list->n; i++) {
+            const msp_jval *name = msp_jsonread_get(&list->kid[i], "premodel");
+            const msp_jval *cv = msp_jsonread_get(&list->kid[i], "cv_accuracy");
+            if (name && name->type == MSP_JSTRING && cv && cv->type == MSP_JNUMBER &&
+                !strcmp(name->str, msp_premodel_kind_name(kind)))
+                acc = cv->num;
+        }
+    }
+    msp_jsonread_free(root);
+    free(path);
+    return acc;
+}
+
 static const char *net_name(const msp_outcomes *o, int j)
 {
     return j >= 0 && j < o->m ? o->names[j] : "?";
@@ -207,6 +231,8 @@ static msp_status write_summary(const msp_expconf *conf, const msp_family *fam,
         msp_json_number(f, p->s.premodel_acc);
         fprintf(f, ", \"premodel_ms\": ");
         msp_json_number(f, p->premodel_ms);
+        fprintf(f, ", \"cv_accuracy\": ");
+        msp_json_number(f, p->cv_accuracy);
         fprintf(f, ", \"fallbacks\": %lld", (long long)p->s.fallbacks);
         json_counts(f, "chosen", p->s.chosen, o->m);
         fprintf(f, ", \"confusion\": [");
@@ -337,6 +363,7 @@ msp_status msp_selector_evaluate(const msp_expconf *conf, const msp_selector_opt
         }
         pm_result *p = &r[n_r++];
         p->kind = kinds[k];
+        p->cv_accuracy = cv_accuracy(conf, kinds[k]);
         p->chosen = msp_malloc(sizeof(int) * (size_t)o.n);
         p->cost = msp_malloc(sizeof(double) * (size_t)o.n);
         st = run_premodel(pm, set, &data.test, p->chosen, confidence, &p->premodel_ms, err);
