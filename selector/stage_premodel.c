@@ -160,17 +160,26 @@ msp_status msp_selector_train(const msp_expconf *conf, const msp_selector_opts *
     if (st || (st = msp_sel_outcomes(conf, &fam, &lab, opt->engine, "outcomes-label.csv", &o, err)) ||
         (st = msp_choice_from_outcomes(&o, (msp_metric)conf->selector.metric, &ch, err)))
         goto out;
-    /* Which family members are worth routing to. */
+    /* Which family members are worth routing to: the original research's
+     * greedy choice by accuracy coverage when min_gain > 0, else all of them
+     * (the choice ignores cost, so it would drop a cheap specialist whose
+     * inputs the base also gets right). */
     order = msp_malloc(sizeof(int) * (size_t)o.m);
     gains = msp_malloc(sizeof(double) * (size_t)o.m);
-    if ((st = msp_choice_greedy(&ch, MSP_GREEDY_START_LABEL, conf->selector.min_gain, order, gains,
-                                &n_used, err)))
-        goto out;
+    if (conf->selector.min_gain > 0) {
+        if ((st = msp_choice_greedy(&ch, MSP_GREEDY_START_LABEL, conf->selector.min_gain, order,
+                                    gains, &n_used, err)))
+            goto out;
+    } else {
+        for (int j = 0; j < o.m; j++) order[j] = j, gains[j] = NAN;
+        n_used = o.m;
+    }
     use = msp_calloc((size_t)o.m, 1);
     for (int k = 0; k < n_used; k++) {
         use[order[k]] = 1;
-        msp_log(MSP_LOG_INFO, "network %d: %s (fixes %.2f%% of the labelling images)", k + 1,
-                o.names[order[k]], 100 * gains[k]);
+        if (conf->selector.min_gain > 0)
+            msp_log(MSP_LOG_INFO, "network %d: %s (fixes %.2f%% of the labelling images)", k + 1,
+                    o.names[order[k]], 100 * gains[k]);
     }
     label = msp_malloc(sizeof(int) * (size_t)o.n);
     if ((st = msp_choice_label(&ch, use, label, err))) goto out;

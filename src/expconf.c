@@ -178,7 +178,7 @@ static const key selector_keys[] = {
     FLT("lr", 0, ANY, 1e-6, 100.0, 0.5, selector.lr),
     INT("label_images", 0, ANY, 0, INT_MAX, 10000, selector.label_images),
     INT("cv_folds", 0, ANY, 2, 100, 10, selector.cv_folds),
-    FLT("min_gain", 0, ANY, 0.0, 1.0, 0.001, selector.min_gain),
+    FLT("min_gain", 0, ANY, 0.0, 1.0, 0.0, selector.min_gain),
     BOOL("fallback", 0, ANY, 1, selector.fallback),
     FLT("min_confidence", 0, ANY, 0.0, 1.0, 0.0, selector.min_confidence),
     FLT("min_prob", 0, ANY, 0.0, 1.0, 0.0, selector.min_prob),

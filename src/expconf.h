@@ -104,7 +104,7 @@ typedef struct msp_expconf {
         double l2, lr;
         int label_images;     /* labelling inputs drawn from the training split; 0 = all */
         int cv_folds;
-        double min_gain;      /* greedy choice of networks: stop under this gain */
+        double min_gain;      /* > 0: greedy choice of networks, stopping under this gain; 0: all */
         int fallback;         /* safety net: run the base when a specialist says other */
         double min_confidence, min_prob;
     } selector;
