@@ -358,7 +358,7 @@ typedef enum msp_prune_budget {
 } msp_prune_budget;
 
 typedef struct msp_prune_step {
-    const char *in_cfg, *in_weights, *out_prefix;
+    const char *in_cfg, *in_weights, *out_prefix; /* in_weights NULL: random from seed */
     msp_prune_criterion criterion;
     msp_prune_budget budget_kind;
     double budget;

@@ -25,7 +25,7 @@ msp_status msp_prune_step_files(const msp_prune_step *a, double *flops_before, d
     msp_prune_opts_default(&o);
     o.protect_first = a->protect_first;
     msp_status st;
-    if ((st = msp_prune_net_open(a->in_cfg, a->in_weights, 0, &in, err)) ||
+    if ((st = msp_prune_net_open(a->in_cfg, a->in_weights, a->seed, &in, err)) ||
         (st = msp_prune_groups_build(&in.cfg, &in.net, &o, &g, err)))
         goto done;
     if (msp_prune_criterion_is_weight_based(a->criterion)) {

@@ -261,29 +261,18 @@ msp_status msp_prune_ratio_files(const char *cfg_path, const char *weights_path,
 {
     if (flops_before) *flops_before = 0;
     if (flops_after) *flops_after = 0;
-    msp_prune_net in = {0}, out = {0};
-    msp_prune_groups g = {0};
-    msp_prune_scores s = {0};
-    msp_prune_masks m = {0};
-    msp_status st;
-    if ((st = msp_prune_net_open(cfg_path, weights_path, seed, &in, err)) ||
-        (st = msp_prune_groups_build(&in.cfg, &in.net, opts, &g, err)) ||
-        (st = msp_prune_score_weights(&in.net, &in.w, &g, c, seed, &s, err)) ||
-        (st = msp_prune_plan_ratio(&in.net, &g, &s, ratio, mode, min_channels, &m, err)) ||
-        (st = msp_prune_apply(&in.cfg, &in.net, &g, &in.w, &m, &out.cfg, &out.net, &out.w, err)))
-        goto done;
-    char note[256];
-    snprintf(note, sizeof note, "criterion %s, ratio %g, %s allocation, min_channels %d",
-             msp_prune_criterion_name(c), ratio, mode == MSP_ALLOC_GLOBAL ? "global" : "uniform",
-             min_channels);
-    if ((st = msp_prune_write(prefix, &out.cfg, &in.net, &out.net, &out.w, note, err))) goto done;
-    if (flops_before) *flops_before = in.net.flops;
-    if (flops_after) *flops_after = out.net.flops;
-done:
-    msp_prune_masks_free(&m);
-    msp_prune_scores_free(&s);
-    msp_prune_groups_free(&g);
-    msp_prune_net_free(&out);
-    msp_prune_net_free(&in);
-    return st;
+    if (!msp_prune_criterion_is_weight_based(c))
+        return msp_err_set(err, MSP_BAD_INPUT, cfg_path, 0, "criterion '%s' needs data",
+                           msp_prune_criterion_name(c));
+    msp_prune_step a = {.in_cfg = cfg_path,
+                        .in_weights = weights_path,
+                        .out_prefix = prefix,
+                        .criterion = c,
+                        .budget_kind = MSP_BUDGET_RATIO,
+                        .budget = ratio,
+                        .alloc = mode,
+                        .min_channels = min_channels,
+                        .protect_first = opts->protect_first,
+                        .seed = seed};
+    return msp_prune_step_files(&a, flops_before, flops_after, err);
 }

@@ -7,7 +7,7 @@
  * the median per-image time over the test set, timed in chunks of 16
  * images) + the chosen network's batch-1 latency (+ the base's when the
  * safety net falls back). Network latencies are re-measured here, side by
- * side (msp_eval_latency_interleaved), so every number of one summary
+ * side (msp_family_latency), so every number of one summary
  * comes from the same machine state. */
 #include <math.h>
 #include <stdio.h>
@@ -24,7 +24,6 @@
 #include "progress.h"
 #include "selector/stage.h"
 
-#define LATENCY_ROUNDS 5
 #define CHUNK 16
 
 typedef struct pm_result {
@@ -35,27 +34,6 @@ typedef struct pm_result {
     double *cost; /* per input, ms */
 } pm_result;
 
-static msp_status measure_latency(const msp_expconf *conf, const msp_family *f,
-                                  msp_engine_kind engine, double *ms, msp_err *err)
-{
-    msp_net **nets = msp_calloc((size_t)f->n_nets, sizeof *nets);
-    msp_status st = MSP_OK;
-    msp_net_opts o = {.batch = 1, .engine = engine};
-    for (int i = 0; i < f->n_nets && st == MSP_OK; i++) {
-        char *cfg = msp_strcat3(conf->output, "/", f->nets[i].cfg);
-        char *w = msp_strcat3(conf->output, "/", f->nets[i].weights);
-        st = msp_net_load(cfg, w, &o, &nets[i], err);
-        free(cfg);
-        free(w);
-    }
-    int runs = conf->evaluate.latency_runs / LATENCY_ROUNDS;
-    if (st == MSP_OK)
-        msp_eval_latency_interleaved(nets, f->n_nets, conf->seed, conf->evaluate.warmup,
-                                     runs < 1 ? 1 : runs, LATENCY_ROUNDS, ms);
-    for (int i = 0; i < f->n_nets; i++) msp_net_free(nets[i]);
-    free(nets);
-    return st;
-}
 
 /* The groups that hold the premodel's columns of the full set `all`. */
 static msp_fset groups_used(const msp_premodel *pm, msp_fset all)
@@ -324,7 +302,8 @@ msp_status msp_selector_evaluate(const msp_expconf *conf, const msp_selector_opt
     st = msp_mkdirs(dir, err);
     free(dir);
     if (st || (st = msp_sel_outcomes(conf, &fam, &data.test, opt->engine, "outcomes-test.csv", &o, err)) ||
-        (st = measure_latency(conf, &fam, opt->engine, o.latency_ms, err)) ||
+        (st = msp_family_latency(&fam, conf->output, opt->engine, conf->seed, conf->evaluate.warmup,
+                                  conf->evaluate.latency_runs, o.latency_ms, err)) ||
         (st = msp_choice_from_outcomes(&o, (msp_metric)conf->selector.metric, &ch, err)))
         goto out;
     single = msp_calloc((size_t)o.m, sizeof *single);

@@ -207,31 +207,13 @@ static msp_status run_parallel(const msp_specialise_opts *a, const msp_expconf *
 
 /* ---- the family ---- */
 
-/* Rounds of the side-by-side latency measurement. */
-#define LATENCY_ROUNDS 5
-
 static msp_status measure_latencies(const msp_expconf *conf, const char *dir, msp_family *f,
                                     msp_engine_kind engine, msp_err *err)
 {
-    msp_net **nets = msp_calloc((size_t)f->n_nets, sizeof *nets);
     double *ms = msp_calloc((size_t)f->n_nets, sizeof(double));
-    msp_status st = MSP_OK;
-    msp_net_opts o = {.batch = 1, .engine = engine};
-    for (int i = 0; i < f->n_nets && st == MSP_OK; i++) {
-        char *cfg = msp_strcat3(dir, "/", f->nets[i].cfg), *w = msp_strcat3(dir, "/", f->nets[i].weights);
-        st = msp_net_load(cfg, w, &o, &nets[i], err);
-        free(cfg);
-        free(w);
-    }
-    int runs = conf->evaluate.latency_runs / LATENCY_ROUNDS;
-    if (st == MSP_OK)
-        msp_eval_latency_interleaved(nets, f->n_nets, conf->seed, conf->evaluate.warmup,
-                                     runs < 1 ? 1 : runs, LATENCY_ROUNDS, ms);
-    for (int i = 0; i < f->n_nets; i++) {
-        if (st == MSP_OK) f->nets[i].latency_ms = ms[i];
-        msp_net_free(nets[i]);
-    }
-    free(nets);
+    msp_status st = msp_family_latency(f, dir, engine, conf->seed, conf->evaluate.warmup,
+                                       conf->evaluate.latency_runs, ms, err);
+    for (int i = 0; st == MSP_OK && i < f->n_nets; i++) f->nets[i].latency_ms = ms[i];
     free(ms);
     return st;
 }

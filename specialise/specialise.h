@@ -20,6 +20,7 @@
  *    pruning to the FLOPs budget in steps with fine-tuning, evaluation;
  *    restartable, every intermediate file atomic;
  *  - family.c: the family manifest (libconfig), written and validated;
+ *  - family_latency.c: every network's latency, measured side by side;
  *  - command.c: `msprune specialise CONFIG [-j N] [--jobs-file F]`.
  *
  * Conventions. Every function that can fail returns msp_status (MSP_OK, or
@@ -268,6 +269,11 @@ msp_status msp_family_write(const char *path, const msp_family *f, msp_err *err)
  * on error *f is zeroed. */
 msp_status msp_family_load(const char *path, msp_family *f, msp_err *err);
 void msp_family_free(msp_family *f);
+/* Batch-1 median latency (ms) of every network of f (paths relative to
+ * dir) into ms[f->n_nets], timed side by side in interleaved rounds
+ * (msp_eval_latency_interleaved), `runs` timed passes per network in all. */
+msp_status msp_family_latency(const msp_family *f, const char *dir, msp_engine_kind engine,
+                              uint64_t seed, int warmup, int runs, double *ms, msp_err *err);
 void msp_family_net_free(msp_family_net *n);
 
 /* ---- specialist jobs (job.c) ---- */
