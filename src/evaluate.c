@@ -11,34 +11,67 @@
 #include "progress.h"
 #include "rng.h"
 
-void msp_eval_dataset(msp_net *net, const msp_dataset *d, msp_metrics *m)
-{
-    int bs = msp_net_batch(net), classes = msp_net_classes(net);
-    size_t in = (size_t)msp_net_inputs(net);
-    MSP_ASSERT(in == (size_t)d->w * d->h * d->c && classes == m->n_classes);
-    float *x = msp_calloc((size_t)bs * in, sizeof(float));
-    for (int start = 0; start < d->n; start += bs) {
-        int k = d->n - start < bs ? d->n - start : bs;
-        memcpy(x, d->x + (size_t)start * in, sizeof(float) * in * (size_t)k);
-        const float *out = msp_net_predict(net, x);
-        for (int j = 0; j < k; j++) msp_metrics_add(m, out + (size_t)j * classes, d->y[start + j]);
-    }
-    free(x);
-}
+/* Runs net over d in full batches, handing each batch's outputs to sink.
+ * With a label, a progress bar, finished only if it was ever drawn (after a
+ * fraction of a second on a terminal, 10 s in logs): short runs stay silent
+ * and the cost is one clock read per batch. */
+typedef void (*batch_sink)(const float *out, int start, int k, int classes, void *user);
 
-void msp_eval_outputs(msp_net *net, const msp_dataset *d, float *out)
+static void run_batches(msp_net *net, const msp_dataset *d, const char *label, batch_sink sink,
+                        void *user)
 {
     int bs = msp_net_batch(net), classes = msp_net_classes(net);
     size_t in = (size_t)msp_net_inputs(net);
     MSP_ASSERT(in == (size_t)d->w * d->h * d->c);
     float *x = msp_calloc((size_t)bs * in, sizeof(float));
+    msp_progress pr;
+    if (label) msp_progress_start(&pr, label, d->n);
     for (int start = 0; start < d->n; start += bs) {
         int k = d->n - start < bs ? d->n - start : bs;
         memcpy(x, d->x + (size_t)start * in, sizeof(float) * in * (size_t)k);
-        memcpy(out + (size_t)start * classes, msp_net_predict(net, x),
-               sizeof(float) * (size_t)classes * (size_t)k);
+        sink(msp_net_predict(net, x), start, k, classes, user);
+        if (label) msp_progress_update(&pr, start + k, NULL);
     }
+    if (label && pr.t_last > pr.t_start) msp_progress_finish(&pr, d->n, NULL);
     free(x);
+}
+
+static const char *auto_label(const msp_dataset *d)
+{
+    return d->n > MSP_EVAL_PROGRESS_MIN ? "evaluating" : NULL;
+}
+
+typedef struct {
+    msp_metrics *m;
+    const int *y;
+} metrics_sink;
+
+static void to_metrics(const float *out, int start, int k, int classes, void *user)
+{
+    metrics_sink *s = user;
+    for (int j = 0; j < k; j++) msp_metrics_add(s->m, out + (size_t)j * classes, s->y[start + j]);
+}
+
+static void to_outputs(const float *out, int start, int k, int classes, void *user)
+{
+    memcpy((float *)user + (size_t)start * classes, out, sizeof(float) * (size_t)classes * (size_t)k);
+}
+
+void msp_eval_dataset(msp_net *net, const msp_dataset *d, msp_metrics *m)
+{
+    MSP_ASSERT(msp_net_classes(net) == m->n_classes);
+    metrics_sink s = {m, d->y};
+    run_batches(net, d, auto_label(d), to_metrics, &s);
+}
+
+void msp_eval_outputs(msp_net *net, const msp_dataset *d, float *out)
+{
+    run_batches(net, d, auto_label(d), to_outputs, out);
+}
+
+void msp_eval_outputs_progress(msp_net *net, const msp_dataset *d, float *out, const char *label)
+{
+    run_batches(net, d, label, to_outputs, out);
 }
 
 double msp_eval_top1(msp_net *net, const msp_dataset *d)
