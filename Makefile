@@ -77,6 +77,8 @@ bench: msprune
 install: msprune
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 755 msprune $(DESTDIR)$(PREFIX)/bin/msprune
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 644 msprune.1 $(DESTDIR)$(PREFIX)/share/man/man1/msprune.1
 
 clean:
 	rm -rf build build-san msprune msprune-san

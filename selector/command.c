@@ -14,18 +14,27 @@
 static const char *const usage_premodel =
     "usage: msprune premodel CONFIG [--engine E] [-q|-v]\n"
     "       msprune premodel --table FILE.csv [--premodel KIND]... [--tolerance T] [--folds N]\n"
+    "\n"
     "Label the labelling images of an experiment with the cheapest family member that\n"
     "classifies them correctly, choose the members worth routing to, select features, and\n"
     "train and cross-validate every premodel of the config's `selector` section\n"
     "(<output>/selector/premodel-KIND.bin, premodels.json). Then `msprune evaluate CONFIG\n"
-    "--selector` measures them on the test set.\n"
-    "With --table: a premodel for any domain, from a CSV of per-input features (f.NAME),\n"
-    "per-model scores (score.MODEL, higher is better) and costs (time.MODEL, ms); reports\n"
-    "out-of-fold results against every single model and the oracle.\n"
-    "  --premodel KIND  knn, knn-chain, dtree, naive-bayes, logistic (repeatable; default all)\n"
-    "  --tolerance T    a model is good enough within T of the input's best score (default 0)\n"
-    "  --folds N        cross-validation folds (default 10)\n"
-    "  --engine E       'fast' (default) or 'stock' (Darknet's own layers)\n";
+    "--selector` measures them on the test set. With --table: a premodel for any domain,\n"
+    "from a CSV of per-input features (f.NAME), per-model scores (score.MODEL, higher is\n"
+    "better) and costs (time.MODEL, ms); reports out-of-fold results against every single\n"
+    "model and the oracle.\n"
+    "\n"
+    "options:\n"
+    "  --table FILE.csv  premodels from this CSV instead of an experiment\n"
+    "  --premodel KIND   knn, knn-chain, dtree, naive-bayes, logistic (repeatable; default all)\n"
+    "  --tolerance T     a model is good enough within T of the input's best score (default 0)\n"
+    "  --folds N         cross-validation folds (default 10)\n"
+    "  --engine E        'fast' (default) or 'stock' (Darknet's own layers)\n"
+    "  -q, --quiet       warnings and errors only, no progress\n"
+    "  -v, --verbose     debug messages and Darknet's own output (layer tables)\n"
+    "  -h, --help        this help\n"
+    "\n"
+    "exit status: 0 success, 1 the work failed, 2 bad usage or bad input.\n";
 
 /* Out-of-fold choices of one premodel kind on a table: every row is
  * predicted by a model trained on the other folds. */
@@ -197,11 +206,22 @@ int msp_cmd_premodel(int argc, char **argv)
 
 static const char *const usage_evaluate =
     "usage: msprune evaluate CONFIG --selector | --oracle [--engine E] [-q|-v]\n"
+    "\n"
     "The model selector on the test set, measured in one run on this machine: every single\n"
     "network of the family, the selector with every trained premodel (--selector) and the\n"
     "oracle, a perfect premodel that always picks the cheapest correct network (both\n"
     "flags; --oracle alone needs no premodel). Writes <output>/summary.json and\n"
-    "<output>/per-input.csv. Without these flags: `msprune evaluate CONFIG [--net NAME]`.\n";
+    "<output>/per-input.csv. Without these flags: `msprune evaluate CONFIG [--net NAME]`.\n"
+    "\n"
+    "options:\n"
+    "  --selector     the selector with every trained premodel, and the oracle\n"
+    "  --oracle       the single networks and the oracle (no premodel needed)\n"
+    "  --engine E     'fast' (default) or 'stock' (Darknet's own layers)\n"
+    "  -q, --quiet    warnings and errors only, no progress\n"
+    "  -v, --verbose  debug messages and Darknet's own output (layer tables)\n"
+    "  -h, --help     this help\n"
+    "\n"
+    "exit status: 0 success, 1 the work failed, 2 bad usage or bad input.\n";
 
 int msp_cmd_evaluate_family(int argc, char **argv)
 {

@@ -3,6 +3,7 @@
  * selector's evaluation are computed from. A specialist's outputs are mapped
  * to base classes through its class map; its "other" output answers -1. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,7 +46,9 @@ msp_status msp_family_outcomes(const msp_family *f, const char *dir, const msp_d
         if (st == MSP_OK) {
             int m = fn->n_outputs;
             float *out = msp_malloc(sizeof(float) * (size_t)d->n * (size_t)m);
-            msp_eval_outputs(net, d, out);
+            char label[64];
+            snprintf(label, sizeof label, "%s (%d/%d)", fn->name, j + 1, f->n_nets);
+            msp_eval_outputs_progress(net, d, out, label);
             for (int i = 0; i < d->n; i++) {
                 const float *s = out + (size_t)i * m;
                 int a = msp_argmax(s, m);

@@ -34,17 +34,24 @@ enum { S_TRAIN, S_EVALUATE, S_SPECIALISE, S_PREMODEL, S_SELECTOR, S_REPORT, S_CO
 
 static const char *const usage =
     "usage: msprune all CONFIG [--force | --from STAGE] [-j N] [--engine E] [-q|-v]\n"
+    "\n"
     "The whole pipeline, make-like: train the base (and ladder) networks, evaluate the\n"
     "base, build the family (specialise), label and train the premodels, evaluate the\n"
     "selector against every network and the oracle, and write the report. A stage runs\n"
     "only when its outputs are missing or older than its inputs; an interrupted run\n"
     "continues where it stopped when started again.\n"
+    "\n"
+    "options:\n"
     "  --force        run every stage\n"
     "  --from STAGE   run STAGE and every later one: train, evaluate, specialise,\n"
     "                 premodel, selector, report\n"
     "  -j, --jobs N   specialist jobs in parallel (default 1)\n"
     "  --engine E     'fast' (default) or 'stock' (Darknet's own layers)\n"
-    "  -q, --quiet    warnings only;  -v, --verbose  Darknet's output too\n";
+    "  -q, --quiet    warnings and errors only, no progress\n"
+    "  -v, --verbose  debug messages and Darknet's own output (layer tables)\n"
+    "  -h, --help     this help\n"
+    "\n"
+    "exit status: 0 success, 1 the work failed, 2 bad usage or bad input.\n";
 
 /* Modification time, or -1 when missing. */
 static double mtime(const char *path)

@@ -22,17 +22,24 @@
 
 static const char *const usage =
     "usage: msprune specialise CONFIG [-j N] [--jobs-file FILE] [--job C] [--engine E] [-q|-v]\n"
+    "\n"
     "Cluster the inputs as the config's `specialise` section says, prune and fine-tune one\n"
     "specialist of the base network per cluster, and write the family manifest\n"
     "<output>/family.conf (with <output>/clusters.json and <output>/family/). A config\n"
     "with a `ladder` and no `specialise` section gets the base + ladder as its family.\n"
     "Finished specialists are kept: an interrupted run continues where it stopped.\n"
-    "  -j, --jobs N       run up to N specialist jobs at once, as processes (default 1)\n"
-    "  --jobs-file FILE   write the pending jobs as shell commands, one per line (for a\n"
-    "                     scheduler or `xargs -P`), and stop; run `specialise` again after\n"
-    "  --job C            build only the specialist of cluster C (what the lines run)\n"
-    "  --engine E         'fast' (default) or 'stock' (Darknet's own layers)\n"
-    "  -q, --quiet        warnings only;  -v, --verbose  Darknet's output too\n";
+    "\n"
+    "options:\n"
+    "  -j, --jobs N      run up to N specialist jobs at once, as processes (default 1)\n"
+    "  --jobs-file FILE  write the pending jobs as shell commands, one per line (for a\n"
+    "                    scheduler or `xargs -P`), and stop; run `specialise` again after\n"
+    "  --job C           build only the specialist of cluster C (what the lines run)\n"
+    "  --engine E        'fast' (default) or 'stock' (Darknet's own layers)\n"
+    "  -q, --quiet       warnings and errors only, no progress\n"
+    "  -v, --verbose     debug messages and Darknet's own output (layer tables)\n"
+    "  -h, --help        this help\n"
+    "\n"
+    "exit status: 0 success, 1 the work failed, 2 bad usage or bad input.\n";
 
 
 static int parse_args(int argc, char **argv, msp_specialise_opts *a)

@@ -12,6 +12,7 @@ int msp_cmd_train(int argc, char **argv);
 int msp_cmd_evaluate(int argc, char **argv);
 int msp_cmd_profile(int argc, char **argv);
 int msp_cmd_report(int argc, char **argv);
+int msp_cmd_version(int argc, char **argv); /* also `msprune --version` */
 
 /* Shared by the commands. */
 int msp_cli_finish(msp_status st, const msp_err *err);          /* print, map to exit code */

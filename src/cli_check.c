@@ -8,25 +8,35 @@
 #include "log.h"
 
 static const char *const usage =
-    "usage: msprune check [-q] FILE...\n"
-    "       msprune check [-q] --cfg NET.cfg WEIGHTS\n"
+    "usage: msprune check [-q|-v] FILE...\n"
+    "       msprune check [-q|-v] --cfg NET.cfg WEIGHTS\n"
+    "\n"
     "Validate experiment configs (.conf) and Darknet cfgs (.cfg), and a .weights file\n"
-    "against its cfg. Prints one line per good file; exit 0 if all are good, 2 if not.\n"
-    "  --cfg NET.cfg   check WEIGHTS against this cfg\n"
-    "  -q, --quiet     print only errors\n";
+    "against its cfg, before anything reaches Darknet. Prints one line per good file and\n"
+    "an error with FILE:LINE for each bad one.\n"
+    "\n"
+    "options:\n"
+    "  --cfg NET.cfg  check WEIGHTS against this cfg\n"
+    "  -q, --quiet    print only errors\n"
+    "  -v, --verbose  also debug messages\n"
+    "  -h, --help     this help\n"
+    "\n"
+    "exit status: 0 all files are good, 1 a file could not be read, 2 bad usage or a bad file.\n";
 
 int msp_cmd_check(int argc, char **argv)
 {
     static const struct option longopts[] = {{"cfg", required_argument, 0, 'c'},
                                              {"quiet", no_argument, 0, 'q'},
+                                             {"verbose", no_argument, 0, 'v'},
                                              {"help", no_argument, 0, 'h'},
                                              {0, 0, 0, 0}};
     const char *cfg = NULL;
     int quiet = 0, c;
-    while ((c = getopt_long(argc, argv, "c:qh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "c:qvh", longopts, NULL)) != -1) {
         switch (c) {
         case 'c': cfg = optarg; break;
-        case 'q': quiet = 1; break;
+        case 'q': quiet = 1; msp_log_set_level(MSP_LOG_WARN); break;
+        case 'v': msp_log_set_level(MSP_LOG_DEBUG); break;
         case 'h': fputs(usage, stdout); return 0;
         default: return msp_cli_usage_error("check", "bad option");
         }

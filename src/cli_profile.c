@@ -8,13 +8,24 @@
 #include "profile.h"
 
 static const char *const usage =
-    "usage: msprune profile --cfg X.cfg [--weights W] [--runs N] [--warmup N] [--json]\n"
+    "usage: msprune profile --cfg X.cfg [--weights W] [--runs N] [--warmup N] [--threads N]\n"
+    "                       [--engine E] [--json] [-q|-v]\n"
+    "\n"
     "Median batch-1 latency and FLOPs of one network on this machine.\n"
-    "  --weights W   load these weights (default: seeded random initialisation)\n"
-    "  --runs N      timed runs (default 50);  --warmup N  untimed runs first (default 5)\n"
-    "  --threads N   OpenBLAS threads (default 1)\n"
-    "  --engine E    'fast' (default) or 'stock' (Darknet's own layers)\n"
-    "  --json        print one JSON object {\"latency_ms\": F, \"flops\": N, ...}\n";
+    "\n"
+    "options:\n"
+    "  --cfg X.cfg    the network (required)\n"
+    "  --weights W    load these weights (default: seeded random initialisation)\n"
+    "  --runs N       timed runs (default 50)\n"
+    "  --warmup N     untimed runs first (default 5)\n"
+    "  --threads N    OpenBLAS threads (default 1)\n"
+    "  --engine E     'fast' (default) or 'stock' (Darknet's own layers)\n"
+    "  --json         print one JSON object {\"latency_ms\": F, \"flops\": N, ...}\n"
+    "  -q, --quiet    warnings and errors only, no progress\n"
+    "  -v, --verbose  debug messages and Darknet's own output (layer tables)\n"
+    "  -h, --help     this help\n"
+    "\n"
+    "exit status: 0 success, 1 the work failed, 2 bad usage or bad input.\n";
 
 int msp_cmd_profile(int argc, char **argv)
 {
@@ -22,12 +33,12 @@ int msp_cmd_profile(int argc, char **argv)
         {"cfg", required_argument, 0, 'c'},    {"weights", required_argument, 0, 'w'},
         {"runs", required_argument, 0, 'r'},   {"warmup", required_argument, 0, 'W'},
         {"threads", required_argument, 0, 't'}, {"json", no_argument, 0, 'j'},
-        {"engine", required_argument, 0, 'E'},
+        {"engine", required_argument, 0, 'E'}, {"quiet", no_argument, 0, 'q'},
         {"verbose", no_argument, 0, 'v'},      {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     msp_profile_opts o = {.runs = 50, .warmup = 5};
     int threads = 1, c;
-    while ((c = getopt_long(argc, argv, "c:w:r:W:t:E:jvh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "c:w:r:W:t:E:jqvh", longopts, NULL)) != -1) {
         switch (c) {
         case 'c': o.cfg = optarg; break;
         case 'w': o.weights = optarg; break;
@@ -48,6 +59,7 @@ int msp_cmd_profile(int argc, char **argv)
             if (!msp_cli_parse_engine(optarg, &o.engine))
                 return msp_cli_usage_error("profile", "--engine is 'stock' or 'fast'");
             break;
+        case 'q': msp_log_set_level(MSP_LOG_WARN); break;
         case 'v': o.verbose = 1; msp_log_set_level(MSP_LOG_DEBUG); break;
         case 'h': fputs(usage, stdout); return 0;
         default: return msp_cli_usage_error("profile", "bad option");

@@ -9,26 +9,35 @@
 #include "report.h"
 
 static const char *const usage =
-    "usage: msprune report CONFIG [--out DIR] [-q]\n"
+    "usage: msprune report CONFIG [--out DIR] [-q|-v]\n"
+    "\n"
     "Write report.html (self-contained: inline SVG plots, no JavaScript, no network)\n"
     "and report.md from the experiment's results in its output folder: summary.json,\n"
     "per-input.csv, eval-base.json, clusters.json. Missing files are noted in the\n"
     "report with the command that makes them.\n"
-    "  --out DIR     write the report files to DIR (default: the output folder)\n"
-    "  -q, --quiet   do not print the paths written\n";
+    "\n"
+    "options:\n"
+    "  --out DIR      write the report files to DIR (default: the output folder)\n"
+    "  -q, --quiet    do not print the paths written\n"
+    "  -v, --verbose  also debug messages\n"
+    "  -h, --help     this help\n"
+    "\n"
+    "exit status: 0 success, 1 the work failed, 2 bad usage or bad input.\n";
 
 int msp_cmd_report(int argc, char **argv)
 {
     static const struct option longopts[] = {{"out", required_argument, 0, 'o'},
                                              {"quiet", no_argument, 0, 'q'},
+                                             {"verbose", no_argument, 0, 'v'},
                                              {"help", no_argument, 0, 'h'},
                                              {0, 0, 0, 0}};
     const char *out = NULL;
     int c;
-    while ((c = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:qvh", longopts, NULL)) != -1) {
         switch (c) {
         case 'o': out = optarg; break;
         case 'q': msp_log_set_level(MSP_LOG_WARN); break;
+        case 'v': msp_log_set_level(MSP_LOG_DEBUG); break;
         case 'h': fputs(usage, stdout); return 0;
         default: return msp_cli_usage_error("report", "bad option");
         }

@@ -18,26 +18,48 @@ typedef struct {
 } run_opts;
 
 static const char *const usage_train =
-    "usage: msprune train CONFIG [--net NAME] [--resume] [--epochs N] [--threads N] [-q|-v]\n"
-    "Train the base network of an experiment config (or, with --net, one of its\n"
-    "ladder networks) with Darknet's SGD.\n"
-    "Writes <output>/checkpoint.{weights,state} after every epoch and on Ctrl-C,\n"
-    "<output>/train.json, and the final weights to base.weights.\n"
-    "  --net NAME    a ladder network instead of the base (checkpoints in <output>/ladder/NAME)\n"
-    "  --resume      continue from the last checkpoint\n"
-    "  --epochs N    override the config's base.epochs\n"
-    "  --threads N   OpenBLAS threads (default: config's threads)\n"
-    "  --engine E    'fast' (default) or 'stock' (Darknet's own layers)\n"
-    "  -q, --quiet   no progress output;  -v, --verbose  show Darknet's layer table\n";
+    "usage: msprune train CONFIG [--net NAME] [--resume] [--epochs N] [--threads N]\n"
+    "                     [--engine E] [-q|-v]\n"
+    "\n"
+    "Train the base network of an experiment config (or, with --net, one of its ladder\n"
+    "networks) with Darknet's SGD. Writes <output>/checkpoint.{weights,state} after every\n"
+    "epoch and on Ctrl-C, <output>/train.json, and the final weights to base.weights.\n"
+    "\n"
+    "options:\n"
+    "  --net NAME     a ladder network instead of the base (checkpoints in <output>/ladder/NAME)\n"
+    "  --resume       continue from the last checkpoint\n"
+    "  --epochs N     override the config's base.epochs\n"
+    "  --threads N    OpenBLAS threads (default: the config's threads)\n"
+    "  --engine E     'fast' (default) or 'stock' (Darknet's own layers)\n"
+    "  -q, --quiet    warnings and errors only, no progress\n"
+    "  -v, --verbose  debug messages and Darknet's own output (layer tables)\n"
+    "  -h, --help     this help\n"
+    "\n"
+    "exit status: 0 success, 1 the work failed, 2 bad usage or bad input.\n";
 
 static const char *const usage_evaluate =
-    "usage: msprune evaluate CONFIG [--net NAME] [--threads N] [-q|-v]\n"
-    "Top-1, top-5, per-class precision/recall/F1, confusion matrix and batch-1\n"
-    "latency (median after warm-up) on the test set; also <output>/eval-NAME.json.\n"
-    "  --net NAME    network to evaluate (default: base)\n"
-    "  --engine E    'fast' (default) or 'stock' (Darknet's own layers)\n"
-    "  --predictions FILE.csv  also write every test image's true class, predicted\n"
-    "                class and class probabilities (for comparing builds)\n";
+    "usage: msprune evaluate CONFIG [--net NAME] [--threads N] [--engine E] [-q|-v]\n"
+    "       msprune evaluate CONFIG --selector | --oracle [--engine E] [-q|-v]\n"
+    "\n"
+    "One network (default: the base) on the test set: top-1, top-5, per-class\n"
+    "precision/recall/F1, confusion matrix and batch-1 latency (median after warm-up);\n"
+    "also <output>/eval-NAME.json. With --selector and/or --oracle: every network of the\n"
+    "family, the selector with every trained premodel and the oracle, measured in one run\n"
+    "(<output>/summary.json, <output>/per-input.csv); see 'msprune evaluate --selector --help'.\n"
+    "\n"
+    "options:\n"
+    "  --net NAME          network to evaluate (default: base)\n"
+    "  --threads N         OpenBLAS threads (default: the config's threads)\n"
+    "  --selector          the model selector with every trained premodel\n"
+    "  --oracle            the oracle (a perfect premodel) and the single networks\n"
+    "  --predictions FILE  also write every test image's true class, predicted class\n"
+    "                      and class probabilities, as CSV (for comparing builds)\n"
+    "  --engine E          'fast' (default) or 'stock' (Darknet's own layers)\n"
+    "  -q, --quiet         warnings and errors only, no progress\n"
+    "  -v, --verbose       debug messages and Darknet's own output (layer tables)\n"
+    "  -h, --help          this help\n"
+    "\n"
+    "exit status: 0 success, 1 the work failed, 2 bad usage or bad input.\n";
 
 /* Parse the options shared by train/evaluate/all; returns -1 to continue,
  * otherwise the exit status. */

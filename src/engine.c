@@ -35,10 +35,12 @@ void msp_engine_seed(uint64_t seed) { srand((unsigned)(seed ^ (seed >> 32))); }
 void msp_engine_set_threads(int n) { openblas_set_num_threads(n > 0 ? n : 1); }
 
 /* Darknet prints its layer table and "Loading weights" to stderr; hide it
- * unless asked. Returns the saved descriptor, or -1. */
+ * unless asked (opts->verbose, or --verbose's log level, which reaches every
+ * command even where no verbose flag is passed down). Returns the saved
+ * descriptor, or -1. */
 static int stderr_mute(int verbose)
 {
-    if (verbose) return -1;
+    if (verbose || msp_log_get_level() >= MSP_LOG_DEBUG) return -1;
     fflush(stderr);
     int saved = dup(STDERR_FILENO);
     int devnull = open("/dev/null", O_WRONLY);

@@ -11,64 +11,91 @@
 #include "progress.h"
 #include "rng.h"
 
-/* Run net over d in full batches (the last one padded); every output row
- * goes into m and, when rows is not NULL, into the CSV rows. */
-static void eval_batches(msp_net *net, const msp_dataset *d, msp_metrics *m, FILE *rows)
-{
-    int bs = msp_net_batch(net), classes = msp_net_classes(net);
-    size_t in = (size_t)msp_net_inputs(net);
-    MSP_ASSERT(in == (size_t)d->w * d->h * d->c && classes == m->n_classes);
-    float *x = msp_calloc((size_t)bs * in, sizeof(float));
-    for (int start = 0; start < d->n; start += bs) {
-        int k = d->n - start < bs ? d->n - start : bs;
-        memcpy(x, d->x + (size_t)start * in, sizeof(float) * in * (size_t)k);
-        const float *out = msp_net_predict(net, x);
-        for (int j = 0; j < k; j++) {
-            const float *p = out + (size_t)j * classes;
-            msp_metrics_add(m, p, d->y[start + j]);
-            if (!rows) continue;
-            fprintf(rows, "%d,%d,%d", start + j, d->y[start + j], msp_argmax(p, classes));
-            for (int c = 0; c < classes; c++) fprintf(rows, ",%.9g", p[c]);
-            fputc('\n', rows);
-        }
-    }
-    free(x);
-}
+/* Runs net over d in full batches, handing each batch's outputs to sink.
+ * With a label, a progress bar, finished only if it was ever drawn (after a
+ * fraction of a second on a terminal, 10 s in logs): short runs stay silent
+ * and the cost is one clock read per batch. */
+typedef void (*batch_sink)(const float *out, int start, int k, int classes, void *user);
 
-void msp_eval_outputs(msp_net *net, const msp_dataset *d, float *out)
+static void run_batches(msp_net *net, const msp_dataset *d, const char *label, batch_sink sink,
+                        void *user)
 {
     int bs = msp_net_batch(net), classes = msp_net_classes(net);
     size_t in = (size_t)msp_net_inputs(net);
     MSP_ASSERT(in == (size_t)d->w * d->h * d->c);
     float *x = msp_calloc((size_t)bs * in, sizeof(float));
+    msp_progress pr;
+    if (label) msp_progress_start(&pr, label, d->n);
     for (int start = 0; start < d->n; start += bs) {
         int k = d->n - start < bs ? d->n - start : bs;
         memcpy(x, d->x + (size_t)start * in, sizeof(float) * in * (size_t)k);
-        memcpy(out + (size_t)start * classes, msp_net_predict(net, x),
-               sizeof(float) * (size_t)classes * (size_t)k);
+        sink(msp_net_predict(net, x), start, k, classes, user);
+        if (label) msp_progress_update(&pr, start + k, NULL);
     }
+    if (label && pr.t_last > pr.t_start) msp_progress_finish(&pr, d->n, NULL);
     free(x);
+}
+
+static const char *auto_label(const msp_dataset *d)
+{
+    return d->n > MSP_EVAL_PROGRESS_MIN ? "evaluating" : NULL;
+}
+
+typedef struct {
+    msp_metrics *m;
+    const int *y;
+    FILE *rows; /* NULL, or CSV rows for msp_eval_predictions */
+} metrics_sink;
+
+static void to_metrics(const float *out, int start, int k, int classes, void *user)
+{
+    metrics_sink *s = user;
+    for (int j = 0; j < k; j++) {
+        const float *p = out + (size_t)j * classes;
+        msp_metrics_add(s->m, p, s->y[start + j]);
+        if (!s->rows) continue;
+        fprintf(s->rows, "%d,%d,%d", start + j, s->y[start + j], msp_argmax(p, classes));
+        for (int c = 0; c < classes; c++) fprintf(s->rows, ",%.9g", p[c]);
+        fputc('\n', s->rows);
+    }
+}
+
+static void to_outputs(const float *out, int start, int k, int classes, void *user)
+{
+    memcpy((float *)user + (size_t)start * classes, out, sizeof(float) * (size_t)classes * (size_t)k);
 }
 
 void msp_eval_dataset(msp_net *net, const msp_dataset *d, msp_metrics *m)
 {
-    eval_batches(net, d, m, NULL);
+    MSP_ASSERT(msp_net_classes(net) == m->n_classes);
+    metrics_sink s = {m, d->y, NULL};
+    run_batches(net, d, auto_label(d), to_metrics, &s);
 }
 
 msp_status msp_eval_predictions(msp_net *net, const msp_dataset *d, msp_metrics *m,
                                 const char *csv_path, msp_err *err)
 {
+    MSP_ASSERT(msp_net_classes(net) == m->n_classes);
     msp_atomic a;
     msp_status st = msp_atomic_open(&a, csv_path, err);
-    if (st != MSP_OK) {
-        eval_batches(net, d, m, NULL);
-        return st;
+    metrics_sink s = {m, d->y, st == MSP_OK ? a.f : NULL};
+    if (s.rows) {
+        fprintf(a.f, "index,true,predicted");
+        for (int c = 0; c < msp_net_classes(net); c++) fprintf(a.f, ",p%d", c);
+        fputc('\n', a.f);
     }
-    fprintf(a.f, "index,true,predicted");
-    for (int c = 0; c < msp_net_classes(net); c++) fprintf(a.f, ",p%d", c);
-    fputc('\n', a.f);
-    eval_batches(net, d, m, a.f);
-    return msp_atomic_commit(&a, err);
+    run_batches(net, d, auto_label(d), to_metrics, &s);
+    return st == MSP_OK ? msp_atomic_commit(&a, err) : st;
+}
+
+void msp_eval_outputs(msp_net *net, const msp_dataset *d, float *out)
+{
+    run_batches(net, d, auto_label(d), to_outputs, out);
+}
+
+void msp_eval_outputs_progress(msp_net *net, const msp_dataset *d, float *out, const char *label)
+{
+    run_batches(net, d, label, to_outputs, out);
 }
 
 double msp_eval_top1(msp_net *net, const msp_dataset *d)

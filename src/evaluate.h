@@ -13,6 +13,11 @@
 void msp_eval_dataset(msp_net *net, const msp_dataset *d, msp_metrics *m);
 /* The network's outputs for every example of d: out[n x classes] (caller's). */
 void msp_eval_outputs(msp_net *net, const msp_dataset *d, float *out);
+/* Both show a progress bar ("evaluating") when d has more than this many
+ * examples and the run lasts long enough to draw it (src/progress.h). */
+#define MSP_EVAL_PROGRESS_MIN 2000
+/* msp_eval_outputs with a progress bar named label whatever d's size (NULL: none). */
+void msp_eval_outputs_progress(msp_net *net, const msp_dataset *d, float *out, const char *label);
 /* Top-1 accuracy of net on d, in [0, 1]. */
 double msp_eval_top1(msp_net *net, const msp_dataset *d);
 

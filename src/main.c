@@ -21,13 +21,14 @@ static const struct {
     {"premodel", msp_cmd_premodel, "label inputs and train the premodels that pick a network per input"},
     {"report", msp_cmd_report, "report.html and report.md from an experiment's results"},
     {"all", msp_cmd_all, "the whole pipeline on an experiment config"},
+    {"version", msp_cmd_version, "print msprune's version"},
 };
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: msprune COMMAND [OPTIONS] [ARGS]\n\ncommands:\n");
+    fprintf(f, "usage: msprune COMMAND [OPTIONS] [ARGS]\n       msprune --version\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].what);
+        fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].what);
     fprintf(f, "\n'msprune COMMAND --help' describes a command. Exit status: 0 success,\n"
                "1 the work failed, 2 bad usage or bad input.\n");
 }
@@ -42,6 +43,8 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
+        return msp_cmd_version(argc - 1, argv + 1);
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
     fprintf(stderr, "msprune: unknown command '%s'\n", argv[1]);

@@ -1,0 +1,16 @@
+# mk/everyday.mk: the version string, and `make check-man` (the man page
+# must name every command and every experiment-config key).
+#
+# MSP_GIT_VERSION is `git describe --always --dirty` when git and a checkout
+# are there. It is kept in $(BUILD)/version.stamp, rewritten only when it
+# changes, so that version.o (and only it) is rebuilt when it does.
+MSP_GIT_VERSION := $(shell git describe --always --dirty 2>/dev/null)
+MSP_VERSION_STAMP := $(BUILD)/version.stamp
+$(shell mkdir -p $(BUILD) && { [ "$$(cat $(MSP_VERSION_STAMP) 2>/dev/null)" = "$(MSP_GIT_VERSION)" ] || \
+        echo "$(MSP_GIT_VERSION)" >$(MSP_VERSION_STAMP); })
+$(BUILD)/src/cli_version.o: $(MSP_VERSION_STAMP)
+$(BUILD)/src/cli_version.o: CPPFLAGS += -DMSP_GIT_VERSION='"$(MSP_GIT_VERSION)"'
+
+.PHONY: check-man
+check-man: msprune$(if $(SANITIZE),-san)
+	MSPRUNE=./msprune$(if $(SANITIZE),-san) tests/cli/check-man msprune.1 src/expconf.c
