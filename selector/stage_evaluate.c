@@ -28,6 +28,7 @@
 
 typedef struct pm_result {
     msp_premodel_kind kind;
+    msp_safety safety; /* with the threshold tuned by the premodel stage */
     msp_select_stats s;
     double premodel_ms, cv_accuracy;
     int *chosen;
@@ -100,9 +101,9 @@ static msp_status run_premodel(const msp_premodel *pm, msp_fset all, const msp_d
     return st;
 }
 
-/* The cross-validation accuracy the premodel stage recorded for a kind
- * (<output>/selector/premodels.json), NAN when unknown. */
-static double cv_accuracy(const msp_expconf *conf, msp_premodel_kind kind)
+/* A number the premodel stage recorded for a kind in
+ * <output>/selector/premodels.json (cv_accuracy, min_prob), NAN when unknown. */
+static double recorded(const msp_expconf *conf, msp_premodel_kind kind, const char *key)
 {
     char *path = msp_sel_path(conf, "premodels.json");
     msp_jval *root = NULL;
@@ -112,7 +113,7 @@ static double cv_accuracy(const msp_expconf *conf, msp_premodel_kind kind)
         const msp_jval *list = msp_jsonread_get(root, "premodels");
         for (size_t i = 0; list && list->type == MSP_JARRAY && i < list->n; i++) {
             const msp_jval *name = msp_jsonread_get(&list->kid[i], "premodel");
-            const msp_jval *cv = msp_jsonread_get(&list->kid[i], "cv_accuracy");
+            const msp_jval *cv = msp_jsonread_get(&list->kid[i], key);
             if (name && name->type == MSP_JSTRING && cv && cv->type == MSP_JNUMBER &&
                 !strcmp(name->str, msp_premodel_kind_name(kind)))
                 acc = cv->num;
@@ -211,6 +212,8 @@ static msp_status write_summary(const msp_expconf *conf, const msp_family *fam,
         msp_json_number(f, p->premodel_ms);
         fprintf(f, ", \"cv_accuracy\": ");
         msp_json_number(f, p->cv_accuracy);
+        fprintf(f, ", \"min_prob\": ");
+        msp_json_number(f, p->safety.min_prob);
         fprintf(f, ", \"fallbacks\": %lld", (long long)p->s.fallbacks);
         json_counts(f, "chosen", p->s.chosen, o->m);
         fprintf(f, ", \"confusion\": [");
@@ -342,16 +345,19 @@ msp_status msp_selector_evaluate(const msp_expconf *conf, const msp_selector_opt
         }
         pm_result *p = &r[n_r++];
         p->kind = kinds[k];
-        p->cv_accuracy = cv_accuracy(conf, kinds[k]);
+        p->cv_accuracy = recorded(conf, kinds[k], "cv_accuracy");
+        double tuned = recorded(conf, kinds[k], "min_prob");
+        p->safety = sn;
+        if (conf->selector.fallback && conf->selector.tune_fallback && !isnan(tuned)) p->safety.min_prob = tuned;
         p->chosen = msp_malloc(sizeof(int) * (size_t)o.n);
         p->cost = msp_malloc(sizeof(double) * (size_t)o.n);
         st = run_premodel(pm, set, &data.test, p->chosen, confidence, &p->premodel_ms, err);
         msp_premodel_free(pm);
         double *pms = msp_malloc(sizeof(double) * (size_t)o.n);
         for (int i = 0; i < o.n; i++) pms[i] = p->premodel_ms;
-        if (st == MSP_OK) st = msp_choice_eval(&ch, p->chosen, label, confidence, pms, &sn, &p->s, err);
+        if (st == MSP_OK) st = msp_choice_eval(&ch, p->chosen, label, confidence, pms, &p->safety, &p->s, err);
         free(pms);
-        per_input_cost(&ch, &sn, p->chosen, confidence, p->premodel_ms, p->cost);
+        per_input_cost(&ch, &p->safety, p->chosen, confidence, p->premodel_ms, p->cost);
     }
     if (st != MSP_OK) goto out;
 

@@ -1,7 +1,8 @@
 /* stage_premodel.c: `msprune premodel CONFIG`: label the labelling images
- * with the cheapest family member that gets them right, choose the family
- * members worth keeping (greedy), select features and train, cross-validate
- * and save every premodel of the config. */
+ * (the validation split) with the cheapest family member that gets them
+ * right, optionally choose the family members worth keeping (greedy),
+ * select features and train, cross-validate and save every premodel of the
+ * config, and tune each premodel's safety-net threshold. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,8 +20,43 @@ typedef struct trained {
     msp_premodel_cv_result cv;
     int *kept, n_kept;
     double acc_all, acc_kept, train_acc, seconds;
+    double min_prob; /* the safety net's threshold chosen on the labelling images */
     long refs;
 } trained;
+
+/* Safety-net thresholds tried: the chosen network's top-1 probability below
+ * it sends the input to the base too (0 = never). */
+static const double min_probs[] = {0, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98, 0.99};
+
+/* The cheapest threshold whose top-1 on the labelling images stays within
+ * 0.1 point of the base's (network 0), else the most accurate one. The
+ * labelling images are held out from every network's training, so how a
+ * network's confidence tracks its correctness there carries over. */
+static msp_status tune_min_prob(const msp_expconf *conf, const msp_choice *ch, const int *chosen,
+                                const int *label, double *best, msp_err *err)
+{
+    msp_select_stats base = {0};
+    msp_status st = msp_choice_eval_single(ch, 0, &base, err);
+    double best_ms = INFINITY, best_acc = -1;
+    int found = 0;
+    *best = 0;
+    for (size_t k = 0; k < sizeof min_probs / sizeof *min_probs && st == MSP_OK; k++) {
+        msp_safety sn = {.fallback = 0, .on_other = 1, .min_prob = min_probs[k]};
+        msp_select_stats s = {0};
+        st = msp_choice_eval(ch, chosen, label, NULL, NULL, &sn, &s, err);
+        int ok = st == MSP_OK && s.score >= base.score - 0.001;
+        if (st == MSP_OK && ((ok && (!found || s.mean_ms < best_ms)) || (!ok && !found && s.score > best_acc))) {
+            *best = min_probs[k];
+            best_ms = s.mean_ms;
+            best_acc = s.score;
+            found |= ok;
+        }
+        msp_select_stats_free(&s);
+    }
+    msp_select_stats_free(&base);
+    (void)conf;
+    return st;
+}
 
 /* Columns kept[0..nk) of x (n x d) as a new n x nk matrix. */
 static float *columns(const float *x, int n, int d, const int *kept, int nk)
@@ -31,8 +67,8 @@ static float *columns(const float *x, int n, int d, const int *kept, int nk)
     return y;
 }
 
-static msp_status train_one(const msp_expconf *conf, const msp_premodel_data *data, msp_fset set,
-                            trained *t, msp_err *err)
+static msp_status train_one(const msp_expconf *conf, const msp_premodel_data *data,
+                            const msp_choice *ch, trained *t, msp_err *err)
 {
     msp_premodel_params p;
     msp_sel_params(conf, &p);
@@ -62,10 +98,18 @@ static msp_status train_one(const msp_expconf *conf, const msp_premodel_data *da
     msp_premodel *pm = NULL;
     if (st == MSP_OK) st = msp_premodel_train(t->kind, &p, data, t->kept, t->n_kept, &pm, err);
     if (st == MSP_OK) {
-        int hit = 0;
-        for (int i = 0; i < data->n; i++)
-            hit += msp_premodel_predict(pm, data->x + (size_t)i * data->d, NULL) == data->label[i];
+        int hit = 0, *chosen = msp_malloc(sizeof(int) * (size_t)data->n);
+        for (int i = 0; i < data->n; i++) {
+            chosen[i] = msp_premodel_predict(pm, data->x + (size_t)i * data->d, NULL);
+            hit += chosen[i] == data->label[i];
+        }
         t->train_acc = (double)hit / data->n;
+        t->min_prob = conf->selector.min_prob;
+        if (conf->selector.fallback && conf->selector.tune_fallback)
+            st = tune_min_prob(conf, ch, chosen, data->label, &t->min_prob, err);
+        free(chosen);
+    }
+    if (st == MSP_OK) {
         t->refs = msp_premodel_ref_count(pm);
         char leaf[64];
         snprintf(leaf, sizeof leaf, "premodel-%s.bin", msp_premodel_kind_name(t->kind));
@@ -75,7 +119,6 @@ static msp_status train_one(const msp_expconf *conf, const msp_premodel_data *da
     }
     msp_premodel_free(pm);
     t->seconds = msp_now() - t0;
-    (void)set;
     return st;
 }
 
@@ -117,6 +160,8 @@ static msp_status write_report(const msp_expconf *conf, const msp_outcomes *o, c
         msp_json_number(f, t[i].cv.ok_rate);
         fprintf(f, ", \"train_accuracy\": ");
         msp_json_number(f, t[i].train_acc);
+        fprintf(f, ", \"min_prob\": ");
+        msp_json_number(f, t[i].min_prob);
         fprintf(f, ", \"reference_points\": %ld, \"seconds\": ", t[i].refs);
         msp_json_number(f, t[i].seconds);
         fprintf(f, ", \"features\": [");
@@ -148,11 +193,18 @@ msp_status msp_selector_train(const msp_expconf *conf, const msp_selector_opts *
     msp_status st;
     if ((st = msp_sel_fset(conf, &set, err)) || (st = msp_sel_kinds(conf, &kinds, &n_kinds, err)) ||
         (st = msp_sel_family(conf, &fam, err)) ||
-        (st = msp_experiment_load_data(conf, MSP_SPLIT_TRAIN, &data, err)))
+        (st = msp_experiment_load_data(conf, MSP_SPLIT_VAL, &data, err)))
         goto out;
-    /* The labelling images: a seeded sample of the training split. */
+    /* The labelling images: the validation split (or a seeded sample of it),
+     * which no network was trained on: on training images every network
+     * looks better than it is, the cheap ones most. */
+    if (data.val.n == 0) {
+        st = msp_err_set(err, MSP_BAD_INPUT, conf->path, 0,
+                         "the premodel is labelled on the validation split: set data.validation > 0");
+        goto out;
+    }
     int want = conf->selector.label_images;
-    msp_dataset_sample(&data.train, want > 0 && want < data.train.n ? want : data.train.n,
+    msp_dataset_sample(&data.val, want > 0 && want < data.val.n ? want : data.val.n,
                        conf->seed ^ 0x1abe1ull, &lab);
     char *dir = msp_sel_path(conf, NULL);
     st = msp_mkdirs(dir, err);
@@ -192,11 +244,11 @@ msp_status msp_selector_train(const msp_expconf *conf, const msp_selector_opts *
         t[i].kind = kinds[i];
         msp_log(MSP_LOG_INFO, "training %s on %d images, %d features", msp_premodel_kind_name(kinds[i]),
                 o.n, d);
-        st = train_one(conf, &pd, set, &t[i], err);
+        st = train_one(conf, &pd, &ch, &t[i], err);
         if (st == MSP_OK)
-            printf("  %-12s %2d features  %2d-fold CV accuracy %.2f%% (+- %.2f)  %.1f s\n",
+            printf("  %-12s %2d features  %2d-fold CV accuracy %.2f%% (+- %.2f)  fallback below p %.2f  %.1f s\n",
                    msp_premodel_kind_name(kinds[i]), t[i].n_kept, t[i].cv.folds, 100 * t[i].cv.acc_mean,
-                   100 * t[i].cv.acc_std, t[i].seconds);
+                   100 * t[i].cv.acc_std, t[i].min_prob, t[i].seconds);
     }
     if (st == MSP_OK) st = write_report(conf, &o, order, gains, n_used, set, t, n_kinds, err);
 out:

@@ -182,6 +182,7 @@ static const key selector_keys[] = {
     BOOL("fallback", 0, ANY, 1, selector.fallback),
     FLT("min_confidence", 0, ANY, 0.0, 1.0, 0.0, selector.min_confidence),
     FLT("min_prob", 0, ANY, 0.0, 1.0, 0.0, selector.min_prob),
+    BOOL("tune_fallback", 0, ANY, 1, selector.tune_fallback),
     END
 };
 

@@ -107,6 +107,7 @@ typedef struct msp_expconf {
         double min_gain;      /* > 0: greedy choice of networks, stopping under this gain; 0: all */
         int fallback;         /* safety net: run the base when a specialist says other */
         double min_confidence, min_prob;
+        int tune_fallback;    /* choose min_prob per premodel on the labelling images */
     } selector;
 } msp_expconf;
 
