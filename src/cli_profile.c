@@ -6,9 +6,11 @@
 #include "engine.h"
 #include "log.h"
 #include "profile.h"
+#include "runtime/bundle.h"
 
 static const char *const usage =
     "usage: msprune profile --cfg X.cfg [--weights W] [--runs N] [--warmup N] [--json]\n"
+    "       msprune profile BUNDLE [--out PROFILE.conf]   (see msprune profile BUNDLE --help)\n"
     "Median batch-1 latency and FLOPs of one network on this machine.\n"
     "  --weights W   load these weights (default: seeded random initialisation)\n"
     "  --runs N      timed runs (default 50);  --warmup N  untimed runs first (default 5)\n"
@@ -25,6 +27,8 @@ int msp_cmd_profile(int argc, char **argv)
         {"engine", required_argument, 0, 'E'},
         {"verbose", no_argument, 0, 'v'},      {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
+    for (int i = 1; i < argc; i++) /* `msprune profile BUNDLE` (runtime/command.c) */
+        if (argv[i][0] != '-' && msp_is_bundle_dir(argv[i])) return msp_cmd_profile_bundle(argc, argv);
     msp_profile_opts o = {.runs = 50, .warmup = 5};
     int threads = 1, c;
     while ((c = getopt_long(argc, argv, "c:w:r:W:t:E:jvh", longopts, NULL)) != -1) {
