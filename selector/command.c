@@ -12,27 +12,29 @@
 #include "selector/stage.h"
 
 static const char *const usage_premodel =
-    "usage: msprune premodel CONFIG [--engine E] [-q|-v]\n"
+    "usage: msprune premodel CONFIG [--latencies PROFILE] [--engine E] [-q|-v]\n"
     "       msprune premodel --table FILE.csv [--premodel KIND]... [--tolerance T] [--folds N]\n"
     "\n"
     "Label the labelling images of an experiment with the cheapest family member that\n"
     "classifies them correctly, choose the members worth routing to, select features, and\n"
     "train and cross-validate every premodel of the config's `selector` section\n"
     "(<output>/selector/premodel-KIND.bin, premodels.json). Then `msprune evaluate CONFIG\n"
-    "--selector` measures them on the test set. With --table: a premodel for any domain,\n"
-    "from a CSV of per-input features (f.NAME), per-model scores (score.MODEL, higher is\n"
-    "better) and costs (time.MODEL, ms); reports out-of-fold results against every single\n"
-    "model and the oracle.\n"
+    "--selector` measures them on the test set. --latencies PROFILE (from `msprune profile\n"
+    "BUNDLE` on the device) replaces the family's latencies by the device's before labelling.\n"
+    "With --table: a premodel for any domain, from a CSV of per-input features (f.NAME),\n"
+    "per-model scores (score.MODEL, higher is better) and costs (time.MODEL, ms); reports\n"
+    "out-of-fold results against every single model and the oracle.\n"
     "\n"
     "options:\n"
-    "  --table FILE.csv  premodels from this CSV instead of an experiment\n"
-    "  --premodel KIND   knn, knn-chain, dtree, naive-bayes, logistic (repeatable; default all)\n"
-    "  --tolerance T     a model is good enough within T of the input's best score (default 0)\n"
-    "  --folds N         cross-validation folds (default 10)\n"
-    "  --engine E        'fast' (default) or 'stock' (Darknet's own layers)\n"
-    "  -q, --quiet       warnings and errors only, no progress\n"
-    "  -v, --verbose     debug messages and Darknet's own output (layer tables)\n"
-    "  -h, --help        this help\n"
+    "  --latencies PROFILE  the device's latencies (from `msprune profile BUNDLE`)\n"
+    "  --table FILE.csv     premodels from this CSV instead of an experiment\n"
+    "  --premodel KIND      knn, knn-chain, dtree, naive-bayes, logistic (repeatable; default all)\n"
+    "  --tolerance T        a model is good enough within T of the input's best score (default 0)\n"
+    "  --folds N            cross-validation folds (default 10)\n"
+    "  --engine E           'fast' (default) or 'stock' (Darknet's own layers)\n"
+    "  -q, --quiet          warnings and errors only, no progress\n"
+    "  -v, --verbose        debug messages and Darknet's own output (layer tables)\n"
+    "  -h, --help           this help\n"
     "\n"
     "exit status: 0 success, 1 the work failed, 2 bad usage or bad input.\n";
 
@@ -145,6 +147,7 @@ int msp_cmd_premodel(int argc, char **argv)
         {"tolerance", required_argument, 0, 'T'}, {"folds", required_argument, 0, 'f'},
         {"engine", required_argument, 0, 'E'},  {"quiet", no_argument, 0, 'q'},
         {"verbose", no_argument, 0, 'v'},       {"help", no_argument, 0, 'h'},
+        {"latencies", required_argument, 0, 'L'},
         {0, 0, 0, 0}};
     const char *table = NULL;
     msp_premodel_kind kinds[16];
@@ -153,9 +156,10 @@ int msp_cmd_premodel(int argc, char **argv)
     char *end;
     msp_err err = {{0}};
     msp_selector_opts o = {0};
-    while ((c = getopt_long(argc, argv, "t:p:T:f:E:qvh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "t:p:T:f:E:L:qvh", longopts, NULL)) != -1) {
         switch (c) {
         case 't': table = optarg; break;
+        case 'L': o.latencies = optarg; break;
         case 'p':
             if (n_kinds == 16) return msp_cli_usage_error("premodel", "too many --premodel");
             if (msp_premodel_kind_parse(optarg, &kinds[n_kinds++], &err) != MSP_OK)
@@ -182,6 +186,7 @@ int msp_cmd_premodel(int argc, char **argv)
     }
     if (table) {
         if (optind != argc) return msp_cli_usage_error("premodel", "--table takes no CONFIG");
+        if (o.latencies) return msp_cli_usage_error("premodel", "--latencies goes with a CONFIG, not --table");
         if (!n_kinds) {
             static const msp_premodel_kind all[] = {MSP_PREMODEL_KNN, MSP_PREMODEL_KNN_CHAIN,
                                                     MSP_PREMODEL_DTREE, MSP_PREMODEL_BAYES,

@@ -42,6 +42,8 @@ msp_status msp_family_outcomes(const msp_family *f, const char *dir, const msp_d
 typedef struct msp_selector_opts {
     msp_engine_kind engine;
     int oracle_only; /* evaluate: single networks and the oracle, no premodel */
+    const char *latencies; /* premodel: a device profile (runtime/bundle.h) whose
+                            * latencies replace the family's before labelling */
     int verbose;
 } msp_selector_opts;
 

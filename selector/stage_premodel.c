@@ -13,6 +13,7 @@
 #include "json.h"
 #include "log.h"
 #include "progress.h"
+#include "runtime/bundle.h"
 #include "selector/stage.h"
 
 typedef struct trained {
@@ -177,6 +178,29 @@ static msp_status write_report(const msp_expconf *conf, const msp_outcomes *o, c
     return msp_atomic_commit(&a, err);
 }
 
+/* The device's latencies (msprune premodel --latencies PROFILE) replace the
+ * family's (also those of cached outcomes) for labelling and training. */
+static msp_status use_profile(const char *path, msp_outcomes *o, msp_err *err)
+{
+    msp_devprofile p;
+    msp_status st = msp_devprofile_load(path, &p, err);
+    for (int j = 0; j < o->m && st == MSP_OK; j++) {
+        int k = 0;
+        while (k < p.n && strcmp(p.names[k], o->names[j])) k++;
+        if (k == p.n)
+            st = msp_err_set(err, MSP_BAD_INPUT, path, 0,
+                             "no latency for network '%s': profile a bundle of this family "
+                             "(`msprune profile BUNDLE`)", o->names[j]);
+        else {
+            msp_log(MSP_LOG_INFO, "%s: latency %.4f ms on %s (family: %.4f ms)", o->names[j],
+                    p.latency_ms[k], p.machine, o->latency_ms[j]);
+            o->latency_ms[j] = p.latency_ms[k];
+        }
+    }
+    if (st == MSP_OK) msp_devprofile_free(&p);
+    return st;
+}
+
 msp_status msp_selector_train(const msp_expconf *conf, const msp_selector_opts *opt, msp_err *err)
 {
     msp_family fam = {0};
@@ -211,6 +235,7 @@ msp_status msp_selector_train(const msp_expconf *conf, const msp_selector_opts *
     st = msp_mkdirs(dir, err);
     free(dir);
     if (st || (st = msp_sel_outcomes(conf, &fam, &lab, opt->engine, "outcomes-label.csv", &o, err)) ||
+        (opt->latencies && (st = use_profile(opt->latencies, &o, err))) ||
         (st = msp_choice_from_outcomes(&o, (msp_metric)conf->selector.metric, &ch, err)))
         goto out;
     /* Which family members are worth routing to: the original research's

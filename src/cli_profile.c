@@ -6,10 +6,12 @@
 #include "engine.h"
 #include "log.h"
 #include "profile.h"
+#include "runtime/bundle.h"
 
 static const char *const usage =
     "usage: msprune profile --cfg X.cfg [--weights W] [--runs N] [--warmup N] [--threads N]\n"
     "                       [--engine E] [--json] [-q|-v]\n"
+    "       msprune profile BUNDLE [--out PROFILE.conf]   (see msprune profile BUNDLE --help)\n"
     "\n"
     "Median batch-1 latency and FLOPs of one network on this machine.\n"
     "\n"
@@ -36,6 +38,8 @@ int msp_cmd_profile(int argc, char **argv)
         {"engine", required_argument, 0, 'E'}, {"quiet", no_argument, 0, 'q'},
         {"verbose", no_argument, 0, 'v'},      {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
+    for (int i = 1; i < argc; i++) /* `msprune profile BUNDLE` (runtime/command.c) */
+        if (argv[i][0] != '-' && msp_is_bundle_dir(argv[i])) return msp_cmd_profile_bundle(argc, argv);
     msp_profile_opts o = {.runs = 50, .warmup = 5};
     int threads = 1, c;
     while ((c = getopt_long(argc, argv, "c:w:r:W:t:E:jqvh", longopts, NULL)) != -1) {

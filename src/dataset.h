@@ -52,6 +52,7 @@ static inline size_t msp_dataset_example_size(const msp_dataset *d)
  * (then any label >= hint is an error naming its index).
  * limit > 0 keeps only the first `limit` examples; the whole file is still
  * read and validated. Result: c = 1, w = cols, h = rows, class_names NULL.
+ * labels_path NULL: images only, every label 0 and n_classes 1.
  * MSP_BAD_INPUT for malformed or missing files, MSP_FAIL for read errors. */
 msp_status msp_idx_load(const char *images_path, const char *labels_path, int n_classes_hint,
                         int limit, msp_dataset *d, msp_err *err);
@@ -67,6 +68,11 @@ msp_status msp_idx_load(const char *images_path, const char *labels_path, int n_
  * loader supports). limit > 0 reads only the first `limit` images. */
 msp_status msp_imagelist_load(const char *list_path, const char *names_path, int w, int h, int c,
                               int limit, msp_dataset *d, msp_err *err);
+
+/* One image file, checked as an image list's lines are, then read by
+ * Darknet's loader and resized to w x h with c (1 or 3) channels into
+ * dst[c*h*w] (CHW, values in [0, 1]). */
+msp_status msp_image_load(const char *path, int w, int h, int c, float *dst, msp_err *err);
 
 /* Deterministic stratified split: within each class, indices are shuffled
  * with a generator seeded from `seed` and the first ones go to validation.

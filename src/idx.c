@@ -215,6 +215,11 @@ msp_status msp_idx_load(const char *images_path, const char *labels_path, int n_
     msp_status s = idx_open(&fi, images_path, err);
     if (s == MSP_OK) s = idx_header(&fi, IDX_MAGIC_IMAGES, 3, "images", img_names, img_max,
                                     idims, err);
+    if (s == MSP_OK && !labels_path) { /* images only: every label 0 */
+        labels = msp_calloc((size_t)idims[0] + 1, 1);
+        n_classes = 1;
+        goto labelled;
+    }
     if (s == MSP_OK) s = idx_open(&fl, labels_path, err);
     if (s == MSP_OK) s = idx_header(&fl, IDX_MAGIC_LABELS, 1, "labels", lab_names, lab_max,
                                     ldims, err);
@@ -226,6 +231,7 @@ msp_status msp_idx_load(const char *images_path, const char *labels_path, int n_
         s = idx_load_labels(&fl, ldims[0], n_classes_hint, &n_classes, &labels, err);
     idx_close(&fl);
     if (s != MSP_OK) goto out;
+labelled:;
 
     uint32_t count = idims[0], rows = idims[1], cols = idims[2];
     uint32_t keep = limit > 0 && (uint32_t)limit < count ? (uint32_t)limit : count;

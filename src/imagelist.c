@@ -512,3 +512,13 @@ msp_status msp_imagelist_load(const char *list_path, const char *names_path, int
     d->class_names = names;
     return MSP_OK;
 }
+
+msp_status msp_image_load(const char *path, int w, int h, int c, float *dst, msp_err *err)
+{
+    if (w < 1 || h < 1 || w > MSP_DATASET_MAX_SIDE || h > MSP_DATASET_MAX_SIDE || (c != 1 && c != 3))
+        return msp_err_set(err, MSP_BAD_INPUT, NULL, 0, "cannot load an image as %dx%dx%d", c, h, w);
+    int iw = 0, ih = 0;
+    msp_status s = check_image(NULL, 0, path, &iw, &ih, err);
+    if (s == MSP_OK) s = load_one(NULL, 0, path, iw, ih, w, h, c, dst, err);
+    return s;
+}

@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "prune/prune.h"
+#include "runtime/bundle.h"
 #include "selector/selector.h"
 #include "specialise/specialise.h"
 
@@ -19,6 +20,8 @@ static const struct {
     {"prune", msp_cmd_prune, "structured filter pruning of a network, with fine-tuning"},
     {"specialise", msp_cmd_specialise, "build a family of pruned specialists, one per input cluster"},
     {"premodel", msp_cmd_premodel, "label inputs and train the premodels that pick a network per input"},
+    {"deploy", msp_cmd_deploy, "a self-contained bundle (family, premodel, checksums) for the device"},
+    {"run", msp_cmd_run, "classify images or an IDX file with a bundle"},
     {"report", msp_cmd_report, "report.html and report.md from an experiment's results"},
     {"all", msp_cmd_all, "the whole pipeline on an experiment config"},
     {"version", msp_cmd_version, "print msprune's version"},

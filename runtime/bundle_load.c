@@ -1,0 +1,391 @@
+/* bundle_load.c: read and verify a bundle's manifest.conf (format in
+ * runtime/bundle.h). Nothing in a bundle is trusted: the manifest's size is
+ * bounded before libconfig parses it, every key is known, every count and
+ * string length is bounded before allocation, every path is confined to the
+ * bundle folder (no absolute path, no "..", no symlink on the way), and every
+ * file's size and CRC-32 are checked. */
+#include <errno.h>
+#include <libconfig.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "atomicio.h"
+#include "runtime/bundle.h"
+
+typedef struct rd {
+    const char *path; /* manifest path, for messages */
+    msp_err *err;
+} rd;
+
+static int line_of(const config_setting_t *s)
+{
+    unsigned l = s ? config_setting_source_line(s) : 0;
+    return l < 1 ? 1 : l > 1000000000u ? 1000000000 : (int)l;
+}
+
+static msp_status bad(rd *r, const config_setting_t *s, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static msp_status bad(rd *r, const config_setting_t *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    msp_err_vset(r->err, MSP_BAD_INPUT, r->path, line_of(s), fmt, ap);
+    va_end(ap);
+    return MSP_BAD_INPUT;
+}
+
+/* Every member of group g must be one of the NULL-terminated names. */
+static msp_status known_keys(rd *r, const config_setting_t *g, const char *where,
+                             const char *const *names)
+{
+    int n = config_setting_length(g);
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
+        const char *k = config_setting_name(s);
+        int ok = 0;
+        for (const char *const *p = names; *p && !ok; p++) ok = k && !strcmp(k, *p);
+        if (!ok) return bad(r, s, "unknown key '%s' in %s", k ? k : "?", where);
+    }
+    return MSP_OK;
+}
+
+static msp_status member(rd *r, const config_setting_t *g, const char *name, int type,
+                         config_setting_t **out)
+{
+    *out = config_setting_get_member(g, name);
+    if (!*out) return bad(r, g, "missing key '%s'", name);
+    int t = config_setting_type(*out);
+    int ok = t == type || (type == CONFIG_TYPE_FLOAT && (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64)) ||
+             (type == CONFIG_TYPE_INT64 && t == CONFIG_TYPE_INT);
+    if (!ok) return bad(r, *out, "'%s' has the wrong type", name);
+    return MSP_OK;
+}
+
+static msp_status get_str(rd *r, const config_setting_t *g, const char *name, size_t max, char **out)
+{
+    config_setting_t *s;
+    msp_status st = member(r, g, name, CONFIG_TYPE_STRING, &s);
+    if (st != MSP_OK) return st;
+    const char *v = config_setting_get_string(s);
+    if (!v || !*v || strlen(v) > max) return bad(r, s, "'%s' must be 1 to %zu characters", name, max);
+    *out = msp_strdup(v);
+    return MSP_OK;
+}
+
+static msp_status get_i64(rd *r, const config_setting_t *g, const char *name, long long lo,
+                          long long hi, long long *out)
+{
+    config_setting_t *s;
+    msp_status st = member(r, g, name, CONFIG_TYPE_INT64, &s);
+    if (st != MSP_OK) return st;
+    long long v = config_setting_get_int64(s);
+    if (v < lo || v > hi) return bad(r, s, "'%s' is %lld; it must be between %lld and %lld", name, v, lo, hi);
+    *out = v;
+    return MSP_OK;
+}
+
+static msp_status get_int(rd *r, const config_setting_t *g, const char *name, int lo, int hi, int *out)
+{
+    long long v = 0;
+    msp_status st = get_i64(r, g, name, lo, hi, &v);
+    *out = st == MSP_OK ? (int)v : 0;
+    return st;
+}
+
+static msp_status get_num(rd *r, const config_setting_t *g, const char *name, double lo, double hi,
+                          double *out)
+{
+    config_setting_t *s;
+    msp_status st = member(r, g, name, CONFIG_TYPE_FLOAT, &s);
+    if (st != MSP_OK) return st;
+    double v = config_setting_type(s) == CONFIG_TYPE_FLOAT ? config_setting_get_float(s)
+                                                           : (double)config_setting_get_int64(s);
+    if (!(v >= lo && v <= hi)) return bad(r, s, "'%s' must be between %g and %g", name, lo, hi);
+    *out = v;
+    return MSP_OK;
+}
+
+/* A list (or array) member with 1..max elements. */
+static msp_status get_list(rd *r, const config_setting_t *g, const char *name, int type, int max,
+                           config_setting_t **out, int *n)
+{
+    *out = config_setting_get_member(g, name);
+    if (!*out) return bad(r, g, "missing key '%s'", name);
+    if (config_setting_type(*out) != type)
+        return bad(r, *out, "'%s' must be a %s", name, type == CONFIG_TYPE_LIST ? "list ( ... )" : "array [ ... ]");
+    *n = config_setting_length(*out);
+    if (*n < 1 || *n > max) return bad(r, *out, "'%s' has %d entries; 1 to %d are allowed", name, *n, max);
+    return MSP_OK;
+}
+
+/* A manifest path: well-formed (msp_bundle_path_problem) and no symlink or
+ * non-folder on the way inside dir. */
+static msp_status get_path(rd *r, const char *dir, const config_setting_t *g, const char *name,
+                           char **out)
+{
+    msp_status st = get_str(r, g, name, MSP_BUNDLE_MAX_PATH, out);
+    if (st != MSP_OK) return st;
+    const config_setting_t *s = config_setting_get_member(g, name);
+    const char *why = msp_bundle_path_problem(*out);
+    if (why) {
+        st = bad(r, s, "'%s' is \"%s\": %s", name, *out, why);
+    } else {
+        /* Every folder on the way must be a real folder, not a link out. */
+        char *rel = msp_strdup(*out);
+        for (char *q = strchr(rel, '/'); q && st == MSP_OK; q = strchr(q + 1, '/')) {
+            *q = '\0';
+            char *p = msp_strcat3(dir, "/", rel);
+            struct stat sb;
+            if (lstat(p, &sb) != 0 || !S_ISDIR(sb.st_mode))
+                st = bad(r, s, "'%s' is \"%s\", but %s is not a folder inside the bundle", name,
+                         *out, p);
+            free(p);
+            *q = '/';
+        }
+        free(rel);
+    }
+    if (st != MSP_OK) {
+        free(*out);
+        *out = NULL;
+    }
+    return st;
+}
+
+void msp_bundle_manifest_free(msp_bundle_manifest *m)
+{
+    if (!m) return;
+    free(m->experiment);
+    for (int i = 0; m->classes && i < m->n_classes; i++) free(m->classes[i]);
+    free(m->classes);
+    for (int j = 0; m->nets && j < m->n_nets; j++) {
+        free(m->nets[j].name);
+        free(m->nets[j].cfg);
+        free(m->nets[j].weights);
+        free(m->nets[j].outputs);
+    }
+    free(m->nets);
+    free(m->premodel_file);
+    free(m->premodel_kind);
+    for (int i = 0; m->files && i < m->n_files; i++) free(m->files[i].path);
+    free(m->files);
+    memset(m, 0, sizeof *m);
+}
+
+static const char *const top_keys[] = {"version", "experiment", "input", "classes", "networks",
+                                       "premodel", "safety", "files", NULL};
+static const char *const input_keys[] = {"width", "height", "channels", NULL};
+static const char *const net_keys[] = {"name", "cfg", "weights", "outputs", "latency_ms", "flops", NULL};
+static const char *const pm_keys[] = {"file", "kind", "features", NULL};
+static const char *const safety_keys[] = {"fallback", "on_other", "min_confidence", "min_prob", NULL};
+static const char *const file_keys[] = {"path", "size", "crc32", NULL};
+
+static msp_status read_nets(rd *r, const char *dir, const config_setting_t *root,
+                            msp_bundle_manifest *m)
+{
+    config_setting_t *l;
+    int n;
+    msp_status st = get_list(r, root, "networks", CONFIG_TYPE_LIST, MSP_BUNDLE_MAX_NETS, &l, &n);
+    if (st != MSP_OK) return st;
+    m->nets = msp_calloc((size_t)n, sizeof *m->nets);
+    m->n_nets = n;
+    for (int j = 0; j < n && st == MSP_OK; j++) {
+        config_setting_t *g = config_setting_get_elem(l, (unsigned)j), *o;
+        msp_bundle_net *bn = &m->nets[j];
+        long long fl;
+        int no;
+        if (config_setting_type(g) != CONFIG_TYPE_GROUP) return bad(r, g, "networks[%d] must be a group { ... }", j);
+        if ((st = known_keys(r, g, "a network", net_keys)) ||
+            (st = get_str(r, g, "name", MSP_BUNDLE_MAX_NAME, &bn->name)) ||
+            (st = get_path(r, dir, g, "cfg", &bn->cfg)) ||
+            (st = get_path(r, dir, g, "weights", &bn->weights)) ||
+            (st = get_num(r, g, "latency_ms", 0, 1e9, &bn->latency_ms)) ||
+            (st = get_i64(r, g, "flops", 0, (long long)1 << 60, &fl)) ||
+            (st = get_list(r, g, "outputs", CONFIG_TYPE_ARRAY, m->n_classes + 1, &o, &no)))
+            break;
+        bn->flops = fl;
+        bn->outputs = msp_malloc(sizeof(int) * (size_t)no);
+        bn->n_outputs = no;
+        int others = 0;
+        for (int k = 0; k < no && st == MSP_OK; k++) {
+            config_setting_t *e = config_setting_get_elem(o, (unsigned)k);
+            if (config_setting_type(e) != CONFIG_TYPE_INT) {
+                st = bad(r, e, "outputs of '%s' must be integers", bn->name);
+                break;
+            }
+            int v = config_setting_get_int(e);
+            if (v < -1 || v >= m->n_classes)
+                st = bad(r, e, "output %d of '%s' is class %d; classes are 0 to %d (-1 = other)", k,
+                         bn->name, v, m->n_classes - 1);
+            for (int q = 0; q < k && st == MSP_OK; q++)
+                if (v >= 0 && bn->outputs[q] == v)
+                    st = bad(r, e, "'%s' maps two outputs to class %d", bn->name, v);
+            others += v < 0;
+            bn->outputs[k] = v;
+        }
+        if (st == MSP_OK && others > 1) st = bad(r, o, "'%s' has more than one 'other' output", bn->name);
+        for (int q = 0; q < j && st == MSP_OK; q++)
+            if (!strcmp(m->nets[q].name, bn->name)) st = bad(r, g, "two networks are named '%s'", bn->name);
+    }
+    return st;
+}
+
+static msp_status read_files(rd *r, const char *dir, const config_setting_t *root,
+                             msp_bundle_manifest *m)
+{
+    config_setting_t *l;
+    int n;
+    msp_status st = get_list(r, root, "files", CONFIG_TYPE_LIST, MSP_BUNDLE_MAX_FILES, &l, &n);
+    if (st != MSP_OK) return st;
+    m->files = msp_calloc((size_t)n, sizeof *m->files);
+    m->n_files = n;
+    for (int i = 0; i < n && st == MSP_OK; i++) {
+        config_setting_t *g = config_setting_get_elem(l, (unsigned)i);
+        msp_bundle_file *bf = &m->files[i];
+        long long sz, crc;
+        if (config_setting_type(g) != CONFIG_TYPE_GROUP) return bad(r, g, "files[%d] must be a group { ... }", i);
+        if ((st = known_keys(r, g, "a file entry", file_keys)) ||
+            (st = get_path(r, dir, g, "path", &bf->path)) ||
+            (st = get_i64(r, g, "size", 0, (long long)MSP_BUNDLE_MAX_FILE_SIZE, &sz)) ||
+            (st = get_i64(r, g, "crc32", 0, 0xffffffffLL, &crc)))
+            break;
+        bf->size = (uint64_t)sz;
+        bf->crc = (uint32_t)crc;
+        for (int q = 0; q < i && st == MSP_OK; q++)
+            if (!strcmp(m->files[q].path, bf->path)) st = bad(r, g, "'%s' is listed twice", bf->path);
+    }
+    return st;
+}
+
+/* Every named file must be listed (and so verified). */
+static msp_status listed(rd *r, const config_setting_t *root, const msp_bundle_manifest *m,
+                         const char *p)
+{
+    for (int i = 0; i < m->n_files; i++)
+        if (!strcmp(m->files[i].path, p)) return MSP_OK;
+    return bad(r, config_setting_get_member(root, "files"),
+               "'%s' has no entry (size and crc32) in 'files'", p);
+}
+
+static msp_status verify_files(const char *dir, const msp_bundle_manifest *m, msp_err *err)
+{
+    for (int i = 0; i < m->n_files; i++) {
+        const msp_bundle_file *bf = &m->files[i];
+        char *p = msp_strcat3(dir, "/", bf->path);
+        struct stat sb;
+        msp_status st = MSP_OK;
+        if (lstat(p, &sb) != 0)
+            st = msp_err_set(err, MSP_BAD_INPUT, p, 0, "missing from the bundle (%s): copy the whole bundle folder again",
+                             strerror(errno));
+        else if (!S_ISREG(sb.st_mode))
+            st = msp_err_set(err, MSP_BAD_INPUT, p, 0, "not a regular file (links are refused in a bundle)");
+        else if ((uint64_t)sb.st_size != bf->size)
+            st = msp_err_set(err, MSP_BAD_INPUT, p, 0, "%s: %llu bytes, but the manifest says %llu",
+                             (uint64_t)sb.st_size < bf->size ? "truncated" : "wrong size",
+                             (unsigned long long)sb.st_size, (unsigned long long)bf->size);
+        uint64_t sz;
+        uint32_t crc;
+        if (st == MSP_OK && (st = msp_bundle_file_crc(p, &sz, &crc, err)) == MSP_OK &&
+            (sz != bf->size || crc != bf->crc))
+            st = msp_err_set(err, MSP_BAD_INPUT, p, 0,
+                             "checksum mismatch (CRC-32 %08lx, manifest %08lx): the file is corrupt; copy the bundle again",
+                             (unsigned long)crc, (unsigned long)bf->crc);
+        free(p);
+        if (st != MSP_OK) return st;
+    }
+    return MSP_OK;
+}
+
+static msp_status read_manifest(rd *r, const char *dir, const config_setting_t *root,
+                                msp_bundle_manifest *m)
+{
+    config_setting_t *g, *l;
+    int version, n;
+    char *feats = NULL;
+    msp_status st;
+    if ((st = known_keys(r, root, "the manifest", top_keys)) ||
+        (st = get_int(r, root, "version", 0, 1000000, &version)))
+        return st;
+    if (version != MSP_BUNDLE_VERSION)
+        return bad(r, config_setting_get_member(root, "version"),
+                   "bundle version %d; this msprune reads version %d", version, MSP_BUNDLE_VERSION);
+    if ((st = get_str(r, root, "experiment", MSP_BUNDLE_MAX_NAME, &m->experiment)) ||
+        (st = member(r, root, "input", CONFIG_TYPE_GROUP, &g)) ||
+        (st = known_keys(r, g, "input", input_keys)) ||
+        (st = get_int(r, g, "width", 1, MSP_BUNDLE_MAX_SIDE, &m->width)) ||
+        (st = get_int(r, g, "height", 1, MSP_BUNDLE_MAX_SIDE, &m->height)) ||
+        (st = get_int(r, g, "channels", 1, 3, &m->channels)))
+        return st;
+    if (m->channels == 2) return bad(r, g, "channels must be 1 or 3");
+    if ((st = get_list(r, root, "classes", CONFIG_TYPE_ARRAY, MSP_BUNDLE_MAX_CLASSES, &l, &n))) return st;
+    m->classes = msp_calloc((size_t)n, sizeof *m->classes);
+    m->n_classes = n;
+    for (int i = 0; i < n; i++) {
+        config_setting_t *e = config_setting_get_elem(l, (unsigned)i);
+        const char *v = config_setting_get_string(e);
+        if (!v || strlen(v) > 256) return bad(r, e, "class names must be strings of at most 256 bytes");
+        m->classes[i] = msp_strdup(v);
+    }
+    if ((st = read_nets(r, dir, root, m))) return st;
+    if ((st = member(r, root, "premodel", CONFIG_TYPE_GROUP, &g)) ||
+        (st = known_keys(r, g, "premodel", pm_keys)) ||
+        (st = get_path(r, dir, g, "file", &m->premodel_file)) ||
+        (st = get_str(r, g, "kind", MSP_BUNDLE_MAX_NAME, &m->premodel_kind)) ||
+        (st = get_str(r, g, "features", 512, &feats)))
+        return st;
+    msp_err e;
+    st = msp_features_parse(feats, &m->features, &e);
+    free(feats);
+    if (st != MSP_OK) return bad(r, config_setting_get_member(g, "features"), "premodel features: %s", e.msg);
+    config_setting_t *oo;
+    if ((st = member(r, root, "safety", CONFIG_TYPE_GROUP, &g)) ||
+        (st = known_keys(r, g, "safety", safety_keys)) ||
+        (st = get_int(r, g, "fallback", -1, m->n_nets - 1, &m->safety.fallback)) ||
+        (st = member(r, g, "on_other", CONFIG_TYPE_BOOL, &oo)) ||
+        (st = get_num(r, g, "min_confidence", 0, 1, &m->safety.min_confidence)) ||
+        (st = get_num(r, g, "min_prob", 0, 1, &m->safety.min_prob)))
+        return st;
+    m->safety.on_other = config_setting_get_bool(oo);
+    if ((st = read_files(r, dir, root, m))) return st;
+    for (int j = 0; j < m->n_nets && st == MSP_OK; j++)
+        if (!(st = listed(r, root, m, m->nets[j].cfg))) st = listed(r, root, m, m->nets[j].weights);
+    if (st == MSP_OK) st = listed(r, root, m, m->premodel_file);
+    return st;
+}
+
+msp_status msp_bundle_manifest_load(const char *dir, msp_bundle_manifest *m, msp_err *err)
+{
+    memset(m, 0, sizeof *m);
+    char *path = msp_strcat3(dir, "/", "manifest.conf");
+    rd r = {.path = path, .err = err};
+    int fd;
+    uint64_t size;
+    msp_status st = msp_open_regular(path, &fd, &size, err);
+    if (st != MSP_OK) {
+        if (st == MSP_BAD_INPUT)
+            msp_err_set(err, MSP_BAD_INPUT, path, 0, "no bundle manifest here: give a folder made by `msprune deploy`");
+        free(path);
+        return st;
+    }
+    close(fd);
+    if (size > MSP_BUNDLE_MAX_MANIFEST) {
+        st = msp_err_set(err, MSP_BAD_INPUT, path, 0, "%llu bytes; a manifest is at most %u",
+                         (unsigned long long)size, MSP_BUNDLE_MAX_MANIFEST);
+        free(path);
+        return st;
+    }
+    config_t cf;
+    config_init(&cf);
+    if (!config_read_file(&cf, path)) {
+        st = msp_err_set(err, MSP_BAD_INPUT, path, config_error_line(&cf), "%s", config_error_text(&cf));
+    } else {
+        st = read_manifest(&r, dir, config_root_setting(&cf), m);
+        if (st == MSP_OK) st = verify_files(dir, m, err);
+    }
+    config_destroy(&cf);
+    free(path);
+    if (st != MSP_OK) msp_bundle_manifest_free(m);
+    return st;
+}

@@ -1,0 +1,161 @@
+/* bundle_write.c: the bundle manifest writer, file checksums (zlib CRC-32 +
+ * size: detects corruption and truncation, not malice) and atomic copies. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "atomicio.h"
+#include "runtime/bundle.h"
+
+const char *msp_bundle_path_problem(const char *p)
+{
+    size_t n = strlen(p);
+    if (n == 0) return "the path is empty";
+    if (n > MSP_BUNDLE_MAX_PATH) return "the path is too long";
+    if (p[0] == '/') return "absolute paths are not allowed in a bundle";
+    for (const char *q = p; *q; q++)
+        if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9') ||
+              *q == '.' || *q == '_' || *q == '-' || *q == '/'))
+            return "only letters, digits and . _ - / are allowed in bundle paths";
+    /* Component by component: none empty, none "." or "..". */
+    const char *s = p;
+    for (;;) {
+        const char *e = strchr(s, '/');
+        size_t len = e ? (size_t)(e - s) : strlen(s);
+        if (len == 0) return "empty path component ('//' or a trailing '/')";
+        if ((len == 1 && s[0] == '.') || (len == 2 && s[0] == '.' && s[1] == '.'))
+            return "'.' and '..' are not allowed: every path must stay inside the bundle folder";
+        if (!e) break;
+        s = e + 1;
+    }
+    return NULL;
+}
+
+msp_status msp_bundle_file_crc(const char *path, uint64_t *size, uint32_t *crc, msp_err *err)
+{
+    int fd;
+    uint64_t sz;
+    *size = 0;
+    *crc = 0;
+    msp_status st = msp_open_regular(path, &fd, &sz, err);
+    if (st != MSP_OK) return st;
+    unsigned char *buf = msp_malloc(1 << 16);
+    uLong c = crc32(0L, Z_NULL, 0);
+    uint64_t total = 0;
+    ssize_t r;
+    while ((r = read(fd, buf, 1 << 16)) > 0) {
+        c = crc32(c, buf, (uInt)r);
+        total += (uint64_t)r;
+    }
+    free(buf);
+    close(fd);
+    if (r < 0) return msp_err_set(err, MSP_FAIL, path, 0, "read error");
+    *size = total;
+    *crc = (uint32_t)c;
+    return MSP_OK;
+}
+
+msp_status msp_bundle_copy(const char *src, const char *dir, const char *leaf, uint64_t *size,
+                           uint32_t *crc, msp_err *err)
+{
+    int fd;
+    uint64_t sz;
+    *size = 0;
+    *crc = 0;
+    msp_status st = msp_open_regular(src, &fd, &sz, err);
+    if (st != MSP_OK) return st;
+    char *dst = msp_strcat3(dir, "/", leaf);
+    msp_atomic a;
+    st = msp_atomic_open(&a, dst, err);
+    free(dst);
+    if (st != MSP_OK) {
+        close(fd);
+        return st;
+    }
+    unsigned char *buf = msp_malloc(1 << 16);
+    uLong c = crc32(0L, Z_NULL, 0);
+    uint64_t total = 0;
+    ssize_t r;
+    while ((r = read(fd, buf, 1 << 16)) > 0) {
+        c = crc32(c, buf, (uInt)r);
+        total += (uint64_t)r;
+        if (fwrite(buf, 1, (size_t)r, a.f) != (size_t)r) break;
+    }
+    free(buf);
+    close(fd);
+    if (r != 0) {
+        msp_atomic_abort(&a);
+        return msp_err_set(err, MSP_FAIL, src, 0, "read or write error while copying");
+    }
+    st = msp_atomic_commit(&a, err);
+    if (st == MSP_OK) {
+        *size = total;
+        *crc = (uint32_t)c;
+    }
+    return st;
+}
+
+/* libconfig strings: escape quotes and backslashes. */
+static void put_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\') fputc('\\', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+msp_status msp_bundle_manifest_write(const char *dir, const msp_bundle_manifest *m, msp_err *err)
+{
+    char *path = msp_strcat3(dir, "/", "manifest.conf");
+    msp_atomic a;
+    msp_status st = msp_atomic_open(&a, path, err);
+    free(path);
+    if (st != MSP_OK) return st;
+    FILE *f = a.f;
+    char feats[512];
+    msp_features_format(m->features, feats, sizeof feats);
+    fprintf(f, "# msprune bundle manifest (runtime/bundle.h). Paths are relative to this folder.\n");
+    fprintf(f, "version = %d;\nexperiment = ", MSP_BUNDLE_VERSION);
+    put_string(f, m->experiment);
+    fprintf(f, ";\ninput = { width = %d; height = %d; channels = %d; };\nclasses = [", m->width,
+            m->height, m->channels);
+    for (int i = 0; i < m->n_classes; i++) {
+        fprintf(f, "%s", i ? ", " : "");
+        put_string(f, m->classes[i]);
+    }
+    fprintf(f, "];\nnetworks = (");
+    for (int j = 0; j < m->n_nets; j++) {
+        const msp_bundle_net *n = &m->nets[j];
+        fprintf(f, "%s\n  { name = ", j ? "," : "");
+        put_string(f, n->name);
+        fprintf(f, "; cfg = ");
+        put_string(f, n->cfg);
+        fprintf(f, "; weights = ");
+        put_string(f, n->weights);
+        fprintf(f, ";\n    outputs = [");
+        for (int k = 0; k < n->n_outputs; k++) fprintf(f, "%s%d", k ? ", " : "", n->outputs[k]);
+        fprintf(f, "];\n    latency_ms = %.10e; flops = %lldL; }", n->latency_ms, (long long)n->flops);
+    }
+    fprintf(f, "\n);\npremodel = { file = ");
+    put_string(f, m->premodel_file);
+    fprintf(f, "; kind = ");
+    put_string(f, m->premodel_kind);
+    fprintf(f, "; features = ");
+    put_string(f, feats);
+    fprintf(f, "; };\nsafety = { fallback = %d; on_other = %s; min_confidence = %.10e; "
+               "min_prob = %.10e; };\nfiles = (",
+            m->safety.fallback, m->safety.on_other ? "true" : "false", m->safety.min_confidence,
+            m->safety.min_prob);
+    for (int i = 0; i < m->n_files; i++) {
+        fprintf(f, "%s\n  { path = ", i ? "," : "");
+        put_string(f, m->files[i].path);
+        fprintf(f, "; size = %lluL; crc32 = %luL; }", (unsigned long long)m->files[i].size,
+                (unsigned long)m->files[i].crc);
+    }
+    fprintf(f, "\n);\n");
+    return msp_atomic_commit(&a, err);
+}

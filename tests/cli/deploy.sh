@@ -1,0 +1,92 @@
+# tests/cli/deploy.sh: sourced by tests/cli/run after specialise.sh (uses its
+# $TMP/sa family, expect/ok/bad). premodel (logistic only, few images) and
+# evaluate --selector on it, then deploy, run on images and an IDX file,
+# profile the bundle, retrain the premodel for the profile's latencies, and
+# refuse tampered bundles with exit 2.
+cat >"$TMP/dep.conf" <<CONF
+name = "sa";
+seed = 11;
+output = "$TMP/sa";
+data = {
+    train_images = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz";
+    train_labels = "/usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz";
+    test_images = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
+    test_labels = "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz";
+    validation = 0.1;
+    train_limit = 3000;
+    test_limit = 500;
+};
+base = { cfg = "tests/data/tiny-fashion.cfg"; weights = "$W"; batch = 32; };
+evaluate = { latency_runs = 5; warmup = 1; };
+specialise = { clustering = "confusion"; k = 3; criterion = "taylor"; target_flops = 0.6;
+               steps = 2; finetune_epochs = 1; other_share = 0.5; };
+selector = { premodels = ["logistic"]; features = "brightness,contrast,histogram,downsample";
+             feature_selection = false; label_images = 400; cv_folds = 2; epochs = 30; };
+CONF
+B="$TMP/bundle"
+expect 2 "give one CONFIG and --out DIR" -- "$MSPRUNE" deploy "$TMP/dep.conf"
+expect 2 "run \`msprune evaluate" -- "$MSPRUNE" deploy "$TMP/dep.conf" --out "$B"
+expect 0 "" -- "$MSPRUNE" premodel "$TMP/dep.conf" -q
+expect 0 "" -- "$MSPRUNE" evaluate "$TMP/dep.conf" --selector -q
+expect 0 "" -- "$MSPRUNE" deploy "$TMP/dep.conf" --out "$B"
+grep -q "4 networks, premodel .*, 10 classes, input 1x28x28, 9 files verified" "$TMP/out" && ok || bad "deploy: $(cat "$TMP/out")"
+[ -s "$B/README" ] && [ -s "$B/premodel.bin" ] && [ -s "$B/nets/s2.weights" ] && ok || bad "deploy: bundle files missing"
+
+# run on an IDX file: per-input CSV, chosen networks agree with evaluate's.
+expect 0 "" -- "$MSPRUNE" run "$B" --idx /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz --limit 60 --csv "$TMP/run.csv" -q
+[ "$(wc -l <"$TMP/run.csv")" = 61 ] && head -1 "$TMP/run.csv" | grep -qx "index,class,network,p0,p1,p2,p3,p4,p5,p6,p7,p8,p9" &&
+    ok || bad "run --csv: $(head -3 "$TMP/run.csv")"
+awk -F, 'NR > 1 { s = 0; for (k = 4; k <= NF; k++) s += $k; if (NF != 13 || s < 0.5 || s > 1.0001) exit 1 }' "$TMP/run.csv" &&
+    ok || bad "run --csv: bad probability rows"
+grep -q "^60 inputs: median" "$TMP/out" && ok || bad "run summary: $(cat "$TMP/out")"
+# Without the safety net firing, the network used is the premodel's choice in per-input.csv.
+kind=$(sed -n 's/.*"selector": {"premodel": "\([a-z-]*\)".*/\1/p' "$TMP/sa/summary.json")
+col=$(head -1 "$TMP/sa/per-input.csv" | tr , '\n' | grep -nx "$kind" | cut -d: -f1)
+paste -d, <(tail -n +2 "$TMP/run.csv" | cut -d, -f3) <(tail -n +2 "$TMP/sa/per-input.csv" | head -60 | cut -d, -f"$col") |
+    awk -F, '$1 != $2 && $1 != "base" { bad++ } END { exit bad > 0 }' && ok || bad "run chose other networks than evaluate ($kind)"
+
+# run on image files through Darknet's loader.
+python3 - "$TMP" <<'PY' || bad "could not write test images"
+import sys, gzip
+d = gzip.open('/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz').read()
+for i in range(2):
+    px = d[16 + 784 * i:16 + 784 * (i + 1)]
+    open(f'{sys.argv[1]}/img{i}.pgm', 'wb').write(b'P5\n28 28\n255\n' + px)
+PY
+expect 0 "" -- "$MSPRUNE" run "$B" "$TMP/img0.pgm" "$TMP/img1.pgm" --csv "$TMP/img.csv"
+grep -q "img1.pgm" "$TMP/out" && ok || bad "run images: $(cat "$TMP/out")"
+# A PGM is read exactly, so the answers equal the IDX run's.
+cmp -s <(tail -n +2 "$TMP/img.csv") <(sed -n 2,3p "$TMP/run.csv") && ok || bad "image and IDX answers differ"
+expect 2 "cannot open image" -- "$MSPRUNE" run "$B" "$TMP/missing.png"
+
+# profile the bundle, then retrain the premodel for those latencies.
+expect 0 "" -- "$MSPRUNE" profile "$B" --out "$TMP/dev.conf" --runs 5 --warmup 1
+grep -q 'name = "s2"; latency_ms = ' "$TMP/dev.conf" && ok || bad "profile: $(cat "$TMP/dev.conf")"
+# A device where the base is the cheapest: labels follow the device's latencies.
+sed 's/name = "base"; latency_ms = [^;]*;/name = "base"; latency_ms = 1.0e-04;/' "$TMP/dev.conf" >"$TMP/dev-fast.conf"
+expect 0 "" -- "$MSPRUNE" premodel "$TMP/dep.conf" --latencies "$TMP/dev-fast.conf" -v
+grep -q "base: latency 0.0001 ms" "$TMP/err" && ok || bad "premodel --latencies did not use the profile"
+# The base now labels every input it gets right, so the greedy choice starts with it.
+grep -q '"networks_chosen": \[{"name": "base"' "$TMP/sa/selector/premodels.json" && ok ||
+    bad "premodel --latencies: base not chosen first: $(grep networks_chosen "$TMP/sa/selector/premodels.json")"
+sed 's/name = "s1"/name = "zz"/' "$TMP/dev.conf" >"$TMP/dev-bad.conf"
+expect 2 "no latency for network 's1'" -- "$MSPRUNE" premodel "$TMP/dep.conf" --latencies "$TMP/dev-bad.conf"
+expect 2 "--latencies goes with a CONFIG" -- "$MSPRUNE" premodel --table x.csv --latencies "$TMP/dev.conf"
+
+# Tampered bundles: exit 2 with a clear message.
+tamper() { rm -rf "$TMP/tb" && cp -r "$B" "$TMP/tb"; }
+tamper; sed -i 's|cfg = "nets/s1.cfg"|cfg = "../x"|' "$TMP/tb/manifest.conf"
+expect 2 "'cfg' is \"../x\": '.' and '..' are not allowed" -- "$MSPRUNE" run "$TMP/tb" "$TMP/img0.pgm"
+tamper; sed -i 's|path = "premodel.bin"|path = "/etc/passwd"|' "$TMP/tb/manifest.conf"
+expect 2 "absolute paths are not allowed" -- "$MSPRUNE" run "$TMP/tb" "$TMP/img0.pgm"
+tamper; printf '\x55' | dd of="$TMP/tb/nets/s0.weights" bs=1 seek=1000 conv=notrunc status=none
+expect 2 "nets/s0.weights: checksum mismatch" -- "$MSPRUNE" run "$TMP/tb" "$TMP/img0.pgm"
+tamper; truncate -s 100 "$TMP/tb/nets/base.weights"
+expect 2 "nets/base.weights: truncated" -- "$MSPRUNE" profile "$TMP/tb"
+tamper; sed -i 's/width = 28;/width = 100000;/' "$TMP/tb/manifest.conf"
+expect 2 "manifest.conf:4: 'width' is 100000" -- "$MSPRUNE" run "$TMP/tb" --idx /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz
+tamper; rm "$TMP/tb/nets/s2.cfg"
+expect 2 "nets/s2.cfg: missing from the bundle" -- "$MSPRUNE" run "$TMP/tb" "$TMP/img0.pgm"
+tamper; sed -i 's/^version = 1;/version = 1;\nsigned = true;/' "$TMP/tb/manifest.conf"
+expect 2 "unknown key 'signed'" -- "$MSPRUNE" run "$TMP/tb" "$TMP/img0.pgm"
+expect 2 "no bundle manifest here" -- "$MSPRUNE" run "$TMP" "$TMP/img0.pgm"
