@@ -21,26 +21,37 @@
 #include "runtime/runtime_int.h"
 
 static const char *const usage_deploy =
-    "usage: msprune deploy CONFIG --out DIR [--premodel KIND] [-q]\n"
+    "usage: msprune deploy CONFIG --out DIR [--premodel KIND] [-q|-v]\n"
+    "\n"
     "A self-contained bundle for the device: the family's cfgs and weights, the premodel\n"
     "(default: the best one of `msprune evaluate CONFIG --selector`), its feature groups,\n"
     "the safety-net settings, a manifest with every file's size and CRC-32, and a README.\n"
-    "The bundle is verified by loading it once it is written.\n";
+    "The bundle is verified by loading it once it is written.\n"
+    "\n"
+    "options:\n"
+    "  --out DIR        the bundle folder (required)\n"
+    "  --premodel KIND  ship this premodel instead of the best one\n"
+    "  -q, --quiet      warnings and errors only, no progress\n"
+    "  -v, --verbose    debug messages and Darknet's own output (layer tables)\n"
+    "  -h, --help       this help\n"
+    "\n"
+    "exit status: 0 success, 1 the work failed, 2 bad usage or bad input.\n";
 
 int msp_cmd_deploy(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"out", required_argument, 0, 'o'}, {"premodel", required_argument, 0, 'p'},
-        {"quiet", no_argument, 0, 'q'},     {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+        {"quiet", no_argument, 0, 'q'},     {"verbose", no_argument, 0, 'v'},
+        {"help", no_argument, 0, 'h'},      {0, 0, 0, 0}};
     const char *out = NULL;
     msp_deploy_opts o = {0};
     int c;
-    while ((c = getopt_long(argc, argv, "o:p:qh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:p:qvh", longopts, NULL)) != -1) {
         switch (c) {
         case 'o': out = optarg; break;
         case 'p': o.premodel = optarg; break;
         case 'q': msp_log_set_level(MSP_LOG_WARN); break;
+        case 'v': msp_log_set_level(MSP_LOG_DEBUG); break;
         case 'h': fputs(usage_deploy, stdout); return 0;
         default: return msp_cli_usage_error("deploy", "bad option");
         }
@@ -65,13 +76,22 @@ int msp_cmd_deploy(int argc, char **argv)
 }
 
 static const char *const usage_run =
-    "usage: msprune run BUNDLE IMAGE... | --idx IMAGES.idx[.gz] [--limit N] [--csv OUT.csv] [-q]\n"
+    "usage: msprune run BUNDLE IMAGE... [-q|-v]\n"
+    "       msprune run BUNDLE --idx IMAGES.idx[.gz] [--limit N] [--csv OUT.csv] [-q|-v]\n"
+    "\n"
     "Classify inputs with a bundle: premodel, chosen network, safety net. Prints class,\n"
-    "network used and time per input (not with -q), then a summary.\n"
-    "  --idx FILE   an IDX image file (raw or gzip) instead of image files\n"
-    "  --limit N    only the first N inputs\n"
-    "  --csv OUT    per input: index,class,network,p0..p<K-1> (probabilities %.9g)\n"
-    "Images (PNG, JPEG, BMP, PGM/PPM) go through Darknet's loader, resized to the bundle's input.\n";
+    "network used and time per input (not with -q), then a summary. Images (PNG, JPEG,\n"
+    "BMP, PGM/PPM) go through Darknet's loader, resized to the bundle's input.\n"
+    "\n"
+    "options:\n"
+    "  --idx FILE     an IDX image file (raw or gzip) instead of image files\n"
+    "  --limit N      only the first N inputs\n"
+    "  --csv OUT      per input: index,class,network,p0..p<K-1> (probabilities %.9g)\n"
+    "  -q, --quiet    warnings and errors only, no per-input lines\n"
+    "  -v, --verbose  debug messages and Darknet's own output (layer tables)\n"
+    "  -h, --help     this help\n"
+    "\n"
+    "exit status: 0 success, 1 the work failed, 2 bad usage or bad input.\n";
 
 typedef struct run_stats {
     int n, fallbacks;
@@ -111,10 +131,11 @@ int msp_cmd_run(int argc, char **argv)
     static const struct option longopts[] = {
         {"idx", required_argument, 0, 'i'}, {"limit", required_argument, 0, 'l'},
         {"csv", required_argument, 0, 'c'}, {"quiet", no_argument, 0, 'q'},
-        {"help", no_argument, 0, 'h'},      {0, 0, 0, 0}};
+        {"verbose", no_argument, 0, 'v'},   {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
     const char *idx = NULL, *csv_path = NULL;
     int limit = 0, quiet = 0, c;
-    while ((c = getopt_long(argc, argv, "i:l:c:qh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "i:l:c:qvh", longopts, NULL)) != -1) {
         switch (c) {
         case 'i': idx = optarg; break;
         case 'l':
@@ -123,6 +144,7 @@ int msp_cmd_run(int argc, char **argv)
             break;
         case 'c': csv_path = optarg; break;
         case 'q': quiet = 1; msp_log_set_level(MSP_LOG_WARN); break;
+        case 'v': msp_log_set_level(MSP_LOG_DEBUG); break;
         case 'h': fputs(usage_run, stdout); return 0;
         default: return msp_cli_usage_error("run", "bad option");
         }
