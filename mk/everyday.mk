@@ -6,7 +6,8 @@
 # changes, so that version.o (and only it) is rebuilt when it does.
 MSP_GIT_VERSION := $(shell git describe --always --dirty 2>/dev/null)
 MSP_VERSION_STAMP := $(BUILD)/version.stamp
-$(shell mkdir -p $(BUILD) && { [ "$$(cat $(MSP_VERSION_STAMP) 2>/dev/null)" = "$(MSP_GIT_VERSION)" ] || \
+$(shell mkdir -p $(BUILD) && { [ -f $(MSP_VERSION_STAMP) ] && \
+        [ "$$(cat $(MSP_VERSION_STAMP))" = "$(MSP_GIT_VERSION)" ] || \
         echo "$(MSP_GIT_VERSION)" >$(MSP_VERSION_STAMP); })
 $(BUILD)/src/cli_version.o: $(MSP_VERSION_STAMP)
 $(BUILD)/src/cli_version.o: CPPFLAGS += -DMSP_GIT_VERSION='"$(MSP_GIT_VERSION)"'
