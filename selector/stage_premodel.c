@@ -31,7 +31,8 @@ static const double min_probs[] = {0,    0.5,  0.6,  0.7,  0.8,  0.85, 0.9,  0.9
                                    0.94, 0.95, 0.96, 0.97, 0.98, 0.99, 0.995, 0.999};
 
 /* The cheapest threshold whose top-1 on the labelling images is at least
- * the base's (network 0), else the most accurate one. The
+ * the base's (network 0) minus the config's fallback_tolerance, else the
+ * most accurate one. The
  * labelling images are held out from every network's training, so how a
  * network's confidence tracks its correctness there carries over. */
 static msp_status tune_min_prob(const msp_expconf *conf, const msp_choice *ch, const int *chosen,
@@ -46,7 +47,7 @@ static msp_status tune_min_prob(const msp_expconf *conf, const msp_choice *ch, c
         msp_safety sn = {.fallback = 0, .on_other = 1, .min_prob = min_probs[k]};
         msp_select_stats s = {0};
         st = msp_choice_eval(ch, chosen, label, NULL, NULL, &sn, &s, err);
-        int ok = st == MSP_OK && s.score >= base.score;
+        int ok = st == MSP_OK && s.score >= base.score - conf->selector.fallback_tolerance;
         if (st == MSP_OK && ((ok && (!found || s.mean_ms < best_ms)) || (!ok && !found && s.score > best_acc))) {
             *best = min_probs[k];
             best_ms = s.mean_ms;
@@ -56,7 +57,6 @@ static msp_status tune_min_prob(const msp_expconf *conf, const msp_choice *ch, c
         msp_select_stats_free(&s);
     }
     msp_select_stats_free(&base);
-    (void)conf;
     return st;
 }
 
