@@ -435,9 +435,7 @@ msp_status msp_spec_job_run(const msp_expconf *conf, const msp_spec_plan *plan, 
         return MSP_OK;
     }
     job j = {.conf = conf, .plan = plan, .cluster = cluster, .o = o};
-    char leaf[32];
-    snprintf(leaf, sizeof leaf, ".work");
-    j.work = job_file(conf, cluster, leaf);
+    j.work = job_file(conf, cluster, ".work");
     char *fdir = family_dir(conf);
     int *classes = NULL, n_classes = 0, *outputs = NULL, n_outputs = 0;
     char *cur_cfg = msp_strdup(conf->base.cfg), *cur_w = msp_strdup(conf->base.weights);
