@@ -184,6 +184,7 @@ static msp_status use_profile(const char *path, msp_outcomes *o, msp_err *err)
 {
     msp_devprofile p;
     msp_status st = msp_devprofile_load(path, &p, err);
+    if (st != MSP_OK) return st;
     for (int j = 0; j < o->m && st == MSP_OK; j++) {
         int k = 0;
         while (k < p.n && strcmp(p.names[k], o->names[j])) k++;
@@ -197,7 +198,7 @@ static msp_status use_profile(const char *path, msp_outcomes *o, msp_err *err)
             o->latency_ms[j] = p.latency_ms[k];
         }
     }
-    if (st == MSP_OK) msp_devprofile_free(&p);
+    msp_devprofile_free(&p);
     return st;
 }
 
