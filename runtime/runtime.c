@@ -76,14 +76,7 @@ msp_status msp_runtime_open(const char *dir, msprune_bundle **out, msp_err *err)
         free(w);
     }
     if (st == MSP_OK) {
-        int d_in, d, mm;
-        msp_premodel_dims(b->pm, &d_in, &d, &mm);
-        int *feat = msp_malloc(sizeof(int) * ((size_t)d + 1));
-        int n = msp_premodel_used_features(b->pm, feat);
-        for (int k = 0; k < n; k++) b->used |= MSP_FSET(msp_features_column_group(m->features, feat[k]));
-        free(feat);
-        b->used &= MSP_FSET_ALL;
-        if (!b->used) b->used = MSP_FSET(MSP_FGROUP_BRIGHTNESS); /* a model on no column still runs */
+        b->used = msp_premodel_groups(b->pm, m->features);
         st = msp_features_check_shape(m->channels, m->height, m->width, err);
     }
     if (st == MSP_OK) {
@@ -141,22 +134,6 @@ const char *msprune_network_name(const msprune_bundle *b, int j)
     return j >= 0 && j < b->m.n_nets ? b->m.nets[j].name : NULL;
 }
 
-/* Copy the columns of `part` (a subset of `all`'s groups) into their places
- * in a full-width vector (the premodel reads the full set's columns). */
-static void scatter(msp_fset all, msp_fset part, const float *src, float *dst)
-{
-    int pos_all = 0, pos_part = 0;
-    for (int g = 0; g < MSP_FGROUP_COUNT; g++) {
-        if (!(all & MSP_FSET(g))) continue;
-        int dim = msp_fgroup_dim((msp_fgroup)g);
-        if (part & MSP_FSET(g)) {
-            memcpy(dst + pos_all, src + pos_part, sizeof(float) * (size_t)dim);
-            pos_part += dim;
-        }
-        pos_all += dim;
-    }
-}
-
 /* Run network j; its answer as a class (-1 = other) and top-1 probability. */
 static const float *run_net(msprune_bundle *b, int j, const float *x, int *cls, float *prob, double *ms)
 {
@@ -192,7 +169,7 @@ int msprune_classify(msprune_bundle *b, const float *pixels, int c, int h, int w
         copy_err(&e, err, err_size);
         return MSPRUNE_BAD_INPUT;
     }
-    scatter(m->features, b->used, b->part, b->full);
+    msp_features_scatter(m->features, b->used, b->part, b->full);
     double t1 = msp_now();
     double conf = 0;
     int chosen = msp_premodel_predict(b->pm, b->full, &conf);

@@ -187,13 +187,7 @@ int msp_cmd_premodel(int argc, char **argv)
     if (table) {
         if (optind != argc) return msp_cli_usage_error("premodel", "--table takes no CONFIG");
         if (o.latencies) return msp_cli_usage_error("premodel", "--latencies goes with a CONFIG, not --table");
-        if (!n_kinds) {
-            static const msp_premodel_kind all[] = {MSP_PREMODEL_KNN, MSP_PREMODEL_KNN_CHAIN,
-                                                    MSP_PREMODEL_DTREE, MSP_PREMODEL_BAYES,
-                                                    MSP_PREMODEL_LOGISTIC};
-            memcpy(kinds, all, sizeof all);
-            n_kinds = (int)(sizeof all / sizeof *all);
-        }
+        if (!n_kinds) n_kinds = msp_sel_default_kinds(kinds);
         return run_table(table, kinds, n_kinds, tol, folds);
     }
     if (n_kinds || tol > 0 || folds != 10)

@@ -407,3 +407,17 @@ msp_status msp_features_dataset(msp_fset set, const msp_dataset *d, float **out,
     *dim = k;
     return MSP_OK;
 }
+
+void msp_features_scatter(msp_fset all, msp_fset part, const float *src, float *dst)
+{
+    int pos_all = 0, pos_part = 0;
+    for (int g = 0; g < MSP_FGROUP_COUNT; g++) {
+        if (!(all & MSP_FSET(g))) continue;
+        int dim = msp_fgroup_dim((msp_fgroup)g);
+        if (part & MSP_FSET(g)) {
+            memcpy(dst + pos_all, src + pos_part, sizeof(float) * (size_t)dim);
+            pos_part += dim;
+        }
+        pos_all += dim;
+    }
+}

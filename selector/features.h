@@ -129,6 +129,12 @@ msp_status msp_features_parse(const char *list, msp_fset *set, msp_err *err);
  * truncated to fit n bytes (always NUL-terminated when n > 0). */
 void msp_features_format(msp_fset set, char *buf, size_t n);
 
+/* Copy the columns of `part` (a subset of `all`'s groups, as computed by
+ * msp_features_compute(part, ...)) into their places in a vector of all's
+ * columns: a premodel reads the full set's columns, but only the groups it
+ * uses need computing. */
+void msp_features_scatter(msp_fset all, msp_fset part, const float *src, float *dst);
+
 /* MSP_OK if c in {1, 3} and h, w are within the bounds above. */
 msp_status msp_features_check_shape(int c, int h, int w, msp_err *err);
 /* Bytes of scratch msp_features_compute needs for this set and shape

@@ -289,10 +289,12 @@ void msp_premodel_dims(const msp_premodel *pm, int *d_in, int *d, int *m)
     if (m) *m = pm->m;
 }
 
-int msp_premodel_used_features(const msp_premodel *pm, int *feat)
+msp_fset msp_premodel_groups(const msp_premodel *pm, msp_fset all)
 {
-    memcpy(feat, pm->feat, sizeof(int) * (size_t)pm->d);
-    return pm->d;
+    msp_fset used = 0;
+    for (int k = 0; k < pm->d; k++) used |= MSP_FSET(msp_features_column_group(all, pm->feat[k]));
+    used &= MSP_FSET_ALL;
+    return used ? used : MSP_FSET(MSP_FGROUP_BRIGHTNESS);
 }
 
 long msp_premodel_ref_count(const msp_premodel *pm)

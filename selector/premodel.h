@@ -51,6 +51,7 @@
 
 #include <stdint.h>
 
+#include "selector/features.h"
 #include "status.h"
 
 /* Bounds checked before any allocation (training data and files). */
@@ -149,9 +150,10 @@ void msp_premodel_free(msp_premodel *pm);
 msp_premodel_kind msp_premodel_get_kind(const msp_premodel *pm);
 /* Input width d_in, used features d, networks m. */
 void msp_premodel_dims(const msp_premodel *pm, int *d_in, int *d, int *m);
-/* The input columns the model reads (d of them, in its own order) into
- * feat (room for d); returns d. */
-int msp_premodel_used_features(const msp_premodel *pm, int *feat);
+/* The feature groups of `all` that hold the columns the model reads (never
+ * empty: a model on no column gets brightness, so the input is still read).
+ * Only these groups need computing before a prediction. */
+msp_fset msp_premodel_groups(const msp_premodel *pm, msp_fset all);
 /* Reference points a knn prediction scans (knn: the kept set; knn-chain: the
  * sum over its classifiers); 0 for other kinds. */
 long msp_premodel_ref_count(const msp_premodel *pm);

@@ -100,16 +100,24 @@ void msp_sel_params(const msp_expconf *conf, msp_premodel_params *p)
     p->seed = conf->seed;
 }
 
+static const msp_premodel_kind implemented[] = {MSP_PREMODEL_KNN, MSP_PREMODEL_KNN_CHAIN,
+                                                MSP_PREMODEL_DTREE, MSP_PREMODEL_BAYES,
+                                                MSP_PREMODEL_LOGISTIC};
+
+int msp_sel_default_kinds(msp_premodel_kind *kinds)
+{
+    memcpy(kinds, implemented, sizeof implemented);
+    return (int)(sizeof implemented / sizeof *implemented);
+}
+
 msp_status msp_sel_kinds(const msp_expconf *conf, msp_premodel_kind **kinds, int *n, msp_err *err)
 {
-    static const msp_premodel_kind all[] = {MSP_PREMODEL_KNN, MSP_PREMODEL_KNN_CHAIN,
-                                            MSP_PREMODEL_DTREE, MSP_PREMODEL_BAYES,
-                                            MSP_PREMODEL_LOGISTIC};
-    int count = conf->selector.n_premodels ? conf->selector.n_premodels : (int)(sizeof all / sizeof *all);
+    int count = conf->selector.n_premodels ? conf->selector.n_premodels
+                                           : (int)(sizeof implemented / sizeof *implemented);
     *kinds = msp_malloc(sizeof **kinds * (size_t)count);
     *n = count;
     if (!conf->selector.n_premodels) {
-        memcpy(*kinds, all, sizeof all);
+        msp_sel_default_kinds(*kinds);
         return MSP_OK;
     }
     for (int i = 0; i < count; i++) {

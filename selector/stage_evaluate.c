@@ -36,41 +36,11 @@ typedef struct pm_result {
 } pm_result;
 
 
-/* The groups that hold the premodel's columns of the full set `all`. */
-static msp_fset groups_used(const msp_premodel *pm, msp_fset all)
-{
-    int d_in, d, m;
-    msp_premodel_dims(pm, &d_in, &d, &m);
-    int *feat = msp_malloc(sizeof(int) * (size_t)(d_in + 1));
-    int n = msp_premodel_used_features(pm, feat);
-    msp_fset used = 0;
-    for (int k = 0; k < n; k++) used |= MSP_FSET(msp_features_column_group(all, feat[k]));
-    free(feat);
-    return used;
-}
-
-/* Copy the columns of `part` (a subset of `all`'s groups) into their places
- * in a full-width vector. */
-static void scatter(msp_fset all, msp_fset part, const float *src, float *dst)
-{
-    int pos_all = 0, pos_part = 0;
-    for (int g = 0; g < MSP_FGROUP_COUNT; g++) {
-        if (!(all & MSP_FSET(g))) continue;
-        int dim = msp_fgroup_dim((msp_fgroup)g);
-        if (part & MSP_FSET(g)) {
-            memcpy(dst + pos_all, src + pos_part, sizeof(float) * (size_t)dim);
-            pos_part += dim;
-        }
-        pos_all += dim;
-    }
-}
-
 /* Predict every test image, timing features + prediction per chunk. */
 static msp_status run_premodel(const msp_premodel *pm, msp_fset all, const msp_dataset *d,
                                int *chosen, float *conf_out, double *ms, msp_err *err)
 {
-    msp_fset used = groups_used(pm, all);
-    if (!used) used = MSP_FSET(MSP_FGROUP_BRIGHTNESS); /* a model on no column still runs */
+    msp_fset used = msp_premodel_groups(pm, all);
     size_t scratch_n = msp_features_scratch_size(used, d->c, d->h, d->w);
     void *scratch = msp_malloc(scratch_n + 1);
     int dim_all = msp_features_dim(all), dim_used = msp_features_dim(used);
@@ -86,7 +56,7 @@ static msp_status run_premodel(const msp_premodel *pm, msp_fset all, const msp_d
         for (int i = lo; i < hi && st == MSP_OK; i++) {
             st = msp_features_compute(used, d->x + (size_t)i * in, d->c, d->h, d->w, part, scratch,
                                       scratch_n, err);
-            scatter(all, used, part, full);
+            msp_features_scatter(all, used, part, full);
             double cf;
             chosen[i] = msp_premodel_predict(pm, full, &cf);
             conf_out[i] = (float)cf;
