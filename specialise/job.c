@@ -238,6 +238,9 @@ typedef struct job {
     const msp_spec_job_opts *o;
     char *work;
     msp_dataset train, val; /* the specialist's fine-tuning data */
+    const int *outputs;     /* base class per output, -1 = other */
+    int n_outputs;
+    float *soft;            /* distillation targets for train, made when first needed */
 } job;
 
 static char *work_file(const job *j, const char *leaf)
@@ -287,7 +290,12 @@ static msp_status run_step(job *j, int k, double flops_target, char **cur_cfg, c
     if (st == MSP_OK && !msp_file_readable(tuned_w)) {
         if (s->finetune_epochs == 0) {
             st = copy_file(recal_w, tuned_w, err);
-        } else {
+        } else if (s->distill > 0 && !j->soft) {
+            st = msp_spec_teacher_targets(j->conf->base.cfg, j->conf->base.weights, &j->train,
+                                          j->outputs, j->n_outputs, s->distill_temperature,
+                                          j->o->engine, &j->soft, err);
+        }
+        if (st == MSP_OK && s->finetune_epochs > 0) {
             char *ckpt = msp_checkpoint_weights_path(ft_dir);
             msp_train_job tj = {.name = name,
                                 .cfg = pruned_cfg,
@@ -301,7 +309,9 @@ static msp_status run_step(job *j, int k, double flops_target, char **cur_cfg, c
                                                      : 0.2f * msp_train_cfg_learning_rate(pruned_cfg),
                                 .seed = seed,
                                 .train = &j->train,
-                                .val = &j->val};
+                                .val = &j->val,
+                                .soft = j->soft,
+                                .soft_weight = (float)s->distill};
             msp_train_opts to = {.engine = j->o->engine, .verbose = j->o->verbose,
                                  .resume = msp_file_readable(ckpt)};
             st = msp_train_run(&tj, &to, err);
@@ -456,6 +466,8 @@ msp_status msp_spec_job_run(const msp_expconf *conf, const msp_spec_plan *plan, 
         outputs = msp_malloc(sizeof(int) * (size_t)n_outputs);
         for (int c = 0; c < n_outputs; c++) outputs[c] = c;
     }
+    j.outputs = outputs;
+    j.n_outputs = n_outputs;
     uint64_t dseed = conf->seed ^ (0x9e3779b97f4a7c15ull * (uint64_t)(cluster + 1));
     if ((st = job_data(conf, plan, cluster, classes, n_classes, train, plan->assign[MSP_SPLIT_IDX_TRAIN],
                        dseed, &j.train, err)) ||
@@ -485,6 +497,7 @@ msp_status msp_spec_job_run(const msp_expconf *conf, const msp_spec_plan *plan, 
 out:
     msp_dataset_free(&j.train);
     msp_dataset_free(&j.val);
+    free(j.soft);
     free(j.work);
     free(fdir);
     free(classes);

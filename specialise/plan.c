@@ -225,6 +225,10 @@ char *msp_spec_plan_text(const msp_expconf *conf, const msp_spec_plan *p)
         s->min_channels, s->steps, s->finetune_epochs, s->finetune_lr);
     put(&b, "other = %s;\nother_share = %.6f;\nbatch = %d;\n", s->other ? "true" : "false",
         s->other_share, conf->base.batch);
+    /* Only when on, so families made before distillation keep their CRC. */
+    if (s->distill > 0)
+        put(&b, "distill = %.6f;\ndistill_temperature = %.6f;\n", s->distill,
+            s->distill_temperature);
     put(&b, "splits = [%d, %d, %d];\n", p->n_split[0], p->n_split[1], p->n_split[2]);
     if (p->class_cluster) put_ints(&b, "class_cluster", p->class_cluster, p->n_classes);
     static const char *const names[3] = {"assign_train", "assign_val", "assign_test"};

@@ -16,6 +16,7 @@
  *  - plan.c: the specialisation plan of an experiment: the clustering it
  *    asks for, every split's examples assigned to clusters, and the job
  *    settings, with a CRC that identifies it;
+ *  - distill.c: the base's softened probabilities as fine-tuning targets;
  *  - job.c: one specialist: class pruning (class clusters), data-driven
  *    pruning to the FLOPs budget in steps with fine-tuning, evaluation;
  *    restartable, every intermediate file atomic;
@@ -275,6 +276,21 @@ void msp_family_free(msp_family *f);
 msp_status msp_family_latency(const msp_family *f, const char *dir, msp_engine_kind engine,
                               uint64_t seed, int warmup, int runs, double *ms, msp_err *err);
 void msp_family_net_free(msp_family_net *n);
+
+/* ---- distillation (distill.c) ---- */
+
+/* One teacher distribution p[n_classes] (a softmax output) softened by
+ * temperature (>= 1: p^(1/T), renormalised) and folded onto a specialist's
+ * outputs (base class per output, -1 = other): soft[n_outputs] sums to 1.
+ * A class with no output and no `other` is dropped and the rest
+ * renormalised. */
+void msp_spec_soften(const float *p, int n_classes, double temperature, const int *outputs,
+                     int n_outputs, float *soft);
+/* The base network (cfg, weights) over every image of ds: *out gets
+ * ds->n x n_outputs softened targets (msp_spec_soften), owned by the caller. */
+msp_status msp_spec_teacher_targets(const char *cfg, const char *weights, const msp_dataset *ds,
+                                    const int *outputs, int n_outputs, double temperature,
+                                    msp_engine_kind engine, float **out, msp_err *err);
 
 /* ---- specialist jobs (job.c) ---- */
 

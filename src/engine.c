@@ -188,6 +188,15 @@ float msp_net_train_batch(msp_net *net, const float *x, const int *y)
     return train_network_datum(dn) / (float)b;
 }
 
+float msp_net_train_batch_truth(msp_net *net, const float *x, const float *truth)
+{
+    network *dn = net->dn;
+    MSP_ASSERT(dn->truths == dn->outputs);
+    memcpy(dn->input, x, sizeof(float) * (size_t)dn->batch * (size_t)dn->inputs);
+    memcpy(dn->truth, truth, sizeof(float) * (size_t)dn->batch * (size_t)dn->truths);
+    return train_network_datum(dn) / (float)dn->batch;
+}
+
 const float *msp_net_predict(msp_net *net, const float *x)
 {
     return network_predict(net->dn, (float *)x);

@@ -44,6 +44,8 @@ const msp_dn_net *msp_net_info(const msp_net *net); /* checked shapes, FLOPs, pa
 /* One SGD step on a full batch: x is batch x inputs, y batch labels.
  * Returns the mean loss per image (Darknet's cost / batch). */
 float msp_net_train_batch(msp_net *net, const float *x, const int *y);
+/* The same with any target distributions: truth is batch x classes. */
+float msp_net_train_batch_truth(msp_net *net, const float *x, const float *truth);
 /* Forward pass in inference mode over a full batch; returns batch x classes
  * scores owned by the network (valid until the next call). */
 const float *msp_net_predict(msp_net *net, const float *x);

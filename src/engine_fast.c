@@ -654,7 +654,9 @@ static void fast_forward_softmax(layer l, network net)
         float cost = 0;
         for (size_t i = 0; i < total; i++) {
             float t = net.truth[i], p = l.output[i];
-            l.loss[i] = t ? -logf(p) : 0;
+            /* Cross-entropy; for one-hot targets exactly Darknet's -log p
+             * (which ignores t, so soft targets would report sum -log p). */
+            l.loss[i] = t ? -t * logf(p) : 0;
             l.delta[i] = t - p;
             cost += l.loss[i];
         }

@@ -159,6 +159,8 @@ static const key specialise_keys[] = {
     FLT("finetune_lr", 0, ANY, 0.0, 10.0, 0.0, specialise.finetune_lr),
     BOOL("other", 0, ANY, 1, specialise.other),
     FLT("other_share", 0, ANY, 0.0, 10.0, 0.5, specialise.other_share),
+    FLT("distill", 0, ANY, 0.0, 1.0, 0.0, specialise.distill),
+    FLT("distill_temperature", 0, ANY, 1.0, 100.0, 2.0, specialise.distill_temperature),
     END
 };
 

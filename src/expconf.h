@@ -91,6 +91,8 @@ typedef struct msp_expconf {
         double finetune_lr;   /* 0: 0.2 x the cfg's learning_rate */
         int other;            /* class-group specialists get an "other" output */
         double other_share;   /* out-of-cluster training images, as a fraction of in-cluster */
+        double distill;       /* weight of the base's soft targets in fine-tuning; 0 = off */
+        double distill_temperature;
     } specialise;
     /* The model selector (selector/selector.h). */
     struct {

@@ -152,6 +152,8 @@ msp_status msp_train_run(const msp_train_job *j, const msp_train_opts *opts, msp
     size_t in = (size_t)msp_net_inputs(net);
     float *x = msp_malloc(sizeof(float) * in * (size_t)bs);
     int *y = msp_malloc(sizeof(int) * (size_t)bs);
+    int nc = tr->n_classes;
+    float *truth = j->soft ? msp_malloc(sizeof(float) * (size_t)bs * (size_t)nc) : NULL;
     int *order = msp_malloc(sizeof(int) * (size_t)tr->n);
     s.hist = msp_realloc(s.hist, sizeof *s.hist * (size_t)(epochs > (int)s.n_hist ? epochs : (int)s.n_hist));
 
@@ -173,9 +175,15 @@ msp_status msp_train_run(const msp_train_job *j, const msp_train_opts *opts, msp
                 int k = order[(size_t)s.batch * bs + i];
                 memcpy(x + (size_t)i * in, tr->x + (size_t)k * in, sizeof(float) * in);
                 y[i] = tr->y[k];
+                if (truth) {
+                    float *t = truth + (size_t)i * nc;
+                    const float *soft = j->soft + (size_t)k * nc;
+                    for (int c = 0; c < nc; c++) t[c] = j->soft_weight * soft[c];
+                    t[y[i]] += 1 - j->soft_weight;
+                }
             }
             msp_engine_seed(mix(seed, s.epoch, s.batch + 1));
-            float loss = msp_net_train_batch(net, x, y);
+            float loss = truth ? msp_net_train_batch_truth(net, x, truth) : msp_net_train_batch(net, x, y);
             if (!isfinite(loss)) {
                 st = msp_err_set(err, MSP_FAIL, j->cfg, 0,
                                  "training diverged (loss %g at epoch %u batch %u); lower "
@@ -236,6 +244,7 @@ msp_status msp_train_run(const msp_train_job *j, const msp_train_opts *opts, msp
     sigaction(SIGTERM, &old_term, NULL);
     free(x);
     free(y);
+    free(truth);
     free(order);
 
     if (st == MSP_OK) {

@@ -40,6 +40,10 @@ typedef struct msp_train_job {
     float learning_rate;       /* > 0 overrides the cfg's */
     uint64_t seed;
     const msp_dataset *train, *val; /* val may be empty */
+    /* Distillation: NULL, or train->n x classes teacher distributions; the
+     * target of image i is (1 - soft_weight) one-hot(y_i) + soft_weight soft_i. */
+    const float *soft;
+    float soft_weight;
 } msp_train_job;
 
 msp_status msp_train_run(const msp_train_job *job, const msp_train_opts *opts, msp_err *err);
