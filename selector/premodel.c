@@ -8,7 +8,8 @@
 #include "suggest.h"
 
 static const char *const KIND_NAMES[] = {"knn",         "knn-chain", "dtree",
-                                         "naive-bayes", "logistic",  "gate-cnn", NULL};
+                                         "naive-bayes", "logistic",  "gate-cnn",
+                                         "cascade",     NULL};
 
 const char *msp_premodel_kind_name(msp_premodel_kind kind)
 {
@@ -26,10 +27,10 @@ msp_status msp_premodel_kind_parse(const char *s, msp_premodel_kind *kind, msp_e
     if (near)
         return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
                            "unknown premodel '%s' (did you mean '%s'?); choose knn, knn-chain, "
-                           "dtree, naive-bayes, logistic or gate-cnn", s, near);
+                           "dtree, naive-bayes, logistic, gate-cnn or cascade", s, near);
     return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
                        "unknown premodel '%s'; choose knn, knn-chain, dtree, naive-bayes, "
-                       "logistic or gate-cnn", s);
+                       "logistic, gate-cnn or cascade", s);
 }
 
 void msp_premodel_params_default(msp_premodel_params *p)
@@ -46,6 +47,7 @@ void msp_premodel_params_default(msp_premodel_params *p)
     p->l2 = 1e-3;
     p->lr = 0.5;
     p->seed = 1;
+    p->start = -1;
 }
 
 msp_status msp_premodel_params_check(msp_premodel_kind kind, const msp_premodel_params *p,
@@ -99,6 +101,12 @@ msp_status msp_premodel_params_check(msp_premodel_kind kind, const msp_premodel_
             return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
                                "logistic: learning rate %g is out of range; use a value in "
                                "(0, 1e6]", p->lr);
+        return MSP_OK;
+    case MSP_PREMODEL_CASCADE:
+        if (p->start < -1 || p->start >= MSP_PREMODEL_MAX_NETS)
+            return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
+                               "cascade: start network %d is out of range; use -1 (the most "
+                               "frequent label) or 0 to %d", p->start, MSP_PREMODEL_MAX_NETS - 1);
         return MSP_OK;
     case MSP_PREMODEL_GATE_CNN:
         return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
@@ -167,6 +175,17 @@ msp_status msp_premodel_check_data(msp_premodel_kind kind, const msp_premodel_da
     return MSP_OK;
 }
 
+/* The most frequent label (ties: the lowest network). */
+static int majority(const msp_premodel_data *data)
+{
+    int64_t count[MSP_PREMODEL_MAX_NETS] = {0};
+    for (int i = 0; i < data->n; i++) count[data->label[i]]++;
+    int best = 0;
+    for (int j = 1; j < data->m; j++)
+        if (count[j] > count[best]) best = j;
+    return best;
+}
+
 msp_premodel *msp_premodel_alloc(void) { return msp_calloc(1, sizeof(msp_premodel)); }
 
 msp_status msp_premodel_train(msp_premodel_kind kind, const msp_premodel_params *p,
@@ -176,6 +195,10 @@ msp_status msp_premodel_train(msp_premodel_kind kind, const msp_premodel_params 
     *out = NULL;
     msp_status st = msp_premodel_params_check(kind, p, err);
     if (st == MSP_OK) st = msp_premodel_check_data(kind, data, feat, nfeat, err);
+    if (st == MSP_OK && kind == MSP_PREMODEL_CASCADE && p->start >= data->m)
+        st = msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
+                         "cascade: start network %d is not one of the %d networks", p->start,
+                         data->m);
     if (st != MSP_OK) return st;
 
     msp_premodel *pm = msp_premodel_alloc();
@@ -183,7 +206,7 @@ msp_status msp_premodel_train(msp_premodel_kind kind, const msp_premodel_params 
     pm->p = *p;
     pm->d_in = data->d;
     pm->m = data->m;
-    pm->d = feat ? nfeat : data->d;
+    pm->d = kind == MSP_PREMODEL_CASCADE ? 0 : feat ? nfeat : data->d;
     int n = data->n, d = pm->d;
     pm->feat = msp_malloc(sizeof(int) * (size_t)d);
     for (int j = 0; j < d; j++) pm->feat[j] = feat ? feat[j] : j;
@@ -216,6 +239,7 @@ msp_status msp_premodel_train(msp_premodel_kind kind, const msp_premodel_params 
     case MSP_PREMODEL_DTREE: msp_dtree_train(pm, &t); break;
     case MSP_PREMODEL_BAYES: msp_bayes_train(pm, &t); break;
     case MSP_PREMODEL_LOGISTIC: msp_logistic_train(pm, &t); break;
+    case MSP_PREMODEL_CASCADE: pm->start = p->start >= 0 ? p->start : majority(data); break;
     default: MSP_ASSERT(!"kind checked above");
     }
     free(z);
@@ -242,6 +266,7 @@ int msp_premodel_predict(const msp_premodel *pm, const float *x, double *confide
     case MSP_PREMODEL_DTREE: c = msp_dtree_predict(pm, z, &conf); break;
     case MSP_PREMODEL_BAYES: c = msp_bayes_predict(pm, z, &conf); break;
     case MSP_PREMODEL_LOGISTIC: c = msp_logistic_predict(pm, z, &conf); break;
+    case MSP_PREMODEL_CASCADE: c = pm->start, conf = 1; break;
     default: MSP_ASSERT(!"trained or loaded models have a valid kind");
     }
     if (c < 0 || c >= pm->m) c = 0;
@@ -294,7 +319,7 @@ msp_fset msp_premodel_groups(const msp_premodel *pm, msp_fset all)
     msp_fset used = 0;
     for (int k = 0; k < pm->d; k++) used |= MSP_FSET(msp_features_column_group(all, pm->feat[k]));
     used &= MSP_FSET_ALL;
-    return used ? used : MSP_FSET(MSP_FGROUP_BRIGHTNESS);
+    return used || pm->kind == MSP_PREMODEL_CASCADE ? used : MSP_FSET(MSP_FGROUP_BRIGHTNESS);
 }
 
 long msp_premodel_ref_count(const msp_premodel *pm)

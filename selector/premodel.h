@@ -18,6 +18,11 @@
  *  - premodel_io.c: the premodel file (format below).
  * gate-cnn (a tiny Darknet CNN on raw pixels) is a known kind name but is not
  * implemented: training it returns MSP_BAD_INPUT saying so.
+ * cascade reads no features: it always picks one network (params.start) with
+ * confidence 1, so with the safety net's min_prob it is a confidence cascade
+ * (the start network answers when sure, the fallback otherwise); the
+ * premodel stage picks the start network and threshold on the labelling
+ * images. It uses no feature columns (d = 0).
  *
  * Everything here is pure C over float matrices (row-major, n x d). Every
  * function that can fail returns msp_status (MSP_BAD_INPUT for bad
@@ -40,6 +45,7 @@
  *                f32 prob[m]}[nodes]  (feat -1: a leaf)
  *     naive-bayes f64 log_prior[m]  f32 mean[m*d]  f32 var[m*d]
  *     logistic   f32 w[m*d]  f32 b[m]
+ *     cascade    u32 start
  *   knn block: u32 n  f32 x[n*d]  i32 y[n]
  *   u32 crc32 (zlib) of every byte before it
  * Loading checks the size, magic, checksum, version, then every count and
@@ -85,10 +91,12 @@ typedef enum msp_premodel_kind {
     MSP_PREMODEL_BAYES = 3,
     MSP_PREMODEL_LOGISTIC = 4,
     MSP_PREMODEL_GATE_CNN = 5, /* name known, not implemented */
-    MSP_PREMODEL_KIND_COUNT = 6
+    MSP_PREMODEL_CASCADE = 6,  /* no features: always one network (see below) */
+    MSP_PREMODEL_KIND_COUNT = 7
 } msp_premodel_kind;
 
-/* "knn", "knn-chain", "dtree", "naive-bayes", "logistic", "gate-cnn". */
+/* "knn", "knn-chain", "dtree", "naive-bayes", "logistic", "gate-cnn",
+ * "cascade". */
 const char *msp_premodel_kind_name(msp_premodel_kind kind);
 /* Parse a kind name; MSP_BAD_INPUT with "did you mean" and the list. */
 msp_status msp_premodel_kind_parse(const char *s, msp_premodel_kind *kind, msp_err *err);
@@ -112,10 +120,12 @@ typedef struct msp_premodel_params {
     double l2;        /* logistic: L2 penalty (l2/2) * |W|^2, >= 0 */
     double lr;        /* logistic: learning rate, > 0 */
     uint64_t seed;    /* logistic mini-batch order; cv and feature selection */
+    int start;        /* cascade: the network it always picks; -1 = the most
+                         frequent label (not stored: the file keeps the result) */
 } msp_premodel_params;
 
 /* k 5, distance weighting, condense 2, depth 8, min_leaf 2, epochs 200,
- * full batch, var_floor 1e-3, l2 1e-3, lr 0.5, seed 1. */
+ * full batch, var_floor 1e-3, l2 1e-3, lr 0.5, seed 1, start -1. */
 void msp_premodel_params_default(msp_premodel_params *p);
 /* MSP_BAD_INPUT naming the first bad parameter for this kind. */
 msp_status msp_premodel_params_check(msp_premodel_kind kind, const msp_premodel_params *p,
@@ -151,8 +161,9 @@ msp_premodel_kind msp_premodel_get_kind(const msp_premodel *pm);
 /* Input width d_in, used features d, networks m. */
 void msp_premodel_dims(const msp_premodel *pm, int *d_in, int *d, int *m);
 /* The feature groups of `all` that hold the columns the model reads (never
- * empty: a model on no column gets brightness, so the input is still read).
- * Only these groups need computing before a prediction. */
+ * empty, except for a cascade, which reads no features: a model on no
+ * column gets brightness, so the input is still read). Only these groups
+ * need computing before a prediction; none for a cascade. */
 msp_fset msp_premodel_groups(const msp_premodel *pm, msp_fset all);
 /* Reference points a knn prediction scans (knn: the kept set; knn-chain: the
  * sum over its classifiers); 0 for other kinds. */

@@ -41,6 +41,8 @@ struct msp_premodel {
     double *nb_lognorm; /* m: sum over features of log(2 pi var); derived, not stored */
     /* logistic */
     float *w, *b;       /* m*d, m */
+    /* cascade */
+    int start;
 };
 
 /* Training inputs standardised: z (n*d), labels and the model's dims. */

@@ -124,6 +124,7 @@ msp_status msp_premodel_save(const msp_premodel *pm, const char *path, msp_err *
         put_f32s(&b, pm->w, (size_t)m * d);
         put_f32s(&b, pm->b, (size_t)m);
         break;
+    case MSP_PREMODEL_CASCADE: put_u32(&b, (uint32_t)pm->start); break;
     default: MSP_ASSERT(!"a trained model has a valid kind");
     }
     uLong crc = crc32(0L, Z_NULL, 0);
@@ -341,6 +342,12 @@ static int read_payload(rbuf *r, msp_premodel *pm)
         pm->w = get_f32s(r, md, "logistic weights");
         pm->b = get_f32s(r, (size_t)m, "logistic biases");
         return !r->bad;
+    case MSP_PREMODEL_CASCADE:
+        pm->start = (int)get_u32(r);
+        if (!r->bad && (pm->start < 0 || pm->start >= m))
+            return fail(r, "cascade start network %d is out of range (0 to %d); the file is "
+                        "corrupt", pm->start, m - 1);
+        return !r->bad;
     default: return fail(r, "unknown premodel kind");
     }
 }
@@ -417,9 +424,9 @@ msp_status msp_premodel_load(const char *path, msp_premodel **out, msp_err *err)
     rbuf r = {data, n - 4, 12, path, err, 0};
     pm = msp_premodel_alloc();
     uint32_t kind = get_u32(&r), d_in = get_u32(&r), d = get_u32(&r), m = get_u32(&r);
-    if (kind >= MSP_PREMODEL_GATE_CNN) {
-        fail(&r, "unknown premodel kind %u (this msprune knows 0 to %d)", kind,
-             MSP_PREMODEL_GATE_CNN - 1);
+    if (kind >= MSP_PREMODEL_KIND_COUNT || kind == MSP_PREMODEL_GATE_CNN) {
+        fail(&r, "unknown premodel kind %u (this msprune knows 0 to %d and %d)", kind,
+             MSP_PREMODEL_GATE_CNN - 1, MSP_PREMODEL_CASCADE);
         goto out;
     }
     if (d_in < 1 || d_in > MSP_PREMODEL_MAX_DIM) {
@@ -427,7 +434,11 @@ msp_status msp_premodel_load(const char *path, msp_premodel **out, msp_err *err)
              MSP_PREMODEL_MAX_DIM);
         goto out;
     }
-    if (d < 1 || d > d_in) {
+    if (kind == MSP_PREMODEL_CASCADE && d != 0) { /* it reads no features */
+        fail(&r, "a cascade uses no features, not %u; the file is corrupt", d);
+        goto out;
+    }
+    if (kind != MSP_PREMODEL_CASCADE && (d < 1 || d > d_in)) {
         fail(&r, "%u used features is out of range (1 to the input width %u); the file is "
              "corrupt", d, d_in);
         goto out;

@@ -102,7 +102,7 @@ void msp_sel_params(const msp_expconf *conf, msp_premodel_params *p)
 
 static const msp_premodel_kind implemented[] = {MSP_PREMODEL_KNN, MSP_PREMODEL_KNN_CHAIN,
                                                 MSP_PREMODEL_DTREE, MSP_PREMODEL_BAYES,
-                                                MSP_PREMODEL_LOGISTIC};
+                                                MSP_PREMODEL_LOGISTIC, MSP_PREMODEL_CASCADE};
 
 int msp_sel_default_kinds(msp_premodel_kind *kinds)
 {

@@ -54,8 +54,9 @@ static msp_status run_premodel(const msp_premodel *pm, msp_fset all, const msp_d
         int lo = c * CHUNK, hi = lo + CHUNK < d->n ? lo + CHUNK : d->n;
         double t0 = msp_now();
         for (int i = lo; i < hi && st == MSP_OK; i++) {
-            st = msp_features_compute(used, d->x + (size_t)i * in, d->c, d->h, d->w, part, scratch,
-                                      scratch_n, err);
+            if (used) /* a cascade reads no features */
+                st = msp_features_compute(used, d->x + (size_t)i * in, d->c, d->h, d->w, part,
+                                          scratch, scratch_n, err);
             msp_features_scatter(all, used, part, full);
             double cf;
             chosen[i] = msp_premodel_predict(pm, full, &cf);

@@ -30,33 +30,73 @@ typedef struct trained {
 static const double min_probs[] = {0,    0.5,  0.6,  0.7,  0.8,  0.85, 0.9,  0.91, 0.92, 0.93,
                                    0.94, 0.95, 0.96, 0.97, 0.98, 0.99, 0.995, 0.999};
 
+/* A safety-net threshold and what it gives on the labelling images. */
+typedef struct tuned {
+    double min_prob, score, mean_ms;
+    int ok; /* score at least the base's minus the config's fallback_tolerance */
+} tuned;
+
+/* Is a better than b by the rule below? */
+static int tuned_better(const tuned *a, const tuned *b)
+{
+    if (a->ok != b->ok) return a->ok;
+    return a->ok ? a->mean_ms < b->mean_ms : a->score > b->score;
+}
+
 /* The cheapest threshold whose top-1 on the labelling images is at least
  * the base's (network 0) minus the config's fallback_tolerance, else the
- * most accurate one. The
- * labelling images are held out from every network's training, so how a
- * network's confidence tracks its correctness there carries over. */
+ * most accurate one. The labelling images are held out from every
+ * network's training, so how a network's confidence tracks its correctness
+ * there carries over. */
 static msp_status tune_min_prob(const msp_expconf *conf, const msp_choice *ch, const int *chosen,
-                                const int *label, double *best, msp_err *err)
+                                const int *label, tuned *best, msp_err *err)
 {
     msp_select_stats base = {0};
     msp_status st = msp_choice_eval_single(ch, 0, &base, err);
-    double best_ms = INFINITY, best_acc = -1;
-    int found = 0;
-    *best = 0;
+    *best = (tuned){.min_prob = 0, .score = -1, .mean_ms = INFINITY};
     for (size_t k = 0; k < sizeof min_probs / sizeof *min_probs && st == MSP_OK; k++) {
         msp_safety sn = {.fallback = 0, .on_other = 1, .min_prob = min_probs[k]};
         msp_select_stats s = {0};
         st = msp_choice_eval(ch, chosen, label, NULL, NULL, &sn, &s, err);
-        int ok = st == MSP_OK && s.score >= base.score - conf->selector.fallback_tolerance;
-        if (st == MSP_OK && ((ok && (!found || s.mean_ms < best_ms)) || (!ok && !found && s.score > best_acc))) {
-            *best = min_probs[k];
-            best_ms = s.mean_ms;
-            best_acc = s.score;
-            found |= ok;
-        }
+        tuned t = {min_probs[k], s.score, s.mean_ms,
+                   s.score >= base.score - conf->selector.fallback_tolerance};
+        if (st == MSP_OK && tuned_better(&t, best)) *best = t;
         msp_select_stats_free(&s);
     }
     msp_select_stats_free(&base);
+    return st;
+}
+
+/* A cascade's start network: the one whose tuned threshold is best by
+ * tune_min_prob's rule (the base itself when no cheaper start keeps its
+ * top-1); without a tuned safety net, the most accurate start. */
+static msp_status pick_start(const msp_expconf *conf, const msp_premodel_data *data,
+                             const msp_choice *ch, int *start, msp_err *err)
+{
+    int tune = conf->selector.fallback && conf->selector.tune_fallback;
+    int *chosen = msp_malloc(sizeof(int) * (size_t)data->n);
+    tuned best = {.score = -1, .mean_ms = INFINITY};
+    msp_status st = MSP_OK;
+    *start = 0;
+    for (int j = 0; j < data->m && st == MSP_OK; j++) {
+        for (int i = 0; i < data->n; i++) chosen[i] = j;
+        tuned t = {0};
+        if (tune) {
+            st = tune_min_prob(conf, ch, chosen, data->label, &t, err);
+        } else {
+            msp_select_stats s = {0};
+            msp_safety sn = {.fallback = conf->selector.fallback ? 0 : -1, .on_other = 1,
+                             .min_prob = conf->selector.min_prob};
+            st = msp_choice_eval(ch, chosen, data->label, NULL, NULL, &sn, &s, err);
+            t = (tuned){.score = s.score, .mean_ms = s.mean_ms};
+            msp_select_stats_free(&s);
+        }
+        if (st == MSP_OK && tuned_better(&t, &best)) {
+            best = t;
+            *start = j;
+        }
+    }
+    free(chosen);
     return st;
 }
 
@@ -78,7 +118,14 @@ static msp_status train_one(const msp_expconf *conf, const msp_premodel_data *da
     msp_status st = msp_premodel_params_check(t->kind, &p, err);
     if (st != MSP_OK) return st;
     t->kept = msp_malloc(sizeof(int) * (size_t)data->d);
-    if (conf->selector.feature_selection) {
+    if (t->kind == MSP_PREMODEL_CASCADE) {
+        /* No features; cross-validation reads one column it ignores. */
+        t->kept[0] = 0;
+        t->n_kept = 1;
+        t->acc_all = t->acc_kept = NAN;
+        st = pick_start(conf, data, ch, &p.start, err);
+        if (st != MSP_OK) return st;
+    } else if (conf->selector.feature_selection) {
         msp_premodel_fsel fs;
         msp_premodel_fsel_default(&fs);
         fs.seed = conf->seed;
@@ -99,6 +146,7 @@ static msp_status train_one(const msp_expconf *conf, const msp_premodel_data *da
     free(xk);
     msp_premodel *pm = NULL;
     if (st == MSP_OK) st = msp_premodel_train(t->kind, &p, data, t->kept, t->n_kept, &pm, err);
+    if (t->kind == MSP_PREMODEL_CASCADE) t->n_kept = 0;
     if (st == MSP_OK) {
         int hit = 0, *chosen = msp_malloc(sizeof(int) * (size_t)data->n);
         for (int i = 0; i < data->n; i++) {
@@ -107,8 +155,11 @@ static msp_status train_one(const msp_expconf *conf, const msp_premodel_data *da
         }
         t->train_acc = (double)hit / data->n;
         t->min_prob = conf->selector.min_prob;
-        if (conf->selector.fallback && conf->selector.tune_fallback)
-            st = tune_min_prob(conf, ch, chosen, data->label, &t->min_prob, err);
+        if (conf->selector.fallback && conf->selector.tune_fallback) {
+            tuned tm;
+            st = tune_min_prob(conf, ch, chosen, data->label, &tm, err);
+            t->min_prob = tm.min_prob;
+        }
         free(chosen);
     }
     if (st == MSP_OK) {

@@ -615,6 +615,45 @@ Test(premodel, bad_params_and_data_rejected)
     free_blobs(&b);
 }
 
+/* A cascade reads nothing: the majority label (or the given start) for
+ * every input, confidence 1, no feature group. */
+Test(premodel, cascade_picks_one_network)
+{
+    blobs b;
+    make_blobs(&b, 30, 2, 3, 7);
+    b.label[0] = b.label[1] = 2; /* 2 is now the most frequent label (12 of 30) */
+    msp_premodel_params p;
+    msp_premodel_params_default(&p);
+    msp_err err;
+    msp_premodel *pm = NULL;
+    cr_assert_eq(msp_premodel_train(MSP_PREMODEL_CASCADE, &p, &b.data, NULL, 0, &pm, &err), MSP_OK,
+                 "%s", err.msg);
+    int d;
+    msp_premodel_dims(pm, NULL, &d, NULL);
+    cr_assert_eq(d, 0);
+    cr_assert_eq(msp_premodel_groups(pm, MSP_FSET_ALL), 0);
+    for (int i = 0; i < b.data.n; i++) {
+        double conf = 0;
+        cr_assert_eq(msp_premodel_predict(pm, b.x + i * 2, &conf), 2);
+        cr_assert_eq(conf, 1.0);
+    }
+    msp_premodel_free(pm);
+    p.start = 1;
+    cr_assert_eq(msp_premodel_train(MSP_PREMODEL_CASCADE, &p, &b.data, NULL, 0, &pm, &err), MSP_OK);
+    cr_assert_eq(msp_premodel_predict(pm, b.x, NULL), 1);
+    msp_premodel_free(pm);
+    p.start = 3;
+    cr_assert_eq(msp_premodel_train(MSP_PREMODEL_CASCADE, &p, &b.data, NULL, 0, &pm, &err),
+                 MSP_BAD_INPUT);
+    cr_assert_null(pm);
+    cr_assert_str_eq(err.msg, "cascade: start network 3 is not one of the 3 networks");
+    p.start = -2;
+    cr_assert_eq(msp_premodel_params_check(MSP_PREMODEL_CASCADE, &p, &err), MSP_BAD_INPUT);
+    cr_assert_str_eq(err.msg, "cascade: start network -2 is out of range; use -1 (the most "
+                              "frequent label) or 0 to 255");
+    free_blobs(&b);
+}
+
 Test(premodel, kind_names)
 {
     msp_premodel_kind k;
@@ -625,10 +664,10 @@ Test(premodel, kind_names)
     }
     cr_assert_eq(msp_premodel_kind_parse("naive-bays", &k, &err), MSP_BAD_INPUT);
     cr_assert_str_eq(err.msg, "unknown premodel 'naive-bays' (did you mean 'naive-bayes'?); choose "
-                              "knn, knn-chain, dtree, naive-bayes, logistic or gate-cnn");
+                              "knn, knn-chain, dtree, naive-bayes, logistic, gate-cnn or cascade");
     cr_assert_eq(msp_premodel_kind_parse("svm-rbf-kernel", &k, &err), MSP_BAD_INPUT);
     cr_assert_str_eq(err.msg, "unknown premodel 'svm-rbf-kernel'; choose knn, knn-chain, dtree, "
-                              "naive-bayes, logistic or gate-cnn");
+                              "naive-bayes, logistic, gate-cnn or cascade");
 }
 
 Test(premodel, non_finite_input_never_crashes)

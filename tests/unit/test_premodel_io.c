@@ -114,7 +114,8 @@ static msp_premodel *train(msp_premodel_kind kind)
 
 Test(premodel_io, round_trip_every_kind)
 {
-    for (int k = 0; k < MSP_PREMODEL_GATE_CNN; k++) {
+    for (int k = 0; k < MSP_PREMODEL_KIND_COUNT; k++) {
+        if (k == MSP_PREMODEL_GATE_CNN) continue;
         msp_premodel *a = train((msp_premodel_kind)k), *b = NULL;
         msp_err err;
         cr_assert_eq(msp_premodel_save(a, path, &err), MSP_OK, "%s", err.msg);
@@ -208,6 +209,20 @@ Test(premodel_io, bad_files_rejected)
     fix_crc(b, n);
     spit(path, b, n);
     expect_bad("unknown premodel kind 5");
+    put32(b, 12, 7);
+    fix_crc(b, n);
+    spit(path, b, n);
+    expect_bad("unknown premodel kind 7");
+    /* A cascade with features, and another kind with none. */
+    put32(b, 12, MSP_PREMODEL_CASCADE);
+    fix_crc(b, n);
+    spit(path, b, n);
+    expect_bad("a cascade uses no features, not 4");
+    memcpy(b, good, n);
+    put32(b, 20, 0);
+    fix_crc(b, n);
+    spit(path, b, n);
+    expect_bad("0 used features is out of range (1 to the input width 4)");
     /* Bad parameter inside the file (k = 0). */
     memcpy(b, good, n);
     put32(b, 28, 0);
@@ -291,4 +306,19 @@ Test(premodel_io, mangled_bytes_never_crash, .timeout = 120)
         free(good);
         free(b);
     }
+}
+
+Test(premodel_io, cascade_start_checked)
+{
+    msp_premodel *a = train(MSP_PREMODEL_CASCADE);
+    msp_err err;
+    cr_assert_eq(msp_premodel_save(a, path, &err), MSP_OK, "%s", err.msg);
+    msp_premodel_free(a);
+    size_t n;
+    unsigned char *b = slurp(path, &n);
+    put32(b, n - 8, 3); /* the payload: u32 start, before the CRC */
+    fix_crc(b, n);
+    spit(path, b, n);
+    expect_bad("cascade start network 3 is out of range (0 to 2)");
+    free(b);
 }
