@@ -194,10 +194,12 @@ typedef struct msp_premodel_cv_result {
 } msp_premodel_cv_result;
 
 /* k-fold cross-validation of one kind: folds from msp_premodel_folds(seed),
- * train on the other folds, predict the held-out one. */
+ * train on the other folds, predict the held-out one. oof (NULL, or n
+ * entries) gets every input's out-of-fold prediction, which tunes
+ * thresholds without the optimism of predicting the training inputs. */
 msp_status msp_premodel_cv(msp_premodel_kind kind, const msp_premodel_params *p,
                            const msp_premodel_data *data, int folds, uint64_t seed,
-                           msp_premodel_cv_result *res, msp_err *err);
+                           msp_premodel_cv_result *res, int *oof, msp_err *err);
 
 /* ---- feature selection (premodel_select.c) ---- */
 

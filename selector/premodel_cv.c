@@ -66,7 +66,7 @@ msp_status msp_premodel_folds(const int *label, int n, int m, int folds, uint64_
 
 msp_status msp_premodel_cv(msp_premodel_kind kind, const msp_premodel_params *p,
                            const msp_premodel_data *data, int folds, uint64_t seed,
-                           msp_premodel_cv_result *res, msp_err *err)
+                           msp_premodel_cv_result *res, int *oof, msp_err *err)
 {
     memset(res, 0, sizeof *res);
     msp_status st = msp_premodel_params_check(kind, p, err);
@@ -96,6 +96,7 @@ msp_status msp_premodel_cv(msp_premodel_kind kind, const msp_premodel_params *p,
         for (int i = 0; i < n; i++) {
             if (fold[i] != f) continue;
             int c = msp_premodel_predict(pm, data->x + (size_t)i * data->d, NULL);
+            if (oof) oof[i] = c;
             cnt++;
             hits += c == data->label[i];
             if (data->ok) ok_hits += data->ok[(size_t)i * data->m + c] != 0;

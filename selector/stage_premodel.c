@@ -142,26 +142,27 @@ static msp_status train_one(const msp_expconf *conf, const msp_premodel_data *da
     msp_premodel_data dk = *data;
     dk.x = xk;
     dk.d = t->n_kept;
-    st = msp_premodel_cv(t->kind, &p, &dk, conf->selector.cv_folds, conf->seed, &t->cv, err);
+    int *oof = msp_malloc(sizeof(int) * (size_t)data->n);
+    st = msp_premodel_cv(t->kind, &p, &dk, conf->selector.cv_folds, conf->seed, &t->cv, oof, err);
     free(xk);
     msp_premodel *pm = NULL;
     if (st == MSP_OK) st = msp_premodel_train(t->kind, &p, data, t->kept, t->n_kept, &pm, err);
     if (t->kind == MSP_PREMODEL_CASCADE) t->n_kept = 0;
     if (st == MSP_OK) {
-        int hit = 0, *chosen = msp_malloc(sizeof(int) * (size_t)data->n);
-        for (int i = 0; i < data->n; i++) {
-            chosen[i] = msp_premodel_predict(pm, data->x + (size_t)i * data->d, NULL);
-            hit += chosen[i] == data->label[i];
-        }
+        int hit = 0;
+        for (int i = 0; i < data->n; i++)
+            hit += msp_premodel_predict(pm, data->x + (size_t)i * data->d, NULL) == data->label[i];
         t->train_acc = (double)hit / data->n;
         t->min_prob = conf->selector.min_prob;
+        /* On the out-of-fold choices: the final model's own training inputs
+         * would make the premodel look better than it is on new inputs. */
         if (conf->selector.fallback && conf->selector.tune_fallback) {
             tuned tm;
-            st = tune_min_prob(conf, ch, chosen, data->label, &tm, err);
+            st = tune_min_prob(conf, ch, oof, data->label, &tm, err);
             t->min_prob = tm.min_prob;
         }
-        free(chosen);
     }
+    free(oof);
     if (st == MSP_OK) {
         t->refs = msp_premodel_ref_count(pm);
         char leaf[64];

@@ -497,7 +497,7 @@ Test(premodel, cv_on_separable_data)
     msp_err err;
     for (int q = 0; q < NKINDS; q++) {
         msp_premodel_cv_result res;
-        cr_assert_eq(msp_premodel_cv(KINDS[q], &p, &b.data, 10, 1, &res, &err), MSP_OK, "%s", err.msg);
+        cr_assert_eq(msp_premodel_cv(KINDS[q], &p, &b.data, 10, 1, &res, NULL, &err), MSP_OK, "%s", err.msg);
         cr_assert_eq(res.folds, 10);
         cr_assert_eq(res.acc_mean, 1.0, "%s", msp_premodel_kind_name(KINDS[q]));
         cr_assert_eq(res.acc_std, 0.0);
@@ -508,8 +508,15 @@ Test(premodel, cv_on_separable_data)
      * and the per-fold spread is reported. */
     for (int i = 0; i < 100; i += 8) b.label[i] = (b.label[i] + 1) % 4;
     msp_premodel_cv_result res;
-    cr_assert_eq(msp_premodel_cv(MSP_PREMODEL_LOGISTIC, &p, &b.data, 10, 1, &res, &err), MSP_OK, "%s", err.msg);
+    int *oof = malloc(sizeof(int) * (size_t)b.data.n);
+    cr_assert_eq(msp_premodel_cv(MSP_PREMODEL_LOGISTIC, &p, &b.data, 10, 1, &res, oof, &err), MSP_OK, "%s", err.msg);
     cr_assert(res.acc_mean < 1 && res.acc_mean > 0.8, "%g", res.acc_mean);
+    /* equal folds (n = 100): the out-of-fold hits are the mean accuracy */
+    int hits = 0;
+    for (int i = 0; i < b.data.n; i++) hits += oof[i] == b.label[i];
+    cr_assert_eq(b.data.n, 100);
+    cr_assert_float_eq((double)hits / b.data.n, res.acc_mean, 1e-12);
+    free(oof);
     double s = 0;
     for (int f = 0; f < 10; f++) s += res.acc[f];
     cr_assert_float_eq(res.acc_mean, s / 10, 1e-12);
