@@ -68,8 +68,9 @@ static msp_status tune_min_prob(const msp_expconf *conf, const msp_choice *ch, c
 }
 
 /* A cascade's start network: the one whose tuned threshold is best by
- * tune_min_prob's rule (the base itself when no cheaper start keeps its
- * top-1); without a tuned safety net, the most accurate start. */
+ * tune_min_prob's rule; without a tuned safety net, the most accurate
+ * start. Never the base (network 0, the fallback) unless it is alone: a
+ * cascade that starts there is the base, already reported on its own. */
 static msp_status pick_start(const msp_expconf *conf, const msp_premodel_data *data,
                              const msp_choice *ch, int *start, msp_err *err)
 {
@@ -78,7 +79,7 @@ static msp_status pick_start(const msp_expconf *conf, const msp_premodel_data *d
     tuned best = {.score = -1, .mean_ms = INFINITY};
     msp_status st = MSP_OK;
     *start = 0;
-    for (int j = 0; j < data->m && st == MSP_OK; j++) {
+    for (int j = data->m > 1; j < data->m && st == MSP_OK; j++) {
         for (int i = 0; i < data->n; i++) chosen[i] = j;
         tuned t = {0};
         if (tune) {
