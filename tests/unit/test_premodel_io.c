@@ -204,10 +204,10 @@ Test(premodel_io, bad_files_rejected)
     spit(path, b, n);
     expect_bad("100000 networks is out of range (1 to 256)");
     memcpy(b, good, n);
-    put32(b, 12, 5);
+    put32(b, 12, 6);
     fix_crc(b, n);
     spit(path, b, n);
-    expect_bad("unknown premodel kind 5");
+    expect_bad("unknown premodel kind 6 (this msprune knows 0 to 5)");
     /* Bad parameter inside the file (k = 0). */
     memcpy(b, good, n);
     put32(b, 28, 0);
