@@ -465,3 +465,23 @@ Test(gate_pixels, odd_size_15x9)
             cr_assert_eq(out[r * G + q], want, "cell %d,%d: %g, want %g", r, q, out[r * G + q], want);
         }
 }
+
+/* The cost measurement covers the pixels group like any other. */
+Test(gate_pixels, cost_covers_pixels)
+{
+    enum { N = 8 };
+    static float x[N * 28 * 28];
+    for (int i = 0; i < N * 784; i++) x[i] = (float)(i % 97) / 97;
+    msp_dataset d = {0};
+    d.n = N;
+    d.c = 1;
+    d.h = d.w = 28;
+    d.x = x;
+    msp_features_costs costs;
+    msp_err err = {{0}};
+    msp_fset s = MSP_FSET(MSP_FGROUP_BRIGHTNESS) | MSP_FSET(MSP_FGROUP_PIXELS);
+    cr_assert_eq(msp_features_cost(s, &d, N, 2, &costs, &err), MSP_OK, "%s", err.msg);
+    cr_assert_gt(costs.group_ns[MSP_FGROUP_PIXELS], 0);
+    cr_assert_gt(costs.set_ns, 0);
+    cr_assert_eq(costs.group_ns[MSP_FGROUP_DOWNSAMPLE], 0);
+}
