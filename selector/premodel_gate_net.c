@@ -222,15 +222,21 @@ static void conv(const msp_dn_layer *l, const float *w, int act, const float *in
             for (int ky = 0; ky < k; ky++)
                 for (int kx = 0; kx < k; kx++) {
                     float wv = wt[(((size_t)f * c + ch) * k + ky) * k + kx];
+                    /* Output columns whose input column is inside the image
+                     * (no test in the inner loop, so it vectorises). */
+                    int lo = 0, hi = OW;
+                    while (lo < OW && lo * s - p + kx < 0) lo++;
+                    while (hi > lo && (hi - 1) * s - p + kx >= W) hi--;
                     for (int oy = 0; oy < OH; oy++) {
                         int iy = oy * s - p + ky;
                         if (iy < 0 || iy >= H) continue;
                         const float *row = in + ((size_t)ch * H + iy) * W;
                         float *orow = o + (size_t)oy * OW;
-                        for (int ox = 0; ox < OW; ox++) {
-                            int ix = ox * s - p + kx;
-                            if (ix >= 0 && ix < W) orow[ox] += wv * row[ix];
-                        }
+                        int sh = kx - p;
+                        if (s == 1)
+                            for (int ox = lo; ox < hi; ox++) orow[ox] += wv * row[ox + sh];
+                        else
+                            for (int ox = lo; ox < hi; ox++) orow[ox] += wv * row[ox * s + sh];
                     }
                 }
         for (int q = 0; q < OH * OW; q++) {
