@@ -135,6 +135,8 @@ msp_status msp_deploy(const msp_expconf *conf, const char *out_dir, const msp_de
     const char *list = conf->selector.features ? conf->selector.features : "all";
     if ((st = msp_features_parse(list, &m.features, err)) || (st = msp_premodel_load(pm_path, &pm, err)))
         goto out;
+    /* The set the premodel reads its columns from (gate-cnn: pixels). */
+    m.features = msp_premodel_input_set(msp_premodel_get_kind(pm), m.features);
     int d_in, d, mm;
     msp_premodel_dims(pm, &d_in, &d, &mm);
     if (d_in != msp_features_dim(m.features) || mm != fam.n_nets) {

@@ -189,6 +189,11 @@ int msp_cmd_premodel(int argc, char **argv)
         if (optind != argc) return msp_cli_usage_error("premodel", "--table takes no CONFIG");
         if (o.latencies) return msp_cli_usage_error("premodel", "--latencies goes with a CONFIG, not --table");
         if (!n_kinds) n_kinds = msp_sel_default_kinds(kinds);
+        for (int k = 0; k < n_kinds; k++)
+            if (kinds[k] == MSP_PREMODEL_GATE_CNN)
+                return msp_cli_usage_error("premodel", "gate-cnn reads images, and a --table has only "
+                                                       "features: choose knn, knn-chain, dtree, "
+                                                       "naive-bayes or logistic");
         return run_table(table, kinds, n_kinds, tol, folds);
     }
     if (n_kinds || tol > 0 || folds != 10)

@@ -34,6 +34,7 @@ static const struct {
     [MSP_FGROUP_CORNERS] = {"corners", 1, cols_corners},
     [MSP_FGROUP_SHAPE] = {"shape", 4, cols_shape},
     [MSP_FGROUP_DOWNSAMPLE] = {"downsample", MSP_FEATURES_GRID * MSP_FEATURES_GRID, NULL},
+    [MSP_FGROUP_PIXELS] = {"pixels", MSP_FEATURES_PIXELS_GRID * MSP_FEATURES_PIXELS_GRID, NULL},
 };
 
 const char *msp_fgroup_name(msp_fgroup g)
@@ -223,7 +224,7 @@ static layout make_layout(msp_fset set, int c, size_t hw)
 size_t msp_features_scratch_size(msp_fset set, int c, int h, int w)
 {
     if (msp_features_check_shape(c, h, w, NULL) != MSP_OK) return 0;
-    return make_layout(set & MSP_FSET_ALL, c, (size_t)h * (size_t)w).total;
+    return make_layout(set & MSP_FSET_EVERY, c, (size_t)h * (size_t)w).total;
 }
 
 /* ---- the one-pass groups ---- */
@@ -297,9 +298,9 @@ static void hue(const float *img, int c, size_t hw, float *out)
     for (int k = 0; k < 8; k++) out[k] = (float)((double)n[k] / (double)hw);
 }
 
-static void downsample(const float *g, int h, int w, float *out)
+/* g average-pooled to an n x n grid (downsample: 7, pixels: 14). */
+static void downsample(const float *g, int h, int w, int n, float *out)
 {
-    const int n = MSP_FEATURES_GRID;
     for (int r = 0; r < n; r++) {
         int y0 = r * h / n, y1 = (r + 1) * h / n;
         if (y1 <= y0) y1 = y0 + 1;
@@ -319,7 +320,7 @@ static void downsample(const float *g, int h, int w, float *out)
 msp_status msp_features_compute(msp_fset set, const float *img, int c, int h, int w, float *out,
                                 void *scratch, size_t scratch_size, msp_err *err)
 {
-    set &= MSP_FSET_ALL;
+    set &= MSP_FSET_EVERY;
     int dim = msp_features_dim(set);
     if (out) memset(out, 0, sizeof(float) * (size_t)dim);
     msp_status st = msp_features_check_shape(c, h, w, err);
@@ -361,7 +362,8 @@ msp_status msp_features_compute(msp_fset set, const float *img, int c, int h, in
         case MSP_FGROUP_SHAPE:
             msp_fx_shape(g, h, w, (int *)(base + l.label), (int *)(base + l.queue), o);
             break;
-        case MSP_FGROUP_DOWNSAMPLE: downsample(g, h, w, o); break;
+        case MSP_FGROUP_DOWNSAMPLE: downsample(g, h, w, MSP_FEATURES_GRID, o); break;
+        case MSP_FGROUP_PIXELS: downsample(g, h, w, MSP_FEATURES_PIXELS_GRID, o); break;
         case MSP_FGROUP_COUNT: break;
         }
         o += groups[k].dim;
@@ -376,7 +378,7 @@ msp_status msp_features_dataset(msp_fset set, const msp_dataset *d, float **out,
 {
     if (out) *out = NULL;
     if (dim) *dim = 0;
-    set &= MSP_FSET_ALL;
+    set &= MSP_FSET_EVERY;
     if (!d || !out || !dim)
         return msp_err_set(err, MSP_BAD_INPUT, NULL, 0, "features: no dataset or output");
     if (!set)

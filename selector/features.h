@@ -2,8 +2,9 @@
  *
  * What it offers: hand-made features in the spirit of the original research
  * (brightness, contrast, Sobel edges and their angles, intensity and hue
- * histograms, FAST corners, the main blob's shape) and one learned/raw group
- * (the image average-pooled to a 7x7 grey grid), organised as named GROUPS.
+ * histograms, FAST corners, the main blob's shape) and two learned/raw groups
+ * (the image average-pooled to a 7x7 and to a 14x14 grey grid), organised as
+ * named GROUPS.
  * A feature set is a bitmask of groups; its columns are the groups' columns
  * in group order, each with a fixed name "group.column".
  *
@@ -80,6 +81,10 @@
  *                                   by row; cell (r, q) averages rows
  *                                   [r*h/7, (r+1)*h/7) (at least one) and likewise
  *                                   columns
+ *  PIXELS      0..195               raw input of the gate-cnn premodel: g
+ *                                   average-pooled to a 14x14 grid exactly as
+ *                                   DOWNSAMPLE (exact 2x2 pooling for 28x28). Not
+ *                                   part of "all": name it explicitly
  * Pixel counts (edges.length, corners.count, shape.area, shape.perimeter)
  * grow with the image size; the premodel standardises its inputs anyway. */
 typedef enum msp_fgroup {
@@ -93,26 +98,31 @@ typedef enum msp_fgroup {
     MSP_FGROUP_CORNERS,
     MSP_FGROUP_SHAPE,
     MSP_FGROUP_DOWNSAMPLE,
+    MSP_FGROUP_PIXELS,
     MSP_FGROUP_COUNT
 } msp_fgroup;
 
-/* A feature set: bit (1u << g) set means group g is included. */
+/* A feature set: bit (1u << g) set means group g is included.
+ * MSP_FSET_EVERY: every group; MSP_FSET_ALL: what "all" means in a config
+ * (every group but PIXELS, which only the gate-cnn premodel reads). */
 typedef uint32_t msp_fset;
 #define MSP_FSET(g) ((msp_fset)1u << (g))
-#define MSP_FSET_ALL (MSP_FSET(MSP_FGROUP_COUNT) - 1u)
+#define MSP_FSET_EVERY (MSP_FSET(MSP_FGROUP_COUNT) - 1u)
+#define MSP_FSET_ALL (MSP_FSET_EVERY & ~MSP_FSET(MSP_FGROUP_PIXELS))
 
 #define MSP_FEATURES_EDGE_THRESHOLD 0.25f    /* on |G|/4 */
 #define MSP_FEATURES_FAST_THRESHOLD 0.1f     /* intensity difference */
 #define MSP_FEATURES_HUE_MIN_CHROMA 0.05f
 #define MSP_FEATURES_BLOB_MIN_CONTRAST 0.05f
 #define MSP_FEATURES_GRID 7                  /* downsample grid side */
+#define MSP_FEATURES_PIXELS_GRID 14          /* pixels grid side */
 
 /* "brightness", "edge_angles", ...; NULL for an out-of-range group. */
 const char *msp_fgroup_name(msp_fgroup g);
 /* Columns of one group (0 for an out-of-range group). */
 int msp_fgroup_dim(msp_fgroup g);
 
-/* Columns of a set (bits beyond MSP_FSET_ALL are ignored everywhere). */
+/* Columns of a set (bits beyond MSP_FSET_EVERY are ignored everywhere). */
 int msp_features_dim(msp_fset set);
 /* Column names of set, in column order: names[j] = "group.column" for
  * j < msp_features_dim(set). */

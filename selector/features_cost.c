@@ -51,7 +51,7 @@ msp_status msp_features_cost(msp_fset set, const msp_dataset *d, int max_images,
                              msp_features_costs *costs, msp_err *err)
 {
     if (costs) memset(costs, 0, sizeof *costs);
-    set &= MSP_FSET_ALL;
+    set &= MSP_FSET_EVERY;
     if (!d || !costs || !d->x)
         return msp_err_set(err, MSP_BAD_INPUT, NULL, 0, "feature cost: no dataset or output");
     if (!set)
@@ -84,7 +84,7 @@ msp_status msp_features_cost(msp_fset set, const msp_dataset *d, int max_images,
 void msp_features_cost_print(FILE *f, msp_fset set, const msp_features_costs *costs,
                              double reference_ns)
 {
-    set &= MSP_FSET_ALL;
+    set &= MSP_FSET_EVERY;
     fprintf(f, "%-16s %7s %12s%s\n", "feature group", "columns", "ns/image",
             reference_ns > 0 ? "  % of reference" : "");
     for (int g = 0; g < MSP_FGROUP_COUNT; g++) {

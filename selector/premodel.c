@@ -1,5 +1,5 @@
-/* premodel.c: premodel kinds and params, training-data checks, z-score
- * standardisation and dispatch of training and prediction to the kinds. */
+/* premodel.c: premodel kinds and params, training-data checks, and dispatch
+ * of prediction to the kinds (training: premodel_train.c). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +46,9 @@ void msp_premodel_params_default(msp_premodel_params *p)
     p->var_floor = 1e-3;
     p->l2 = 1e-3;
     p->lr = 0.5;
+    p->gate_epochs = 30;
+    p->gate_batch = 32;
+    p->gate_lr = 0.05;
     p->seed = 1;
     p->start = -1;
 }
@@ -109,9 +112,19 @@ msp_status msp_premodel_params_check(msp_premodel_kind kind, const msp_premodel_
                                "frequent label) or 0 to %d", p->start, MSP_PREMODEL_MAX_NETS - 1);
         return MSP_OK;
     case MSP_PREMODEL_GATE_CNN:
-        return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
-                           "premodel 'gate-cnn' is not implemented yet; choose knn, knn-chain, "
-                           "dtree, naive-bayes or logistic");
+        if (p->gate_epochs < 1 || p->gate_epochs > MSP_PREMODEL_MAX_GATE_EPOCHS)
+            return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
+                               "gate-cnn: epochs %d is out of range; use 1 to %d", p->gate_epochs,
+                               MSP_PREMODEL_MAX_GATE_EPOCHS);
+        if (p->gate_batch < 1 || p->gate_batch > MSP_PREMODEL_MAX_GATE_BATCH)
+            return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
+                               "gate-cnn: batch %d is out of range; use 1 to %d", p->gate_batch,
+                               MSP_PREMODEL_MAX_GATE_BATCH);
+        if (!(p->gate_lr > 0 && p->gate_lr <= 10))
+            return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
+                               "gate-cnn: learning rate %g is out of range; use a value in (0, 10]",
+                               p->gate_lr);
+        return MSP_OK;
     default:
         return msp_err_set(err, MSP_BAD_INPUT, NULL, 0, "unknown premodel kind %d", (int)kind);
     }
@@ -157,6 +170,12 @@ msp_status msp_premodel_check_data(msp_premodel_kind kind, const msp_premodel_da
                 return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
                                    "premodel data: network %d has cost %g; costs are finite "
                                    "milliseconds >= 0", j, t->cost[j]);
+    if (kind == MSP_PREMODEL_GATE_CNN && (feat ? nfeat : t->d) != MSP_PREMODEL_GATE_INPUTS)
+        return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
+                           "gate-cnn reads the %d columns of the pixels feature group (a %dx%d "
+                           "grid), not %d columns", MSP_PREMODEL_GATE_INPUTS,
+                           MSP_FEATURES_PIXELS_GRID, MSP_FEATURES_PIXELS_GRID,
+                           feat ? nfeat : t->d);
     if (feat) {
         if (nfeat < 1 || nfeat > t->d)
             return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
@@ -175,77 +194,7 @@ msp_status msp_premodel_check_data(msp_premodel_kind kind, const msp_premodel_da
     return MSP_OK;
 }
 
-/* The most frequent label (ties: the lowest network). */
-static int majority(const msp_premodel_data *data)
-{
-    int64_t count[MSP_PREMODEL_MAX_NETS] = {0};
-    for (int i = 0; i < data->n; i++) count[data->label[i]]++;
-    int best = 0;
-    for (int j = 1; j < data->m; j++)
-        if (count[j] > count[best]) best = j;
-    return best;
-}
-
 msp_premodel *msp_premodel_alloc(void) { return msp_calloc(1, sizeof(msp_premodel)); }
-
-msp_status msp_premodel_train(msp_premodel_kind kind, const msp_premodel_params *p,
-                              const msp_premodel_data *data, const int *feat, int nfeat,
-                              msp_premodel **out, msp_err *err)
-{
-    *out = NULL;
-    msp_status st = msp_premodel_params_check(kind, p, err);
-    if (st == MSP_OK) st = msp_premodel_check_data(kind, data, feat, nfeat, err);
-    if (st == MSP_OK && kind == MSP_PREMODEL_CASCADE && p->start >= data->m)
-        st = msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
-                         "cascade: start network %d is not one of the %d networks", p->start,
-                         data->m);
-    if (st != MSP_OK) return st;
-
-    msp_premodel *pm = msp_premodel_alloc();
-    pm->kind = kind;
-    pm->p = *p;
-    pm->d_in = data->d;
-    pm->m = data->m;
-    pm->d = kind == MSP_PREMODEL_CASCADE ? 0 : feat ? nfeat : data->d;
-    int n = data->n, d = pm->d;
-    pm->feat = msp_malloc(sizeof(int) * (size_t)d);
-    for (int j = 0; j < d; j++) pm->feat[j] = feat ? feat[j] : j;
-
-    /* Standardise in double: mean, then population sd (two passes). */
-    pm->mean = msp_malloc(sizeof(float) * (size_t)d);
-    pm->sd = msp_malloc(sizeof(float) * (size_t)d);
-    for (int j = 0; j < d; j++) {
-        int c = pm->feat[j];
-        double s = 0, s2 = 0;
-        for (int i = 0; i < n; i++) s += data->x[(size_t)i * data->d + c];
-        double mu = s / n;
-        for (int i = 0; i < n; i++) {
-            double v = data->x[(size_t)i * data->d + c] - mu;
-            s2 += v * v;
-        }
-        double sd = sqrt(s2 / n);
-        pm->mean[j] = (float)mu;
-        pm->sd[j] = sd > 1e-12 * (fabs(mu) + 1) && isfinite(sd) ? (float)sd : 1.0f;
-    }
-    float *z = msp_malloc(sizeof(float) * (size_t)n * (size_t)d);
-    for (int i = 0; i < n; i++)
-        for (int j = 0; j < d; j++)
-            z[(size_t)i * d + j] = (data->x[(size_t)i * data->d + pm->feat[j]] - pm->mean[j]) / pm->sd[j];
-
-    msp_premodel_train_set t = {n, d, pm->m, z, data->label, data->ok};
-    switch (kind) {
-    case MSP_PREMODEL_KNN: msp_knn_train(z, data->label, n, d, p->condense, &pm->knn); break;
-    case MSP_PREMODEL_KNN_CHAIN: msp_chain_train(pm, &t, data->cost); break;
-    case MSP_PREMODEL_DTREE: msp_dtree_train(pm, &t); break;
-    case MSP_PREMODEL_BAYES: msp_bayes_train(pm, &t); break;
-    case MSP_PREMODEL_LOGISTIC: msp_logistic_train(pm, &t); break;
-    case MSP_PREMODEL_CASCADE: pm->start = p->start >= 0 ? p->start : majority(data); break;
-    default: MSP_ASSERT(!"kind checked above");
-    }
-    free(z);
-    *out = pm;
-    return MSP_OK;
-}
 
 int msp_premodel_predict(const msp_premodel *pm, const float *x, double *confidence)
 {
@@ -267,6 +216,7 @@ int msp_premodel_predict(const msp_premodel *pm, const float *x, double *confide
     case MSP_PREMODEL_BAYES: c = msp_bayes_predict(pm, z, &conf); break;
     case MSP_PREMODEL_LOGISTIC: c = msp_logistic_predict(pm, z, &conf); break;
     case MSP_PREMODEL_CASCADE: c = pm->start, conf = 1; break;
+    case MSP_PREMODEL_GATE_CNN: c = msp_gate_net_predict(pm->gate, z, &conf); break;
     default: MSP_ASSERT(!"trained or loaded models have a valid kind");
     }
     if (c < 0 || c >= pm->m) c = 0;
@@ -302,6 +252,7 @@ void msp_premodel_free(msp_premodel *pm)
     free(pm->nb_lognorm);
     free(pm->w);
     free(pm->b);
+    msp_gate_net_free(pm->gate);
     free(pm);
 }
 
@@ -318,8 +269,13 @@ msp_fset msp_premodel_groups(const msp_premodel *pm, msp_fset all)
 {
     msp_fset used = 0;
     for (int k = 0; k < pm->d; k++) used |= MSP_FSET(msp_features_column_group(all, pm->feat[k]));
-    used &= MSP_FSET_ALL;
+    used &= MSP_FSET_EVERY;
     return used || pm->kind == MSP_PREMODEL_CASCADE ? used : MSP_FSET(MSP_FGROUP_BRIGHTNESS);
+}
+
+msp_fset msp_premodel_input_set(msp_premodel_kind kind, msp_fset configured)
+{
+    return kind == MSP_PREMODEL_GATE_CNN ? MSP_FSET(MSP_FGROUP_PIXELS) : configured;
 }
 
 long msp_premodel_ref_count(const msp_premodel *pm)

@@ -15,9 +15,15 @@
  *  - premodel_logistic.c: multinomial softmax regression;
  *  - premodel_cv.c: stratified k-fold cross-validation;
  *  - premodel_select.c: feature selection;
+ *  - premodel_train.c: checks, standardisation and dispatch of training;
+ *  - premodel_gate.c: gate-cnn, a tiny Darknet CNN over the 14x14 `pixels`
+ *    feature group (features.h), generated as a cfg in code and trained
+ *    through src/engine.h (Darknet + the fast engine);
+ *  - premodel_gate_net.c: the gate-cnn network as stored in the file: its
+ *    cfg text checked by src/dncfg.h, its weights, and a plain-C forward
+ *    pass for prediction (no Darknet, so loading and predicting never
+ *    reach Darknet: the file's fuzz harness links without it);
  *  - premodel_io.c: the premodel file (format below).
- * gate-cnn (a tiny Darknet CNN on raw pixels) is a known kind name but is not
- * implemented: training it returns MSP_BAD_INPUT saying so.
  * cascade reads no features: it always picks one network (params.start) with
  * confidence 1, so with the safety net's min_prob it is a confidence cascade
  * (the start network answers when sure, the fallback otherwise); the
@@ -45,12 +51,19 @@
  *                f32 prob[m]}[nodes]  (feat -1: a leaf)
  *     naive-bayes f64 log_prior[m]  f32 mean[m*d]  f32 var[m*d]
  *     logistic   f32 w[m*d]  f32 b[m]
+ *     gate-cnn   u32 gate_epochs  u32 gate_batch  f64 gate_lr (training
+ *                params, kept for an exact round trip)  u32 cfg_len
+ *                u8 cfg[cfg_len] (Darknet cfg text)  u32 nw  f32 w[nw]
+ *                (the weights in Darknet's .weights order, no header)
  *     cascade    u32 start
  *   knn block: u32 n  f32 x[n*d]  i32 y[n]
  *   u32 crc32 (zlib) of every byte before it
  * Loading checks the size, magic, checksum, version, then every count and
  * value against its bounds before allocating; anything wrong is
- * MSP_BAD_INPUT with a message naming the file.
+ * MSP_BAD_INPUT with a message naming the file. A gate-cnn cfg must pass
+ * msprune's cfg checker (dncfg.h), take d inputs, end in a softmax of m
+ * outputs, use only the layers the forward pass implements, and need
+ * exactly nw weights.
  */
 #ifndef MSP_PREMODEL_H
 #define MSP_PREMODEL_H
@@ -90,8 +103,8 @@ typedef enum msp_premodel_kind {
     MSP_PREMODEL_DTREE = 2,
     MSP_PREMODEL_BAYES = 3,
     MSP_PREMODEL_LOGISTIC = 4,
-    MSP_PREMODEL_GATE_CNN = 5, /* name known, not implemented */
-    MSP_PREMODEL_CASCADE = 6,  /* no features: always one network (see below) */
+    MSP_PREMODEL_GATE_CNN = 5, /* reads exactly the `pixels` feature group */
+    MSP_PREMODEL_CASCADE = 6,  /* no features: always one network (see above) */
     MSP_PREMODEL_KIND_COUNT = 7
 } msp_premodel_kind;
 
@@ -119,13 +132,21 @@ typedef struct msp_premodel_params {
     double var_floor; /* naive-bayes: smallest variance (standardised units), > 0 */
     double l2;        /* logistic: L2 penalty (l2/2) * |W|^2, >= 0 */
     double lr;        /* logistic: learning rate, > 0 */
-    uint64_t seed;    /* logistic mini-batch order; cv and feature selection */
+    int gate_epochs;  /* gate-cnn: passes, [1, MSP_PREMODEL_MAX_GATE_EPOCHS] */
+    int gate_batch;   /* gate-cnn: SGD batch, [1, MSP_PREMODEL_MAX_GATE_BATCH] */
+    double gate_lr;   /* gate-cnn: initial learning rate (poly decay to 0), (0, 10] */
+    uint64_t seed;    /* logistic mini-batch order; gate-cnn initial weights and
+                         batch order; cv and feature selection */
     int start;        /* cascade: the network it always picks; -1 = the most
                          frequent label (not stored: the file keeps the result) */
 } msp_premodel_params;
 
+#define MSP_PREMODEL_MAX_GATE_EPOCHS 10000
+#define MSP_PREMODEL_MAX_GATE_BATCH 4096
+
 /* k 5, distance weighting, condense 2, depth 8, min_leaf 2, epochs 200,
- * full batch, var_floor 1e-3, l2 1e-3, lr 0.5, seed 1, start -1. */
+ * full batch, var_floor 1e-3, l2 1e-3, lr 0.5, gate-cnn 30 epochs of
+ * batch 32 at rate 0.05, seed 1, start -1. */
 void msp_premodel_params_default(msp_premodel_params *p);
 /* MSP_BAD_INPUT naming the first bad parameter for this kind. */
 msp_status msp_premodel_params_check(msp_premodel_kind kind, const msp_premodel_params *p,
@@ -135,7 +156,9 @@ msp_status msp_premodel_params_check(msp_premodel_kind kind, const msp_premodel_
 typedef struct msp_premodel msp_premodel;
 
 /* Train a premodel of this kind on data, using the feature columns feat[nfeat]
- * (distinct, in [0, data->d)) or, when feat is NULL, all d columns. The model
+ * (distinct, in [0, data->d)) or, when feat is NULL, all d columns. gate-cnn
+ * needs exactly MSP_PREMODEL_GATE_INPUTS used columns: the pixels group's
+ * 14x14 grid in row order. The model
  * standardises each used feature with the training mean and population
  * standard deviation (1 for a constant feature). Checks: dims in bounds,
  * labels in [0, m), finite x, ok present for knn-chain, cost finite and
@@ -151,7 +174,8 @@ msp_status msp_premodel_train(msp_premodel_kind kind, const msp_premodel_params 
  *   knn-chain: the chosen classifier's share of "yes" votes, or for the
  *     fallback (no classifier said yes) the smallest "no" share;
  *   dtree: the winner's fraction in the leaf;
- *   naive-bayes, logistic: the winner's posterior / softmax probability.
+ *   naive-bayes, logistic, gate-cnn: the winner's posterior / softmax
+ *     probability.
  * Non-finite inputs give an unspecified network, never a crash. */
 int msp_premodel_predict(const msp_premodel *pm, const float *x, double *confidence);
 
@@ -165,6 +189,12 @@ void msp_premodel_dims(const msp_premodel *pm, int *d_in, int *d, int *m);
  * column gets brightness, so the input is still read). Only these groups
  * need computing before a prediction; none for a cascade. */
 msp_fset msp_premodel_groups(const msp_premodel *pm, msp_fset all);
+/* The feature set a premodel of this kind is trained on (its d_in columns)
+ * when the config's set is `configured`: the pixels group alone for
+ * gate-cnn (whatever the config says), `configured` for the others. */
+msp_fset msp_premodel_input_set(msp_premodel_kind kind, msp_fset configured);
+
+#define MSP_PREMODEL_GATE_INPUTS (MSP_FEATURES_PIXELS_GRID * MSP_FEATURES_PIXELS_GRID)
 /* Reference points a knn prediction scans (knn: the kept set; knn-chain: the
  * sum over its classifiers); 0 for other kinds. */
 long msp_premodel_ref_count(const msp_premodel *pm);

@@ -14,6 +14,9 @@ typedef struct msp_knn_set {
     int *y;
 } msp_knn_set;
 
+/* gate-cnn's network as stored in the file (premodel_gate_net.c). */
+typedef struct msp_gate_net msp_gate_net;
+
 typedef struct msp_dtree_node {
     int feat;       /* -1: leaf */
     float thr;      /* go left when z[feat] <= thr */
@@ -41,6 +44,8 @@ struct msp_premodel {
     double *nb_lognorm; /* m: sum over features of log(2 pi var); derived, not stored */
     /* logistic */
     float *w, *b;       /* m*d, m */
+    /* gate-cnn */
+    msp_gate_net *gate;
     /* cascade */
     int start;
 };
@@ -76,6 +81,33 @@ void msp_bayes_prepare(msp_premodel *pm);
 int msp_bayes_predict(const msp_premodel *pm, const float *z, double *conf);
 void msp_logistic_train(msp_premodel *pm, const msp_premodel_train_set *t);
 int msp_logistic_predict(const msp_premodel *pm, const float *z, double *conf);
+
+/* gate-cnn training (premodel_gate.c, uses Darknet): fills pm->gate. */
+msp_status msp_gate_train(msp_premodel *pm, const msp_premodel_train_set *t, msp_err *err);
+/* The cfg text of gate-cnn for d = MSP_PREMODEL_GATE_INPUTS inputs and m
+ * networks (owned by the caller). */
+char *msp_gate_cfg_text(int m);
+
+/* gate-cnn's stored network (premodel_gate_net.c, plain C, no Darknet).
+ * Build from cfg text (cfg_len bytes, need not be NUL-terminated) and nw
+ * weights in Darknet's .weights order, both copied: the text must pass
+ * msp_dncfg_check, take d inputs, end in a softmax over m classes, use only
+ * conv (groups 1, bn optional; linear, relu or leaky), maxpool, connected
+ * (no bn; linear, relu or leaky) and softmax (groups 1) layers, keep every
+ * activation within MSP_GATE_MAX_ACT floats, and need exactly nw floats; all
+ * weights finite. MSP_BAD_INPUT naming `name` otherwise. */
+#define MSP_GATE_MAX_CFG (1u << 16)
+#define MSP_GATE_MAX_ACT 8192
+#define MSP_GATE_MAX_WEIGHTS (1u << 22)
+msp_status msp_gate_net_make(const char *cfg, size_t cfg_len, const float *w, size_t nw, int d,
+                             int m, const char *name, msp_gate_net **out, msp_err *err);
+void msp_gate_net_free(msp_gate_net *g);
+/* Forward pass over z[d]: the argmax class (ties: lowest), *conf its softmax
+ * probability. Thread-compatible (stack buffers only). */
+int msp_gate_net_predict(const msp_gate_net *g, const float *z, double *conf);
+/* The stored cfg text and weights (owned by g). */
+const char *msp_gate_net_cfg(const msp_gate_net *g, size_t *len);
+const float *msp_gate_net_weights(const msp_gate_net *g, size_t *n);
 
 /* Rows idx[cnt] of src copied into owned arrays (premodel_cv.c). */
 typedef struct msp_premodel_subset {

@@ -124,6 +124,19 @@ msp_status msp_premodel_save(const msp_premodel *pm, const char *path, msp_err *
         put_f32s(&b, pm->w, (size_t)m * d);
         put_f32s(&b, pm->b, (size_t)m);
         break;
+    case MSP_PREMODEL_GATE_CNN: {
+        size_t len, nw;
+        const char *cfg = msp_gate_net_cfg(pm->gate, &len);
+        const float *w = msp_gate_net_weights(pm->gate, &nw);
+        put_u32(&b, (uint32_t)p->gate_epochs);
+        put_u32(&b, (uint32_t)p->gate_batch);
+        put_f64(&b, p->gate_lr);
+        put_u32(&b, (uint32_t)len);
+        put(&b, cfg, len);
+        put_u32(&b, (uint32_t)nw);
+        put_f32s(&b, w, nw);
+        break;
+    }
     case MSP_PREMODEL_CASCADE: put_u32(&b, (uint32_t)pm->start); break;
     default: MSP_ASSERT(!"a trained model has a valid kind");
     }
@@ -268,6 +281,39 @@ static int get_knn(rbuf *r, msp_knn_set *s, int d, int ncls)
     return !r->bad;
 }
 
+/* gate-cnn: training params, cfg text, weights; the network is checked by
+ * msp_gate_net_make (dncfg.h's checker, shapes, weight count), never by
+ * Darknet. */
+static int read_gate(rbuf *r, msp_premodel *pm)
+{
+    msp_premodel_params *p = &pm->p;
+    p->gate_epochs = (int32_t)get_u32(r);
+    p->gate_batch = (int32_t)get_u32(r);
+    p->gate_lr = get_f64(r);
+    msp_err perr;
+    if (!r->bad && msp_premodel_params_check(pm->kind, p, &perr) != MSP_OK)
+        return fail(r, "bad parameters: %s", perr.msg);
+    uint32_t len = get_u32(r);
+    if (r->bad) return 0;
+    if (len < 1 || len > MSP_GATE_MAX_CFG)
+        return fail(r, "gate-cnn cfg text of %u bytes is out of range (1 to %u); the file is "
+                    "corrupt", len, MSP_GATE_MAX_CFG);
+    if (!need(r, len, "the gate-cnn cfg text")) return 0;
+    const char *cfg = (const char *)r->p + r->off;
+    r->off += len;
+    uint32_t nw = get_u32(r);
+    if (r->bad) return 0;
+    if (nw > MSP_GATE_MAX_WEIGHTS)
+        return fail(r, "gate-cnn weight count %u is out of range (at most %u); the file is "
+                    "corrupt", nw, MSP_GATE_MAX_WEIGHTS);
+    float *w = get_f32s(r, nw, "gate-cnn weights");
+    if (!w) return 0;
+    msp_status st = msp_gate_net_make(cfg, len, w, nw, pm->d, pm->m, r->path, &pm->gate, r->err);
+    free(w);
+    if (st != MSP_OK) r->bad = 1;
+    return st == MSP_OK;
+}
+
 static int read_payload(rbuf *r, msp_premodel *pm)
 {
     int d = pm->d, m = pm->m;
@@ -342,6 +388,7 @@ static int read_payload(rbuf *r, msp_premodel *pm)
         pm->w = get_f32s(r, md, "logistic weights");
         pm->b = get_f32s(r, (size_t)m, "logistic biases");
         return !r->bad;
+    case MSP_PREMODEL_GATE_CNN: return read_gate(r, pm);
     case MSP_PREMODEL_CASCADE:
         pm->start = (int)get_u32(r);
         if (!r->bad && (pm->start < 0 || pm->start >= m))
@@ -424,9 +471,9 @@ msp_status msp_premodel_load(const char *path, msp_premodel **out, msp_err *err)
     rbuf r = {data, n - 4, 12, path, err, 0};
     pm = msp_premodel_alloc();
     uint32_t kind = get_u32(&r), d_in = get_u32(&r), d = get_u32(&r), m = get_u32(&r);
-    if (kind >= MSP_PREMODEL_KIND_COUNT || kind == MSP_PREMODEL_GATE_CNN) {
-        fail(&r, "unknown premodel kind %u (this msprune knows 0 to %d and %d)", kind,
-             MSP_PREMODEL_GATE_CNN - 1, MSP_PREMODEL_CASCADE);
+    if (kind >= MSP_PREMODEL_KIND_COUNT) {
+        fail(&r, "unknown premodel kind %u (this msprune knows 0 to %d)", kind,
+             MSP_PREMODEL_KIND_COUNT - 1);
         goto out;
     }
     if (d_in < 1 || d_in > MSP_PREMODEL_MAX_DIM) {
@@ -465,7 +512,9 @@ msp_status msp_premodel_load(const char *path, msp_premodel **out, msp_err *err)
     p->lr = get_f64(&r);
     p->seed = get_u64(&r);
     msp_err perr;
-    if (!r.bad && msp_premodel_params_check(pm->kind, p, &perr) != MSP_OK) {
+    /* gate-cnn's own params come with its payload (read_gate checks them). */
+    if (!r.bad && pm->kind != MSP_PREMODEL_GATE_CNN &&
+        msp_premodel_params_check(pm->kind, p, &perr) != MSP_OK) {
         fail(&r, "bad parameters: %s", perr.msg);
         goto out;
     }

@@ -97,9 +97,14 @@ void msp_sel_params(const msp_expconf *conf, msp_premodel_params *p)
     p->epochs = conf->selector.epochs;
     p->l2 = conf->selector.l2;
     p->lr = conf->selector.lr;
+    p->gate_epochs = conf->selector.gate_epochs;
+    p->gate_batch = conf->selector.gate_batch;
+    p->gate_lr = conf->selector.gate_lr;
     p->seed = conf->seed;
 }
 
+/* The default kinds; gate-cnn is opt-in (it trains a CNN, and a --table has
+ * no images for it). */
 static const msp_premodel_kind implemented[] = {MSP_PREMODEL_KNN, MSP_PREMODEL_KNN_CHAIN,
                                                 MSP_PREMODEL_DTREE, MSP_PREMODEL_BAYES,
                                                 MSP_PREMODEL_LOGISTIC, MSP_PREMODEL_CASCADE};

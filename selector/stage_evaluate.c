@@ -297,17 +297,20 @@ msp_status msp_selector_evaluate(const msp_expconf *conf, const msp_selector_opt
         snprintf(leaf, sizeof leaf, "premodel-%s.bin", msp_premodel_kind_name(kinds[k]));
         char *path = msp_sel_path(conf, leaf);
         msp_premodel *pm = NULL;
+        msp_fset kset = set;
         if (!msp_file_readable(path)) {
             st = msp_err_set(err, MSP_BAD_INPUT, path, 0, "no such premodel: run `msprune premodel %s` first",
                              conf->path);
         } else if ((st = msp_premodel_load(path, &pm, err)) == MSP_OK) {
             int d_in, d, m;
             msp_premodel_dims(pm, &d_in, &d, &m);
-            if (d_in != msp_features_dim(set) || m != o.m)
+            kset = msp_premodel_input_set(kinds[k], set);
+            if (msp_premodel_get_kind(pm) != kinds[k] || d_in != msp_features_dim(kset) || m != o.m)
                 st = msp_err_set(err, MSP_BAD_INPUT, path, 0,
-                                 "made for %d features and %d networks, but the config has %d and "
-                                 "the family %d: run `msprune premodel %s` again",
-                                 d_in, m, msp_features_dim(set), o.m, conf->path);
+                                 "a %s premodel made for %d features and %d networks, but the "
+                                 "config has %d and the family %d: run `msprune premodel %s` again",
+                                 msp_premodel_kind_name(msp_premodel_get_kind(pm)), d_in, m,
+                                 msp_features_dim(kset), o.m, conf->path);
         }
         free(path);
         if (st != MSP_OK) {
@@ -322,7 +325,7 @@ msp_status msp_selector_evaluate(const msp_expconf *conf, const msp_selector_opt
         if (conf->selector.fallback && conf->selector.tune_fallback && !isnan(tuned)) p->safety.min_prob = tuned;
         p->chosen = msp_malloc(sizeof(int) * (size_t)o.n);
         p->cost = msp_malloc(sizeof(double) * (size_t)o.n);
-        st = run_premodel(pm, set, &data.test, p->chosen, confidence, &p->premodel_ms, err);
+        st = run_premodel(pm, kset, &data.test, p->chosen, confidence, &p->premodel_ms, err);
         msp_premodel_free(pm);
         double *pms = msp_malloc(sizeof(double) * (size_t)o.n);
         for (int i = 0; i < o.n; i++) pms[i] = p->premodel_ms;

@@ -18,6 +18,7 @@
 
 typedef struct trained {
     msp_premodel_kind kind;
+    msp_fset set; /* the feature groups it is trained on (msp_premodel_input_set) */
     msp_premodel_cv_result cv;
     int *kept, n_kept;
     double acc_all, acc_kept, train_acc, seconds;
@@ -126,7 +127,8 @@ static msp_status train_one(const msp_expconf *conf, const msp_premodel_data *da
         t->acc_all = t->acc_kept = NAN;
         st = pick_start(conf, data, ch, &p.start, err);
         if (st != MSP_OK) return st;
-    } else if (conf->selector.feature_selection) {
+    } else if (conf->selector.feature_selection && t->kind != MSP_PREMODEL_GATE_CNN) {
+        /* (gate-cnn reads the whole pixels grid as an image: no selection) */
         msp_premodel_fsel fs;
         msp_premodel_fsel_default(&fs);
         fs.seed = conf->seed;
@@ -187,9 +189,8 @@ static msp_status write_report(const msp_expconf *conf, const msp_outcomes *o, c
     free(path);
     if (st != MSP_OK) return st;
     FILE *f = a.f;
-    int d = msp_features_dim(set);
+    int d = msp_features_dim(MSP_FSET_EVERY);
     char (*names)[MSP_FEATURES_NAME_MAX] = msp_malloc(sizeof *names * (size_t)d);
-    msp_features_names(set, names);
     char groups[512];
     msp_features_format(set, groups, sizeof groups);
     fprintf(f, "{\n  \"experiment\": ");
@@ -220,6 +221,7 @@ static msp_status write_report(const msp_expconf *conf, const msp_outcomes *o, c
         fprintf(f, ", \"reference_points\": %ld, \"seconds\": ", t[i].refs);
         msp_json_number(f, t[i].seconds);
         fprintf(f, ", \"features\": [");
+        msp_features_names(t[i].set, names);
         for (int k = 0; k < t[i].n_kept; k++) {
             fprintf(f, "%s", k ? ", " : "");
             msp_json_string(f, names[t[i].kept[k]]);
@@ -315,16 +317,26 @@ msp_status msp_selector_train(const msp_expconf *conf, const msp_selector_opts *
     }
     label = msp_malloc(sizeof(int) * (size_t)o.n);
     if ((st = msp_choice_label(&ch, use, label, err))) goto out;
+    /* Features once for every group some kind reads (gate-cnn: pixels). */
+    msp_fset comp = 0;
+    for (int i = 0; i < n_kinds; i++) comp |= msp_premodel_input_set(kinds[i], set);
     int d = 0;
-    if ((st = msp_features_dataset(set, &lab, &x, &d, err))) goto out;
-    msp_premodel_data pd = {.n = o.n, .d = d, .m = o.m, .x = x, .label = label, .ok = ch.ok,
-                            .cost = o.latency_ms};
+    if ((st = msp_features_dataset(comp, &lab, &x, &d, err))) goto out;
     t = msp_calloc((size_t)n_kinds, sizeof *t);
     for (int i = 0; i < n_kinds && st == MSP_OK; i++) {
         t[i].kind = kinds[i];
+        t[i].set = msp_premodel_input_set(kinds[i], set);
+        int dk = 0, *cols = msp_malloc(sizeof(int) * (size_t)d);
+        for (int c = 0; c < d; c++)
+            if (t[i].set & MSP_FSET(msp_features_column_group(comp, c))) cols[dk++] = c;
+        float *xk = dk == d ? x : columns(x, o.n, d, cols, dk);
+        free(cols);
+        msp_premodel_data pd = {.n = o.n, .d = dk, .m = o.m, .x = xk, .label = label, .ok = ch.ok,
+                                .cost = o.latency_ms};
         msp_log(MSP_LOG_INFO, "training %s on %d images, %d features", msp_premodel_kind_name(kinds[i]),
-                o.n, d);
+                o.n, dk);
         st = train_one(conf, &pd, &ch, &t[i], err);
+        if (xk != x) free(xk);
         if (st == MSP_OK)
             printf("  %-12s %2d features  %2d-fold CV accuracy %.2f%% (+- %.2f)  fallback below p %.2f  %.1f s\n",
                    msp_premodel_kind_name(kinds[i]), t[i].n_kept, t[i].cv.folds, 100 * t[i].cv.acc_mean,

@@ -104,6 +104,8 @@ typedef struct msp_expconf {
         int n_premodels;
         int k, max_depth, min_leaf, epochs; /* premodel parameters */
         double l2, lr;
+        int gate_epochs, gate_batch; /* gate-cnn premodel */
+        double gate_lr;
         int label_images;     /* labelling inputs drawn from the training split; 0 = all */
         int cv_folds;
         double min_gain;      /* > 0: greedy choice of networks, stopping under this gain; 0: all */

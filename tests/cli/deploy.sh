@@ -1,5 +1,5 @@
 # tests/cli/deploy.sh: sourced by tests/cli/run after specialise.sh (uses its
-# $TMP/sa family, expect/ok/bad). premodel (logistic only, few images) and
+# $TMP/sa family, expect/ok/bad). premodel (logistic and gate-cnn, few images) and
 # evaluate --selector on it, then deploy, run on images and an IDX file,
 # profile the bundle, retrain the premodel for the profile's latencies, and
 # refuse tampered bundles with exit 2.
@@ -20,8 +20,9 @@ base = { cfg = "tests/data/tiny-fashion.cfg"; weights = "$W"; batch = 32; };
 evaluate = { latency_runs = 5; warmup = 1; };
 specialise = { clustering = "confusion"; k = 3; criterion = "taylor"; target_flops = 0.6;
                steps = 2; finetune_epochs = 1; other_share = 0.5; };
-selector = { premodels = ["logistic"]; features = "brightness,contrast,histogram,downsample";
-             feature_selection = false; label_images = 400; cv_folds = 2; epochs = 30; };
+selector = { premodels = ["logistic", "gate-cnn"]; features = "brightness,contrast,histogram,downsample";
+             feature_selection = false; label_images = 400; cv_folds = 2; epochs = 30;
+             gate_epochs = 3; };
 CONF
 B="$TMP/bundle"
 expect 2 "give one CONFIG and --out DIR" -- "$MSPRUNE" deploy "$TMP/dep.conf"
@@ -58,6 +59,16 @@ grep -q "img1.pgm" "$TMP/out" && ok || bad "run images: $(cat "$TMP/out")"
 # A PGM is read exactly, so the answers equal the IDX run's.
 cmp -s <(tail -n +2 "$TMP/img.csv") <(sed -n 2,3p "$TMP/run.csv") && ok || bad "image and IDX answers differ"
 expect 2 "cannot open image" -- "$MSPRUNE" run "$B" "$TMP/missing.png"
+
+# A gate-cnn bundle: it reads only the pixels group; run agrees with evaluate.
+expect 0 "" -- "$MSPRUNE" deploy "$TMP/dep.conf" --out "$TMP/bundle-gate" --premodel gate-cnn
+grep -q 'kind = "gate-cnn"; features = "pixels"' "$TMP/bundle-gate/manifest.conf" && ok ||
+    bad "gate-cnn bundle: $(grep -n premodel -A3 "$TMP/bundle-gate/manifest.conf" | head -5)"
+expect 0 "" -- "$MSPRUNE" run "$TMP/bundle-gate" --idx /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz --limit 60 --csv "$TMP/run-gate.csv" -q
+col=$(head -1 "$TMP/sa/per-input.csv" | tr , '\n' | grep -nx "gate-cnn" | cut -d: -f1)
+paste -d, <(tail -n +2 "$TMP/run-gate.csv" | cut -d, -f3) <(tail -n +2 "$TMP/sa/per-input.csv" | head -60 | cut -d, -f"$col") |
+    awk -F, '$1 != $2 && $1 != "base" { bad++ } END { exit bad > 0 }' && ok || bad "gate-cnn: run chose other networks than evaluate"
+expect 2 "gate-cnn reads images, and a --table has only features" -- "$MSPRUNE" premodel --table x.csv --premodel gate-cnn
 
 # profile the bundle, then retrain the premodel for those latencies.
 expect 0 "" -- "$MSPRUNE" profile "$B" --out "$TMP/dev.conf" --runs 5 --warmup 1

@@ -111,7 +111,7 @@ Test(sel_features, parse_and_format)
     cr_assert_str_eq(buf, "brightness");
 
     const char *valid = "valid groups: brightness, perceived, contrast, edges, edge_angles, "
-                        "histogram, hue, corners, shape, downsample, all";
+                        "histogram, hue, corners, shape, downsample, pixels, all";
     char want[512];
     cr_assert_eq(msp_features_parse("brightness,egdes", &s, &err), MSP_BAD_INPUT);
     cr_assert_eq(s, 0);

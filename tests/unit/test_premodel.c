@@ -594,9 +594,10 @@ Test(premodel, bad_params_and_data_rejected)
     p.var_floor = 0;
     cr_assert_eq(msp_premodel_params_check(MSP_PREMODEL_BAYES, &p, &err), MSP_BAD_INPUT);
     msp_premodel_params_default(&p);
+    p.gate_batch = 0;
     cr_assert_eq(msp_premodel_train(MSP_PREMODEL_GATE_CNN, &p, &b.data, NULL, 0, &pm, &err), MSP_BAD_INPUT);
-    cr_assert_str_eq(err.msg, "premodel 'gate-cnn' is not implemented yet; choose knn, knn-chain, "
-                              "dtree, naive-bayes or logistic");
+    cr_assert_str_eq(err.msg, "gate-cnn: batch 0 is out of range; use 1 to 4096");
+    msp_premodel_params_default(&p);
 
     b.label[3] = 2;
     cr_assert_eq(msp_premodel_train(MSP_PREMODEL_KNN, &p, &b.data, NULL, 0, &pm, &err), MSP_BAD_INPUT);

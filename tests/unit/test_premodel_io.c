@@ -205,14 +205,13 @@ Test(premodel_io, bad_files_rejected)
     spit(path, b, n);
     expect_bad("100000 networks is out of range (1 to 256)");
     memcpy(b, good, n);
-    put32(b, 12, 5);
+    put32(b, 12, 6);
     fix_crc(b, n);
     spit(path, b, n);
-    expect_bad("unknown premodel kind 5");
-    put32(b, 12, 7);
+        put32(b, 12, 7);
     fix_crc(b, n);
     spit(path, b, n);
-    expect_bad("unknown premodel kind 7");
+    expect_bad("unknown premodel kind 7 (this msprune knows 0 to 6)");
     /* A cascade with features, and another kind with none. */
     put32(b, 12, MSP_PREMODEL_CASCADE);
     fix_crc(b, n);
