@@ -13,6 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The forward pass is the premodel's per-input cost: let its loops vectorise. */
+#pragma GCC optimize("O3")
+
 #include "dncfg.h"
 #include "premodel_internal.h"
 
@@ -24,6 +27,7 @@ struct msp_gate_net {
     msp_dn_net net;
     size_t *off;      /* per layer: first weight */
     int *act;         /* per layer: 0 linear, 1 relu, 2 leaky */
+    size_t col_n;     /* floats of the largest conv layer's im2col buffer */
     int d, m;
 };
 
@@ -155,6 +159,17 @@ msp_status msp_gate_net_make(const char *cfg, size_t cfg_len, const float *w, si
         if (st != MSP_OK) goto fail;
         g->off[i] = total;
         total += need;
+        const msp_dn_layer *l = &n->layers[i];
+        if (l->type == MSP_L_CONV) {
+            size_t cn = (size_t)l->in_c * l->size * l->size * l->out_h * l->out_w;
+            if (cn > MSP_GATE_MAX_WEIGHTS) {
+                st = msp_err_set(err, MSP_BAD_INPUT, name, 0,
+                                 "gate-cnn: layer %d would unfold to %zu values (at most %u); "
+                                 "the file is corrupt", i, cn, MSP_GATE_MAX_WEIGHTS);
+                goto fail;
+            }
+            if (cn > g->col_n) g->col_n = cn;
+        }
     }
     if (total != nw) {
         st = msp_err_set(err, MSP_BAD_INPUT, name, 0,
@@ -204,10 +219,14 @@ static float activate(float x, int act)
     return x;
 }
 
-static void conv(const msp_dn_layer *l, const float *w, int act, const float *in, float *out)
+/* im2col (zero padding) into col[c*k*k][OH*OW], then each filter's
+ * output row is a sum of col rows: long contiguous loops that vectorise,
+ * where a direct convolution over 7- or 14-pixel rows does not. */
+static void conv(const msp_dn_layer *l, const float *w, int act, const float *in, float *out,
+                 float *col)
 {
     int nf = l->filters, c = l->in_c, k = l->size, s = l->stride, p = l->pad;
-    int H = l->in_h, W = l->in_w, OH = l->out_h, OW = l->out_w;
+    int H = l->in_h, W = l->in_w, OH = l->out_h, OW = l->out_w, N = OH * OW, K = c * k * k;
     const float *bias = w, *scale = NULL, *mean = NULL, *var = NULL, *wt = w + nf;
     if (l->batch_normalize) {
         scale = w + nf;
@@ -215,35 +234,36 @@ static void conv(const msp_dn_layer *l, const float *w, int act, const float *in
         var = w + 3 * nf;
         wt = w + 4 * nf;
     }
-    for (int f = 0; f < nf; f++) {
-        float *o = out + (size_t)f * OH * OW;
-        memset(o, 0, sizeof(float) * (size_t)OH * OW);
-        for (int ch = 0; ch < c; ch++)
-            for (int ky = 0; ky < k; ky++)
-                for (int kx = 0; kx < k; kx++) {
-                    float wv = wt[(((size_t)f * c + ch) * k + ky) * k + kx];
-                    /* Output columns whose input column is inside the image
-                     * (no test in the inner loop, so it vectorises). */
-                    int lo = 0, hi = OW;
-                    while (lo < OW && lo * s - p + kx < 0) lo++;
-                    while (hi > lo && (hi - 1) * s - p + kx >= W) hi--;
-                    for (int oy = 0; oy < OH; oy++) {
-                        int iy = oy * s - p + ky;
-                        if (iy < 0 || iy >= H) continue;
-                        const float *row = in + ((size_t)ch * H + iy) * W;
-                        float *orow = o + (size_t)oy * OW;
-                        int sh = kx - p;
-                        if (s == 1)
-                            for (int ox = lo; ox < hi; ox++) orow[ox] += wv * row[ox + sh];
-                        else
-                            for (int ox = lo; ox < hi; ox++) orow[ox] += wv * row[ox * s + sh];
+    for (int ch = 0; ch < c; ch++)
+        for (int ky = 0; ky < k; ky++)
+            for (int kx = 0; kx < k; kx++) {
+                float *row = col + ((size_t)(ch * k + ky) * k + kx) * N;
+                for (int oy = 0; oy < OH; oy++) {
+                    int iy = oy * s - p + ky;
+                    for (int ox = 0; ox < OW; ox++) {
+                        int ix = ox * s - p + kx;
+                        row[oy * OW + ox] = iy >= 0 && iy < H && ix >= 0 && ix < W
+                                                ? in[((size_t)ch * H + iy) * W + ix]
+                                                : 0;
                     }
                 }
-        for (int q = 0; q < OH * OW; q++) {
-            float v = o[q];
-            if (scale) v = (v - mean[f]) / (sqrtf(var[f]) + .000001f) * scale[f];
-            o[q] = activate(v + bias[f], act);
+            }
+    for (int f = 0; f < nf; f++) {
+        float *o = out + (size_t)f * N;
+        const float *wf = wt + (size_t)f * K;
+        memset(o, 0, sizeof(float) * (size_t)N);
+        for (int q = 0; q < K; q++) {
+            float wv = wf[q];
+            const float *r = col + (size_t)q * N;
+            for (int j = 0; j < N; j++) o[j] += wv * r[j];
         }
+        /* Darknet's inference batch norm: (x - mean) / (sqrt(var) + .000001) * scale */
+        float a = 1, b = bias[f];
+        if (scale) {
+            a = scale[f] / (sqrtf(var[f]) + .000001f);
+            b = bias[f] - mean[f] * a;
+        }
+        for (int j = 0; j < N; j++) o[j] = activate(o[j] * a + b, act);
     }
 }
 
@@ -282,12 +302,12 @@ int msp_gate_net_predict(const msp_gate_net *g, const float *z, double *conf)
     float a[MSP_GATE_MAX_ACT], b[MSP_GATE_MAX_ACT];
     const msp_dn_net *n = &g->net;
     memcpy(a, z, sizeof(float) * (size_t)g->d);
-    float *in = a, *out = b;
+    float *in = a, *out = b, *col = msp_malloc(sizeof(float) * (g->col_n + 1));
     for (int i = 0; i + 1 < n->n_layers; i++) { /* the last layer is the softmax */
         const msp_dn_layer *l = &n->layers[i];
         const float *w = g->w + g->off[i];
         switch (l->type) {
-        case MSP_L_CONV: conv(l, w, g->act[i], in, out); break;
+        case MSP_L_CONV: conv(l, w, g->act[i], in, out, col); break;
         case MSP_L_MAXPOOL: maxpool(l, in, out); break;
         case MSP_L_CONNECTED: connected(l, w, g->act[i], in, out); break;
         case MSP_L_SOFTMAX: /* a softmax inside the network */
@@ -302,6 +322,7 @@ int msp_gate_net_predict(const msp_gate_net *g, const float *z, double *conf)
         in = out;
         out = t;
     }
+    free(col);
     /* Softmax over m scores; non-finite scores (non-finite inputs) give
      * class 0 with confidence 0. */
     int best = 0;
