@@ -14,6 +14,7 @@
 #include "jsonread.h"
 #include "runtime/bundle.h"
 #include "selector/premodel.h"
+#include "selector/selector.h"
 #include "specialise/specialise.h"
 
 /* summary.json's selector.premodel, or NULL with err set. */
@@ -161,10 +162,7 @@ msp_status msp_deploy(const msp_expconf *conf, const char *out_dir, const msp_de
     }
     m.premodel_file = msp_strdup("premodel.bin");
     m.premodel_kind = msp_strdup(kind);
-    m.safety = (msp_safety){.fallback = conf->selector.fallback ? 0 : -1,
-                            .min_confidence = conf->selector.min_confidence,
-                            .on_other = conf->selector.fallback,
-                            .min_prob = conf->selector.min_prob};
+    m.safety = msp_sel_safety(conf, msp_premodel_get_kind(pm));
     m.nets = msp_calloc((size_t)fam.n_nets, sizeof *m.nets);
     m.files = msp_calloc(2 * (size_t)fam.n_nets + 1, sizeof *m.files);
     if ((st = msp_mkdirs(nets_dir, err))) goto out;

@@ -53,6 +53,11 @@ msp_status msp_selector_train(const msp_expconf *conf, const msp_selector_opts *
 msp_status msp_selector_evaluate(const msp_expconf *conf, const msp_selector_opts *o,
                                  msp_err *err);
 
+/* The safety net a premodel of this kind runs with, in evaluation and in a
+ * deployed bundle alike: the config's, with the min_prob the premodel stage
+ * tuned for the kind (premodels.json) when the config tunes the fallback. */
+msp_safety msp_sel_safety(const msp_expconf *conf, msp_premodel_kind kind);
+
 /* `msprune premodel CONFIG` and `msprune premodel --table FILE.csv`. */
 int msp_cmd_premodel(int argc, char **argv);
 /* `msprune all CONFIG`: the whole pipeline, make-like (pipeline.c). */

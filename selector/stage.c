@@ -1,10 +1,12 @@
 /* stage.c: what the selector's stages share: paths, the family, cached
  * outcomes, the config's features, premodel kinds and parameters. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "atomicio.h"
+#include "jsonread.h"
 #include "log.h"
 #include "selector/stage.h"
 
@@ -136,4 +138,38 @@ msp_status msp_sel_kinds(const msp_expconf *conf, msp_premodel_kind **kinds, int
         }
     }
     return MSP_OK;
+}
+
+/* A number the premodel stage recorded for a kind in
+ * <output>/selector/premodels.json (cv_accuracy, min_prob), NAN when unknown. */
+double msp_sel_recorded(const msp_expconf *conf, msp_premodel_kind kind, const char *key)
+{
+    char *path = msp_sel_path(conf, "premodels.json");
+    msp_jval *root = NULL;
+    msp_err ignore;
+    double acc = NAN;
+    if (msp_jsonread_file(path, &root, &ignore) == MSP_OK) {
+        const msp_jval *list = msp_jsonread_get(root, "premodels");
+        for (size_t i = 0; list && list->type == MSP_JARRAY && i < list->n; i++) {
+            const msp_jval *name = msp_jsonread_get(&list->kid[i], "premodel");
+            const msp_jval *cv = msp_jsonread_get(&list->kid[i], key);
+            if (name && name->type == MSP_JSTRING && cv && cv->type == MSP_JNUMBER &&
+                !strcmp(name->str, msp_premodel_kind_name(kind)))
+                acc = cv->num;
+        }
+    }
+    msp_jsonread_free(root);
+    free(path);
+    return acc;
+}
+
+msp_safety msp_sel_safety(const msp_expconf *conf, msp_premodel_kind kind)
+{
+    msp_safety sn = {.fallback = conf->selector.fallback ? 0 : -1,
+                     .min_confidence = conf->selector.min_confidence,
+                     .on_other = conf->selector.fallback,
+                     .min_prob = conf->selector.min_prob};
+    double tuned = msp_sel_recorded(conf, kind, "min_prob");
+    if (conf->selector.fallback && conf->selector.tune_fallback && !isnan(tuned)) sn.min_prob = tuned;
+    return sn;
 }

@@ -19,6 +19,9 @@ msp_status msp_sel_outcomes(const msp_expconf *conf, const msp_family *f, const 
 msp_status msp_sel_fset(const msp_expconf *conf, msp_fset *set, msp_err *err);
 /* The premodel parameters of the config. */
 void msp_sel_params(const msp_expconf *conf, msp_premodel_params *p);
+/* A number the premodel stage recorded for a kind in
+ * <output>/selector/premodels.json (cv_accuracy, min_prob), NAN when unknown. */
+double msp_sel_recorded(const msp_expconf *conf, msp_premodel_kind kind, const char *key);
 /* Every implemented premodel kind into kinds (room for 16); the count. */
 int msp_sel_default_kinds(msp_premodel_kind *kinds);
 /* The config's premodel kinds (default: every implemented kind): *kinds

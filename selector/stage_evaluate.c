@@ -72,29 +72,6 @@ static msp_status run_premodel(const msp_premodel *pm, msp_fset all, const msp_d
     return st;
 }
 
-/* A number the premodel stage recorded for a kind in
- * <output>/selector/premodels.json (cv_accuracy, min_prob), NAN when unknown. */
-static double recorded(const msp_expconf *conf, msp_premodel_kind kind, const char *key)
-{
-    char *path = msp_sel_path(conf, "premodels.json");
-    msp_jval *root = NULL;
-    msp_err ignore;
-    double acc = NAN;
-    if (msp_jsonread_file(path, &root, &ignore) == MSP_OK) {
-        const msp_jval *list = msp_jsonread_get(root, "premodels");
-        for (size_t i = 0; list && list->type == MSP_JARRAY && i < list->n; i++) {
-            const msp_jval *name = msp_jsonread_get(&list->kid[i], "premodel");
-            const msp_jval *cv = msp_jsonread_get(&list->kid[i], key);
-            if (name && name->type == MSP_JSTRING && cv && cv->type == MSP_JNUMBER &&
-                !strcmp(name->str, msp_premodel_kind_name(kind)))
-                acc = cv->num;
-        }
-    }
-    msp_jsonread_free(root);
-    free(path);
-    return acc;
-}
-
 static const char *net_name(const msp_outcomes *o, int j)
 {
     return j >= 0 && j < o->m ? o->names[j] : "?";
@@ -286,10 +263,6 @@ msp_status msp_selector_evaluate(const msp_expconf *conf, const msp_selector_opt
     if (st || (st = msp_choice_oracle(&ch, &oracle, err)) || (st = msp_choice_label(&ch, NULL, label, err)))
         goto out;
 
-    msp_safety sn = {.fallback = conf->selector.fallback ? 0 : -1,
-                     .min_confidence = conf->selector.min_confidence,
-                     .on_other = conf->selector.fallback,
-                     .min_prob = conf->selector.min_prob};
     r = msp_calloc((size_t)n_kinds, sizeof *r);
     confidence = msp_malloc(sizeof(float) * (size_t)o.n);
     for (int k = 0; k < n_kinds && !opt->oracle_only && st == MSP_OK; k++) {
@@ -319,10 +292,8 @@ msp_status msp_selector_evaluate(const msp_expconf *conf, const msp_selector_opt
         }
         pm_result *p = &r[n_r++];
         p->kind = kinds[k];
-        p->cv_accuracy = recorded(conf, kinds[k], "cv_accuracy");
-        double tuned = recorded(conf, kinds[k], "min_prob");
-        p->safety = sn;
-        if (conf->selector.fallback && conf->selector.tune_fallback && !isnan(tuned)) p->safety.min_prob = tuned;
+        p->cv_accuracy = msp_sel_recorded(conf, kinds[k], "cv_accuracy");
+        p->safety = msp_sel_safety(conf, kinds[k]);
         p->chosen = msp_malloc(sizeof(int) * (size_t)o.n);
         p->cost = msp_malloc(sizeof(double) * (size_t)o.n);
         st = run_premodel(pm, kset, &data.test, p->chosen, confidence, &p->premodel_ms, err);
