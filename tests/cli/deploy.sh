@@ -32,16 +32,21 @@ expect 0 "" -- "$MSPRUNE" evaluate "$TMP/dep.conf" --selector -q
 expect 0 "" -- "$MSPRUNE" deploy "$TMP/dep.conf" --out "$B"
 grep -q "4 networks, premodel .*, 10 classes, input 1x28x28, 9 files verified" "$TMP/out" && ok || bad "deploy: $(cat "$TMP/out")"
 [ -s "$B/README" ] && [ -s "$B/premodel.bin" ] && [ -s "$B/nets/s2.weights" ] && ok || bad "deploy: bundle files missing"
-# The bundle's safety net is the one evaluate measured: the tuned min_prob.
-python3 - "$B/manifest.conf" "$TMP/sa/selector/premodels.json" <<'PY' && ok || bad "deploy: the bundle's min_prob is not the tuned one"
-import json, re, sys
-man = open(sys.argv[1]).read()
-kind = re.search(r'kind = "([a-z-]+)"', man).group(1)
-shipped = float(re.search(r'min_prob = ([0-9.e+-]+)', man).group(1))
-tuned = [p["min_prob"] for p in json.load(open(sys.argv[2]))["premodels"] if p["premodel"] == kind]
-sys.exit(0 if tuned and abs(tuned[0] - shipped) < 1e-9 else 1)
+# The bundle's safety net is the one evaluate measured: the min_prob the
+# premodel stage tuned for the shipped kind (set to 0.77 here, so that the
+# config's untuned 0 cannot pass for it).
+python3 - "$TMP/sa/selector/premodels.json" "$TMP/sa/summary.json" <<'PY' || bad "could not edit premodels.json"
+import json, sys
+kind = json.load(open(sys.argv[2]))["selector"]["premodel"]
+d = json.load(open(sys.argv[1]))
+for p in d["premodels"]:
+    if p["premodel"] == kind:
+        p["min_prob"] = 0.77
+json.dump(d, open(sys.argv[1], "w"))
 PY
-
+expect 0 "" -- "$MSPRUNE" deploy "$TMP/dep.conf" --out "$TMP/bundle-mp"
+grep -q "min_prob = 7.7000000000e-01;" "$TMP/bundle-mp/manifest.conf" && ok ||
+    bad "deploy: the bundle's min_prob is not the tuned one: $(grep min_prob "$TMP/bundle-mp/manifest.conf")"
 # run on an IDX file: per-input CSV, chosen networks agree with evaluate's.
 expect 0 "" -- "$MSPRUNE" run "$B" --idx /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz --limit 60 --csv "$TMP/run.csv" -q
 [ "$(wc -l <"$TMP/run.csv")" = 61 ] && head -1 "$TMP/run.csv" | grep -qx "index,class,network,p0,p1,p2,p3,p4,p5,p6,p7,p8,p9" &&
