@@ -165,8 +165,7 @@ int msprune_classify(msprune_bundle *b, const float *pixels, int c, int h, int w
         return MSPRUNE_BAD_INPUT;
     }
     double t0 = msp_now();
-    if (b->used && /* a cascade reads no features */
-        msp_features_compute(b->used, pixels, c, h, w, b->part, b->scratch, b->scratch_n, &e) != MSP_OK) {
+    if (msp_features_compute(b->used, pixels, c, h, w, b->part, b->scratch, b->scratch_n, &e) != MSP_OK) {
         copy_err(&e, err, err_size);
         return MSPRUNE_BAD_INPUT;
     }

@@ -328,6 +328,7 @@ msp_status msp_features_compute(msp_fset set, const float *img, int c, int h, in
     if (!img || !out || !scratch)
         return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
                            "features: no image, output or scratch buffer given");
+    if (!set) return MSP_OK; /* nothing to compute (a premodel that reads no features) */
     size_t hw = (size_t)h * (size_t)w;
     layout l = make_layout(set, c, hw);
     if (scratch_size < l.total)

@@ -151,7 +151,8 @@ msp_status msp_features_check_shape(int c, int h, int w, msp_err *err);
  * (0 for a bad shape). */
 size_t msp_features_scratch_size(msp_fset set, int c, int h, int w);
 
-/* Features of one image img (c x h x w, CHW) into out[msp_features_dim(set)].
+/* Features of one image img (c x h x w, CHW) into out[msp_features_dim(set)]
+ * (an empty set computes nothing).
  * scratch: at least msp_features_scratch_size(set, c, h, w) bytes, from
  * malloc (suitably aligned), contents irrelevant. MSP_BAD_INPUT for a bad
  * shape, a NULL pointer or a short scratch (out zeroed when it exists). */

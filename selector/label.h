@@ -124,6 +124,7 @@ typedef struct msp_select_stats {
     int64_t *chosen;         /* m: inputs per chosen network */
     int64_t *answered;       /* m: inputs per network whose answer was used */
     int64_t *confusion;      /* m*m [label * m + chosen]; NULL without labels */
+    double *cost;            /* n: each input's cost (premodel included), ms */
 } msp_select_stats;
 
 /* Evaluate a selector that chose chosen[i] for input i. label (n, may be

@@ -137,10 +137,11 @@ msp_status msp_premodel_check_data(msp_premodel_kind kind, const msp_premodel_da
         return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
                            "premodel data: %d inputs is out of range; need 1 to %d", t->n,
                            MSP_PREMODEL_MAX_N);
-    if (t->d < 1 || t->d > MSP_PREMODEL_MAX_DIM)
+    int min_d = kind == MSP_PREMODEL_CASCADE ? 0 : 1; /* a cascade reads no features */
+    if (t->d < min_d || t->d > MSP_PREMODEL_MAX_DIM)
         return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
-                           "premodel data: %d features is out of range; need 1 to %d", t->d,
-                           MSP_PREMODEL_MAX_DIM);
+                           "premodel data: %d features is out of range; need %d to %d", t->d,
+                           min_d, MSP_PREMODEL_MAX_DIM);
     if (t->m < 1 || t->m > MSP_PREMODEL_MAX_NETS)
         return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
                            "premodel data: %d networks is out of range; need 1 to %d", t->m,
@@ -177,9 +178,10 @@ msp_status msp_premodel_check_data(msp_premodel_kind kind, const msp_premodel_da
                            MSP_FEATURES_PIXELS_GRID, MSP_FEATURES_PIXELS_GRID,
                            feat ? nfeat : t->d);
     if (feat) {
-        if (nfeat < 1 || nfeat > t->d)
+        if (nfeat < min_d || nfeat > t->d)
             return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
-                               "premodel: %d selected features; need 1 to %d", nfeat, t->d);
+                               "premodel: %d selected features; need %d to %d", nfeat, min_d,
+                               t->d);
         for (int i = 0; i < nfeat; i++) {
             if (feat[i] < 0 || feat[i] >= t->d)
                 return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
@@ -269,8 +271,7 @@ msp_fset msp_premodel_groups(const msp_premodel *pm, msp_fset all)
 {
     msp_fset used = 0;
     for (int k = 0; k < pm->d; k++) used |= MSP_FSET(msp_features_column_group(all, pm->feat[k]));
-    used &= MSP_FSET_EVERY;
-    return used || pm->kind == MSP_PREMODEL_CASCADE ? used : MSP_FSET(MSP_FGROUP_BRIGHTNESS);
+    return used & MSP_FSET_EVERY;
 }
 
 msp_fset msp_premodel_input_set(msp_premodel_kind kind, msp_fset configured)

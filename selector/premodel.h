@@ -184,10 +184,8 @@ void msp_premodel_free(msp_premodel *pm);
 msp_premodel_kind msp_premodel_get_kind(const msp_premodel *pm);
 /* Input width d_in, used features d, networks m. */
 void msp_premodel_dims(const msp_premodel *pm, int *d_in, int *d, int *m);
-/* The feature groups of `all` that hold the columns the model reads (never
- * empty, except for a cascade, which reads no features: a model on no
- * column gets brightness, so the input is still read). Only these groups
- * need computing before a prediction; none for a cascade. */
+/* The feature groups of `all` that hold the columns the model reads: only
+ * these need computing before a prediction (none for a cascade). */
 msp_fset msp_premodel_groups(const msp_premodel *pm, msp_fset all);
 /* The feature set a premodel of this kind is trained on (its d_in columns)
  * when the config's set is `configured`: the pixels group alone for

@@ -16,6 +16,7 @@ void msp_select_stats_free(msp_select_stats *s)
     free(s->chosen);
     free(s->answered);
     free(s->confusion);
+    free(s->cost);
     memset(s, 0, sizeof *s);
 }
 
@@ -72,6 +73,7 @@ msp_status msp_choice_eval(const msp_choice *c, const int *chosen, const int *la
     s->chosen = msp_calloc((size_t)m, sizeof *s->chosen);
     s->answered = msp_calloc((size_t)m, sizeof *s->answered);
     if (label) s->confusion = msp_calloc((size_t)m * m, sizeof *s->confusion);
+    s->cost = msp_malloc(sizeof *s->cost * (size_t)n);
     double score = 0, top5 = 0, cost = 0, pre = 0;
     int64_t agree = 0;
     for (int i = 0; i < n; i++) {
@@ -93,6 +95,7 @@ msp_status msp_choice_eval(const msp_choice *c, const int *chosen, const int *la
         }
         if (ans != ch) s->fallbacks++;
         if (premodel_ms) pre += premodel_ms[i];
+        s->cost[i] = ci + (premodel_ms ? premodel_ms[i] : 0);
         cost += ci;
         score += c->score[row + ans];
         if (c->score5) top5 += c->score5[row + ans];

@@ -140,8 +140,6 @@ msp_status msp_sel_kinds(const msp_expconf *conf, msp_premodel_kind **kinds, int
     return MSP_OK;
 }
 
-/* A number the premodel stage recorded for a kind in
- * <output>/selector/premodels.json (cv_accuracy, min_prob), NAN when unknown. */
 double msp_sel_recorded(const msp_expconf *conf, msp_premodel_kind kind, const char *key)
 {
     char *path = msp_sel_path(conf, "premodels.json");
@@ -163,12 +161,17 @@ double msp_sel_recorded(const msp_expconf *conf, msp_premodel_kind kind, const c
     return acc;
 }
 
+msp_safety msp_sel_config_safety(const msp_expconf *conf)
+{
+    return (msp_safety){.fallback = conf->selector.fallback ? 0 : -1,
+                        .min_confidence = conf->selector.min_confidence,
+                        .on_other = conf->selector.fallback,
+                        .min_prob = conf->selector.min_prob};
+}
+
 msp_safety msp_sel_safety(const msp_expconf *conf, msp_premodel_kind kind)
 {
-    msp_safety sn = {.fallback = conf->selector.fallback ? 0 : -1,
-                     .min_confidence = conf->selector.min_confidence,
-                     .on_other = conf->selector.fallback,
-                     .min_prob = conf->selector.min_prob};
+    msp_safety sn = msp_sel_config_safety(conf);
     double tuned = msp_sel_recorded(conf, kind, "min_prob");
     if (conf->selector.fallback && conf->selector.tune_fallback && !isnan(tuned)) sn.min_prob = tuned;
     return sn;

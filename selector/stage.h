@@ -19,6 +19,8 @@ msp_status msp_sel_outcomes(const msp_expconf *conf, const msp_family *f, const 
 msp_status msp_sel_fset(const msp_expconf *conf, msp_fset *set, msp_err *err);
 /* The premodel parameters of the config. */
 void msp_sel_params(const msp_expconf *conf, msp_premodel_params *p);
+/* The config's safety net, before any tuning (the base is the fallback). */
+msp_safety msp_sel_config_safety(const msp_expconf *conf);
 /* A number the premodel stage recorded for a kind in
  * <output>/selector/premodels.json (cv_accuracy, min_prob), NAN when unknown. */
 double msp_sel_recorded(const msp_expconf *conf, msp_premodel_kind kind, const char *key);

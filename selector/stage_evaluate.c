@@ -32,9 +32,7 @@ typedef struct pm_result {
     msp_select_stats s;
     double premodel_ms, cv_accuracy;
     int *chosen;
-    double *cost; /* per input, ms */
 } pm_result;
-
 
 /* Predict every test image, timing features + prediction per chunk. */
 static msp_status run_premodel(const msp_premodel *pm, msp_fset all, const msp_dataset *d,
@@ -54,9 +52,8 @@ static msp_status run_premodel(const msp_premodel *pm, msp_fset all, const msp_d
         int lo = c * CHUNK, hi = lo + CHUNK < d->n ? lo + CHUNK : d->n;
         double t0 = msp_now();
         for (int i = lo; i < hi && st == MSP_OK; i++) {
-            if (used) /* a cascade reads no features */
-                st = msp_features_compute(used, d->x + (size_t)i * in, d->c, d->h, d->w, part,
-                                          scratch, scratch_n, err);
+            st = msp_features_compute(used, d->x + (size_t)i * in, d->c, d->h, d->w, part, scratch,
+                                      scratch_n, err);
             msp_features_scatter(all, used, part, full);
             double cf;
             chosen[i] = msp_premodel_predict(pm, full, &cf);
@@ -197,30 +194,10 @@ static msp_status write_per_input(const msp_expconf *conf, const msp_outcomes *o
         fprintf(a.f, "%lld,%d,%s,%.6f", (long long)o->id[i], o->truth[i], net_name(o, label[i]),
                 ch->cost_ms[(size_t)i * o->m + label[i]]);
         for (int k = 0; k < n_r; k++)
-            fprintf(a.f, ",%s,%.6f", net_name(o, r[k].chosen[i]), r[k].cost[i]);
+            fprintf(a.f, ",%s,%.6f", net_name(o, r[k].chosen[i]), r[k].s.cost[i]);
         fprintf(a.f, "\n");
     }
     return msp_atomic_commit(&a, err);
-}
-
-/* Per-input cost of a premodel's choices under the safety net (label.h's
- * cost model), for the per-input CSV. */
-static void per_input_cost(const msp_choice *ch, const msp_safety *sn, const int *chosen,
-                           const float *confidence, double premodel_ms, double *cost)
-{
-    for (int i = 0; i < ch->n; i++) {
-        int c = chosen[i], fb = sn->fallback;
-        size_t k = (size_t)i * ch->m;
-        double v = premodel_ms;
-        if (fb >= 0 && c != fb && sn->min_confidence > 0 && confidence[i] < sn->min_confidence)
-            v += ch->cost_ms[k + fb];
-        else if (fb >= 0 && c != fb && ((sn->on_other && ch->other && ch->other[k + c]) ||
-                                         (sn->min_prob > 0 && ch->prob && ch->prob[k + c] < sn->min_prob)))
-            v += ch->cost_ms[k + c] + ch->cost_ms[k + fb];
-        else
-            v += ch->cost_ms[k + c];
-        cost[i] = v;
-    }
 }
 
 static void print_row(const char *name, const msp_select_stats *s, double base_ms, double extra_acc)
@@ -295,14 +272,12 @@ msp_status msp_selector_evaluate(const msp_expconf *conf, const msp_selector_opt
         p->cv_accuracy = msp_sel_recorded(conf, kinds[k], "cv_accuracy");
         p->safety = msp_sel_safety(conf, kinds[k]);
         p->chosen = msp_malloc(sizeof(int) * (size_t)o.n);
-        p->cost = msp_malloc(sizeof(double) * (size_t)o.n);
         st = run_premodel(pm, kset, &data.test, p->chosen, confidence, &p->premodel_ms, err);
         msp_premodel_free(pm);
         double *pms = msp_malloc(sizeof(double) * (size_t)o.n);
         for (int i = 0; i < o.n; i++) pms[i] = p->premodel_ms;
         if (st == MSP_OK) st = msp_choice_eval(&ch, p->chosen, label, confidence, pms, &p->safety, &p->s, err);
         free(pms);
-        per_input_cost(&ch, &p->safety, p->chosen, confidence, p->premodel_ms, p->cost);
     }
     if (st != MSP_OK) goto out;
 
@@ -341,7 +316,6 @@ out:
     for (int k = 0; r && k < n_r; k++) {
         msp_select_stats_free(&r[k].s);
         free(r[k].chosen);
-        free(r[k].cost);
     }
     free(r);
     for (int j = 0; single && j < o.m; j++) msp_select_stats_free(&single[j]);

@@ -55,8 +55,9 @@ static msp_status tune_min_prob(const msp_expconf *conf, const msp_choice *ch, c
     msp_select_stats base = {0};
     msp_status st = msp_choice_eval_single(ch, 0, &base, err);
     *best = (tuned){.min_prob = 0, .score = -1, .mean_ms = INFINITY};
+    msp_safety sn = msp_sel_config_safety(conf);
     for (size_t k = 0; k < sizeof min_probs / sizeof *min_probs && st == MSP_OK; k++) {
-        msp_safety sn = {.fallback = 0, .on_other = 1, .min_prob = min_probs[k]};
+        sn.min_prob = min_probs[k];
         msp_select_stats s = {0};
         st = msp_choice_eval(ch, chosen, label, NULL, NULL, &sn, &s, err);
         tuned t = {min_probs[k], s.score, s.mean_ms,
@@ -87,8 +88,7 @@ static msp_status pick_start(const msp_expconf *conf, const msp_premodel_data *d
             st = tune_min_prob(conf, ch, chosen, data->label, &t, err);
         } else {
             msp_select_stats s = {0};
-            msp_safety sn = {.fallback = conf->selector.fallback ? 0 : -1, .on_other = 1,
-                             .min_prob = conf->selector.min_prob};
+            msp_safety sn = msp_sel_config_safety(conf);
             st = msp_choice_eval(ch, chosen, data->label, NULL, NULL, &sn, &s, err);
             t = (tuned){.score = s.score, .mean_ms = s.mean_ms};
             msp_select_stats_free(&s);
@@ -121,9 +121,7 @@ static msp_status train_one(const msp_expconf *conf, const msp_premodel_data *da
     if (st != MSP_OK) return st;
     t->kept = msp_malloc(sizeof(int) * (size_t)data->d);
     if (t->kind == MSP_PREMODEL_CASCADE) {
-        /* No features; cross-validation reads one column it ignores. */
-        t->kept[0] = 0;
-        t->n_kept = 1;
+        t->n_kept = 0; /* it reads no features */
         t->acc_all = t->acc_kept = NAN;
         st = pick_start(conf, data, ch, &p.start, err);
         if (st != MSP_OK) return st;
@@ -150,7 +148,6 @@ static msp_status train_one(const msp_expconf *conf, const msp_premodel_data *da
     free(xk);
     msp_premodel *pm = NULL;
     if (st == MSP_OK) st = msp_premodel_train(t->kind, &p, data, t->kept, t->n_kept, &pm, err);
-    if (t->kind == MSP_PREMODEL_CASCADE) t->n_kept = 0;
     if (st == MSP_OK) {
         int hit = 0;
         for (int i = 0; i < data->n; i++)

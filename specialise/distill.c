@@ -18,6 +18,12 @@
 #include "specialise/specialise.h"
 #include "status.h"
 
+/* p^(1/T), kept away from log(0). */
+static double soften(float p, double temperature)
+{
+    return exp(log(fmax(p, 1e-30)) / temperature);
+}
+
 void msp_spec_soften(const float *p, int n_classes, double temperature, const int *outputs,
                      int n_outputs, float *soft)
 {
@@ -25,23 +31,18 @@ void msp_spec_soften(const float *p, int n_classes, double temperature, const in
     for (int o = 0; o < n_outputs; o++)
         if (outputs[o] < 0) other = o;
     memset(soft, 0, sizeof(float) * (size_t)n_outputs);
-    double *q = msp_malloc(sizeof(double) * (size_t)n_classes), sum = 0;
-    for (int c = 0; c < n_classes; c++) {
-        q[c] = exp(log(fmax(p[c], 1e-30)) / temperature);
-        sum += q[c];
-    }
-    double kept = 0;
+    double kept = 0; /* renormalising by what is kept also divides by the sum of q */
     for (int c = 0; c < n_classes; c++) {
         int to = other;
         for (int o = 0; o < n_outputs; o++)
             if (outputs[o] == c) to = o;
         if (to < 0) continue; /* no output for it: dropped, the rest renormalised */
-        soft[to] += (float)(q[c] / sum);
-        kept += q[c] / sum;
+        double q = soften(p[c], temperature);
+        soft[to] += (float)q;
+        kept += q;
     }
     for (int o = 0; o < n_outputs; o++)
         soft[o] = kept > 0 ? (float)(soft[o] / kept) : 1.0f / (float)n_outputs;
-    free(q);
 }
 
 msp_status msp_spec_teacher_targets(const char *cfg, const char *weights, const msp_dataset *ds,

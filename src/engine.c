@@ -177,24 +177,27 @@ int msp_net_classes(const msp_net *net) { return net->dn->outputs; }
 const msp_dn_net *msp_net_info(const msp_net *net) { return &net->info; }
 struct network *msp_net_darknet(msp_net *net) { return net->dn; }
 
+/* One SGD step on the input x and the targets already in dn->truth. */
+static float train_step(network *dn, const float *x)
+{
+    MSP_ASSERT(dn->truths == dn->outputs);
+    memcpy(dn->input, x, sizeof(float) * (size_t)dn->batch * (size_t)dn->inputs);
+    return train_network_datum(dn) / (float)dn->batch;
+}
+
 float msp_net_train_batch(msp_net *net, const float *x, const int *y)
 {
     network *dn = net->dn;
-    int b = dn->batch, classes = dn->outputs;
-    memcpy(dn->input, x, sizeof(float) * (size_t)b * (size_t)dn->inputs);
-    memset(dn->truth, 0, sizeof(float) * (size_t)b * (size_t)dn->truths);
-    for (int i = 0; i < b; i++) dn->truth[(size_t)i * dn->truths + y[i]] = 1;
-    MSP_ASSERT(dn->truths == classes);
-    return train_network_datum(dn) / (float)b;
+    memset(dn->truth, 0, sizeof(float) * (size_t)dn->batch * (size_t)dn->truths);
+    for (int i = 0; i < dn->batch; i++) dn->truth[(size_t)i * dn->truths + y[i]] = 1;
+    return train_step(dn, x);
 }
 
 float msp_net_train_batch_truth(msp_net *net, const float *x, const float *truth)
 {
     network *dn = net->dn;
-    MSP_ASSERT(dn->truths == dn->outputs);
-    memcpy(dn->input, x, sizeof(float) * (size_t)dn->batch * (size_t)dn->inputs);
     memcpy(dn->truth, truth, sizeof(float) * (size_t)dn->batch * (size_t)dn->truths);
-    return train_network_datum(dn) / (float)dn->batch;
+    return train_step(dn, x);
 }
 
 const float *msp_net_predict(msp_net *net, const float *x)

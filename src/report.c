@@ -105,6 +105,18 @@ int msp_report_points(const msp_report *r, double *cost, double *acc, const char
     return n;
 }
 
+void msp_report_pct(msp_svg *s, double v)
+{
+    if (isfinite(v)) msp_svg_printf(s, "%.2f%%", v * 100);
+    else msp_svg_printf(s, "-");
+}
+
+void msp_report_ms(msp_svg *s, double v)
+{
+    if (isfinite(v)) msp_svg_printf(s, "%.3f", v);
+    else msp_svg_printf(s, "-");
+}
+
 void msp_report_fmt_count(double v, char *buf, size_t size)
 {
     if (!isfinite(v)) snprintf(buf, size, "-");

@@ -24,17 +24,6 @@ static const char css[] =
     "figcaption{font-size:12px;color:#555;max-width:900px}.row figcaption{max-width:520px}"
     "code{background:#f4f4f4;padding:1px 4px}\n";
 
-static void pct(msp_svg *s, double v)
-{
-    if (isfinite(v)) P(s, "%.2f%%", v * 100);
-    else P(s, "-");
-}
-
-static void ms(msp_svg *s, double v)
-{
-    if (isfinite(v)) P(s, "%.3f", v);
-    else P(s, "-");
-}
 
 static void count(msp_svg *s, double v)
 {
@@ -66,24 +55,24 @@ static void headline(const msp_report *r, msp_svg *s)
     P(s, "<p class=\"kpi\">Selector with premodel <b>");
     E(s, b->name);
     P(s, "</b>: top-1 ");
-    pct(s, b->top1);
+    msp_report_pct(s, b->top1);
     P(s, " at ");
-    ms(s, b->mean_latency_ms);
+    msp_report_ms(s, b->mean_latency_ms);
     P(s, " ms mean latency, <b>%.2fx</b> faster than the reference network", r->speedup_vs_base);
     if (ref) {
         P(s, " <b>");
         E(s, ref->name);
         P(s, "</b> (top-1 ");
-        pct(s, ref->top1);
+        msp_report_pct(s, ref->top1);
         P(s, ", ");
-        ms(s, ref->latency_ms);
+        msp_report_ms(s, ref->latency_ms);
         P(s, " ms; accuracy %+.2f points)", (b->top1 - ref->top1) * 100);
     }
     P(s, " and %.2fx against the most accurate single network. Oracle (perfect premodel, the "
          "upper bound): top-1 ", r->speedup_vs_best);
-    pct(s, r->oracle.top1);
+    msp_report_pct(s, r->oracle.top1);
     P(s, " at ");
-    ms(s, r->oracle.mean_latency_ms);
+    msp_report_ms(s, r->oracle.mean_latency_ms);
     P(s, " ms.</p>\n");
 }
 
@@ -104,11 +93,11 @@ static void family_table(const msp_report *r, msp_svg *s, const int *front)
         P(s, "</td><td>");
         count(s, n->flops);
         P(s, "</td><td>");
-        ms(s, n->latency_ms);
+        msp_report_ms(s, n->latency_ms);
         P(s, "</td><td>");
-        pct(s, n->top1);
+        msp_report_pct(s, n->top1);
         P(s, "</td><td>");
-        pct(s, n->top5);
+        msp_report_pct(s, n->top5);
         P(s, "</td><td>-</td><td>-</td><td>%s</td></tr>\n", front[i] ? "yes" : "");
     }
     for (int i = 0; i <= r->n_premodels; i++) {
@@ -118,15 +107,15 @@ static void family_table(const msp_report *r, msp_svg *s, const int *front)
         E(s, p->name);
         P(s, "</td><td class=\"l\">%s</td><td>-</td><td>-</td><td>-</td><td>",
           i < r->n_premodels ? (i == r->best ? "best premodel" : "premodel") : "upper bound");
-        ms(s, p->mean_latency_ms);
+        msp_report_ms(s, p->mean_latency_ms);
         P(s, "</td><td>");
-        pct(s, p->top1);
+        msp_report_pct(s, p->top1);
         P(s, "</td><td>");
-        pct(s, p->top5);
+        msp_report_pct(s, p->top5);
         P(s, "</td><td>");
-        pct(s, p->premodel_accuracy);
+        msp_report_pct(s, p->premodel_accuracy);
         P(s, "</td><td>");
-        ms(s, p->premodel_ms);
+        msp_report_ms(s, p->premodel_ms);
         P(s, "</td><td>%s</td></tr>\n",
           i < r->n_premodels ? (front[r->n_nets + i] ? "yes" : "") : "n/a");
     }
@@ -235,11 +224,11 @@ static void clusters_section(const msp_report *r, msp_svg *s)
             P(s, "%s</td><td class=\"l\">", any ? "<tr><td></td><td></td><td class=\"l\">" : "");
             E(s, n->name);
             P(s, "</td><td>");
-            pct(s, n->in_cluster_top1);
+            msp_report_pct(s, n->in_cluster_top1);
             P(s, "</td><td>");
-            pct(s, n->base_in_cluster_top1);
+            msp_report_pct(s, n->base_in_cluster_top1);
             P(s, "</td><td>");
-            ms(s, n->latency_ms);
+            msp_report_ms(s, n->latency_ms);
             P(s, "</td><td>");
             count(s, n->flops);
             P(s, "</td></tr>\n");
@@ -320,9 +309,9 @@ static void heat_svg(msp_svg *s, const int64_t *m, int n, const char *const *lab
 static void eval_section(const msp_report *r, msp_svg *s)
 {
     P(s, "<h2>Base network: per class</h2>\n<p>Top-1 ");
-    pct(s, r->base_top1);
+    msp_report_pct(s, r->base_top1);
     P(s, ", top-5 ");
-    pct(s, r->base_top5);
+    msp_report_pct(s, r->base_top5);
     if (isfinite(r->base_latency_ms)) P(s, ", median latency %.3f ms", r->base_latency_ms);
     P(s, ".</p>\n<div class=\"row\"><figure>");
     if (r->n_classes <= MSP_REPORT_MAX_HEAT) {
@@ -339,11 +328,11 @@ static void eval_section(const msp_report *r, msp_svg *s)
         P(s, "<tr><td class=\"l\">");
         E(s, r->class_names[i]);
         P(s, "</td><td>");
-        pct(s, r->precision[i]);
+        msp_report_pct(s, r->precision[i]);
         P(s, "</td><td>");
-        pct(s, r->recall[i]);
+        msp_report_pct(s, r->recall[i]);
         P(s, "</td><td>");
-        pct(s, r->f1[i]);
+        msp_report_pct(s, r->f1[i]);
         P(s, "</td><td>%lld</td></tr>\n", (long long)r->support[i]);
     }
     P(s, "</table></figure></div>\n");
@@ -399,10 +388,10 @@ static void premodel_section(const msp_report *r, msp_svg *s)
         P(s, "<figcaption>Premodel <b>");
         E(s, p->name);
         P(s, "</b>%s: accuracy ", i == r->best ? " (used by the selector)" : "");
-        pct(s, p->premodel_accuracy);
+        msp_report_pct(s, p->premodel_accuracy);
         if (isfinite(p->cv_accuracy)) {
             P(s, " (cross-validation ");
-            pct(s, p->cv_accuracy);
+            msp_report_pct(s, p->cv_accuracy);
             P(s, ")");
         }
         P(s, ", %.3f ms per input. Rows: the cheapest correct network (oracle label); columns: "

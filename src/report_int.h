@@ -13,6 +13,9 @@
  * The oracle is left out: an upper bound, not something one can deploy. */
 int msp_report_points(const msp_report *r, double *cost, double *acc, const char **names,
                       int *front);
+/* A fraction as "91.40%", milliseconds as "0.153"; "-" when not finite. */
+void msp_report_pct(msp_svg *s, double v);
+void msp_report_ms(msp_svg *s, double v);
 /* 15027712 -> "15.03M", 94634 -> "94.6k", 512 -> "512". */
 void msp_report_fmt_count(double v, char *buf, size_t size);
 /* The i-th input file (0..3): its name, the command that makes it, whether it

@@ -10,17 +10,6 @@
 
 #define P msp_svg_printf
 
-static void pct(msp_svg *s, double v)
-{
-    if (isfinite(v)) P(s, "%.2f%%", v * 100);
-    else P(s, "-");
-}
-
-static void ms(msp_svg *s, double v)
-{
-    if (isfinite(v)) P(s, "%.3f", v);
-    else P(s, "-");
-}
 
 /* Markdown table cells: '|' would split the cell. */
 static void cell(msp_svg *s, const char *t)
@@ -40,14 +29,14 @@ static void family(const msp_report *r, msp_svg *s)
     msp_report_points(r, cost, acc, names, front);
     const msp_report_strategy *b = &r->premodels[r->best];
     P(s, "Selector (premodel `%s`): top-1 ", b->name);
-    pct(s, b->top1);
+    msp_report_pct(s, b->top1);
     P(s, " at ");
-    ms(s, b->mean_latency_ms);
+    msp_report_ms(s, b->mean_latency_ms);
     P(s, " ms, %.2fx faster than `%s`, %.2fx against the most accurate network. Oracle: top-1 ",
       r->speedup_vs_base, r->reference, r->speedup_vs_best);
-    pct(s, r->oracle.top1);
+    msp_report_pct(s, r->oracle.top1);
     P(s, " at ");
-    ms(s, r->oracle.mean_latency_ms);
+    msp_report_ms(s, r->oracle.mean_latency_ms);
     P(s, " ms.\n\n## Family, selectors and oracle\n\n"
          "| network | cluster | params | FLOPs | latency ms | top-1 | top-5 | Pareto front |\n"
          "|---|---:|---:|---:|---:|---:|---:|---|\n");
@@ -60,11 +49,11 @@ static void family(const msp_report *r, msp_svg *s)
         cell(s, t->name);
         if (t->cluster >= 0) P(s, " | %d | %s | %s | ", t->cluster, a, f);
         else P(s, " | - | %s | %s | ", a, f);
-        ms(s, t->latency_ms);
+        msp_report_ms(s, t->latency_ms);
         P(s, " | ");
-        pct(s, t->top1);
+        msp_report_pct(s, t->top1);
         P(s, " | ");
-        pct(s, t->top5);
+        msp_report_pct(s, t->top5);
         P(s, " | %s |\n", front[i] ? "yes" : "");
     }
     for (int i = 0; i <= r->n_premodels; i++) {
@@ -72,11 +61,11 @@ static void family(const msp_report *r, msp_svg *s)
         P(s, "| %s", i < r->n_premodels ? "selector: " : "");
         cell(s, p->name);
         P(s, "%s | - | - | - | ", i == r->best ? " (best)" : "");
-        ms(s, p->mean_latency_ms);
+        msp_report_ms(s, p->mean_latency_ms);
         P(s, " | ");
-        pct(s, p->top1);
+        msp_report_pct(s, p->top1);
         P(s, " | ");
-        pct(s, p->top5);
+        msp_report_pct(s, p->top5);
         P(s, " | %s |\n", i < r->n_premodels ? (front[r->n_nets + i] ? "yes" : "") : "upper bound");
     }
     P(s, "\n| premodel | accuracy | cross-validation | ms per input |");
@@ -93,11 +82,11 @@ static void family(const msp_report *r, msp_svg *s)
         P(s, "| ");
         cell(s, p->name);
         P(s, " | ");
-        pct(s, p->premodel_accuracy);
+        msp_report_pct(s, p->premodel_accuracy);
         P(s, " | ");
-        pct(s, p->cv_accuracy);
+        msp_report_pct(s, p->cv_accuracy);
         P(s, " | ");
-        ms(s, p->premodel_ms);
+        msp_report_ms(s, p->premodel_ms);
         P(s, " |");
         for (int j = 0; j < r->n_nets; j++) P(s, " %lld |", (long long)p->chosen[j]);
         P(s, "\n");
@@ -130,11 +119,11 @@ void msp_report_md(const msp_report *r, msp_svg *s)
             P(s, "| %d | ", t->cluster);
             cell(s, t->name);
             P(s, " | ");
-            pct(s, t->in_cluster_top1);
+            msp_report_pct(s, t->in_cluster_top1);
             P(s, " | ");
-            pct(s, t->base_in_cluster_top1);
+            msp_report_pct(s, t->base_in_cluster_top1);
             P(s, " | ");
-            ms(s, t->latency_ms);
+            msp_report_ms(s, t->latency_ms);
             P(s, " |\n");
         }
     }
@@ -158,17 +147,17 @@ void msp_report_md(const msp_report *r, msp_svg *s)
     }
     if (r->have_eval) {
         P(s, "\n## Base network per class (top-1 ");
-        pct(s, r->base_top1);
+        msp_report_pct(s, r->base_top1);
         P(s, ")\n\n| class | precision | recall | F1 | support |\n|---|---:|---:|---:|---:|\n");
         for (int i = 0; i < r->n_classes; i++) {
             P(s, "| ");
             cell(s, r->class_names[i]);
             P(s, " | ");
-            pct(s, r->precision[i]);
+            msp_report_pct(s, r->precision[i]);
             P(s, " | ");
-            pct(s, r->recall[i]);
+            msp_report_pct(s, r->recall[i]);
             P(s, " | ");
-            pct(s, r->f1[i]);
+            msp_report_pct(s, r->f1[i]);
             P(s, " | %lld |\n", (long long)r->support[i]);
         }
     }
