@@ -352,10 +352,86 @@ INLINE void valid_cols(const geom *g, int kj, int *lo, int *hi)
     if (*hi < *lo) *hi = *lo;
 }
 
+/* Stride 1 with "same" padding: every im2col row is the whole input plane
+ * shifted by (dy, dx), with the rows and columns that fall outside zeroed.
+ * Copying the plane as one run (and zeroing the |dx| wrapped columns of each
+ * line afterwards) replaces one short copy per output line. */
+INLINE int same_stride1(const geom *g)
+{
+    return g->stride == 1 && g->oh == g->h && g->ow == g->w && 2 * g->pad == g->size - 1;
+}
+
+/* Output lines [*r0, *r1) read input lines inside the plane; the run
+ * [*a, *b) of the plane can be copied from plane index + shift without
+ * reading outside it. */
+INLINE void shifted_run(const geom *g, int dy, int dx, int *r0, int *r1, int *a, int *b)
+{
+    int H = g->h, W = g->w;
+    *r0 = dy < 0 ? -dy : 0;
+    *r1 = dy > 0 ? H - dy : H;
+    if (*r1 < *r0) *r1 = *r0;
+    *a = *r0 * W + (dx < 0 ? -dx : 0);
+    *b = *r1 * W - (dx > 0 ? dx : 0);
+    if (*b < *a) *b = *a;
+}
+
+static void im2col_same(const float *im, const geom *g, float *col, size_t ld)
+{
+    int k = g->size, W = g->w, HW = g->h * g->w;
+    for (int c = 0; c < g->c; c++) {
+        const float *plane = im + (size_t)c * HW;
+        for (int ki = 0; ki < k; ki++)
+            for (int kj = 0; kj < k; kj++) {
+                float *d = col + (size_t)((c * k + ki) * k + kj) * ld;
+                int dy = ki - g->pad, dx = kj - g->pad, r0, r1, a, b;
+                shifted_run(g, dy, dx, &r0, &r1, &a, &b);
+                int shift = dy * W + dx;
+                for (int i = 0; i < a; i++) d[i] = 0;
+                for (int i = a; i < b; i++) d[i] = plane[i + shift];
+                for (int i = b; i < HW; i++) d[i] = 0;
+                /* columns that wrapped into the neighbouring line */
+                if (dx > 0)
+                    for (int r = r0; r < r1; r++)
+                        for (int j = W - dx; j < W; j++) d[r * W + j] = 0;
+                else if (dx < 0)
+                    for (int r = r0; r < r1; r++)
+                        for (int j = 0; j < -dx; j++) d[r * W + j] = 0;
+            }
+    }
+}
+
+/* col2im for the same geometry: the wrapped columns of the column row are
+ * cleared (col is scratch owned by the caller), then the run is added. */
+static void col2im_same(float *col, size_t ld, const geom *g, float *im)
+{
+    int k = g->size, W = g->w, HW = g->h * g->w;
+    for (int c = 0; c < g->c; c++) {
+        float *plane = im + (size_t)c * HW;
+        for (int ki = 0; ki < k; ki++)
+            for (int kj = 0; kj < k; kj++) {
+                float *s = col + (size_t)((c * k + ki) * k + kj) * ld;
+                int dy = ki - g->pad, dx = kj - g->pad, r0, r1, a, b;
+                shifted_run(g, dy, dx, &r0, &r1, &a, &b);
+                if (dx > 0)
+                    for (int r = r0; r < r1; r++)
+                        for (int j = W - dx; j < W; j++) s[r * W + j] = 0;
+                else if (dx < 0)
+                    for (int r = r0; r < r1; r++)
+                        for (int j = 0; j < -dx; j++) s[r * W + j] = 0;
+                int shift = dy * W + dx;
+                for (int i = a; i < b; i++) plane[i + shift] += s[i];
+            }
+    }
+}
+
 /* Darknet's im2col_cpu layout: row (c, ki, kj), column oh*ow + ow; rows are
  * ld floats apart so several images can sit side by side. */
 static void im2col(const float *im, const geom *g, float *col, size_t ld)
 {
+    if (same_stride1(g)) {
+        im2col_same(im, g, col, ld);
+        return;
+    }
     int k = g->size, OW = g->ow;
     for (int c = 0; c < g->c; c++)
         for (int ki = 0; ki < k; ki++)
@@ -385,9 +461,14 @@ static void im2col(const float *im, const geom *g, float *col, size_t ld)
             }
 }
 
-/* Darknet's col2im_cpu: adds the columns back into the image. */
-static void col2im(const float *col, size_t ld, const geom *g, float *im)
+/* Darknet's col2im_cpu: adds the columns back into the image (and may
+ * clear col's entries that map outside it). */
+static void col2im(float *col, size_t ld, const geom *g, float *im)
 {
+    if (same_stride1(g)) {
+        col2im_same(col, ld, g, im);
+        return;
+    }
     int k = g->size, OW = g->ow;
     for (int c = 0; c < g->c; c++)
         for (int ki = 0; ki < k; ki++)

@@ -275,6 +275,14 @@ Test(engine_fast, conv_5x5_pad1_stride1_nobn_leaky)
     check_last_layer(conv_cfg(2, 10, 10, 2, 3, 5, 1, 1, 0, "leaky"), 6);
 }
 
+/* stride 1, "same" padding: im2col/col2im copy shifted planes; a non-square
+ * plane, and one smaller than the kernel (every shift clipped away) */
+Test(engine_fast, conv_same_padding_shifted_planes)
+{
+    check_last_layer(conv_cfg(3, 6, 11, 2, 5, 5, 1, 2, 1, "leaky"), 20);
+    check_last_layer(conv_cfg(2, 2, 3, 3, 4, 7, 1, 3, 0, "linear"), 21);
+}
+
 Test(engine_fast, conv_1x1_bn_and_nobn)
 {
     check_last_layer(conv_cfg(6, 5, 5, 16, 10, 1, 1, 0, 1, "leaky"), 7);
