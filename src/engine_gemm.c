@@ -43,7 +43,7 @@ enum { MR = 8, NV = 2, NR = 16 * NV, KC = 256 };
 static _Thread_local struct {
     float *p;
     size_t n;
-} pack_buf[2];
+} pack_buf[3];
 
 /* 64-byte aligned thread-local buffer k of at least n floats. */
 static float *pack_scratch(int k, size_t n)
@@ -60,7 +60,7 @@ static float *pack_scratch(int k, size_t n)
 
 void msp_gemm_release(void)
 {
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < 3; k++) {
         free(pack_buf[k].p);
         pack_buf[k].p = NULL;
         pack_buf[k].n = 0;
@@ -213,6 +213,24 @@ static void native(int ta, int tb, int M, int N, int K, const float *A, int lda,
     }
 }
 
+/* A product at most 16 columns wide and at least twice as tall would use
+ * under half of each 32-column tile (a 3x3 conv's weight gradient on one
+ * input channel: 32 x 9): compute C' = op(B)' op(A)' into a scratch, whose
+ * tiles are full, and add it back transposed. */
+static int narrow(int M, int N) { return N <= NR / 2 && M >= 2 * N; }
+
+static void native_transposed(int ta, int tb, int M, int N, int K, const float *A, int lda,
+                              const float *B, int ldb, float beta, float *C, int ldc)
+{
+    float *T = pack_scratch(2, (size_t)N * M);
+    native(!tb, !ta, N, M, K, B, ldb, A, lda, 0, T, M);
+    for (int i = 0; i < M; i++) {
+        float *c = C + (size_t)i * ldc;
+        for (int j = 0; j < N; j++)
+            c[j] = T[(size_t)j * M + i] + (beta != 0 ? beta * c[j] : 0);
+    }
+}
+
 void msp_gemm(int ta, int tb, int M, int N, int K, const float *A, int lda, const float *B,
               int ldb, float beta, float *C, int ldc)
 {
@@ -221,7 +239,10 @@ void msp_gemm(int ta, int tb, int M, int N, int K, const float *A, int lda, cons
         blas(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
         return;
     }
-    native(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
+    if (narrow(M, N))
+        native_transposed(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
+    else
+        native(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
 }
 
 #else /* no AVX-512 kernel on this architecture */

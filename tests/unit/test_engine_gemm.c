@@ -2,9 +2,9 @@
  *
  * Every transpose combination, shapes around the kernel's 8x32 tile and the
  * 256 inner-index slice (edges, one row, one column, several slices),
- * padded leading dimensions, beta 0 (C must not be read: it holds NaN) and
- * beta 1. The same cases run through cblas_sgemm (msp_gemm_force_blas) so
- * both paths are held to the reference.
+ * padded leading dimensions, narrow products (computed transposed), beta 0
+ * (C must not be read: it holds NaN) and beta 1. The same cases run through
+ * cblas_sgemm (msp_gemm_force_blas) so both paths are held to the reference.
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -60,7 +60,8 @@ static void check_all(void)
 {
     static const int shapes[][3] = {{1, 1, 1},    {8, 32, 256}, {7, 31, 5},   {9, 33, 257},
                                     {64, 196, 288}, {10, 49, 128}, {3, 100, 600}, {17, 1, 40},
-                                    {1, 70, 9},   {40, 16, 513}};
+                                    {1, 70, 9},   {40, 16, 513}, {32, 9, 3000}, {64, 10, 300},
+                                    {33, 17, 20}};
     msp_rng r;
     msp_rng_seed(&r, 5);
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
