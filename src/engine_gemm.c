@@ -150,7 +150,6 @@ TARGET static void kernel(int kc, const float *ap, size_t rs, size_t cs, const f
     for (int i = 0; i < MR; i++)
 #pragma GCC unroll 4
         for (int v = 0; v < NV; v++) c[i][v] = _mm512_setzero_ps();
-#pragma GCC unroll 4
     for (int p = 0; p < kc; p++) {
         __m512 b[NV];
 #pragma GCC unroll 4
