@@ -1,10 +1,10 @@
 /* bench.c: stock Darknet vs msprune's fast engine (run by scripts/bench).
  *
  * For each model: training images/s (random data and labels, batch 64) and
- * batch-1 inference latency, engines timed alternately round by round so
- * that machine noise hits all of them alike; medians are printed. Then, for
- * each conv layer of the first model, the fast forward pass in GFLOP/s next
- * to a single cblas_sgemm of the same M, N, K (the practical ceiling).
+ * batch-1 inference latency, engines timed alternately batch by batch and
+ * prediction by prediction so that machine noise hits all of them alike;
+ * medians are printed. Then, for each conv layer of the first model, the
+ * fast forward pass in GFLOP/s next to a single cblas_sgemm of the same M, N, K (the practical ceiling).
  * "darknet-naive" is Darknet's layers with its original gemm_cpu instead of
  * OpenBLAS: this program defines gemm itself and switches between the two.
  * Timing only; no thresholds. Usage: bench [rounds] (default 7).
@@ -66,22 +66,37 @@ static void bench_model(const model *m, int rounds, int train_batches, int predi
     static double ips[N_ENG][MAX_SAMPLES], lat[N_ENG][MAX_SAMPLES];
     int n_ips[N_ENG] = {0}, n_lat[N_ENG] = {0};
     float *x = malloc(sizeof(float) * (size_t)inf[STOCK]->inputs);
+    size_t nin = (size_t)tr[STOCK]->batch * tr[STOCK]->inputs;
+    size_t ntruth = (size_t)tr[STOCK]->batch * tr[STOCK]->truths;
+    for (int e = 0; e < N_ENG; e++) {
+        if (!tr[e]) continue;
+        use_naive = e == NAIVE;
+        train_network_datum(tr[e]); /* warm-up */
+    }
+    /* stock and fast alternate batch by batch and prediction by prediction,
+     * so a drift in the machine's speed (seconds long here) hits both; the
+     * naive engine is 10x slower: one batch and predicts/10 + 1 predictions
+     * in each of the first three rounds */
     for (int r = 0; r < rounds; r++) {
-        for (int e = 0; e < N_ENG; e++) {
-            if (!tr[e]) continue;
-            use_naive = e == NAIVE;
-            /* the naive engine is 10x slower: fewer samples */
-            int nb = e == NAIVE ? 1 : train_batches, np = e == NAIVE ? predicts / 10 + 1 : predicts;
-            if (e == NAIVE && r >= 3) continue;
-            train_network_datum(tr[e]); /* warm-up */
-            for (int b = 0; b < nb; b++) {
-                random_batch(tr[e]);
+        for (int b = 0; b < train_batches; b++) {
+            random_batch(tr[STOCK]);
+            for (int e = 0; e < N_ENG; e++) {
+                if (!tr[e] || (e == NAIVE && (b > 0 || r >= 3))) continue;
+                use_naive = e == NAIVE;
+                if (e != STOCK) {
+                    memcpy(tr[e]->input, tr[STOCK]->input, sizeof(float) * nin);
+                    memcpy(tr[e]->truth, tr[STOCK]->truth, sizeof(float) * ntruth);
+                }
                 double t0 = now();
                 train_network_datum(tr[e]);
                 ips[e][n_ips[e]++] = tr[e]->batch / (now() - t0);
             }
-            for (int p = 0; p < np && n_lat[e] < MAX_SAMPLES; p++) {
-                for (int i = 0; i < inf[e]->inputs; i++) x[i] = (float)rand() / RAND_MAX;
+        }
+        for (int p = 0; p < predicts && n_lat[STOCK] < MAX_SAMPLES; p++) {
+            for (int i = 0; i < inf[STOCK]->inputs; i++) x[i] = (float)rand() / RAND_MAX;
+            for (int e = 0; e < N_ENG; e++) {
+                if (!inf[e] || (e == NAIVE && (p > predicts / 10 || r >= 3))) continue;
+                use_naive = e == NAIVE;
                 double t0 = now();
                 network_predict(inf[e], x);
                 lat[e][n_lat[e]++] = (now() - t0) * 1e3;
@@ -238,7 +253,7 @@ int main(int argc, char **argv)
     };
     printf("msprune bench: stock = Darknet's layers + OpenBLAS gemm (msprune --engine stock),\n"
            "fast = msprune's engine, darknet-naive = Darknet's layers + its own gemm_cpu.\n"
-           "OpenBLAS 1 thread; engines timed alternately, %d rounds; times are this\n"
+           "OpenBLAS 1 thread; engines alternate batch by batch, %d rounds; times are this\n"
            "thread's CPU time (robust to other processes on a shared machine).\n",
            rounds);
     bench_model(&models[0], rounds, 4, 40, 1);
