@@ -3,7 +3,8 @@
  * Same structs, buffers and arithmetic as Darknet's own code (see
  * engine_fast.h for the few deliberate differences); the speed comes from
  *  - convolutions: several images per sgemm (their im2col columns side by
- *    side), an im2col/col2im that copies row segments instead of calling a
+ *    side), an im2col/col2im that copies row segments (whole shifted
+ *    planes for stride-1 "same" convolutions) instead of calling a
  *    bounds-checked function per pixel, and no im2col for 1x1 convolutions;
  *  - fused per-row passes for bias, batch norm and activation, forward and
  *    backward, written as plain loops the compiler vectorises;
