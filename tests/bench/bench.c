@@ -204,7 +204,8 @@ int main(int argc, char **argv)
         if (getenv("BENCH_LAYERS")) {
             /* per-layer forward/backward CPU time (median over batches) */
             static double tf[64][256], tb[64][256];
-            for (int b = 0; b < nb && b < 256; b++) {
+            if (nb > 256) nb = 256;
+            for (int b = 0; b < nb; b++) {
                 random_batch(net);
                 network n = *net;
                 n.train = !infer;
