@@ -376,6 +376,16 @@ INLINE void shifted_run(const geom *g, int dy, int dx, int *r0, int *r1, int *a,
     if (*b < *a) *b = *a;
 }
 
+/* Zero the |dx| columns of lines [r0, r1) of a shifted run that wrapped
+ * into the neighbouring line. */
+INLINE void zero_wrapped(float *row, int W, int dx, int r0, int r1)
+{
+    if (dx == 0) return;
+    int lo = dx > 0 ? W - dx : 0, hi = dx > 0 ? W : -dx;
+    for (int r = r0; r < r1; r++)
+        for (int j = lo; j < hi; j++) row[r * W + j] = 0;
+}
+
 static void im2col_same(const float *im, const geom *g, float *col, size_t ld)
 {
     int k = g->size, W = g->w, HW = g->h * g->w;
@@ -390,13 +400,7 @@ static void im2col_same(const float *im, const geom *g, float *col, size_t ld)
                 for (int i = 0; i < a; i++) d[i] = 0;
                 for (int i = a; i < b; i++) d[i] = plane[i + shift];
                 for (int i = b; i < HW; i++) d[i] = 0;
-                /* columns that wrapped into the neighbouring line */
-                if (dx > 0)
-                    for (int r = r0; r < r1; r++)
-                        for (int j = W - dx; j < W; j++) d[r * W + j] = 0;
-                else if (dx < 0)
-                    for (int r = r0; r < r1; r++)
-                        for (int j = 0; j < -dx; j++) d[r * W + j] = 0;
+                zero_wrapped(d, W, dx, r0, r1);
             }
     }
 }
@@ -413,12 +417,7 @@ static void col2im_same(float *col, size_t ld, const geom *g, float *im)
                 float *s = col + (size_t)((c * k + ki) * k + kj) * ld;
                 int dy = ki - g->pad, dx = kj - g->pad, r0, r1, a, b;
                 shifted_run(g, dy, dx, &r0, &r1, &a, &b);
-                if (dx > 0)
-                    for (int r = r0; r < r1; r++)
-                        for (int j = W - dx; j < W; j++) s[r * W + j] = 0;
-                else if (dx < 0)
-                    for (int r = r0; r < r1; r++)
-                        for (int j = 0; j < -dx; j++) s[r * W + j] = 0;
+                zero_wrapped(s, W, dx, r0, r1);
                 int shift = dy * W + dx;
                 for (int i = a; i < b; i++) plane[i + shift] += s[i];
             }
