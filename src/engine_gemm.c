@@ -102,17 +102,20 @@ static void transpose(const float *src, size_t lds, int rows, int cols, float *d
         for (int c = 0; c < cols; c++) dst[c * ldd + r] = src[r * lds + c];
 }
 
+static inline __mmask16 cols_mask(int n) { return n >= 16 ? 0xffff : (__mmask16)((1u << n) - 1); }
+
 /* op(A) rows [m0, m0+MR), inner [k0, k0+kc) into ap[p*MR + i], zero rows
  * past M. */
-static void pack_a(int ta, const float *A, int lda, int M, int m0, int k0, int kc, float *ap)
+TARGET static void pack_a(int ta, const float *A, int lda, int M, int m0, int k0, int kc,
+                          float *ap)
 {
     int mr = M - m0 < MR ? M - m0 : MR;
     if (ta) {
+        /* masked loads: rows past M read as zero, nothing past them is read */
+        __mmask16 km = (__mmask16)((1u << mr) - 1);
         for (int p = 0; p < kc; p++) {
-            const float *s = A + (size_t)(k0 + p) * lda + m0;
-            float *d = ap + (size_t)p * MR;
-            for (int i = 0; i < mr; i++) d[i] = s[i];
-            for (int i = mr; i < MR; i++) d[i] = 0;
+            __m512 v = _mm512_maskz_loadu_ps(km, A + (size_t)(k0 + p) * lda + m0);
+            _mm512_mask_storeu_ps(ap + (size_t)p * MR, (__mmask16)((1u << MR) - 1), v);
         }
         return;
     }
@@ -122,7 +125,8 @@ static void pack_a(int ta, const float *A, int lda, int M, int m0, int k0, int k
 
 /* op(B) inner [k0, k0+kc), columns [n0, n0+NR) into bp[p*NR + j], zero
  * columns past N. */
-static void pack_b(int tb, const float *B, int ldb, int N, int n0, int k0, int kc, float *bp)
+TARGET static void pack_b(int tb, const float *B, int ldb, int N, int n0, int k0, int kc,
+                          float *bp)
 {
     int nr = N - n0 < NR ? N - n0 : NR;
     if (tb) {
@@ -130,15 +134,16 @@ static void pack_b(int tb, const float *B, int ldb, int N, int n0, int k0, int k
         transpose(B + (size_t)n0 * ldb + k0, (size_t)ldb, nr, kc, bp, NR);
         return;
     }
+    __mmask16 km[NV];
+    for (int v = 0; v < NV; v++) km[v] = cols_mask(nr - 16 * v > 0 ? nr - 16 * v : 0);
     for (int p = 0; p < kc; p++) {
         const float *s = B + (size_t)(k0 + p) * ldb + n0;
         float *d = bp + (size_t)p * NR;
-        for (int j = 0; j < nr; j++) d[j] = s[j];
-        for (int j = nr; j < NR; j++) d[j] = 0;
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; v++)
+            _mm512_store_ps(d + 16 * v, _mm512_maskz_loadu_ps(km[v], s + 16 * v));
     }
 }
-
-static inline __mmask16 cols_mask(int n) { return n >= 16 ? 0xffff : (__mmask16)((1u << n) - 1); }
 
 /* C[mr x nr] = A bp + beta C (beta 0: C is not read), where A(i, p) is
  * ap[i*rs + p*cs]: op(A) read in place, or a packed edge block. */
