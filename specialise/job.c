@@ -276,7 +276,7 @@ static msp_status run_step(job *j, int k, double flops_target, char **cur_cfg, c
                              .budget = flops_target,
                              .alloc = s->allocation ? MSP_ALLOC_GLOBAL : MSP_ALLOC_UNIFORM,
                              .min_channels = s->min_channels,
-                             .protect_first = 1,
+                             .protect_first = s->protect_first,
                              .seed = seed,
                              .train = &j->train,
                              .batch = j->conf->base.batch,

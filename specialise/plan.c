@@ -225,7 +225,9 @@ char *msp_spec_plan_text(const msp_expconf *conf, const msp_spec_plan *p)
         s->min_channels, s->steps, s->finetune_epochs, s->finetune_lr);
     put(&b, "other = %s;\nother_share = %.6f;\nbatch = %d;\n", s->other ? "true" : "false",
         s->other_share, conf->base.batch);
-    /* Only when on, so families made before distillation keep their CRC. */
+    /* Only when not the default, so families made before these keys keep
+     * their CRC. */
+    if (!s->protect_first) put(&b, "protect_first = false;\n");
     if (s->distill > 0)
         put(&b, "distill = %.6f;\ndistill_temperature = %.6f;\n", s->distill,
             s->distill_temperature);

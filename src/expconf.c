@@ -154,6 +154,7 @@ static const key specialise_keys[] = {
     FLT("target_flops", 0, ANY, 0.001, 1.0, 0.5, specialise.target_flops),
     ENUM("allocation", 0, ANY, allocations, 0, specialise.allocation),
     INT("min_channels", 0, ANY, 1, 1 << 20, 1, specialise.min_channels),
+    BOOL("protect_first", 0, ANY, 1, specialise.protect_first),
     INT("steps", 0, ANY, 1, 20, 1, specialise.steps),
     INT("finetune_epochs", 0, ANY, 0, 10000, 3, specialise.finetune_epochs),
     FLT("finetune_lr", 0, ANY, 0.0, 10.0, 0.0, specialise.finetune_lr),

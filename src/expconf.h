@@ -86,6 +86,7 @@ typedef struct msp_expconf {
         double target_flops;  /* each specialist's FLOPs as a fraction of the base's */
         int allocation;       /* 0 uniform, 1 global (msp_prune_alloc) */
         int min_channels;
+        int protect_first;    /* the first conv layer keeps all its filters */
         int steps;            /* prune + fine-tune steps to reach the budget */
         int finetune_epochs;
         double finetune_lr;   /* 0: 0.2 x the cfg's learning_rate */

@@ -131,6 +131,7 @@ Test(expconf, minimal_config_takes_defaults)
     cr_expect_eq(c.base.batch, 64);
     cr_expect_eq(c.evaluate.latency_runs, 50);
     cr_expect_eq(c.evaluate.warmup, 5);
+    cr_expect_eq(c.specialise.protect_first, 1);
     msp_expconf_free(&c);
 }
 

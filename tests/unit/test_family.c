@@ -216,6 +216,7 @@ Test(plan, text_and_crc_follow_the_settings)
     conf.specialise.target_flops = 0.5;
     conf.specialise.steps = 2;
     conf.specialise.other = 1;
+    conf.specialise.protect_first = 1;
     int cc[4] = {0, 1, 0, 1}, tr[3] = {0, 1, 1}, va[1] = {0}, te[2] = {1, 0};
     msp_spec_plan p = {.method = MSP_CLUSTER_CONFUSION, .k = 2, .k_min = 2, .k_max = 2,
                        .n_classes = 4, .class_cluster = cc, .n_split = {3, 1, 2},
@@ -225,6 +226,14 @@ Test(plan, text_and_crc_follow_the_settings)
     cr_assert(strstr(a, "criterion = \"taylor\";"), "%s", a);
     cr_assert(strstr(a, "steps = 2;"), "%s", a);
     cr_assert_null(strstr(a, "assign_train"), "class clusters need no per-example list");
+    /* defaults left out, so families made before a key keep their CRC */
+    cr_assert_null(strstr(a, "protect_first"), "%s", a);
+    cr_assert_null(strstr(a, "distill"), "%s", a);
+    conf.specialise.protect_first = 0;
+    char *d = msp_spec_plan_text(&conf, &p);
+    cr_assert(strstr(d, "protect_first = false;"), "%s", d);
+    free(d);
+    conf.specialise.protect_first = 1;
     conf.specialise.steps = 3;
     char *b = msp_spec_plan_text(&conf, &p);
     cr_assert(strcmp(a, b) != 0, "a setting change must change the plan");
