@@ -19,6 +19,27 @@
 #include "dncfg.h"
 #include "premodel_internal.h"
 
+/* GCC vector extensions: SSE2 on x86-64, NEON on aarch64. */
+typedef float v4f __attribute__((vector_size(16)));
+
+typedef int v4i __attribute__((vector_size(16)));
+
+/* activate() on four values without branches (the signs of a layer's
+ * outputs are a coin toss for the branch predictor): the slope is
+ * selected, then multiplied (exact for 1). */
+static v4f activate4(v4f x, int act)
+{
+    if (act == 0) return x;
+    const v4f one = {1, 1, 1, 1}, low = act == 1 ? (v4f){0, 0, 0, 0} : (v4f){.1f, .1f, .1f, .1f};
+    v4i pos = x > 0;
+    return x * (v4f)((pos & (v4i)one) | (~pos & (v4i)low));
+}
+
+/* Output positions per accumulator block: two 4-float vectors. */
+#define GATE_BLOCK 8
+
+static size_t padded(size_t n) { return (n + GATE_BLOCK - 1) / GATE_BLOCK * GATE_BLOCK; }
+
 struct msp_gate_net {
     char *cfg;        /* NUL-terminated copy */
     size_t cfg_len;
@@ -27,7 +48,7 @@ struct msp_gate_net {
     msp_dn_net net;
     size_t *off;      /* per layer: first weight */
     int *act;         /* per layer: 0 linear, 1 relu, 2 leaky */
-    size_t col_n;     /* floats of the largest conv layer's im2col buffer */
+    size_t col_n;     /* floats of the largest conv layer's (padded) im2col buffer */
     int d, m;
 };
 
@@ -161,7 +182,8 @@ msp_status msp_gate_net_make(const char *cfg, size_t cfg_len, const float *w, si
         total += need;
         const msp_dn_layer *l = &n->layers[i];
         if (l->type == MSP_L_CONV) {
-            size_t cn = (size_t)l->in_c * l->size * l->size * l->out_h * l->out_w;
+            size_t cn = (size_t)l->in_c * l->size * l->size *
+                        padded((size_t)l->out_h * l->out_w);
             if (cn > MSP_GATE_MAX_WEIGHTS) {
                 st = msp_err_set(err, MSP_BAD_INPUT, name, 0,
                                  "gate-cnn: layer %d would unfold to %zu values (at most %u); "
@@ -219,52 +241,87 @@ static float activate(float x, int act)
     return x;
 }
 
-/* im2col (zero padding) into col[c*k*k][OH*OW], then each filter's
- * output row is a sum of col rows: long contiguous loops that vectorise,
- * where a direct convolution over 7- or 14-pixel rows does not. */
+/* A conv layer's weights as the file stores them. */
+typedef struct {
+    const float *bias, *scale, *mean, *var; /* scale..var NULL without batch norm */
+    const float *wt;                        /* filters x K */
+    int K, act;
+} conv_w;
+
+/* Outputs of filters f..f+nb-1 (nb 1 or 4), GATE_BLOCK positions at a
+ * time: summed over the K col rows in registers and stored once, with
+ * Darknet's inference batch norm ((x - mean) / (sqrt(var) + .000001) *
+ * scale + bias) and the activation applied on the way out. Four filters
+ * give eight independent sums, so the additions overlap instead of each
+ * waiting on the last (summing into memory row by row was store-bound). */
+static void sum_filters(const conv_w *cw, const float *col, size_t NP, int N, int f, int nb,
+                        float *out)
+{
+    float a[4], b[4];
+    for (int i = 0; i < nb; i++) {
+        a[i] = 1;
+        b[i] = cw->bias[f + i];
+        if (cw->scale) {
+            a[i] = cw->scale[f + i] / (sqrtf(cw->var[f + i]) + .000001f);
+            b[i] = cw->bias[f + i] - cw->mean[f + i] * a[i];
+        }
+    }
+    for (size_t j0 = 0; j0 < NP; j0 += GATE_BLOCK) {
+        v4f s[4][2] = {{{0}}};
+        const float *r = col + j0;
+        for (int q = 0; q < cw->K; q++, r += NP) {
+            v4f x0, x1;
+            memcpy(&x0, r, sizeof x0);
+            memcpy(&x1, r + 4, sizeof x1);
+            for (int i = 0; i < nb; i++) {
+                float wv = cw->wt[(size_t)(f + i) * cw->K + q];
+                s[i][0] += wv * x0;
+                s[i][1] += wv * x1;
+            }
+        }
+        size_t n = (size_t)N - j0 < GATE_BLOCK ? (size_t)N - j0 : GATE_BLOCK;
+        for (int i = 0; i < nb; i++) {
+            v4f y[2] = {activate4(s[i][0] * a[i] + b[i], cw->act),
+                        activate4(s[i][1] * a[i] + b[i], cw->act)};
+            memcpy(out + (size_t)(f + i) * N + j0, y, sizeof(float) * n);
+        }
+    }
+}
+
+/* im2col (zero padding) into col[c*k*k][NP] (NP = OH*OW rounded up to
+ * GATE_BLOCK, the tail zero), then sum_filters four filters at a time. */
 static void conv(const msp_dn_layer *l, const float *w, int act, const float *in, float *out,
                  float *col)
 {
     int nf = l->filters, c = l->in_c, k = l->size, s = l->stride, p = l->pad;
-    int H = l->in_h, W = l->in_w, OH = l->out_h, OW = l->out_w, N = OH * OW, K = c * k * k;
-    const float *bias = w, *scale = NULL, *mean = NULL, *var = NULL, *wt = w + nf;
+    int H = l->in_h, W = l->in_w, OH = l->out_h, OW = l->out_w, N = OH * OW;
+    size_t NP = padded((size_t)N);
+    conv_w cw = {.bias = w, .wt = w + nf, .K = c * k * k, .act = act};
     if (l->batch_normalize) {
-        scale = w + nf;
-        mean = w + 2 * nf;
-        var = w + 3 * nf;
-        wt = w + 4 * nf;
+        cw.scale = w + nf;
+        cw.mean = w + 2 * nf;
+        cw.var = w + 3 * nf;
+        cw.wt = w + 4 * nf;
     }
     for (int ch = 0; ch < c; ch++)
         for (int ky = 0; ky < k; ky++)
             for (int kx = 0; kx < k; kx++) {
-                float *row = col + ((size_t)(ch * k + ky) * k + kx) * N;
+                float *row = col + ((size_t)(ch * k + ky) * k + kx) * NP;
+                /* output columns [lo, hi) read inside the input line */
+                int lo = 0, hi = OW;
+                while (lo < OW && lo * s - p + kx < 0) lo++;
+                while (hi > lo && (hi - 1) * s - p + kx >= W) hi--;
+                memset(row, 0, sizeof(float) * NP);
                 for (int oy = 0; oy < OH; oy++) {
                     int iy = oy * s - p + ky;
-                    for (int ox = 0; ox < OW; ox++) {
-                        int ix = ox * s - p + kx;
-                        row[oy * OW + ox] = iy >= 0 && iy < H && ix >= 0 && ix < W
-                                                ? in[((size_t)ch * H + iy) * W + ix]
-                                                : 0;
-                    }
+                    if (iy < 0 || iy >= H) continue;
+                    const float *line = in + ((size_t)ch * H + iy) * W - p + kx;
+                    for (int ox = lo; ox < hi; ox++) row[oy * OW + ox] = line[ox * s];
                 }
             }
-    for (int f = 0; f < nf; f++) {
-        float *o = out + (size_t)f * N;
-        const float *wf = wt + (size_t)f * K;
-        memset(o, 0, sizeof(float) * (size_t)N);
-        for (int q = 0; q < K; q++) {
-            float wv = wf[q];
-            const float *r = col + (size_t)q * N;
-            for (int j = 0; j < N; j++) o[j] += wv * r[j];
-        }
-        /* Darknet's inference batch norm: (x - mean) / (sqrt(var) + .000001) * scale */
-        float a = 1, b = bias[f];
-        if (scale) {
-            a = scale[f] / (sqrtf(var[f]) + .000001f);
-            b = bias[f] - mean[f] * a;
-        }
-        for (int j = 0; j < N; j++) o[j] = activate(o[j] * a + b, act);
-    }
+    int f = 0;
+    for (; f + 4 <= nf; f += 4) sum_filters(&cw, col, NP, N, f, 4, out);
+    for (; f < nf; f++) sum_filters(&cw, col, NP, N, f, 1, out);
 }
 
 static void maxpool(const msp_dn_layer *l, const float *in, float *out)
@@ -273,15 +330,16 @@ static void maxpool(const msp_dn_layer *l, const float *in, float *out)
     for (int ch = 0; ch < l->out_c; ch++)
         for (int oy = 0; oy < l->out_h; oy++)
             for (int ox = 0; ox < l->out_w; ox++) {
+                /* the window clipped to the input, then a max instruction
+                 * per value, no branch */
+                int y0 = off + oy * s, x0 = off + ox * s;
+                int ky0 = y0 < 0 ? -y0 : 0, ky1 = l->in_h - y0 < k ? l->in_h - y0 : k;
+                int kx0 = x0 < 0 ? -x0 : 0, kx1 = l->in_w - x0 < k ? l->in_w - x0 : k;
                 float mx = -FLT_MAX;
-                for (int ky = 0; ky < k; ky++)
-                    for (int kx = 0; kx < k; kx++) {
-                        int y = off + oy * s + ky, x = off + ox * s + kx;
-                        if (y >= 0 && y < l->in_h && x >= 0 && x < l->in_w) {
-                            float v = in[((size_t)ch * l->in_h + y) * l->in_w + x];
-                            if (v > mx) mx = v;
-                        }
-                    }
+                for (int ky = ky0; ky < ky1; ky++) {
+                    const float *r = in + ((size_t)ch * l->in_h + y0 + ky) * l->in_w + x0;
+                    for (int kx = kx0; kx < kx1; kx++) mx = r[kx] > mx ? r[kx] : mx;
+                }
                 out[((size_t)ch * l->out_h + oy) * l->out_w + ox] = mx;
             }
 }
@@ -291,8 +349,14 @@ static void connected(const msp_dn_layer *l, const float *w, int act, const floa
     const float *bias = w, *wt = w + l->outputs;
     for (int i = 0; i < l->outputs; i++) {
         const float *wi = wt + (size_t)i * l->inputs;
+        /* eight partial sums: independent additions, vectorised */
+        float part[8] = {0};
+        int j = 0;
+        for (; j + 8 <= l->inputs; j += 8)
+            for (int u = 0; u < 8; u++) part[u] += wi[j + u] * in[j + u];
         float s = 0;
-        for (int j = 0; j < l->inputs; j++) s += wi[j] * in[j];
+        for (; j < l->inputs; j++) s += wi[j] * in[j];
+        for (int u = 0; u < 8; u++) s += part[u];
         out[i] = activate(s + bias[i], act);
     }
 }
