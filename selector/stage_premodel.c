@@ -44,23 +44,28 @@ static int tuned_better(const tuned *a, const tuned *b)
     return a->ok ? a->mean_ms < b->mean_ms : a->score > b->score;
 }
 
-/* The cheapest threshold whose top-1 on the labelling images is at least
- * the base's (network 0) minus the config's fallback_tolerance, else the
- * most accurate one. The labelling images are held out from every
- * network's training, so how a network's confidence tracks its correctness
- * there carries over. */
-static msp_status tune_min_prob(const msp_expconf *conf, const msp_choice *ch, const int *chosen,
-                                const int *label, tuned *best, msp_err *err)
+/* The safety-net threshold for these choices: with tune_fallback, the
+ * cheapest of min_probs whose top-1 on the labelling images is at least the
+ * base's (network 0) minus the config's fallback_tolerance, else the most
+ * accurate one; without it, the config's min_prob (judged by the same rule,
+ * so choices can be compared). The labelling images are held out from
+ * every network's training, so how a network's confidence tracks its
+ * correctness there carries over. */
+static msp_status choose_min_prob(const msp_expconf *conf, const msp_choice *ch,
+                                  const int *chosen, const int *label, tuned *best, msp_err *err)
 {
+    int tune = conf->selector.fallback && conf->selector.tune_fallback;
+    const double *tried = tune ? min_probs : &conf->selector.min_prob;
+    size_t n_tried = tune ? sizeof min_probs / sizeof *min_probs : 1;
     msp_select_stats base = {0};
     msp_status st = msp_choice_eval_single(ch, 0, &base, err);
-    *best = (tuned){.min_prob = 0, .score = -1, .mean_ms = INFINITY};
+    *best = (tuned){.min_prob = tried[0], .score = -1, .mean_ms = INFINITY};
     msp_safety sn = msp_sel_config_safety(conf);
-    for (size_t k = 0; k < sizeof min_probs / sizeof *min_probs && st == MSP_OK; k++) {
-        sn.min_prob = min_probs[k];
+    for (size_t k = 0; k < n_tried && st == MSP_OK; k++) {
+        sn.min_prob = tried[k];
         msp_select_stats s = {0};
         st = msp_choice_eval(ch, chosen, label, NULL, NULL, &sn, &s, err);
-        tuned t = {min_probs[k], s.score, s.mean_ms,
+        tuned t = {tried[k], s.score, s.mean_ms,
                    s.score >= base.score - conf->selector.fallback_tolerance};
         if (st == MSP_OK && tuned_better(&t, best)) *best = t;
         msp_select_stats_free(&s);
@@ -69,30 +74,21 @@ static msp_status tune_min_prob(const msp_expconf *conf, const msp_choice *ch, c
     return st;
 }
 
-/* A cascade's start network: the one whose tuned threshold is best by
- * tune_min_prob's rule; without a tuned safety net, the most accurate
- * start. Never the base (network 0, the fallback) unless it is alone: a
- * cascade that starts there is the base, already reported on its own. */
+/* A cascade's start network: the one whose threshold is best by
+ * choose_min_prob's rule. Never the base (network 0, the fallback) unless
+ * it is alone: a cascade that starts there is the base, already reported
+ * on its own. */
 static msp_status pick_start(const msp_expconf *conf, const msp_premodel_data *data,
                              const msp_choice *ch, int *start, msp_err *err)
 {
-    int tune = conf->selector.fallback && conf->selector.tune_fallback;
     int *chosen = msp_malloc(sizeof(int) * (size_t)data->n);
     tuned best = {.score = -1, .mean_ms = INFINITY};
     msp_status st = MSP_OK;
     *start = 0;
     for (int j = data->m > 1; j < data->m && st == MSP_OK; j++) {
         for (int i = 0; i < data->n; i++) chosen[i] = j;
-        tuned t = {0};
-        if (tune) {
-            st = tune_min_prob(conf, ch, chosen, data->label, &t, err);
-        } else {
-            msp_select_stats s = {0};
-            msp_safety sn = msp_sel_config_safety(conf);
-            st = msp_choice_eval(ch, chosen, data->label, NULL, NULL, &sn, &s, err);
-            t = (tuned){.score = s.score, .mean_ms = s.mean_ms};
-            msp_select_stats_free(&s);
-        }
+        tuned t;
+        st = choose_min_prob(conf, ch, chosen, data->label, &t, err);
         if (st == MSP_OK && tuned_better(&t, &best)) {
             best = t;
             *start = j;
@@ -153,14 +149,11 @@ static msp_status train_one(const msp_expconf *conf, const msp_premodel_data *da
         for (int i = 0; i < data->n; i++)
             hit += msp_premodel_predict(pm, data->x + (size_t)i * data->d, NULL) == data->label[i];
         t->train_acc = (double)hit / data->n;
-        t->min_prob = conf->selector.min_prob;
         /* On the out-of-fold choices: the final model's own training inputs
          * would make the premodel look better than it is on new inputs. */
-        if (conf->selector.fallback && conf->selector.tune_fallback) {
-            tuned tm;
-            st = tune_min_prob(conf, ch, oof, data->label, &tm, err);
-            t->min_prob = tm.min_prob;
-        }
+        tuned tm;
+        st = choose_min_prob(conf, ch, oof, data->label, &tm, err);
+        t->min_prob = tm.min_prob;
     }
     free(oof);
     if (st == MSP_OK) {

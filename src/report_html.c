@@ -24,7 +24,6 @@ static const char css[] =
     "figcaption{font-size:12px;color:#555;max-width:900px}.row figcaption{max-width:520px}"
     "code{background:#f4f4f4;padding:1px 4px}\n";
 
-
 static void count(msp_svg *s, double v)
 {
     char b[32];

@@ -10,7 +10,6 @@
 
 #define P msp_svg_printf
 
-
 /* Markdown table cells: '|' would split the cell. */
 static void cell(msp_svg *s, const char *t)
 {
