@@ -28,7 +28,8 @@
  *                features = "brightness,...";  (the feature set it was trained on)
  *              };
  *   safety = { fallback = 0; on_other = true; min_confidence = F; min_prob = F; };
- *     (fallback -1 = off; the rules of selector/label.h)
+ *     (fallback -1 = off; the rules of selector/label.h; min_prob is one
+ *     number for every network or an array [F, ...] with one per network)
  *   files = ( { path = "nets/base.cfg"; size = NL; crc32 = NL; }, ... );
  * Every file the manifest names must be listed in files, and every listed
  * file must have exactly that size and zlib CRC-32 (corruption, truncation;

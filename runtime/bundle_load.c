@@ -108,6 +108,30 @@ static msp_status get_num(rd *r, const config_setting_t *g, const char *name, do
     return MSP_OK;
 }
 
+/* safety.min_prob: one number for every network, or an array with one per
+ * network. */
+static msp_status get_min_prob(rd *r, const config_setting_t *g, msp_bundle_manifest *m)
+{
+    config_setting_t *a = config_setting_get_member(g, "min_prob");
+    if (!a || config_setting_type(a) != CONFIG_TYPE_ARRAY) {
+        double p;
+        msp_status st = get_num(r, g, "min_prob", 0, 1, &p);
+        if (st == MSP_OK) msp_safety_set_min_prob(&m->safety, p);
+        return st;
+    }
+    if (config_setting_length(a) != m->n_nets)
+        return bad(r, a, "'min_prob' has %d entries; one per network (%d) is needed",
+                   config_setting_length(a), m->n_nets);
+    for (int j = 0; j < m->n_nets; j++) {
+        config_setting_t *e = config_setting_get_elem(a, (unsigned)j);
+        double v = config_setting_type(e) == CONFIG_TYPE_FLOAT ? config_setting_get_float(e)
+                                                               : (double)config_setting_get_int64(e);
+        if (!(v >= 0 && v <= 1)) return bad(r, e, "'min_prob' entries must be between 0 and 1");
+        m->safety.min_prob[j] = v;
+    }
+    return MSP_OK;
+}
+
 /* A list (or array) member with 1..max elements. */
 static msp_status get_list(rd *r, const config_setting_t *g, const char *name, int type, int max,
                            config_setting_t **out, int *n)
@@ -345,7 +369,7 @@ static msp_status read_manifest(rd *r, const char *dir, const config_setting_t *
         (st = get_int(r, g, "fallback", -1, m->n_nets - 1, &m->safety.fallback)) ||
         (st = member(r, g, "on_other", CONFIG_TYPE_BOOL, &oo)) ||
         (st = get_num(r, g, "min_confidence", 0, 1, &m->safety.min_confidence)) ||
-        (st = get_num(r, g, "min_prob", 0, 1, &m->safety.min_prob)))
+        (st = get_min_prob(r, g, m)))
         return st;
     m->safety.on_other = config_setting_get_bool(oo);
     if ((st = read_files(r, dir, root, m))) return st;

@@ -146,10 +146,14 @@ msp_status msp_bundle_manifest_write(const char *dir, const msp_bundle_manifest 
     put_string(f, m->premodel_kind);
     fprintf(f, "; features = ");
     put_string(f, feats);
-    fprintf(f, "; };\nsafety = { fallback = %d; on_other = %s; min_confidence = %.10e; "
-               "min_prob = %.10e; };\nfiles = (",
-            m->safety.fallback, m->safety.on_other ? "true" : "false", m->safety.min_confidence,
-            m->safety.min_prob);
+    fprintf(f, "; };\nsafety = { fallback = %d; on_other = %s; min_confidence = %.10e; min_prob = ",
+            m->safety.fallback, m->safety.on_other ? "true" : "false", m->safety.min_confidence);
+    if (msp_safety_min_prob_shared(&m->safety, m->n_nets))
+        fprintf(f, "%.10e", m->safety.min_prob[0]);
+    else
+        for (int j = 0; j < m->n_nets; j++)
+            fprintf(f, "%s%.10e%s", j ? ", " : "[", m->safety.min_prob[j], j + 1 < m->n_nets ? "" : "]");
+    fprintf(f, "; };\nfiles = (");
     for (int i = 0; i < m->n_files; i++) {
         fprintf(f, "%s\n  { path = ", i ? "," : "");
         put_string(f, m->files[i].path);

@@ -162,7 +162,7 @@ msp_status msp_deploy(const msp_expconf *conf, const char *out_dir, const msp_de
     }
     m.premodel_file = msp_strdup("premodel.bin");
     m.premodel_kind = msp_strdup(kind);
-    m.safety = msp_sel_safety(conf, msp_premodel_get_kind(pm));
+    if ((st = msp_sel_safety(conf, msp_premodel_get_kind(pm), &fam, &m.safety, err))) goto out;
     m.nets = msp_calloc((size_t)fam.n_nets, sizeof *m.nets);
     m.files = msp_calloc(2 * (size_t)fam.n_nets + 1, sizeof *m.files);
     if ((st = msp_mkdirs(nets_dir, err))) goto out;

@@ -191,7 +191,7 @@ int msprune_classify(msprune_bundle *b, const float *pixels, int c, int h, int w
     } else {
         s = run_net(b, chosen, pixels, &cls, &prob, &r->network_ms);
         if (fb >= 0 && chosen != fb &&
-            ((sn->on_other && cls < 0) || (sn->min_prob > 0 && prob < sn->min_prob))) {
+            ((sn->on_other && cls < 0) || (sn->min_prob[chosen] > 0 && prob < sn->min_prob[chosen]))) {
             s = run_net(b, fb, pixels, &cls, &prob, &r->fallback_ms);
             used = fb;
             r->fallback = 1;

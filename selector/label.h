@@ -103,13 +103,37 @@ msp_status msp_choice_greedy(const msp_choice *c, msp_greedy_start start, double
                              int *order, double *gains, int *k, msp_err *err);
 
 /* Safety net: rules that make the selector run the fallback network too
- * (cost model above). fallback = -1 switches the net off. */
+ * (cost model above). fallback = -1 switches the net off. Rule 3 has a
+ * threshold per chosen network: a specialist whose confidence tracks its
+ * correctness well can keep inputs that a weaker one must hand on. */
+#define MSP_SAFETY_MAX_NETS MSP_OUTCOMES_MAX_NETS
 typedef struct msp_safety {
     int fallback;          /* network index (usually the base, 0), or -1 */
     double min_confidence; /* rule 1: premodel confidence below this; 0 = off */
     int on_other;          /* rule 2: the chosen network answered 'other' */
-    double min_prob;       /* rule 3: chosen network's top-1 probability below this; 0 = off */
+    double min_prob[MSP_SAFETY_MAX_NETS]; /* rule 3: [j]: network j was chosen and its
+                                           * top-1 probability is below this; 0 = off */
 } msp_safety;
+
+/* Every network's rule-3 threshold set to p. */
+void msp_safety_set_min_prob(msp_safety *s, double p);
+/* Do all of networks 0..m-1 share one rule-3 threshold? */
+int msp_safety_min_prob_shared(const msp_safety *s, int m);
+
+/* Rule 3's thresholds tuned on labelled inputs that chose chosen[i]: from
+ * grid (n_grid >= 1 values in [0, 1]), the choice with the lowest mean cost
+ * whose score is at least min_score; if none reaches it, the highest score
+ * (ties: the lower cost). shared: one threshold for every network (ties:
+ * the earlier grid value); else one per network, found exactly (the inputs
+ * that chose network j depend on j's threshold alone, so the search
+ * separates into a knapsack over the count of correct answers); networks
+ * that no input chose keep the shared choice. safety gives rules 2 and 3's
+ * fallback (>= 0) and on_other; rule 1 is not applied (no confidences).
+ * Scores must be 0/1 (network outcomes). Out: tuned->min_prob[0..m), and
+ * the score and mean cost it gives (may be NULL). */
+msp_status msp_choice_tune_min_prob(const msp_choice *c, const int *chosen, const double *grid,
+                                    int n_grid, double min_score, int shared, msp_safety *tuned,
+                                    double *score, double *mean_ms, msp_err *err);
 
 typedef struct msp_select_stats {
     int n, m;

@@ -10,6 +10,18 @@
 
 #include "selector/label.h"
 
+void msp_safety_set_min_prob(msp_safety *s, double p)
+{
+    for (int j = 0; j < MSP_SAFETY_MAX_NETS; j++) s->min_prob[j] = p;
+}
+
+int msp_safety_min_prob_shared(const msp_safety *s, int m)
+{
+    for (int j = 1; j < m; j++)
+        if (s->min_prob[j] != s->min_prob[0]) return 0;
+    return 1;
+}
+
 void msp_select_stats_free(msp_select_stats *s)
 {
     if (!s) return;
@@ -48,10 +60,18 @@ static msp_status check_args(const msp_choice *c, const int *chosen, const int *
             return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
                                "safety net: fallback network %d, outside [0, %d)",
                                safety->fallback, c->m);
-        if (!isfinite(safety->min_confidence) || !isfinite(safety->min_prob))
+        if (c->m > MSP_SAFETY_MAX_NETS)
+            return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
+                               "safety net: %d networks, at most %d", c->m, MSP_SAFETY_MAX_NETS);
+        int finite = isfinite(safety->min_confidence), by_prob = 0;
+        for (int j = 0; j < c->m; j++) {
+            finite &= isfinite(safety->min_prob[j]) != 0;
+            by_prob |= safety->min_prob[j] > 0;
+        }
+        if (!finite)
             return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
                                "safety net: thresholds must be finite");
-        if ((safety->on_other || safety->min_prob > 0) && (!c->other || !c->prob))
+        if ((safety->on_other || by_prob) && (!c->other || !c->prob))
             return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
                                "safety net: the 'other' and probability rules need network "
                                "outcomes, a table has neither");
@@ -88,7 +108,7 @@ msp_status msp_choice_eval(const msp_choice *c, const int *chosen, const int *la
             ci = c->cost_ms[row + ch];
             if (f >= 0 && ch != f &&
                 ((safety->on_other && c->other[row + ch]) ||
-                 (safety->min_prob > 0 && c->prob[row + ch] < safety->min_prob))) {
+                 (safety->min_prob[ch] > 0 && c->prob[row + ch] < safety->min_prob[ch]))) {
                 ans = f;
                 ci += c->cost_ms[row + f];
             }

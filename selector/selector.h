@@ -54,9 +54,12 @@ msp_status msp_selector_evaluate(const msp_expconf *conf, const msp_selector_opt
                                  msp_err *err);
 
 /* The safety net a premodel of this kind runs with, in evaluation and in a
- * deployed bundle alike: the config's, with the min_prob the premodel stage
- * tuned for the kind (premodels.json) when the config tunes the fallback. */
-msp_safety msp_sel_safety(const msp_expconf *conf, msp_premodel_kind kind);
+ * deployed bundle alike: the config's, with the thresholds the premodel
+ * stage tuned for the kind (premodels.json: one number, or one per network
+ * of fam by name) when the config tunes the fallback. MSP_BAD_INPUT when a
+ * network of fam has no recorded threshold. */
+msp_status msp_sel_safety(const msp_expconf *conf, msp_premodel_kind kind,
+                          const msp_family *fam, msp_safety *sn, msp_err *err);
 
 /* `msprune premodel CONFIG` and `msprune premodel --table FILE.csv`. */
 int msp_cmd_premodel(int argc, char **argv);

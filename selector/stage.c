@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "atomicio.h"
+#include "json.h"
 #include "jsonread.h"
 #include "log.h"
 #include "selector/stage.h"
@@ -140,39 +141,83 @@ msp_status msp_sel_kinds(const msp_expconf *conf, msp_premodel_kind **kinds, int
     return MSP_OK;
 }
 
-double msp_sel_recorded(const msp_expconf *conf, msp_premodel_kind kind, const char *key)
+/* The premodels.json entry of a kind, or NULL; *root to free. */
+static const msp_jval *recorded_entry(const msp_expconf *conf, msp_premodel_kind kind,
+                                      msp_jval **root)
 {
     char *path = msp_sel_path(conf, "premodels.json");
-    msp_jval *root = NULL;
     msp_err ignore;
-    double acc = NAN;
-    if (msp_jsonread_file(path, &root, &ignore) == MSP_OK) {
-        const msp_jval *list = msp_jsonread_get(root, "premodels");
+    const msp_jval *found = NULL;
+    *root = NULL;
+    if (msp_jsonread_file(path, root, &ignore) == MSP_OK) {
+        const msp_jval *list = msp_jsonread_get(*root, "premodels");
         for (size_t i = 0; list && list->type == MSP_JARRAY && i < list->n; i++) {
             const msp_jval *name = msp_jsonread_get(&list->kid[i], "premodel");
-            const msp_jval *cv = msp_jsonread_get(&list->kid[i], key);
-            if (name && name->type == MSP_JSTRING && cv && cv->type == MSP_JNUMBER &&
+            if (name && name->type == MSP_JSTRING &&
                 !strcmp(name->str, msp_premodel_kind_name(kind)))
-                acc = cv->num;
+                found = &list->kid[i];
         }
     }
-    msp_jsonread_free(root);
     free(path);
-    return acc;
+    return found;
+}
+
+double msp_sel_recorded(const msp_expconf *conf, msp_premodel_kind kind, const char *key)
+{
+    msp_jval *root;
+    const msp_jval *v = msp_jsonread_get(recorded_entry(conf, kind, &root), key);
+    double x = v && v->type == MSP_JNUMBER ? v->num : NAN;
+    msp_jsonread_free(root);
+    return x;
 }
 
 msp_safety msp_sel_config_safety(const msp_expconf *conf)
 {
-    return (msp_safety){.fallback = conf->selector.fallback ? 0 : -1,
-                        .min_confidence = conf->selector.min_confidence,
-                        .on_other = conf->selector.fallback,
-                        .min_prob = conf->selector.min_prob};
+    msp_safety sn = {.fallback = conf->selector.fallback ? 0 : -1,
+                     .min_confidence = conf->selector.min_confidence,
+                     .on_other = conf->selector.fallback};
+    msp_safety_set_min_prob(&sn, conf->selector.min_prob);
+    return sn;
 }
 
-msp_safety msp_sel_safety(const msp_expconf *conf, msp_premodel_kind kind)
+msp_status msp_sel_safety(const msp_expconf *conf, msp_premodel_kind kind,
+                          const msp_family *fam, msp_safety *sn, msp_err *err)
 {
-    msp_safety sn = msp_sel_config_safety(conf);
-    double tuned = msp_sel_recorded(conf, kind, "min_prob");
-    if (conf->selector.fallback && conf->selector.tune_fallback && !isnan(tuned)) sn.min_prob = tuned;
-    return sn;
+    *sn = msp_sel_config_safety(conf);
+    if (!conf->selector.fallback || !conf->selector.tune_fallback) return MSP_OK;
+    msp_jval *root;
+    const msp_jval *v = msp_jsonread_get(recorded_entry(conf, kind, &root), "min_prob");
+    msp_status st = MSP_OK;
+    if (v && v->type == MSP_JNUMBER) {
+        msp_safety_set_min_prob(sn, v->num);
+    } else if (v && v->type == MSP_JOBJECT) { /* one per network, by name */
+        for (int j = 0; j < fam->n_nets && st == MSP_OK; j++) {
+            const msp_jval *p = msp_jsonread_get(v, fam->nets[j].name);
+            if (p && p->type == MSP_JNUMBER && p->num >= 0 && p->num <= 1)
+                sn->min_prob[j] = p->num;
+            else
+                st = msp_err_set(err, MSP_BAD_INPUT, conf->path, 0,
+                                 "the %s premodel's tuned thresholds have none in [0, 1] for "
+                                 "network '%s': run `msprune premodel %s` again",
+                                 msp_premodel_kind_name(kind), fam->nets[j].name, conf->path);
+        }
+    }
+    msp_jsonread_free(root);
+    return st;
+}
+
+void msp_sel_json_min_prob(FILE *f, const msp_safety *sn, char *const *names, int m)
+{
+    if (msp_safety_min_prob_shared(sn, m)) {
+        msp_json_number(f, sn->min_prob[0]);
+        return;
+    }
+    fprintf(f, "{");
+    for (int j = 0; j < m; j++) {
+        fprintf(f, "%s", j ? ", " : "");
+        msp_json_string(f, names[j]);
+        fprintf(f, ": ");
+        msp_json_number(f, sn->min_prob[j]);
+    }
+    fprintf(f, "}");
 }

@@ -3,6 +3,8 @@
 #ifndef MSP_SELECTOR_STAGE_H
 #define MSP_SELECTOR_STAGE_H
 
+#include <stdio.h>
+
 #include "selector/selector.h"
 
 /* "<output>/selector/<leaf>" (leaf NULL: the folder), owned by the caller. */
@@ -21,6 +23,9 @@ msp_status msp_sel_fset(const msp_expconf *conf, msp_fset *set, msp_err *err);
 void msp_sel_params(const msp_expconf *conf, msp_premodel_params *p);
 /* The config's safety net, before any tuning (the base is the fallback). */
 msp_safety msp_sel_config_safety(const msp_expconf *conf);
+/* Rule 3's thresholds as premodels.json and summary.json hold them: one
+ * number when networks 0..m-1 share it, else {"name": threshold, ...}. */
+void msp_sel_json_min_prob(FILE *f, const msp_safety *sn, char *const *names, int m);
 /* A number the premodel stage recorded for a kind in
  * <output>/selector/premodels.json (cv_accuracy, min_prob), NAN when unknown. */
 double msp_sel_recorded(const msp_expconf *conf, msp_premodel_kind kind, const char *key);

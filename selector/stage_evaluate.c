@@ -158,7 +158,7 @@ static msp_status write_summary(const msp_expconf *conf, const msp_family *fam,
         fprintf(f, ", \"cv_accuracy\": ");
         msp_json_number(f, p->cv_accuracy);
         fprintf(f, ", \"min_prob\": ");
-        msp_json_number(f, p->safety.min_prob);
+        msp_sel_json_min_prob(f, &p->safety, o->names, o->m);
         fprintf(f, ", \"fallbacks\": %lld", (long long)p->s.fallbacks);
         json_counts(f, "chosen", p->s.chosen, o->m);
         fprintf(f, ", \"confusion\": [");
@@ -270,9 +270,10 @@ msp_status msp_selector_evaluate(const msp_expconf *conf, const msp_selector_opt
         pm_result *p = &r[n_r++];
         p->kind = kinds[k];
         p->cv_accuracy = msp_sel_recorded(conf, kinds[k], "cv_accuracy");
-        p->safety = msp_sel_safety(conf, kinds[k]);
         p->chosen = msp_malloc(sizeof(int) * (size_t)o.n);
-        st = run_premodel(pm, kset, &data.test, p->chosen, confidence, &p->premodel_ms, err);
+        st = msp_sel_safety(conf, kinds[k], &fam, &p->safety, err);
+        if (st == MSP_OK)
+            st = run_premodel(pm, kset, &data.test, p->chosen, confidence, &p->premodel_ms, err);
         msp_premodel_free(pm);
         double *pms = msp_malloc(sizeof(double) * (size_t)o.n);
         for (int i = 0; i < o.n; i++) pms[i] = p->premodel_ms;

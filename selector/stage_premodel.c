@@ -22,18 +22,20 @@ typedef struct trained {
     msp_premodel_cv_result cv;
     int *kept, n_kept;
     double acc_all, acc_kept, train_acc, seconds;
-    double min_prob; /* the safety net's threshold chosen on the labelling images */
+    msp_safety safety; /* the safety net chosen on the labelling images */
     long refs;
 } trained;
 
 /* Safety-net thresholds tried: the chosen network's top-1 probability below
  * it sends the input to the base too (0 = never). */
-static const double min_probs[] = {0,    0.5,  0.6,  0.7,  0.8,  0.85, 0.9,  0.91, 0.92, 0.93,
-                                   0.94, 0.95, 0.96, 0.97, 0.98, 0.99, 0.995, 0.999};
+static const double min_probs[] = {0,    0.5,  0.55, 0.6,  0.65, 0.7,  0.75, 0.8,  0.85,
+                                   0.9,  0.91, 0.92, 0.93, 0.94, 0.95, 0.96, 0.97, 0.98,
+                                   0.99, 0.995, 0.999};
 
-/* A safety-net threshold and what it gives on the labelling images. */
+/* A safety net and what it gives on the labelling images. */
 typedef struct tuned {
-    double min_prob, score, mean_ms;
+    msp_safety sn;
+    double score, mean_ms;
     int ok; /* score at least the base's minus the config's fallback_tolerance */
 } tuned;
 
@@ -44,33 +46,36 @@ static int tuned_better(const tuned *a, const tuned *b)
     return a->ok ? a->mean_ms < b->mean_ms : a->score > b->score;
 }
 
-/* The safety-net threshold for these choices: with tune_fallback, the
- * cheapest of min_probs whose top-1 on the labelling images is at least the
+/* The safety net for these choices: with tune_fallback, the cheapest
+ * thresholds from min_probs (one per network with fallback_per_network,
+ * else one for all) whose top-1 on the labelling images is at least the
  * base's (network 0) minus the config's fallback_tolerance, else the most
- * accurate one; without it, the config's min_prob (judged by the same rule,
- * so choices can be compared). The labelling images are held out from
- * every network's training, so how a network's confidence tracks its
- * correctness there carries over. */
+ * accurate; without it, the config's min_prob (judged by the same rule, so
+ * choices can be compared). The labelling images are held out from every
+ * network's training, so how a network's confidence tracks its correctness
+ * there carries over. */
 static msp_status choose_min_prob(const msp_expconf *conf, const msp_choice *ch,
-                                  const int *chosen, const int *label, tuned *best, msp_err *err)
+                                  const int *chosen, tuned *best, msp_err *err)
 {
     int tune = conf->selector.fallback && conf->selector.tune_fallback;
-    const double *tried = tune ? min_probs : &conf->selector.min_prob;
-    size_t n_tried = tune ? sizeof min_probs / sizeof *min_probs : 1;
     msp_select_stats base = {0};
     msp_status st = msp_choice_eval_single(ch, 0, &base, err);
-    *best = (tuned){.min_prob = tried[0], .score = -1, .mean_ms = INFINITY};
-    msp_safety sn = msp_sel_config_safety(conf);
-    for (size_t k = 0; k < n_tried && st == MSP_OK; k++) {
-        sn.min_prob = tried[k];
+    if (st != MSP_OK) return st;
+    double need = base.score - conf->selector.fallback_tolerance;
+    msp_select_stats_free(&base);
+    best->sn = msp_sel_config_safety(conf);
+    if (tune) {
+        st = msp_choice_tune_min_prob(ch, chosen, min_probs, sizeof min_probs / sizeof *min_probs,
+                                      need, !conf->selector.fallback_per_network, &best->sn,
+                                      &best->score, &best->mean_ms, err);
+    } else {
         msp_select_stats s = {0};
-        st = msp_choice_eval(ch, chosen, label, NULL, NULL, &sn, &s, err);
-        tuned t = {tried[k], s.score, s.mean_ms,
-                   s.score >= base.score - conf->selector.fallback_tolerance};
-        if (st == MSP_OK && tuned_better(&t, best)) *best = t;
+        st = msp_choice_eval(ch, chosen, NULL, NULL, NULL, &best->sn, &s, err);
+        best->score = s.score;
+        best->mean_ms = s.mean_ms;
         msp_select_stats_free(&s);
     }
-    msp_select_stats_free(&base);
+    best->ok = best->score >= need - 1e-9; /* the score's rounding, as the tuner */
     return st;
 }
 
@@ -88,7 +93,7 @@ static msp_status pick_start(const msp_expconf *conf, const msp_premodel_data *d
     for (int j = data->m > 1; j < data->m && st == MSP_OK; j++) {
         for (int i = 0; i < data->n; i++) chosen[i] = j;
         tuned t;
-        st = choose_min_prob(conf, ch, chosen, data->label, &t, err);
+        st = choose_min_prob(conf, ch, chosen, &t, err);
         if (st == MSP_OK && tuned_better(&t, &best)) {
             best = t;
             *start = j;
@@ -152,8 +157,8 @@ static msp_status train_one(const msp_expconf *conf, const msp_premodel_data *da
         /* On the out-of-fold choices: the final model's own training inputs
          * would make the premodel look better than it is on new inputs. */
         tuned tm;
-        st = choose_min_prob(conf, ch, oof, data->label, &tm, err);
-        t->min_prob = tm.min_prob;
+        st = choose_min_prob(conf, ch, oof, &tm, err);
+        t->safety = tm.sn;
     }
     free(oof);
     if (st == MSP_OK) {
@@ -207,7 +212,7 @@ static msp_status write_report(const msp_expconf *conf, const msp_outcomes *o, c
         fprintf(f, ", \"train_accuracy\": ");
         msp_json_number(f, t[i].train_acc);
         fprintf(f, ", \"min_prob\": ");
-        msp_json_number(f, t[i].min_prob);
+        msp_sel_json_min_prob(f, &t[i].safety, o->names, o->m);
         fprintf(f, ", \"reference_points\": %ld, \"seconds\": ", t[i].refs);
         msp_json_number(f, t[i].seconds);
         fprintf(f, ", \"features\": [");
@@ -327,10 +332,16 @@ msp_status msp_selector_train(const msp_expconf *conf, const msp_selector_opts *
                 o.n, dk);
         st = train_one(conf, &pd, &ch, &t[i], err);
         if (xk != x) free(xk);
-        if (st == MSP_OK)
-            printf("  %-12s %2d features  %2d-fold CV accuracy %.2f%% (+- %.2f)  fallback below p %.2f  %.1f s\n",
-                   msp_premodel_kind_name(kinds[i]), t[i].n_kept, t[i].cv.folds, 100 * t[i].cv.acc_mean,
-                   100 * t[i].cv.acc_std, t[i].min_prob, t[i].seconds);
+        if (st == MSP_OK) {
+            printf("  %-12s %2d features  %2d-fold CV accuracy %.2f%% (+- %.2f)  fallback below p",
+                   msp_premodel_kind_name(kinds[i]), t[i].n_kept, t[i].cv.folds,
+                   100 * t[i].cv.acc_mean, 100 * t[i].cv.acc_std);
+            if (msp_safety_min_prob_shared(&t[i].safety, o.m))
+                printf(" %.2f", t[i].safety.min_prob[0]);
+            else /* network 0, the fallback, never falls back */
+                for (int j = 1; j < o.m; j++) printf(" %s %.2f", o.names[j], t[i].safety.min_prob[j]);
+            printf("  %.1f s\n", t[i].seconds);
+        }
     }
     if (st == MSP_OK) st = write_report(conf, &o, order, gains, n_used, set, t, n_kinds, err);
 out:

@@ -189,6 +189,7 @@ static const key selector_keys[] = {
     FLT("min_confidence", 0, ANY, 0.0, 1.0, 0.0, selector.min_confidence),
     FLT("min_prob", 0, ANY, 0.0, 1.0, 0.0, selector.min_prob),
     BOOL("tune_fallback", 0, ANY, 1, selector.tune_fallback),
+    BOOL("fallback_per_network", 0, ANY, 1, selector.fallback_per_network),
     FLT("fallback_tolerance", 0, ANY, 0.0, 1.0, 0.0, selector.fallback_tolerance),
     END
 };

@@ -113,6 +113,7 @@ typedef struct msp_expconf {
         int fallback;         /* safety net: run the base when a specialist says other */
         double min_confidence, min_prob;
         int tune_fallback;    /* choose min_prob per premodel on the labelling images */
+        int fallback_per_network; /* ... one per chosen network */
         double fallback_tolerance; /* ... keeping top-1 there within this of the base's */
     } selector;
 } msp_expconf;

@@ -47,6 +47,26 @@ PY
 expect 0 "" -- "$MSPRUNE" deploy "$TMP/dep.conf" --out "$TMP/bundle-mp"
 grep -q "min_prob = 7.7000000000e-01;" "$TMP/bundle-mp/manifest.conf" && ok ||
     bad "deploy: the bundle's min_prob is not the tuned one: $(grep min_prob "$TMP/bundle-mp/manifest.conf")"
+# Thresholds tuned per network go to the bundle as one per network, in the
+# family's order; one missing is refused before anything is written.
+cp "$TMP/sa/selector/premodels.json" "$TMP/premodels.saved"
+python3 - "$TMP/sa/selector/premodels.json" "$TMP/sa/summary.json" <<'PY' || bad "could not edit premodels.json"
+import json, sys
+s = json.load(open(sys.argv[2]))
+d = json.load(open(sys.argv[1]))
+for p in d["premodels"]:
+    if p["premodel"] == s["selector"]["premodel"]:
+        p["min_prob"] = {n["name"]: 0.5 + 0.125 * k for k, n in enumerate(s["networks"])}
+json.dump(d, open(sys.argv[1], "w"))
+PY
+expect 0 "" -- "$MSPRUNE" deploy "$TMP/dep.conf" --out "$TMP/bundle-pn"
+grep -q "min_prob = \[5.0000000000e-01, 6.2500000000e-01, 7.5000000000e-01, 8.7500000000e-01\];" "$TMP/bundle-pn/manifest.conf" && ok ||
+    bad "deploy: per-network thresholds: $(grep min_prob "$TMP/bundle-pn/manifest.conf")"
+sed -i 's/"s1": 0.75, //' "$TMP/sa/selector/premodels.json"
+grep -q '"s1": 0.75' "$TMP/sa/selector/premodels.json" && bad "could not drop s1's threshold from premodels.json"
+expect 2 "tuned thresholds have none in [0, 1] for network 's1'" -- "$MSPRUNE" deploy "$TMP/dep.conf" --out "$TMP/bundle-pn2"
+[ ! -e "$TMP/bundle-pn2/manifest.conf" ] && ok || bad "deploy: a refused deploy wrote a manifest"
+cp "$TMP/premodels.saved" "$TMP/sa/selector/premodels.json"
 # run on an IDX file: per-input CSV, chosen networks agree with evaluate's.
 expect 0 "" -- "$MSPRUNE" run "$B" --idx /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz --limit 60 --csv "$TMP/run.csv" -q
 [ "$(wc -l <"$TMP/run.csv")" = 61 ] && head -1 "$TMP/run.csv" | grep -qx "index,class,network,p0,p1,p2,p3,p4,p5,p6,p7,p8,p9" &&

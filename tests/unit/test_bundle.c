@@ -400,6 +400,40 @@ Test(bundle, bad_class_map)
     refused("output 2 of 's0' is class 12; classes are 0 to 9 (-1 = other)");
 }
 
+/* One threshold per network: written as an array, read back the same; a
+ * shared one stays a single number. */
+Test(bundle, min_prob_per_network)
+{
+    msp_bundle_manifest m;
+    msp_err err = {{0}};
+    cr_assert_eq(msp_bundle_manifest_load(bundle, &m, &err), MSP_OK, "%s", err.msg);
+    cr_assert(m.safety.min_prob[0] == 0 && m.safety.min_prob[1] == 0);
+    m.safety.min_prob[1] = 0.85;
+    cr_assert_eq(msp_bundle_manifest_write(bundle, &m, &err), MSP_OK, "%s", err.msg);
+    msp_bundle_manifest_free(&m);
+    char *text = slurp(path_in(bundle, "manifest.conf"), NULL);
+    cr_assert(strstr(text, "min_prob = [0.0000000000e+00, 8.5000000000e-01];"), "%s", text);
+    free(text);
+    cr_assert_eq(msp_bundle_manifest_load(bundle, &m, &err), MSP_OK, "%s", err.msg);
+    cr_assert(m.safety.min_prob[0] == 0 && m.safety.min_prob[1] == 0.85);
+    msp_bundle_manifest_free(&m);
+    msprune_bundle *b = NULL;
+    cr_assert_eq(msp_runtime_open(bundle, &b, &err), MSP_OK, "%s", err.msg);
+    msprune_close(b);
+}
+
+Test(bundle, min_prob_count)
+{
+    patch(bundle, "manifest.conf", "min_prob = 0.0000000000e+00;", "min_prob = [0.5];");
+    refused("'min_prob' has 1 entries; one per network (2) is needed");
+}
+
+Test(bundle, min_prob_range)
+{
+    patch(bundle, "manifest.conf", "min_prob = 0.0000000000e+00;", "min_prob = [0.5, 1.5];");
+    refused("'min_prob' entries must be between 0 and 1");
+}
+
 Test(bundle, premodel_for_other_networks)
 {
     /* A premodel for another feature set (one column), re-signed. */

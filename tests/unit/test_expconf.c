@@ -132,6 +132,8 @@ Test(expconf, minimal_config_takes_defaults)
     cr_expect_eq(c.evaluate.latency_runs, 50);
     cr_expect_eq(c.evaluate.warmup, 5);
     cr_expect_eq(c.specialise.protect_first, 1);
+    cr_expect_eq(c.selector.tune_fallback, 1);
+    cr_expect_eq(c.selector.fallback_per_network, 1);
     msp_expconf_free(&c);
 }
 

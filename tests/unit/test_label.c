@@ -251,7 +251,8 @@ Test(label, safety_net_costs)
      * 2: the base itself: 10. 3: specA: 2. 4: premodel unsure (.3 < .5) ->
      * only the base runs: 10. 5: specB's probability .55 < .6 -> base too:
      * 3 + 10, and the base is wrong there. Plus 6 x 0.5 ms premodel. */
-    msp_safety net = {.fallback = 0, .min_confidence = 0.5, .on_other = 1, .min_prob = 0.6};
+    msp_safety net = {.fallback = 0, .min_confidence = 0.5, .on_other = 1};
+    msp_safety_set_min_prob(&net, 0.6);
     cr_assert_eq(msp_choice_eval(&c, CHOSEN, NULL, CONF, PRE, &net, &s, &err), MSP_OK, "%s",
                  err.msg);
     cr_assert_float_eq(s.mean_ms, (2 + 12 + 10 + 2 + 10 + 13 + 3.0) / 6, 1e-12);
@@ -270,8 +271,20 @@ Test(label, safety_net_costs)
     cr_assert_eq(s.fallbacks, 1);
     msp_select_stats_free(&s);
 
+    /* A threshold per chosen network: specA's .92 sends input 3 (.9) to the
+     * base, which gets it wrong; specB's 0 keeps input 5 (.55), right. */
+    msp_safety per = {.fallback = 0, .on_other = 1};
+    per.min_prob[1] = 0.92;
+    cr_assert_eq(msp_choice_eval(&c, CHOSEN, NULL, NULL, NULL, &per, &s, &err), MSP_OK);
+    cr_assert_float_eq(s.mean_ms, (2 + 12 + 10 + 12 + 3 + 3.0) / 6, 1e-12);
+    cr_assert_float_eq(s.score, 4.0 / 6, 1e-12);
+    cr_assert_eq(s.fallbacks, 2);
+    cr_assert(!msp_safety_min_prob_shared(&per, 3) && msp_safety_min_prob_shared(&per, 1));
+    msp_select_stats_free(&s);
+
     /* fallback -1: the net is off whatever the thresholds. */
-    msp_safety off = {.fallback = -1, .min_confidence = 1, .on_other = 1, .min_prob = 1};
+    msp_safety off = {.fallback = -1, .min_confidence = 1, .on_other = 1};
+    msp_safety_set_min_prob(&off, 1);
     cr_assert_eq(msp_choice_eval(&c, CHOSEN, NULL, CONF, NULL, &off, &s, &err), MSP_OK);
     cr_assert_float_eq(s.mean_ms, 22.0 / 6, 1e-12);
     cr_assert_eq(s.fallbacks, 0);
