@@ -14,29 +14,38 @@
 #include <string.h>
 
 /* The forward pass is the premodel's per-input cost: let its loops vectorise. */
-#pragma GCC optimize("O3")
+#pragma GCC optimize("O3", "fp-contract=fast")
 
 #include "dncfg.h"
 #include "premodel_internal.h"
 
-/* GCC vector extensions: SSE2 on x86-64, NEON on aarch64. */
-typedef float v4f __attribute__((vector_size(16)));
+/* GCC vector extensions: one AVX register on x86-64 with AVX2 (the
+ * convolution's clone below), two SSE2 or NEON registers otherwise. */
+typedef float v8f __attribute__((vector_size(32)));
+typedef int v8i __attribute__((vector_size(32)));
 
-typedef int v4i __attribute__((vector_size(16)));
-
-/* activate() on four values without branches (the signs of a layer's
+/* activate() on eight values without branches (the signs of a layer's
  * outputs are a coin toss for the branch predictor): the slope is
  * selected, then multiplied (exact for 1). */
-static v4f activate4(v4f x, int act)
+static inline __attribute__((always_inline)) void activate8(v8f *x, int act)
 {
-    if (act == 0) return x;
-    const v4f one = {1, 1, 1, 1}, low = act == 1 ? (v4f){0, 0, 0, 0} : (v4f){.1f, .1f, .1f, .1f};
-    v4i pos = x > 0;
-    return x * (v4f)((pos & (v4i)one) | (~pos & (v4i)low));
+    if (act == 0) return;
+    const v8f one = {1, 1, 1, 1, 1, 1, 1, 1};
+    const v8f low = one * (act == 1 ? 0.0f : 0.1f);
+    v8i pos = *x > 0;
+    *x *= (v8f)((pos & (v8i)one) | (~pos & (v8i)low));
 }
 
-/* Output positions per accumulator block: two 4-float vectors. */
+/* Output positions per accumulator block: one 8-float vector. */
 #define GATE_BLOCK 8
+
+/* The convolution, the bulk of a prediction, also built for AVX2 + FMA and
+ * picked at load time (glibc ifunc) on x86-64 machines that have them. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define GATE_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define GATE_CLONES
+#endif
 
 static size_t padded(size_t n) { return (n + GATE_BLOCK - 1) / GATE_BLOCK * GATE_BLOCK; }
 
@@ -248,16 +257,17 @@ typedef struct {
     int K, act;
 } conv_w;
 
-/* Outputs of filters f..f+nb-1 (nb 1 or 4), GATE_BLOCK positions at a
- * time: summed over the K col rows in registers and stored once, with
- * Darknet's inference batch norm ((x - mean) / (sqrt(var) + .000001) *
- * scale + bias) and the activation applied on the way out. Four filters
- * give eight independent sums, so the additions overlap instead of each
- * waiting on the last (summing into memory row by row was store-bound). */
-static void sum_filters(const conv_w *cw, const float *col, size_t NP, int N, int f, int nb,
-                        float *out)
+/* Outputs of filters f..f+nb-1 (nb 1, 4 or 8), GATE_BLOCK positions at a
+ * time: summed over the K col rows in registers and stored once (rows of N
+ * in out, the last block clipped to N), with Darknet's inference batch
+ * norm ((x - mean) / (sqrt(var) + .000001) * scale + bias) and the
+ * activation applied on the way out. Eight filters give eight independent
+ * sums, so the multiply-adds overlap instead of each waiting on the last
+ * (summing into memory row by row was store-bound). */
+static inline __attribute__((always_inline)) void
+sum_filters(const conv_w *cw, const float *col, size_t NP, int N, int f, int nb, float *out)
 {
-    float a[4], b[4];
+    float a[8], b[8];
     for (int i = 0; i < nb; i++) {
         a[i] = 1;
         b[i] = cw->bias[f + i];
@@ -267,31 +277,26 @@ static void sum_filters(const conv_w *cw, const float *col, size_t NP, int N, in
         }
     }
     for (size_t j0 = 0; j0 < NP; j0 += GATE_BLOCK) {
-        v4f s[4][2] = {{{0}}};
-        const float *r = col + j0;
+        v8f s[8] = {{0}};
+        const float *r = col + j0, *w = cw->wt + (size_t)f * cw->K;
         for (int q = 0; q < cw->K; q++, r += NP) {
-            v4f x0, x1;
-            memcpy(&x0, r, sizeof x0);
-            memcpy(&x1, r + 4, sizeof x1);
-            for (int i = 0; i < nb; i++) {
-                float wv = cw->wt[(size_t)(f + i) * cw->K + q];
-                s[i][0] += wv * x0;
-                s[i][1] += wv * x1;
-            }
+            v8f x;
+            memcpy(&x, r, sizeof x);
+            for (int i = 0; i < nb; i++) s[i] += w[(size_t)i * cw->K + q] * x;
         }
         size_t n = (size_t)N - j0 < GATE_BLOCK ? (size_t)N - j0 : GATE_BLOCK;
         for (int i = 0; i < nb; i++) {
-            v4f y[2] = {activate4(s[i][0] * a[i] + b[i], cw->act),
-                        activate4(s[i][1] * a[i] + b[i], cw->act)};
-            memcpy(out + (size_t)(f + i) * N + j0, y, sizeof(float) * n);
+            v8f y = s[i] * a[i] + b[i];
+            activate8(&y, cw->act);
+            memcpy(out + (size_t)(f + i) * N + j0, &y, sizeof(float) * n);
         }
     }
 }
 
 /* im2col (zero padding) into col[c*k*k][NP] (NP = OH*OW rounded up to
- * GATE_BLOCK, the tail zero), then sum_filters four filters at a time. */
-static void conv(const msp_dn_layer *l, const float *w, int act, const float *in, float *out,
-                 float *col)
+ * GATE_BLOCK, the tail zero), then the filters eight at a time. */
+GATE_CLONES static void conv(const msp_dn_layer *l, const float *w, int act, const float *in,
+                             float *out, float *col)
 {
     int nf = l->filters, c = l->in_c, k = l->size, s = l->stride, p = l->pad;
     int H = l->in_h, W = l->in_w, OH = l->out_h, OW = l->out_w, N = OH * OW;
@@ -320,6 +325,7 @@ static void conv(const msp_dn_layer *l, const float *w, int act, const float *in
                 }
             }
     int f = 0;
+    for (; f + 8 <= nf; f += 8) sum_filters(&cw, col, NP, N, f, 8, out);
     for (; f + 4 <= nf; f += 4) sum_filters(&cw, col, NP, N, f, 4, out);
     for (; f < nf; f++) sum_filters(&cw, col, NP, N, f, 1, out);
 }

@@ -103,12 +103,9 @@ Test(gate_train, learns_the_blob_quadrant)
 }
 
 /* The plain-C forward pass against Darknet's on the same trained weights. */
-Test(gate_train, forward_matches_darknet)
+/* Darknet's own network from cfg text and weights (stock engine, batch 1). */
+static msp_net *darknet_net(const char *cfg, size_t len, const float *w, size_t nw)
 {
-    msp_premodel *pm = train(3);
-    size_t len, nw;
-    const char *cfg = msp_gate_net_cfg(pm->gate, &len);
-    const float *w = msp_gate_net_weights(pm->gate, &nw);
     char cpath[160], wpath[160];
     snprintf(cpath, sizeof cpath, "%s/g.cfg", dir);
     snprintf(wpath, sizeof wpath, "%s/g.weights", dir);
@@ -126,20 +123,94 @@ Test(gate_train, forward_matches_darknet)
     msp_err err = {{0}};
     msp_net_opts o = {.batch = 1, .engine = MSP_ENGINE_STOCK};
     cr_assert_eq(msp_net_load(cpath, wpath, &o, &net, &err), MSP_OK, "%s", err.msg);
+    return net;
+}
+
+/* Darknet's argmax and its probability for input z (m classes). */
+static int darknet_best(msp_net *net, const float *z, int m, double *p)
+{
+    const float *s = msp_net_predict(net, z);
+    int best = 0;
+    for (int k = 1; k < m; k++) best = s[k] > s[best] ? k : best;
+    *p = s[best];
+    return best;
+}
+
+Test(gate_train, forward_matches_darknet)
+{
+    msp_premodel *pm = train(3);
+    size_t len, nw;
+    const char *cfg = msp_gate_net_cfg(pm->gate, &len);
+    const float *w = msp_gate_net_weights(pm->gate, &nw);
+    msp_net *net = darknet_net(cfg, len, w, nw);
     make_set(XTE, YTE, 50, 13);
     for (int i = 0; i < 50; i++) {
         float z[D];
         for (int j = 0; j < D; j++) z[j] = (XTE[i * D + j] - pm->mean[j]) / pm->sd[j];
-        const float *s = msp_net_predict(net, z);
-        int best = 0;
-        for (int k = 1; k < 4; k++) best = s[k] > s[best] ? k : best;
-        double c;
+        double p, c;
+        int best = darknet_best(net, z, 4, &p);
         int k = msp_premodel_predict(pm, XTE + (size_t)i * D, &c);
         cr_assert_eq(k, best);
-        cr_assert_float_eq(c, s[best], 1e-5, "image %d: %g vs Darknet %g", i, c, s[best]);
+        cr_assert_float_eq(c, p, 1e-5, "image %d: %g vs Darknet %g", i, c, p);
     }
     msp_net_free(net);
     msp_premodel_free(pm);
+}
+
+/* Shapes the trained gate does not have, with random weights: filter
+ * counts that are not multiples of 4 or 8, strides 2, 1x1 and 5x5 kernels,
+ * no padding, no batch norm, a 3x3 max-pool of stride 1 (Darknet pads it),
+ * every activation. The file may hold any such cfg. */
+Test(gate_train, forward_matches_darknet_other_shapes)
+{
+#define NET "[net]\nwidth=14\nheight=14\nchannels=1\n\n"
+#define SOFT "[softmax]\ngroups=1\n"
+    static const struct {
+        const char *cfg;
+        size_t nw;
+    } nets[] = {
+        {NET "[convolutional]\nbatch_normalize=1\nfilters=5\nsize=3\nstride=1\npad=1\n"
+             "activation=leaky\n\n[maxpool]\nsize=2\nstride=2\n\n"
+             "[convolutional]\nfilters=3\nsize=5\nstride=2\npad=1\nactivation=relu\n\n"
+             "[connected]\noutput=4\nactivation=linear\n\n" SOFT,
+         65 + 378 + 196},
+        {NET "[convolutional]\nbatch_normalize=1\nfilters=12\nsize=1\nstride=1\npad=0\n"
+             "activation=linear\n\n[convolutional]\nbatch_normalize=1\nfilters=9\nsize=3\n"
+             "stride=2\npad=0\nactivation=leaky\n\n[maxpool]\nsize=3\nstride=1\n\n"
+             "[connected]\noutput=4\nactivation=relu\n\n" SOFT,
+         60 + 1008 + 1300},
+        {NET "[convolutional]\nfilters=13\nsize=3\nstride=1\npad=1\nactivation=relu\n\n"
+             "[connected]\noutput=4\nactivation=leaky\n\n" SOFT,
+         130 + 10196},
+    };
+#undef NET
+#undef SOFT
+    msp_rng r;
+    msp_rng_seed(&r, 5);
+    for (size_t t = 0; t < sizeof nets / sizeof *nets; t++) {
+        float *w = malloc(sizeof(float) * nets[t].nw);
+        for (size_t i = 0; i < nets[t].nw; i++) w[i] = (float)(msp_rng_uniform(&r) - 0.5);
+        /* batch-norm variances must be positive: make every weight of the
+         * first layers' bn blocks so (harmless for the others) */
+        for (size_t i = 0; i < 60 && i < nets[t].nw; i++) w[i] = (float)(0.5 + msp_rng_uniform(&r));
+        size_t len = strlen(nets[t].cfg);
+        msp_gate_net *g = NULL;
+        msp_err err = {{0}};
+        cr_assert_eq(msp_gate_net_make(nets[t].cfg, len, w, nets[t].nw, D, 4, "test", &g, &err),
+                     MSP_OK, "net %zu: %s", t, err.msg);
+        msp_net *net = darknet_net(nets[t].cfg, len, w, nets[t].nw);
+        for (int i = 0; i < 20; i++) {
+            float z[D];
+            for (int j = 0; j < D; j++) z[j] = (float)(2 * msp_rng_uniform(&r) - 1);
+            double p, c;
+            int best = darknet_best(net, z, 4, &p);
+            cr_assert_eq(msp_gate_net_predict(g, z, &c), best, "net %zu input %d", t, i);
+            cr_assert_float_eq(c, p, 1e-5, "net %zu input %d: %g vs Darknet %g", t, i, c, p);
+        }
+        msp_net_free(net);
+        msp_gate_net_free(g);
+        free(w);
+    }
 }
 
 static unsigned char *slurp(const char *p, size_t *n)
