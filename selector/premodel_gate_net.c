@@ -337,14 +337,21 @@ static void maxpool(const msp_dn_layer *l, const float *in, float *out)
         for (int oy = 0; oy < l->out_h; oy++)
             for (int ox = 0; ox < l->out_w; ox++) {
                 /* the window clipped to the input, then a max instruction
-                 * per value, no branch */
+                 * per value, no branch (a whole 2x2 window without a loop) */
                 int y0 = off + oy * s, x0 = off + ox * s;
                 int ky0 = y0 < 0 ? -y0 : 0, ky1 = l->in_h - y0 < k ? l->in_h - y0 : k;
                 int kx0 = x0 < 0 ? -x0 : 0, kx1 = l->in_w - x0 < k ? l->in_w - x0 : k;
                 float mx = -FLT_MAX;
-                for (int ky = ky0; ky < ky1; ky++) {
-                    const float *r = in + ((size_t)ch * l->in_h + y0 + ky) * l->in_w + x0;
-                    for (int kx = kx0; kx < kx1; kx++) mx = r[kx] > mx ? r[kx] : mx;
+                if (k == 2 && ky0 == 0 && ky1 == 2 && kx0 == 0 && kx1 == 2) {
+                    const float *r = in + ((size_t)ch * l->in_h + y0) * l->in_w + x0;
+                    const float *u = r + l->in_w;
+                    float a = r[0] > r[1] ? r[0] : r[1], b = u[0] > u[1] ? u[0] : u[1];
+                    mx = a > b ? a : b;
+                } else {
+                    for (int ky = ky0; ky < ky1; ky++) {
+                        const float *r = in + ((size_t)ch * l->in_h + y0 + ky) * l->in_w + x0;
+                        for (int kx = kx0; kx < kx1; kx++) mx = r[kx] > mx ? r[kx] : mx;
+                    }
                 }
                 out[((size_t)ch * l->out_h + oy) * l->out_w + ox] = mx;
             }
