@@ -110,6 +110,7 @@ static msp_status get_num(rd *r, const config_setting_t *g, const char *name, do
 
 /* safety.min_prob: one number for every network, or an array with one per
  * network. */
+_Static_assert(MSP_BUNDLE_MAX_NETS <= MSP_SAFETY_MAX_NETS, "a threshold for every network");
 static msp_status get_min_prob(rd *r, const config_setting_t *g, msp_bundle_manifest *m)
 {
     config_setting_t *a = config_setting_get_member(g, "min_prob");

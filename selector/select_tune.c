@@ -19,8 +19,11 @@ static int better(int64_t ha, double ca, int64_t hb, double cb, int64_t need)
 }
 
 static msp_status check(const msp_choice *c, const int *chosen, const double *grid, int n_grid,
-                        const msp_safety *sn, msp_err *err)
+                        double min_score, const msp_safety *sn, msp_err *err)
 {
+    if (!isfinite(min_score))
+        return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
+                           "tuning the safety net: the score to keep must be finite");
     if (!c || !c->other || !c->prob || !chosen || c->n < 1 || c->m < 1)
         return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
                            "tuning the safety net needs network outcomes");
@@ -106,7 +109,7 @@ msp_status msp_choice_tune_min_prob(const msp_choice *c, const int *chosen, cons
                                     int n_grid, double min_score, int shared, msp_safety *tuned,
                                     double *score, double *mean_ms, msp_err *err)
 {
-    msp_status st = check(c, chosen, grid, n_grid, tuned, err);
+    msp_status st = check(c, chosen, grid, n_grid, min_score, tuned, err);
     if (st != MSP_OK) return st;
     int n = c->n, m = c->m, f = tuned->fallback;
     /* What the inputs that chose network j give with j's threshold grid[k]:

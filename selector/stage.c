@@ -180,6 +180,8 @@ msp_safety msp_sel_config_safety(const msp_expconf *conf)
     return sn;
 }
 
+_Static_assert(MSP_FAMILY_MAX_NETS <= MSP_SAFETY_MAX_NETS, "a threshold for every network");
+
 msp_status msp_sel_safety(const msp_expconf *conf, msp_premodel_kind kind,
                           const msp_family *fam, msp_safety *sn, msp_err *err)
 {
@@ -188,19 +190,16 @@ msp_status msp_sel_safety(const msp_expconf *conf, msp_premodel_kind kind,
     msp_jval *root;
     const msp_jval *v = msp_jsonread_get(recorded_entry(conf, kind, &root), "min_prob");
     msp_status st = MSP_OK;
-    if (v && v->type == MSP_JNUMBER) {
-        msp_safety_set_min_prob(sn, v->num);
-    } else if (v && v->type == MSP_JOBJECT) { /* one per network, by name */
-        for (int j = 0; j < fam->n_nets && st == MSP_OK; j++) {
-            const msp_jval *p = msp_jsonread_get(v, fam->nets[j].name);
-            if (p && p->type == MSP_JNUMBER && p->num >= 0 && p->num <= 1)
-                sn->min_prob[j] = p->num;
-            else
-                st = msp_err_set(err, MSP_BAD_INPUT, conf->path, 0,
-                                 "the %s premodel's tuned thresholds have none in [0, 1] for "
-                                 "network '%s': run `msprune premodel %s` again",
-                                 msp_premodel_kind_name(kind), fam->nets[j].name, conf->path);
-        }
+    /* one number for every network, or one per network by name */
+    for (int j = 0; v && j < fam->n_nets && st == MSP_OK; j++) {
+        const msp_jval *p = v->type == MSP_JOBJECT ? msp_jsonread_get(v, fam->nets[j].name) : v;
+        if (p && p->type == MSP_JNUMBER && p->num >= 0 && p->num <= 1)
+            sn->min_prob[j] = p->num;
+        else
+            st = msp_err_set(err, MSP_BAD_INPUT, conf->path, 0,
+                             "the %s premodel's tuned thresholds have none in [0, 1] for "
+                             "network '%s': run `msprune premodel %s` again",
+                             msp_premodel_kind_name(kind), fam->nets[j].name, conf->path);
     }
     msp_jsonread_free(root);
     return st;

@@ -186,6 +186,9 @@ Test(select_tune, per_network_beats_shared)
     cr_assert_str_eq(err.msg, "tuning the safety net: threshold 1.5 outside [0, 1]");
     cr_assert_eq(msp_choice_tune_min_prob(&c, chosen, grid, 0, 1, 0, &t, NULL, NULL, &err),
                  MSP_BAD_INPUT);
+    cr_assert_eq(msp_choice_tune_min_prob(&c, chosen, grid, 2, NAN, 0, &t, NULL, NULL, &err),
+                 MSP_BAD_INPUT);
+    cr_assert_str_eq(err.msg, "tuning the safety net: the score to keep must be finite");
     const int wild[4] = {1, 3, 0, 0};
     cr_assert_eq(msp_choice_tune_min_prob(&c, wild, grid, 2, 1, 0, &t, NULL, NULL, &err),
                  MSP_BAD_INPUT);
