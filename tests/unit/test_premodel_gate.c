@@ -168,20 +168,21 @@ Test(gate_train, forward_matches_darknet_other_shapes)
     static const struct {
         const char *cfg;
         size_t nw;
+        int var[2][2]; /* batch-norm variances: {first weight, count}, to make positive */
     } nets[] = {
         {NET "[convolutional]\nbatch_normalize=1\nfilters=5\nsize=3\nstride=1\npad=1\n"
              "activation=leaky\n\n[maxpool]\nsize=2\nstride=2\n\n"
              "[convolutional]\nfilters=3\nsize=5\nstride=2\npad=1\nactivation=relu\n\n"
              "[connected]\noutput=4\nactivation=linear\n\n" SOFT,
-         65 + 378 + 196},
+         65 + 378 + 196, {{15, 5}}},
         {NET "[convolutional]\nbatch_normalize=1\nfilters=12\nsize=1\nstride=1\npad=0\n"
              "activation=linear\n\n[convolutional]\nbatch_normalize=1\nfilters=9\nsize=3\n"
              "stride=2\npad=0\nactivation=leaky\n\n[maxpool]\nsize=3\nstride=1\n\n"
              "[connected]\noutput=4\nactivation=relu\n\n" SOFT,
-         60 + 1008 + 1300},
+         60 + 1008 + 1300, {{36, 12}, {60 + 27, 9}}},
         {NET "[convolutional]\nfilters=13\nsize=3\nstride=1\npad=1\nactivation=relu\n\n"
              "[connected]\noutput=4\nactivation=leaky\n\n" SOFT,
-         130 + 10196},
+         130 + 10196, {{0, 0}}},
     };
 #undef NET
 #undef SOFT
@@ -190,9 +191,9 @@ Test(gate_train, forward_matches_darknet_other_shapes)
     for (size_t t = 0; t < sizeof nets / sizeof *nets; t++) {
         float *w = malloc(sizeof(float) * nets[t].nw);
         for (size_t i = 0; i < nets[t].nw; i++) w[i] = (float)(msp_rng_uniform(&r) - 0.5);
-        /* batch-norm variances must be positive: make every weight of the
-         * first layers' bn blocks so (harmless for the others) */
-        for (size_t i = 0; i < 60 && i < nets[t].nw; i++) w[i] = (float)(0.5 + msp_rng_uniform(&r));
+        for (int b = 0; b < 2; b++)
+            for (int i = 0; i < nets[t].var[b][1]; i++)
+                w[nets[t].var[b][0] + i] = (float)(0.5 + msp_rng_uniform(&r));
         size_t len = strlen(nets[t].cfg);
         msp_gate_net *g = NULL;
         msp_err err = {{0}};
@@ -204,6 +205,7 @@ Test(gate_train, forward_matches_darknet_other_shapes)
             for (int j = 0; j < D; j++) z[j] = (float)(2 * msp_rng_uniform(&r) - 1);
             double p, c;
             int best = darknet_best(net, z, 4, &p);
+            cr_assert(isfinite(p), "net %zu input %d: Darknet gives %g", t, i, p);
             cr_assert_eq(msp_gate_net_predict(g, z, &c), best, "net %zu input %d", t, i);
             cr_assert_float_eq(c, p, 1e-5, "net %zu input %d: %g vs Darknet %g", t, i, c, p);
         }
