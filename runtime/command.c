@@ -61,8 +61,7 @@ int msp_cmd_deploy(int argc, char **argv)
     msp_expconf conf;
     msp_status st = msp_expconf_load(argv[optind], &conf, &err);
     if (st != MSP_OK) return msp_cli_finish(st, &err);
-    st = msp_mkdirs(out, &err);
-    if (st == MSP_OK) st = msp_deploy(&conf, out, &o, &err);
+    st = msp_deploy(&conf, out, &o, &err); /* makes DIR only once every check passed */
     msp_expconf_free(&conf);
     msprune_bundle *b = NULL;
     if (st == MSP_OK) st = msp_runtime_open(out, &b, &err);

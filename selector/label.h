@@ -127,7 +127,7 @@ int msp_safety_min_prob_shared(const msp_safety *s, int m);
  * the earlier grid value); else one per network, found exactly (the inputs
  * that chose network j depend on j's threshold alone, so the search
  * separates into a knapsack over the count of correct answers); networks
- * that no input chose keep the shared choice. safety gives rules 2 and 3's
+ * that no input chose keep the shared choice, the fallback gets 0. safety gives rules 2 and 3's
  * fallback (>= 0) and on_other; rule 1 is not applied (no confidences).
  * Scores must be 0/1 (network outcomes). Out: tuned->min_prob[0..m), and
  * the score and mean cost it gives (may be NULL). */

@@ -154,8 +154,10 @@ msp_status msp_choice_tune_min_prob(const msp_choice *c, const int *chosen, cons
         }
     }
     msp_safety_set_min_prob(tuned, grid[kb]);
-    if (!shared)
+    if (!shared) {
         knapsack(c, count, hits, cost, grid, n_grid, fixed_hits, fixed_cost, need, tuned);
+        tuned->min_prob[f] = 0; /* the fallback never falls back: say so */
+    }
     /* What the chosen thresholds give, from the same tables. */
     hb = fixed_hits;
     cb = fixed_cost;

@@ -166,6 +166,7 @@ Test(select_tune, per_network_beats_shared)
     cr_assert_eq(msp_choice_tune_min_prob(&c, chosen, grid, 2, 1.0, 0, &t, &score, &ms, &err),
                  MSP_OK);
     cr_assert(t.min_prob[1] == 0.7 && t.min_prob[2] == 0, "%g %g", t.min_prob[1], t.min_prob[2]);
+    cr_assert_eq(t.min_prob[0], 0, "the fallback's own threshold: %g", t.min_prob[0]);
     cr_assert_float_eq(score, 1.0, 1e-12);
     cr_assert_float_eq(ms, (1 + 11 + 1 + 1) / 4.0, 1e-12);
     /* Out of reach (need more than everything right): the most accurate. */
