@@ -120,10 +120,16 @@ void msp_safety_set_min_prob(msp_safety *s, double p);
 /* Do all of networks 0..m-1 share one rule-3 threshold? */
 int msp_safety_min_prob_shared(const msp_safety *s, int m);
 
+/* The tuning rule, for choices judged on the same inputs: is (score a, mean
+ * cost a) better than (score b, cost b)? Reaching min_score (within the
+ * scores' rounding) beats not reaching it; then the cheaper, or, short of
+ * it, the more accurate (ties: the cheaper). */
+int msp_select_better(double score_a, double ms_a, double score_b, double ms_b,
+                      double min_score);
+
 /* Rule 3's thresholds tuned on labelled inputs that chose chosen[i]: from
- * grid (n_grid >= 1 values in [0, 1]), the choice with the lowest mean cost
- * whose score is at least min_score; if none reaches it, the highest score
- * (ties: the lower cost). shared: one threshold for every network (ties:
+ * grid (n_grid >= 1 values in [0, 1]), the best choice by
+ * msp_select_better. shared: one threshold for every network (ties:
  * the earlier grid value); else one per network, found exactly (the inputs
  * that chose network j depend on j's threshold alone, so the search
  * separates into a knapsack over the count of correct answers); networks

@@ -8,14 +8,28 @@
 
 #include "selector/label.h"
 
-/* Is (hits a, cost a) better than (hits b, cost b)? Reaching need beats
- * not reaching it; then the cheaper (reached) or the more accurate (not
- * reached; ties: the cheaper). */
-static int better(int64_t ha, double ca, int64_t hb, double cb, int64_t need)
+int msp_select_better(double score_a, double ms_a, double score_b, double ms_b,
+                      double min_score)
 {
-    if ((ha >= need) != (hb >= need)) return ha >= need;
-    if (ha >= need) return ca < cb;
-    return ha > hb || (ha == hb && ca < cb);
+    double need = min_score - 1e-9; /* the scores' rounding */
+    if ((score_a >= need) != (score_b >= need)) return score_a >= need;
+    if (score_a >= need) return ms_a < ms_b;
+    return score_a > score_b || (score_a == score_b && ms_a < ms_b);
+}
+
+/* What the inputs that chose each network give with each threshold:
+ * [j * n_grid + k] = network j with threshold grid[k]; the inputs that
+ * chose the fallback (which never falls back) are summed apart. */
+typedef struct tables {
+    int n, m, n_grid;
+    int64_t *count, *hits, fixed_hits;
+    double *cost, fixed_cost;
+} tables;
+
+/* Is (h, v) better than (hb, vb) (sums over all n inputs)? */
+static int better(const tables *t, int64_t h, double v, int64_t hb, double vb, double min_score)
+{
+    return msp_select_better((double)h / t->n, v / t->n, (double)hb / t->n, vb / t->n, min_score);
 }
 
 static msp_status check(const msp_choice *c, const int *chosen, const double *grid, int n_grid,
@@ -55,14 +69,13 @@ static msp_status check(const msp_choice *c, const int *chosen, const double *gr
 
 /* The per-network choice: dp[h] = the lowest cost of the networks so far
  * with h correct answers among their inputs; arg[j][h] = the grid index
- * network j took on the way to h. Writes the best thresholds into sn. */
-static void knapsack(const msp_choice *c, const int64_t *count, const int64_t *hits,
-                     const double *cost, const double *grid, int n_grid, int64_t fixed_hits,
-                     double fixed_cost, int64_t need, msp_safety *sn)
+ * network j took on the way to h. Writes the best index of every network
+ * that some input chose into pick. */
+static void knapsack(const tables *t, double min_score, int *pick)
 {
-    int m = c->m;
+    int m = t->m, n_grid = t->n_grid;
     int64_t total = 0;
-    for (int j = 0; j < m; j++) total += count[j];
+    for (int j = 0; j < m; j++) total += t->count[j];
     double *dp = msp_malloc(sizeof(double) * (size_t)(total + 1));
     double *next = msp_malloc(sizeof(double) * (size_t)(total + 1));
     unsigned char *arg = msp_calloc((size_t)m * (size_t)(total + 1), 1);
@@ -70,35 +83,34 @@ static void knapsack(const msp_choice *c, const int64_t *count, const int64_t *h
     dp[0] = 0;
     int64_t reach = 0; /* dp[h] is finite only for h <= reach */
     for (int j = 0; j < m; j++) {
-        if (!count[j]) continue;
-        for (int64_t h = 0; h <= reach + count[j]; h++) next[h] = INFINITY;
+        if (!t->count[j]) continue;
+        for (int64_t h = 0; h <= reach + t->count[j]; h++) next[h] = INFINITY;
         for (int64_t h = 0; h <= reach; h++) {
             if (dp[h] == INFINITY) continue;
             for (int k = 0; k < n_grid; k++) {
-                int64_t h2 = h + hits[(size_t)j * n_grid + k];
-                double v = dp[h] + cost[(size_t)j * n_grid + k];
+                int64_t h2 = h + t->hits[(size_t)j * n_grid + k];
+                double v = dp[h] + t->cost[(size_t)j * n_grid + k];
                 if (v < next[h2]) {
                     next[h2] = v;
                     arg[(size_t)j * (total + 1) + h2] = (unsigned char)k;
                 }
             }
         }
-        reach += count[j];
-        double *t = dp;
+        reach += t->count[j];
+        double *tmp = dp;
         dp = next;
-        next = t;
+        next = tmp;
     }
     int64_t best = -1;
     for (int64_t h = 0; h <= reach; h++)
         if (dp[h] < INFINITY &&
-            (best < 0 || better(fixed_hits + h, fixed_cost + dp[h], fixed_hits + best,
-                                fixed_cost + dp[best], need)))
+            (best < 0 || better(t, t->fixed_hits + h, t->fixed_cost + dp[h],
+                                t->fixed_hits + best, t->fixed_cost + dp[best], min_score)))
             best = h;
     for (int j = m - 1; j >= 0; j--) {
-        if (!count[j]) continue;
-        int k = arg[(size_t)j * (total + 1) + best];
-        sn->min_prob[j] = grid[k];
-        best -= hits[(size_t)j * n_grid + k];
+        if (!t->count[j]) continue;
+        pick[j] = arg[(size_t)j * (total + 1) + best];
+        best -= t->hits[(size_t)j * n_grid + pick[j]];
     }
     free(dp);
     free(next);
@@ -112,66 +124,60 @@ msp_status msp_choice_tune_min_prob(const msp_choice *c, const int *chosen, cons
     msp_status st = check(c, chosen, grid, n_grid, min_score, tuned, err);
     if (st != MSP_OK) return st;
     int n = c->n, m = c->m, f = tuned->fallback;
-    /* What the inputs that chose network j give with j's threshold grid[k]:
-     * [j * n_grid + k]. The fallback's own inputs never fall back. */
-    int64_t *count = msp_calloc((size_t)m, sizeof *count);
-    int64_t *hits = msp_calloc((size_t)m * n_grid, sizeof *hits);
-    double *cost = msp_calloc((size_t)m * n_grid, sizeof *cost);
-    int64_t fixed_hits = 0;
-    double fixed_cost = 0;
+    tables t = {.n = n, .m = m, .n_grid = n_grid,
+                .count = msp_calloc((size_t)m, sizeof *t.count),
+                .hits = msp_calloc((size_t)m * n_grid, sizeof *t.hits),
+                .cost = msp_calloc((size_t)m * n_grid, sizeof *t.cost)};
     for (int i = 0; i < n; i++) {
         size_t row = (size_t)i * m;
         int j = chosen[i];
         if (j == f) {
-            fixed_hits += c->score[row + f] > 0;
-            fixed_cost += c->cost_ms[row + f];
+            t.fixed_hits += c->score[row + f] > 0;
+            t.fixed_cost += c->cost_ms[row + f];
             continue;
         }
-        count[j]++;
+        t.count[j]++;
         int other = tuned->on_other && c->other[row + j];
         for (int k = 0; k < n_grid; k++) {
             int fb = other || (grid[k] > 0 && c->prob[row + j] < grid[k]);
-            hits[(size_t)j * n_grid + k] += c->score[row + (fb ? f : j)] > 0;
-            cost[(size_t)j * n_grid + k] += c->cost_ms[row + j] + (fb ? c->cost_ms[row + f] : 0);
+            t.hits[(size_t)j * n_grid + k] += c->score[row + (fb ? f : j)] > 0;
+            t.cost[(size_t)j * n_grid + k] += c->cost_ms[row + j] + (fb ? c->cost_ms[row + f] : 0);
         }
     }
-    /* The smallest count of correct answers whose score reaches min_score. */
-    int64_t need = (int64_t)ceil(min_score * n - 1e-9 * n);
-    int kb = 0;
+    /* pick[j]: network j's grid index. Shared: the best single value. */
+    int *pick = msp_calloc((size_t)m, sizeof *pick);
     int64_t hb = 0;
-    double cb = INFINITY;
+    double vb = INFINITY;
     for (int k = 0; k < n_grid; k++) {
-        int64_t h = fixed_hits;
-        double v = fixed_cost;
+        int64_t h = t.fixed_hits;
+        double v = t.fixed_cost;
         for (int j = 0; j < m; j++) {
-            h += hits[(size_t)j * n_grid + k];
-            v += cost[(size_t)j * n_grid + k];
+            h += t.hits[(size_t)j * n_grid + k];
+            v += t.cost[(size_t)j * n_grid + k];
         }
-        if (k == 0 || better(h, v, hb, cb, need)) {
-            kb = k;
+        if (k == 0 || better(&t, h, v, hb, vb, min_score)) {
+            for (int j = 0; j < m; j++) pick[j] = k;
             hb = h;
-            cb = v;
+            vb = v;
         }
     }
-    msp_safety_set_min_prob(tuned, grid[kb]);
+    msp_safety_set_min_prob(tuned, grid[pick[0]]);
     if (!shared) {
-        knapsack(c, count, hits, cost, grid, n_grid, fixed_hits, fixed_cost, need, tuned);
+        knapsack(&t, min_score, pick); /* networks no input chose keep the shared pick */
+        for (int j = 0; j < m; j++) tuned->min_prob[j] = grid[pick[j]];
         tuned->min_prob[f] = 0; /* the fallback never falls back: say so */
     }
-    /* What the chosen thresholds give, from the same tables. */
-    hb = fixed_hits;
-    cb = fixed_cost;
+    hb = t.fixed_hits;
+    vb = t.fixed_cost;
     for (int j = 0; j < m; j++) {
-        if (!count[j]) continue;
-        int k = 0;
-        while (grid[k] != tuned->min_prob[j]) k++;
-        hb += hits[(size_t)j * n_grid + k];
-        cb += cost[(size_t)j * n_grid + k];
+        hb += t.hits[(size_t)j * n_grid + pick[j]];
+        vb += t.cost[(size_t)j * n_grid + pick[j]];
     }
     if (score) *score = (double)hb / n;
-    if (mean_ms) *mean_ms = cb / n;
-    free(count);
-    free(hits);
-    free(cost);
+    if (mean_ms) *mean_ms = vb / n;
+    free(pick);
+    free(t.count);
+    free(t.hits);
+    free(t.cost);
     return MSP_OK;
 }

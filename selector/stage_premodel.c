@@ -32,28 +32,19 @@ static const double min_probs[] = {0,    0.5,  0.55, 0.6,  0.65, 0.7,  0.75, 0.8
                                    0.9,  0.91, 0.92, 0.93, 0.94, 0.95, 0.96, 0.97, 0.98,
                                    0.99, 0.995, 0.999};
 
-/* A safety net and what it gives on the labelling images. */
+/* A safety net and what it gives on the labelling images, and the top-1
+ * it must keep there: the base's (network 0) minus fallback_tolerance. */
 typedef struct tuned {
     msp_safety sn;
-    double score, mean_ms;
-    int ok; /* score at least the base's minus the config's fallback_tolerance */
+    double score, mean_ms, need;
 } tuned;
 
-/* Is a better than b by the rule below? */
-static int tuned_better(const tuned *a, const tuned *b)
-{
-    if (a->ok != b->ok) return a->ok;
-    return a->ok ? a->mean_ms < b->mean_ms : a->score > b->score;
-}
-
-/* The safety net for these choices: with tune_fallback, the cheapest
+/* The safety net for these choices: with tune_fallback, the best
  * thresholds from min_probs (one per network with fallback_per_network,
- * else one for all) whose top-1 on the labelling images is at least the
- * base's (network 0) minus the config's fallback_tolerance, else the most
- * accurate; without it, the config's min_prob (judged by the same rule, so
- * choices can be compared). The labelling images are held out from every
- * network's training, so how a network's confidence tracks its correctness
- * there carries over. */
+ * else one for all) by msp_select_better's rule; without it, the config's
+ * min_prob (scored the same way, so choices can be compared). The labelling
+ * images are held out from every network's training, so how a network's
+ * confidence tracks its correctness there carries over. */
 static msp_status choose_min_prob(const msp_expconf *conf, const msp_choice *ch,
                                   const int *chosen, tuned *best, msp_err *err)
 {
@@ -61,12 +52,12 @@ static msp_status choose_min_prob(const msp_expconf *conf, const msp_choice *ch,
     msp_select_stats base = {0};
     msp_status st = msp_choice_eval_single(ch, 0, &base, err);
     if (st != MSP_OK) return st;
-    double need = base.score - conf->selector.fallback_tolerance;
+    best->need = base.score - conf->selector.fallback_tolerance;
     msp_select_stats_free(&base);
     best->sn = msp_sel_config_safety(conf);
     if (tune) {
         st = msp_choice_tune_min_prob(ch, chosen, min_probs, sizeof min_probs / sizeof *min_probs,
-                                      need, !conf->selector.fallback_per_network, &best->sn,
+                                      best->need, !conf->selector.fallback_per_network, &best->sn,
                                       &best->score, &best->mean_ms, err);
     } else {
         msp_select_stats s = {0};
@@ -75,7 +66,6 @@ static msp_status choose_min_prob(const msp_expconf *conf, const msp_choice *ch,
         best->mean_ms = s.mean_ms;
         msp_select_stats_free(&s);
     }
-    best->ok = best->score >= need - 1e-9; /* the score's rounding, as the tuner */
     return st;
 }
 
@@ -87,15 +77,16 @@ static msp_status pick_start(const msp_expconf *conf, const msp_premodel_data *d
                              const msp_choice *ch, int *start, msp_err *err)
 {
     int *chosen = msp_malloc(sizeof(int) * (size_t)data->n);
-    tuned best = {.score = -1, .mean_ms = INFINITY};
+    double best_score = -INFINITY, best_ms = INFINITY;
     msp_status st = MSP_OK;
     *start = 0;
     for (int j = data->m > 1; j < data->m && st == MSP_OK; j++) {
         for (int i = 0; i < data->n; i++) chosen[i] = j;
         tuned t;
         st = choose_min_prob(conf, ch, chosen, &t, err);
-        if (st == MSP_OK && tuned_better(&t, &best)) {
-            best = t;
+        if (st == MSP_OK && msp_select_better(t.score, t.mean_ms, best_score, best_ms, t.need)) {
+            best_score = t.score;
+            best_ms = t.mean_ms;
             *start = j;
         }
     }
@@ -339,7 +330,8 @@ msp_status msp_selector_train(const msp_expconf *conf, const msp_selector_opts *
             if (msp_safety_min_prob_shared(&t[i].safety, o.m))
                 printf(" %.2f", t[i].safety.min_prob[0]);
             else /* network 0, the fallback, never falls back */
-                for (int j = 1; j < o.m; j++) printf(" %s %.2f", o.names[j], t[i].safety.min_prob[j]);
+                for (int j = 1; j < o.m; j++)
+                    printf(" %s %.2f", o.names[j], t[i].safety.min_prob[j]);
             printf("  %.1f s\n", t[i].seconds);
         }
     }
