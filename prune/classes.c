@@ -135,9 +135,8 @@ msp_status msp_prune_classes(const msp_dn_cfg *cfg, const msp_dn_net *net,
 
     int n_out = n_keep + (other != 0);
     msp_dncfg_copy(cfg, out_cfg);
-    char v[32];
-    snprintf(v, sizeof v, "%d", n_out);
-    msp_dncfg_set(&out_cfg->sec[ol->section], ol->type == MSP_L_CONV ? "filters" : "output", v);
+    msp_dncfg_set_int(&out_cfg->sec[ol->section], ol->type == MSP_L_CONV ? "filters" : "output",
+                      n_out);
     if ((st = msp_dncfg_check(out_cfg, out_net, err)) != MSP_OK ||
         (st = msp_prune_weights_init(out_cfg, out_net, &w->hdr, out_w, err)) != MSP_OK) {
         msp_dncfg_free(out_cfg);

@@ -109,9 +109,8 @@ msp_status msp_prune_apply(const msp_dn_cfg *cfg, const msp_dn_net *net,
         int kept = 0;
         for (int c = 0; c < l->filters; c++) kept += keep[g->chan_base[i] + c];
         if (kept == l->filters) continue; /* untouched: the cfg text stays as written */
-        char v[32];
-        snprintf(v, sizeof v, "%d", kept);
-        msp_dncfg_set(&out_cfg->sec[l->section], l->type == MSP_L_CONV ? "filters" : "output", v);
+        msp_dncfg_set_int(&out_cfg->sec[l->section], l->type == MSP_L_CONV ? "filters" : "output",
+                          kept);
     }
     if ((st = msp_dncfg_check(out_cfg, out_net, err)) != MSP_OK ||
         (st = msp_prune_weights_init(out_cfg, out_net, &w->hdr, out_w, err)) != MSP_OK) {

@@ -70,6 +70,8 @@ msp_status msp_dncfg_write(const msp_dn_cfg *cfg, const char *path, msp_err *err
 const char *msp_dncfg_get(const msp_dn_section *s, const char *key);
 /* Replace key's value, or append key=value (line 0). Copies both strings. */
 void msp_dncfg_set(msp_dn_section *s, const char *key, const char *value);
+/* msp_dncfg_set with an integer value. */
+void msp_dncfg_set_int(msp_dn_section *s, const char *key, int value);
 /* A deep copy of src into dst (which needs no prior init). */
 void msp_dncfg_copy(const msp_dn_cfg *src, msp_dn_cfg *dst);
 void msp_dncfg_free(msp_dn_cfg *cfg);

@@ -326,6 +326,13 @@ void msp_dncfg_set(msp_dn_section *s, const char *key, const char *value)
     kv->used = 0;
 }
 
+void msp_dncfg_set_int(msp_dn_section *s, const char *key, int value)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%d", value);
+    msp_dncfg_set(s, key, buf);
+}
+
 /* ---- writing ----------------------------------------------------------- */
 
 /* Something msp_dncfg_set let in that would not read back the same. */

@@ -62,13 +62,6 @@ static void stderr_restore(int saved)
     close(saved);
 }
 
-static void set_int(msp_dn_section *s, const char *key, int v)
-{
-    char buf[32];
-    snprintf(buf, sizeof buf, "%d", v);
-    msp_dncfg_set(s, key, buf);
-}
-
 /* Darknet callocs every buffer unchecked and segfaults when one fails, so a
  * cfg within the checker's caps can still crash it on a smaller machine.
  * Lower bound of what it allocates: weights and their updates, and each
@@ -113,10 +106,10 @@ msp_status msp_net_load(const char *cfg_path, const char *weights_path, const ms
      * in the text Darknet parses, not afterwards. */
     msp_dn_section *net_sec = &cfg.sec[0];
     if (opts->batch > 0) {
-        set_int(net_sec, "batch", opts->batch);
-        set_int(net_sec, "subdivisions", 1);
+        msp_dncfg_set_int(net_sec, "batch", opts->batch);
+        msp_dncfg_set_int(net_sec, "subdivisions", 1);
     }
-    if (opts->max_batches > 0) set_int(net_sec, "max_batches", opts->max_batches);
+    if (opts->max_batches > 0) msp_dncfg_set_int(net_sec, "max_batches", opts->max_batches);
     if (opts->learning_rate > 0) {
         char buf[32];
         snprintf(buf, sizeof buf, "%.9g", opts->learning_rate);

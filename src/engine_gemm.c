@@ -112,10 +112,10 @@ TARGET static void pack_a(int ta, const float *A, int lda, int M, int m0, int k0
     int mr = M - m0 < MR ? M - m0 : MR;
     if (ta) {
         /* masked loads: rows past M read as zero, nothing past them is read */
-        __mmask16 km = (__mmask16)((1u << mr) - 1);
+        __mmask16 km = cols_mask(mr), all = cols_mask(MR);
         for (int p = 0; p < kc; p++) {
             __m512 v = _mm512_maskz_loadu_ps(km, A + (size_t)(k0 + p) * lda + m0);
-            _mm512_mask_storeu_ps(ap + (size_t)p * MR, (__mmask16)((1u << MR) - 1), v);
+            _mm512_mask_storeu_ps(ap + (size_t)p * MR, all, v);
         }
         return;
     }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "darknet.h"
+#include "dncfg.h"
 
 /* Seconds of CPU time of this thread (OpenBLAS runs single-threaded): on a
  * shared machine, time spent waiting for a core is not counted. */
@@ -33,34 +34,35 @@ static double median(double *v, int n)
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-/* The cfg text with [net] batch/subdivisions (and optionally size) set. */
+/* Darknet's network from a cfg with [net] batch (subdivisions 1) and,
+ * when side > 0, width and height set: rewritten by msprune's cfg reader
+ * and writer. */
 static network *load(const char *path, int batch, int side)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        fprintf(stderr, "bench: cannot open %s\n", path);
-        exit(1);
-    }
     char tmpl[] = "/tmp/msprune-bench-XXXXXX";
     int fd = mkstemp(tmpl);
-    FILE *out = fdopen(fd, "w");
-    char line[1024];
-    int in_net = 0;
-    while (fgets(line, sizeof line, f)) {
-        char key[64] = "";
-        if (line[0] == '[') in_net = strncmp(line, "[net]", 5) == 0;
-        sscanf(line, " %63[a-z_]", key);
-        if (in_net && (!strcmp(key, "batch") || !strcmp(key, "subdivisions") ||
-                       (side && (!strcmp(key, "width") || !strcmp(key, "height")))))
-            continue;
-        fputs(line, out);
-        if (in_net && !strncmp(line, "[net]", 5)) {
-            fprintf(out, "batch=%d\nsubdivisions=1\n", batch);
-            if (side) fprintf(out, "width=%d\nheight=%d\n", side, side);
-        }
+    if (fd < 0) {
+        perror("bench: mkstemp");
+        exit(1);
     }
-    fclose(f);
-    fclose(out);
+    close(fd);
+    msp_dn_cfg cfg;
+    msp_err err = {{0}};
+    msp_status st = msp_dncfg_read(path, &cfg, &err);
+    if (st == MSP_OK) {
+        msp_dncfg_set_int(&cfg.sec[0], "batch", batch);
+        msp_dncfg_set_int(&cfg.sec[0], "subdivisions", 1);
+        if (side) {
+            msp_dncfg_set_int(&cfg.sec[0], "width", side);
+            msp_dncfg_set_int(&cfg.sec[0], "height", side);
+        }
+        st = msp_dncfg_write(&cfg, tmpl, &err);
+        msp_dncfg_free(&cfg);
+    }
+    if (st != MSP_OK) {
+        fprintf(stderr, "bench: %s\n", err.msg);
+        exit(1);
+    }
     fflush(stderr);
     int saved = dup(2), null = open("/dev/null", O_WRONLY);
     dup2(null, 2);

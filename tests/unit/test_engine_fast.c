@@ -16,6 +16,7 @@
 #include "darknet.h"
 
 #include "dataset.h"
+#include "dncfg.h"
 #include "engine_fast.h"
 #include "engine_gemm.h"
 #include "rng.h"
@@ -636,34 +637,32 @@ Test(engine_fast, chain_like_fashion_base_training_stays_close)
                   66, 3, 1e-3f);
 }
 
-/* A Darknet cfg file with [net] batch and input size replaced. */
+/* A Darknet cfg file with [net] batch (subdivisions 1) and input size
+ * replaced, as text: through msprune's cfg reader and writer. */
 static char *cfg_resized(const char *path, int batch, int side)
 {
-    FILE *f = fopen(path, "r");
-    cr_assert(f, "cannot open %s", path);
-    size_t cap = 1 << 16, len = 0;
-    char *out = malloc(cap), line[512];
-    int in_net = 0;
-    while (fgets(line, sizeof line, f)) {
-        char key[64] = "";
-        if (line[0] == '[') in_net = strncmp(line, "[net]", 5) == 0;
-        sscanf(line, " %63[a-z_]", key);
-        if (in_net && (!strcmp(key, "batch") || !strcmp(key, "subdivisions") ||
-                       !strcmp(key, "width") || !strcmp(key, "height")))
-            continue;
-        char extra[128] = "";
-        if (!strncmp(line, "[net]", 5))
-            snprintf(extra, sizeof extra, "batch=%d\nsubdivisions=1\nwidth=%d\nheight=%d\n", batch,
-                     side, side);
-        size_t need = strlen(line) + strlen(extra);
-        cr_assert(len + need < cap);
-        memcpy(out + len, line, strlen(line));
-        len += strlen(line);
-        memcpy(out + len, extra, strlen(extra));
-        len += strlen(extra);
-    }
-    fclose(f);
+    msp_dn_cfg cfg;
+    msp_err err = {{0}};
+    cr_assert_eq(msp_dncfg_read(path, &cfg, &err), MSP_OK, "%s", err.msg);
+    msp_dncfg_set_int(&cfg.sec[0], "batch", batch);
+    msp_dncfg_set_int(&cfg.sec[0], "subdivisions", 1);
+    msp_dncfg_set_int(&cfg.sec[0], "width", side);
+    msp_dncfg_set_int(&cfg.sec[0], "height", side);
+    char tmp[] = "/tmp/msprune-tef-XXXXXX";
+    int fd = mkstemp(tmp);
+    cr_assert(fd >= 0);
+    close(fd);
+    cr_assert_eq(msp_dncfg_write(&cfg, tmp, &err), MSP_OK, "%s", err.msg);
+    msp_dncfg_free(&cfg);
+    FILE *f = fopen(tmp, "r");
+    cr_assert(f);
+    size_t cap = 1 << 16;
+    char *out = malloc(cap);
+    size_t len = fread(out, 1, cap - 1, f);
+    cr_assert(feof(f), "%s: over %zu bytes", path, cap - 1);
     out[len] = 0;
+    fclose(f);
+    unlink(tmp);
     return out;
 }
 
