@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "atomicio.h"
+#include "testpoint.h"
 
 char *msp_atomic_tmp_name(const char *path)
 {
@@ -55,6 +56,7 @@ msp_status msp_atomic_rename(const char *tmp, const char *path, msp_err *err)
         unlink(tmp);
         return st;
     }
+    msp_testpoint("commit");
     return MSP_OK;
 }
 
@@ -76,6 +78,7 @@ msp_status msp_atomic_commit(msp_atomic *a, msp_err *err)
     free(a->tmp_path);
     free(a->path);
     memset(a, 0, sizeof *a);
+    if (st == MSP_OK) msp_testpoint("commit");
     return st;
 }
 

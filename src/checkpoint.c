@@ -8,7 +8,6 @@
  * with its weights still under the .next name, which msp_checkpoint_settle
  * renames into place before resuming.
  */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include "atomicio.h"
 #include "checkpoint.h"
 #include "log.h"
+#include "testpoint.h"
 
 #define CKPT_MAGIC "MSPCKPT"
 #define CKPT_VERSION 1u
@@ -24,13 +24,6 @@
 #define CKPT_MAX_EPOCHS 100000u
 
 char *msp_checkpoint_weights_path(const char *dir) { return msp_strcat3(dir, "/", "checkpoint.weights"); }
-
-/* Crash tests: MSP_TEST_KILL_AT=name kills the process here with SIGKILL. */
-void msp_checkpoint_killpoint(const char *name)
-{
-    const char *at = getenv("MSP_TEST_KILL_AT");
-    if (at && strcmp(at, name) == 0) raise(SIGKILL);
-}
 
 static msp_status file_crc(const char *path, uint32_t *crc, msp_err *err)
 {
@@ -102,7 +95,7 @@ msp_status msp_checkpoint_save(const char *dir, msp_net *net, const msp_train_st
     uint32_t crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), b.p, (uInt)b.n);
     PUT(&b, crc);
 
-    msp_checkpoint_killpoint("checkpoint-weights");
+    msp_testpoint("checkpoint-weights");
     msp_atomic a;
     st = msp_atomic_open(&a, spath, err);
     if (st == MSP_OK) {
@@ -110,7 +103,7 @@ msp_status msp_checkpoint_save(const char *dir, msp_net *net, const msp_train_st
         st = msp_atomic_commit(&a, err);
     }
     free(b.p);
-    msp_checkpoint_killpoint("checkpoint-state");
+    msp_testpoint("checkpoint-state");
     if (st == MSP_OK) st = msp_atomic_rename(npath, wpath, err);
 out:
     free(wpath);

@@ -51,8 +51,6 @@ void msp_train_state_free(msp_train_state *s);
 /* Before resuming: if a save was killed after its state was renamed into
  * place, rename its weights (checkpoint.next.weights) into place too. */
 msp_status msp_checkpoint_settle(const char *dir, msp_err *err);
-/* Crash tests: if $MSP_TEST_KILL_AT equals name, die here by SIGKILL. */
-void msp_checkpoint_killpoint(const char *name);
 
 char *msp_checkpoint_weights_path(const char *dir);
 

@@ -17,6 +17,7 @@
 
 #include "atomicio.h"
 #include "dncfg.h"
+#include "testpoint.h"
 
 /* ---- building ---------------------------------------------------------- */
 
@@ -451,6 +452,7 @@ msp_status msp_dncfg_write(const msp_dn_cfg *cfg, const char *path, msp_err *err
         }
         free(dir);
     }
+    msp_testpoint("commit");
 out:
     free(tmp);
     free(b.p);

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "progress.h"
 #include "rng.h"
+#include "testpoint.h"
 #include "train.h"
 
 static volatile sig_atomic_t g_stop;
@@ -192,6 +193,7 @@ msp_status msp_train_run(const msp_train_job *j, const msp_train_opts *opts, msp
                 break;
             }
             loss_sum += loss;
+            msp_testpoint("train-batch");
             if (msp_progress_due(&pr)) {
                 snprintf(extra, sizeof extra, "loss %.4f lr %.3g",
                          loss_sum / (s.batch - first + 1), msp_net_learning_rate(net));
@@ -225,7 +227,7 @@ msp_status msp_train_run(const msp_train_job *j, const msp_train_opts *opts, msp
         next.epoch++;
         next.batch = 0;
         st = msp_checkpoint_save(j->dir, net, &next, err);
-        msp_checkpoint_killpoint("train-checkpoint");
+        msp_testpoint("train-checkpoint");
         if (st == MSP_OK) {
             char *log_path = msp_strcat3(j->dir, "/", "train.json");
             st = write_log(log_path, j, &next, err);
@@ -239,7 +241,7 @@ msp_status msp_train_run(const msp_train_job *j, const msp_train_opts *opts, msp
         st = write_log(log_path, j, &s, err);
         free(log_path);
     }
-    msp_checkpoint_killpoint("train-final");
+    msp_testpoint("train-final");
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     free(x);
