@@ -68,8 +68,10 @@ test: unit-test cli-test
 test-slow: $(BUILD)/tests/unit-tests
 	MSP_TEST_SLOW=1 OPENBLAS_NUM_THREADS=1 $(BUILD)/tests/unit-tests --jobs 2
 
-demo: msprune
-	./msprune all cfg/fashion-quick.conf
+# Built in parallel: on a fresh clone the build is a good part of the wait.
+demo: | $(SETUP)
+	$(MAKE) -j$$(nproc) msprune
+	./msprune all cfg/fashion-quick.conf -j 2
 
 bench: msprune
 	scripts/bench

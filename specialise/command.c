@@ -21,7 +21,7 @@
 #include "specialise.h"
 
 static const char *const usage =
-    "usage: msprune specialise CONFIG [-j N] [--jobs-file FILE] [--job C] [--engine E] [-q|-v]\n"
+    "usage: msprune specialise CONFIG [-j N] [--jobs-file FILE] [--job N] [--engine E] [-q|-v]\n"
     "\n"
     "Cluster the inputs as the config's `specialise` section says, prune and fine-tune one\n"
     "specialist of the base network per cluster, and write the family manifest\n"
@@ -33,7 +33,8 @@ static const char *const usage =
     "  -j, --jobs N      run up to N specialist jobs at once, as processes (default 1)\n"
     "  --jobs-file FILE  write the pending jobs as shell commands, one per line (for a\n"
     "                    scheduler or `xargs -P`), and stop; run `specialise` again after\n"
-    "  --job C           build only the specialist of cluster C (what the lines run)\n"
+    "  --job N           run only job N: specialists first, then generalists (what the\n"
+    "                    lines run)\n"
     "  --engine E        'fast' (default) or 'stock' (Darknet's own layers)\n"
     "  -q, --quiet       warnings and errors only, no progress\n"
     "  -v, --verbose     debug messages and Darknet's own output (layer tables)\n"
@@ -61,8 +62,8 @@ static int parse_args(int argc, char **argv, msp_specialise_opts *a)
             break;
         case 'f': a->jobs_file = optarg; break;
         case 'J':
-            if (!msp_cli_parse_int(optarg, 0, MSP_CLUSTER_MAX_K - 1, &a->job))
-                return msp_cli_usage_error("specialise", "--job wants a cluster number");
+            if (!msp_cli_parse_int(optarg, 0, MSP_CLUSTER_MAX_K + MSP_MAX_GENERALISTS - 1, &a->job))
+                return msp_cli_usage_error("specialise", "--job wants a job number");
             break;
         case 'E':
             if (!msp_cli_parse_engine(optarg, &a->engine))
@@ -111,7 +112,7 @@ static msp_status write_jobs_file(const msp_specialise_opts *a, const msp_expcon
     msp_status st = msp_atomic_open(&f, a->jobs_file, err);
     if (st != MSP_OK) return st;
     *pending = 0;
-    for (int c = 0; c < p->k; c++) {
+    for (int c = 0; c < msp_spec_n_jobs(conf, p); c++) {
         if (msp_spec_job_done(conf, p, c)) continue;
         fputs("cd ", f.f);
         put_quoted(f.f, cwd);
@@ -132,12 +133,14 @@ static void on_signal(int sig)
     g_stop = 1;
 }
 
-/* Start `msprune specialise CONFIG --job c` with its output in s<c>.log. */
-static pid_t start_job(const msp_specialise_opts *a, const msp_expconf *conf, int c)
+/* Start `msprune specialise CONFIG --job c` with its output in NAME.log. */
+static pid_t start_job(const msp_specialise_opts *a, const msp_expconf *conf,
+                       const msp_spec_plan *p, int c)
 {
-    char job[16], log_leaf[48];
+    char job[16], name[16], log_leaf[48];
     snprintf(job, sizeof job, "%d", c);
-    snprintf(log_leaf, sizeof log_leaf, "family/s%d.log", c);
+    msp_spec_job_name(conf, p, c, name);
+    snprintf(log_leaf, sizeof log_leaf, "family/%s.log", name);
     char *log_path = msp_strcat3(conf->output, "/", log_leaf);
     fflush(NULL);
     pid_t pid = fork();
@@ -149,7 +152,7 @@ static pid_t start_job(const msp_specialise_opts *a, const msp_expconf *conf, in
         execv("/proc/self/exe", argv);
         _exit(127);
     }
-    if (pid > 0) msp_log(MSP_LOG_INFO, "s%d: started (pid %d, log %s)", c, (int)pid, log_path);
+    if (pid > 0) msp_log(MSP_LOG_INFO, "%s: started (pid %d, log %s)", name, (int)pid, log_path);
     free(log_path);
     return pid;
 }
@@ -159,7 +162,8 @@ static pid_t start_job(const msp_specialise_opts *a, const msp_expconf *conf, in
 static msp_status run_parallel(const msp_specialise_opts *a, const msp_expconf *conf, const msp_spec_plan *p,
                                msp_err *err)
 {
-    pid_t *pids = msp_calloc((size_t)p->k, sizeof(pid_t));
+    int n_jobs = msp_spec_n_jobs(conf, p);
+    pid_t *pids = msp_calloc((size_t)n_jobs + 1, sizeof(pid_t));
     int next = 0, running = 0, failed = -1, interrupted = 0;
     struct sigaction sa = {0}, old_int, old_term;
     sa.sa_handler = on_signal;
@@ -168,10 +172,10 @@ static msp_status run_parallel(const msp_specialise_opts *a, const msp_expconf *
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
     for (;;) {
-        while (!g_stop && failed < 0 && running < a->jobs && next < p->k) {
+        while (!g_stop && failed < 0 && running < a->jobs && next < n_jobs) {
             int c = next++;
             if (msp_spec_job_done(conf, p, c)) continue;
-            pids[c] = start_job(a, conf, c);
+            pids[c] = start_job(a, conf, p, c);
             if (pids[c] < 0) {
                 failed = c;
                 break;
@@ -185,18 +189,20 @@ static msp_status run_parallel(const msp_specialise_opts *a, const msp_expconf *
             if (errno == EINTR) continue;
             break;
         }
-        for (int c = 0; c < p->k; c++) {
+        for (int c = 0; c < n_jobs; c++) {
             if (pids[c] != pid) continue;
             running--;
+            char name[16];
+            msp_spec_job_name(conf, p, c, name);
             int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
             if (code == 0) {
-                msp_log(MSP_LOG_INFO, "s%d: finished", c);
+                msp_log(MSP_LOG_INFO, "%s: finished", name);
             } else if (code == MSP_INTERRUPTED || (WIFSIGNALED(status) && g_stop)) {
                 interrupted = 1;
             } else if (failed < 0) {
                 failed = c;
-                msp_log(MSP_LOG_WARN, "s%d failed (exit status %d): see %s/family/s%d.log", c,
-                        code, conf->output, c);
+                msp_log(MSP_LOG_WARN, "%s failed (exit status %d): see %s/family/%s.log", name,
+                        code, conf->output, name);
             }
         }
     }
@@ -207,8 +213,11 @@ static msp_status run_parallel(const msp_specialise_opts *a, const msp_expconf *
         msp_log(MSP_LOG_WARN, "interrupted: run the same command again to continue");
         return MSP_INTERRUPTED;
     }
-    if (failed >= 0)
-        return msp_err_set(err, MSP_FAIL, conf->path, 0, "the job of cluster %d failed", failed);
+    if (failed >= 0) {
+        char name[16];
+        msp_spec_job_name(conf, p, failed, name);
+        return msp_err_set(err, MSP_FAIL, conf->path, 0, "the job of %s failed", name);
+    }
     return MSP_OK;
 }
 
@@ -303,12 +312,13 @@ static msp_status build_manifest(const msp_expconf *conf, const msp_spec_plan *p
                                  msp_engine_kind engine, msp_family *f, msp_err *err)
 {
     char *dir = msp_strcat3(conf->output, "/", "family");
-    family_init(f, conf, msp_cluster_method_name(p->method), p->k, p->n_classes, p->crc, p->k + 1);
+    int n_jobs = msp_spec_n_jobs(conf, p);
+    family_init(f, conf, msp_cluster_method_name(p->method), p->k, p->n_classes, p->crc, n_jobs + 1);
     msp_status st = plain_entry("base", conf->base.cfg, conf->base.weights, dir, val, test, engine,
                                 &f->nets[0], err);
     f->n_nets = 1;
-    for (int c = 0; c < p->k && st == MSP_OK; c++) {
-        char *path = msp_spec_job_result_path(conf, c);
+    for (int c = 0; c < n_jobs && st == MSP_OK; c++) {
+        char *path = msp_spec_job_result_path(conf, p, c);
         msp_family one;
         st = msp_family_load(path, &one, err);
         if (st == MSP_OK) {
@@ -361,7 +371,8 @@ static void print_family(const msp_expconf *conf, const msp_family *f)
         printf("  %-6s %-8d %9.3f %7.3f %7.3fms %7.3f", n->name, n->n_outputs, n->flops / 1e6,
                (double)n->flops / (double)b->flops, n->latency_ms, n->latency_ms / b->latency_ms);
         if (n->cluster < 0)
-            printf("  %-26s %-26s\n", "(all inputs)", "(all inputs)");
+            printf("  %6.2f%% (all inputs)        %6.2f%% (all inputs)\n", 100 * n->val_top1,
+                   100 * n->test_top1);
         else
             printf("  %6.2f%% (base %6.2f%%)     %6.2f%% (base %6.2f%%)\n", 100 * n->val_in_cluster,
                    100 * n->base_val_in_cluster, 100 * n->test_in_cluster, 100 * n->base_test_in_cluster);
@@ -464,7 +475,7 @@ msp_status msp_specialise(const msp_expconf *cf, const msp_specialise_opts *ao, 
     if (a.jobs > 1) {
         st = run_parallel(&a, c, &plan, err);
     } else {
-        for (int k = 0; k < plan.k && st == MSP_OK; k++)
+        for (int k = 0; k < msp_spec_n_jobs(c, &plan) && st == MSP_OK; k++)
             st = msp_spec_job_run(c, &plan, k, &data.train, &data.val, &data.test, &jo, err);
     }
     if (st == MSP_OK) st = build_manifest(c, &plan, &data.val, &data.test, a.engine, &fam, err);

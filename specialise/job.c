@@ -1,6 +1,7 @@
-/* job.c: one specialist of the family, as an independent, restartable job.
+/* job.c: one specialist or generalist of the family, as an independent,
+ * restartable job.
  *
- * In <output>/family/s<C>.work/ (C = the cluster):
+ * In <output>/family/NAME.work/ (NAME = s<cluster> or g<i>):
  *   plan.crc               the plan the files below were made from; another
  *                          plan empties the folder first
  *   classes.*              class clusters: the base cut to the cluster's
@@ -9,7 +10,7 @@
  *   stepK-recal.weights    ... batch-norm statistics re-estimated
  *   stepK.finetune/        ... fine-tuning checkpoints
  *   stepK-tuned.weights    ... fine-tuned
- * then s<C>.cfg, s<C>.weights and, last, s<C>.result (a one-network family
+ * then NAME.cfg, NAME.weights and, last, NAME.result (a one-network family
  * manifest with the measurements) in <output>/family/.
  *
  * Every file is written atomically and is a deterministic function of the
@@ -38,26 +39,51 @@ static char *family_dir(const msp_expconf *conf)
     return msp_strcat3(conf->output, "/", "family");
 }
 
-static char *job_file(const msp_expconf *conf, int cluster, const char *suffix)
+static int n_specialists(const msp_expconf *conf, const msp_spec_plan *plan)
 {
-    char leaf[64];
-    snprintf(leaf, sizeof leaf, "family/s%d%s", cluster, suffix);
+    return conf->specialise.specialists ? plan->k : 0;
+}
+
+int msp_spec_n_jobs(const msp_expconf *conf, const msp_spec_plan *plan)
+{
+    return n_specialists(conf, plan) + conf->specialise.n_generalists;
+}
+
+/* The cluster a job specialises in; -1 for a generalist. */
+static int job_cluster(const msp_expconf *conf, const msp_spec_plan *plan, int job)
+{
+    return job < n_specialists(conf, plan) ? job : -1;
+}
+
+void msp_spec_job_name(const msp_expconf *conf, const msp_spec_plan *plan, int job, char name[16])
+{
+    int ns = n_specialists(conf, plan);
+    snprintf(name, 16, job < ns ? "s%d" : "g%d", job < ns ? job : job - ns);
+}
+
+static char *job_file(const msp_expconf *conf, const msp_spec_plan *plan, int job,
+                      const char *suffix)
+{
+    char name[16], leaf[64];
+    msp_spec_job_name(conf, plan, job, name);
+    snprintf(leaf, sizeof leaf, "family/%s%s", name, suffix);
     return msp_strcat3(conf->output, "/", leaf);
 }
 
-char *msp_spec_job_result_path(const msp_expconf *conf, int cluster)
+char *msp_spec_job_result_path(const msp_expconf *conf, const msp_spec_plan *plan, int job)
 {
-    return job_file(conf, cluster, ".result");
+    return job_file(conf, plan, job, ".result");
 }
 
-int msp_spec_job_done(const msp_expconf *conf, const msp_spec_plan *plan, int cluster)
+int msp_spec_job_done(const msp_expconf *conf, const msp_spec_plan *plan, int job)
 {
-    char *path = msp_spec_job_result_path(conf, cluster);
+    char *path = msp_spec_job_result_path(conf, plan, job);
     msp_family f;
     msp_err err;
     int done = msp_file_readable(path) && msp_family_load(path, &f, &err) == MSP_OK;
     if (done) {
-        done = f.plan_crc == plan->crc && f.n_nets == 1 && f.nets[0].cluster == cluster;
+        done = f.plan_crc == plan->crc && f.n_nets == 1 &&
+               f.nets[0].cluster == job_cluster(conf, plan, job);
         msp_family_free(&f);
     }
     free(path);
@@ -146,8 +172,14 @@ static msp_status job_data(const msp_expconf *conf, const msp_spec_plan *p, int 
     int *in = msp_malloc(sizeof(int) * ((size_t)d->n + 1)), *oth = msp_malloc(sizeof(int) * ((size_t)d->n + 1));
     int n_in = 0, n_oth = 0;
     for (int i = 0; i < d->n; i++) {
-        if (assign[i] == cluster) in[n_in++] = i;
+        if (cluster < 0 || assign[i] == cluster) in[n_in++] = i;
         else oth[n_oth++] = i;
+    }
+    if (cluster < 0) { /* a generalist: every image, every class */
+        msp_dataset_subset(d, in, n_in, out);
+        free(in);
+        free(oth);
+        return MSP_OK;
     }
     int class_groups = p->method == MSP_CLUSTER_CONFUSION;
     int take = 0;
@@ -212,7 +244,7 @@ static msp_status measure(const char *cfg, const char *weights, msp_net *base, c
         int bok = msp_argmax(bout + (size_t)i * mb, mb) == d->y[i];
         c->n++;
         c->correct += ok;
-        if (assign[i] == cluster) {
+        if (cluster >= 0 && assign[i] == cluster) {
             c->in_n++;
             c->in_correct += ok;
             c->base_in_correct += bok;
@@ -234,7 +266,8 @@ static double frac(int a, int b)
 typedef struct job {
     const msp_expconf *conf;
     const msp_spec_plan *plan;
-    int cluster;
+    int id;                 /* the job's number (msp_spec_job_name) */
+    int cluster;            /* -1 for a generalist */
     const msp_spec_job_opts *o;
     char *work;
     msp_dataset train, val; /* the specialist's fine-tuning data */
@@ -265,7 +298,7 @@ static msp_status run_step(job *j, int k, double flops_target, char **cur_cfg, c
     char *tuned_w = work_file(j, name);
     snprintf(name, sizeof name, "step%d.finetune", k);
     char *ft_dir = work_file(j, name);
-    uint64_t seed = j->conf->seed * 1000003u + (uint64_t)j->cluster * 101u + (uint64_t)k;
+    uint64_t seed = j->conf->seed * 1000003u + (uint64_t)j->id * 101u + (uint64_t)k;
     msp_status st = MSP_OK;
 
     if (!msp_file_readable(tuned_w) && !msp_file_readable(recal_w) && !msp_file_readable(pruned_w)) {
@@ -382,9 +415,9 @@ static msp_status finish(job *j, const char *cfg, const char *w, const int *outp
                          const msp_dataset *val, const msp_dataset *test, msp_err *err)
 {
     const msp_spec_plan *p = j->plan;
-    char leaf[32];
-    snprintf(leaf, sizeof leaf, "s%d", j->cluster);
-    char *fcfg = job_file(j->conf, j->cluster, ".cfg"), *fw = job_file(j->conf, j->cluster, ".weights");
+    char leaf[16];
+    msp_spec_job_name(j->conf, p, j->id, leaf);
+    char *fcfg = job_file(j->conf, p, j->id, ".cfg"), *fw = job_file(j->conf, p, j->id, ".weights");
     char *cfg_leaf = msp_strcat3(leaf, ".cfg", ""), *w_leaf = msp_strcat3(leaf, ".weights", "");
     msp_family_net n = {.name = leaf, .cfg = cfg_leaf, .weights = w_leaf, .cluster = j->cluster,
                         .n_outputs = n_outputs, .outputs = (int *)outputs, .latency_ms = NAN};
@@ -415,13 +448,16 @@ static msp_status finish(job *j, const char *cfg, const char *w, const int *outp
                       .plan_crc = p->crc,
                       .n_nets = 1,
                       .nets = &n};
-    char *result = msp_spec_job_result_path(j->conf, j->cluster);
+    char *result = msp_spec_job_result_path(j->conf, p, j->id);
     st = msp_family_write(result, &one, err);
-    if (st == MSP_OK)
+    if (st == MSP_OK && j->cluster < 0)
+        msp_log(MSP_LOG_INFO, "%s: %.2f MFLOPs, validation top-1 %.2f%%, test %.2f%%", leaf,
+                n.flops / 1e6, 100 * n.val_top1, 100 * n.test_top1);
+    else if (st == MSP_OK)
         msp_log(MSP_LOG_INFO,
-                "s%d: %.2f MFLOPs, in-cluster validation top-1 %.2f%% (base %.2f%%), test %.2f%% "
+                "%s: %.2f MFLOPs, in-cluster validation top-1 %.2f%% (base %.2f%%), test %.2f%% "
                 "(base %.2f%%)",
-                j->cluster, n.flops / 1e6, 100 * n.val_in_cluster, 100 * n.base_val_in_cluster,
+                leaf, n.flops / 1e6, 100 * n.val_in_cluster, 100 * n.base_val_in_cluster,
                 100 * n.test_in_cluster, 100 * n.base_test_in_cluster);
     free(result);
 out:
@@ -433,19 +469,23 @@ out:
     return st;
 }
 
-msp_status msp_spec_job_run(const msp_expconf *conf, const msp_spec_plan *plan, int cluster,
+msp_status msp_spec_job_run(const msp_expconf *conf, const msp_spec_plan *plan, int id,
                             const msp_dataset *train, const msp_dataset *val,
                             const msp_dataset *test, const msp_spec_job_opts *o, msp_err *err)
 {
-    if (cluster < 0 || cluster >= plan->k)
-        return msp_err_set(err, MSP_BAD_INPUT, conf->path, 0, "job %d: the plan has clusters 0 to %d",
-                           cluster, plan->k - 1);
-    if (msp_spec_job_done(conf, plan, cluster)) {
-        msp_log(MSP_LOG_INFO, "s%d: done already", cluster);
+    int n_jobs = msp_spec_n_jobs(conf, plan);
+    if (id < 0 || id >= n_jobs)
+        return msp_err_set(err, MSP_BAD_INPUT, conf->path, 0, "job %d: the plan has jobs 0 to %d", id,
+                           n_jobs - 1);
+    char name[16];
+    msp_spec_job_name(conf, plan, id, name);
+    if (msp_spec_job_done(conf, plan, id)) {
+        msp_log(MSP_LOG_INFO, "%s: done already", name);
         return MSP_OK;
     }
-    job j = {.conf = conf, .plan = plan, .cluster = cluster, .o = o};
-    j.work = job_file(conf, cluster, ".work");
+    int cluster = job_cluster(conf, plan, id);
+    job j = {.conf = conf, .plan = plan, .id = id, .cluster = cluster, .o = o};
+    j.work = job_file(conf, plan, id, ".work");
     char *fdir = family_dir(conf);
     int *classes = NULL, n_classes = 0, *outputs = NULL, n_outputs = 0;
     char *cur_cfg = msp_strdup(conf->base.cfg), *cur_w = msp_strdup(conf->base.weights);
@@ -453,8 +493,8 @@ msp_status msp_spec_job_run(const msp_expconf *conf, const msp_spec_plan *plan, 
     if (st == MSP_OK) st = claim_work_dir(j.work, plan->crc, err);
     if (st != MSP_OK) goto out;
 
-    /* The specialist's outputs, as base classes (-1 = other). */
-    if (plan->method == MSP_CLUSTER_CONFUSION) {
+    /* The network's outputs, as base classes (-1 = other). */
+    if (cluster >= 0 && plan->method == MSP_CLUSTER_CONFUSION) {
         classes = msp_malloc(sizeof(int) * (size_t)plan->n_classes);
         n_classes = msp_cluster_members(plan->class_cluster, plan->n_classes, cluster, classes);
         outputs = msp_malloc(sizeof(int) * ((size_t)n_classes + 1));
@@ -468,18 +508,18 @@ msp_status msp_spec_job_run(const msp_expconf *conf, const msp_spec_plan *plan, 
     }
     j.outputs = outputs;
     j.n_outputs = n_outputs;
-    uint64_t dseed = conf->seed ^ (0x9e3779b97f4a7c15ull * (uint64_t)(cluster + 1));
+    uint64_t dseed = conf->seed ^ (0x9e3779b97f4a7c15ull * (uint64_t)(id + 1));
     if ((st = job_data(conf, plan, cluster, classes, n_classes, train, plan->assign[MSP_SPLIT_IDX_TRAIN],
                        dseed, &j.train, err)) ||
         (st = job_data(conf, plan, cluster, classes, n_classes, val, plan->assign[MSP_SPLIT_IDX_VAL],
                        dseed + 1, &j.val, err)))
         goto out;
-    msp_log(MSP_LOG_INFO, "s%d: %d training images (%d classes), %d validation", cluster,
-            j.train.n, j.train.n_classes, j.val.n);
+    msp_log(MSP_LOG_INFO, "%s: %d training images (%d classes), %d validation", name, j.train.n,
+            j.train.n_classes, j.val.n);
     if (j.train.n < conf->base.batch) {
         st = msp_err_set(err, MSP_BAD_INPUT, conf->path, 0,
-                         "cluster %d has %d training images, fewer than one batch (%d)", cluster,
-                         j.train.n, conf->base.batch);
+                         "%s has %d training images, fewer than one batch (%d)", name, j.train.n,
+                         conf->base.batch);
         goto out;
     }
     int64_t base_flops, params;
@@ -488,7 +528,9 @@ msp_status msp_spec_job_run(const msp_expconf *conf, const msp_spec_plan *plan, 
     int64_t start_flops;
     if ((st = net_size(cur_cfg, &start_flops, &params, err))) goto out;
     /* The same share of what is left goes each step, ending at the budget. */
-    double target = conf->specialise.target_flops * (double)base_flops;
+    double share = cluster >= 0 ? conf->specialise.target_flops
+                                : conf->specialise.generalists[id - n_specialists(conf, plan)];
+    double target = share * (double)base_flops;
     int steps = conf->specialise.steps;
     for (int k = 1; k <= steps && st == MSP_OK; k++)
         st = run_step(&j, k, start_flops * pow(target / start_flops, (double)k / steps), &cur_cfg,

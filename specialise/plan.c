@@ -228,6 +228,13 @@ char *msp_spec_plan_text(const msp_expconf *conf, const msp_spec_plan *p)
     /* Only when not the default, so families made before these keys keep
      * their CRC. */
     if (!s->protect_first) put(&b, "protect_first = false;\n");
+    if (!s->specialists) put(&b, "specialists = false;\n");
+    if (s->n_generalists) {
+        put(&b, "generalists = [");
+        for (int i = 0; i < s->n_generalists; i++)
+            put(&b, "%s%.6f", i ? ", " : "", s->generalists[i]);
+        put(&b, "];\n");
+    }
     if (s->distill > 0)
         put(&b, "distill = %.6f;\ndistill_temperature = %.6f;\n", s->distill,
             s->distill_temperature);

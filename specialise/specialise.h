@@ -292,23 +292,32 @@ msp_status msp_spec_teacher_targets(const char *cfg, const char *weights, const 
                                     const int *outputs, int n_outputs, double temperature,
                                     msp_engine_kind engine, float **out, msp_err *err);
 
-/* ---- specialist jobs (job.c) ---- */
+/* ---- specialist and generalist jobs (job.c) ---- */
+
+/* A plan's jobs: the specialists s0..s<k-1> (none when specialise.specialists
+ * is false), then one generalist g<i> per specialise.generalists entry: the
+ * base pruned to that FLOPs share, every class kept, fine-tuned on every
+ * training image. */
+int msp_spec_n_jobs(const msp_expconf *conf, const msp_spec_plan *plan);
+/* The network job `job` builds: "s<cluster>" or "g<i>". */
+void msp_spec_job_name(const msp_expconf *conf, const msp_spec_plan *plan, int job, char name[16]);
 
 typedef struct msp_spec_job_opts {
     msp_engine_kind engine;
     int verbose;
 } msp_spec_job_opts;
 
-/* Build specialist `cluster` of plan into <output>/family/s<cluster>.*:
- * resumes from the intermediate files of an interrupted run and returns at
- * once if s<cluster>.result exists for the same plan. */
-msp_status msp_spec_job_run(const msp_expconf *conf, const msp_spec_plan *plan, int cluster,
+/* Build the network of job `job` (0 <= job < msp_spec_n_jobs) into
+ * <output>/family/NAME.*: resumes from the intermediate files of an
+ * interrupted run and returns at once if NAME.result exists for the same
+ * plan. */
+msp_status msp_spec_job_run(const msp_expconf *conf, const msp_spec_plan *plan, int job,
                             const msp_dataset *train, const msp_dataset *val,
                             const msp_dataset *test, const msp_spec_job_opts *o, msp_err *err);
-/* "<output>/family/s<cluster>.result", owned by the caller. */
-char *msp_spec_job_result_path(const msp_expconf *conf, int cluster);
+/* "<output>/family/NAME.result", owned by the caller. */
+char *msp_spec_job_result_path(const msp_expconf *conf, const msp_spec_plan *plan, int job);
 /* Is the job's result present and made from this plan? */
-int msp_spec_job_done(const msp_expconf *conf, const msp_spec_plan *plan, int cluster);
+int msp_spec_job_done(const msp_expconf *conf, const msp_spec_plan *plan, int job);
 
 /* ---- command (command.c) ---- */
 
@@ -316,7 +325,7 @@ typedef struct msp_specialise_opts {
     const char *config;    /* set from the loaded config by msp_specialise */
     const char *jobs_file; /* write the pending jobs there and stop */
     int jobs;              /* parallel job processes (>= 1) */
-    int job;               /* >= 0: build only this cluster's specialist */
+    int job;               /* >= 0: run only this job (msp_spec_job_name) */
     int verbose;
     msp_engine_kind engine;
 } msp_specialise_opts;

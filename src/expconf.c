@@ -40,6 +40,7 @@ enum kind {
     K_FLOAT,   /* double; flo..fhi = range (float, int or int64 setting) */
     K_ENUM,    /* int: index of the string in values */
     K_STRINGS, /* char **, int count at aux_off; lo..hi = count */
+    K_FLOATS,  /* double[hi], int count at aux_off; flo..fhi = range of each, distinct */
     K_BOOL,    /* int 0 / 1 from true / false */
     K_LADDER,  /* the list of off-the-shelf networks (ladder_keys per entry) */
     K_GROUP    /* members in sub */
@@ -99,6 +100,9 @@ typedef struct key {
 #define STRINGS(n, fl, m, min, max, field, count_field) \
     { .name = n, .kind = K_STRINGS, .flags = fl, .modes = m, .lo = min, .hi = max, \
       .off = OFF(field), .aux_off = OFF(count_field) }
+#define FLOATS(n, fl, m, lo_, hi_, max, field, count_field) \
+    { .name = n, .kind = K_FLOATS, .flags = fl, .modes = m, .lo = 0, .hi = max, .flo = lo_, \
+      .fhi = hi_, .off = OFF(field), .aux_off = OFF(count_field) }
 #define BOOL(n, fl, m, def, field) \
     { .name = n, .kind = K_BOOL, .flags = fl, .modes = m, .idef = def, .off = OFF(field), \
       .aux_off = NO_OFF }
@@ -162,6 +166,9 @@ static const key specialise_keys[] = {
     FLT("other_share", 0, ANY, 0.0, 10.0, 0.5, specialise.other_share),
     FLT("distill", 0, ANY, 0.0, 1.0, 0.0, specialise.distill),
     FLT("distill_temperature", 0, ANY, 1.0, 100.0, 2.0, specialise.distill_temperature),
+    FLOATS("generalists", 0, ANY, 0.001, 1.0, MSP_MAX_GENERALISTS, specialise.generalists,
+           specialise.n_generalists),
+    BOOL("specialists", 0, ANY, 1, specialise.specialists),
     END
 };
 
@@ -681,6 +688,33 @@ static msp_status check_strings(ctx *c, const config_setting_t *s, const key *k)
     return MSP_OK;
 }
 
+/* An array of distinct numbers in [flo, fhi], at most hi of them. */
+static msp_status check_floats(ctx *c, const config_setting_t *s, const key *k)
+{
+    if (config_setting_type(s) != CONFIG_TYPE_ARRAY) return wrong_type(c, s, "an array [0.1, 0.3]");
+    int n = config_setting_length(s);
+    if (n > k->hi)
+        return fail(c, line_of(s), "'%s' has %d entries; at most %lld are allowed", k->name, n, k->hi);
+    double *v = field(c, k->off);
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+        int t = config_setting_type(e);
+        if (t != CONFIG_TYPE_FLOAT && t != CONFIG_TYPE_INT)
+            return fail(c, line_of(s), "'%s' must contain only numbers (entry %d is %s)", k->name,
+                        i + 1, type_name(t));
+        v[i] = t == CONFIG_TYPE_INT ? config_setting_get_int(e) : config_setting_get_float(e);
+        if (!(v[i] >= k->flo && v[i] <= k->fhi))
+            return fail(c, line_of(s), "entry %d of '%s' must be between %g and %g (got %g)", i + 1,
+                        k->name, k->flo, k->fhi, v[i]);
+        for (int j = 0; j < i; j++)
+            if (v[j] == v[i])
+                return fail(c, line_of(s), "'%s' lists %g twice (entries %d and %d)", k->name, v[i],
+                            j + 1, i + 1);
+    }
+    *(int *)field(c, k->aux_off) = n;
+    return MSP_OK;
+}
+
 static msp_status check_group(ctx *c, const config_setting_t *g, const key *keys, const char *group,
                               int group_line);
 
@@ -722,6 +756,7 @@ static msp_status check_value(ctx *c, const config_setting_t *s, const key *k)
     case K_BOOL: return check_bool(c, s, k);
     case K_LADDER: return check_ladder(c, s);
     case K_STRINGS: return check_strings(c, s, k);
+    case K_FLOATS: return check_floats(c, s, k);
     case K_GROUP:
         if (config_setting_type(s) != CONFIG_TYPE_GROUP) return wrong_type(c, s, "a group { ... }");
         return check_group(c, s, k->sub, k->name, line_of(s));
@@ -744,6 +779,7 @@ static void set_default(ctx *c, const key *k)
     case K_STRING:
     case K_LADDER:
     case K_STRINGS: break; /* absent: NULL */
+    case K_FLOATS: *(int *)field(c, k->aux_off) = 0; break;
     }
 }
 
@@ -881,6 +917,9 @@ msp_status msp_expconf_load(const char *path, msp_expconf *conf, msp_err *err)
         st = check_group(&c, config_root_setting(&cf), root_keys, NULL, 1);
         const config_setting_t *sp = config_lookup(&cf, "specialise");
         conf->specialise.present = sp != NULL;
+        if (st == MSP_OK && sp && !conf->specialise.specialists && !conf->specialise.n_generalists)
+            st = fail(&c, line_of(sp), "specialise: specialists = false and no generalists: "
+                      "the family would be the base alone");
         if (st == MSP_OK && sp && conf->specialise.k_min > conf->specialise.k_max)
             st = fail(&c, line_of(sp), "specialise: k_min (%d) is larger than k_max (%d)",
                       conf->specialise.k_min, conf->specialise.k_max);

@@ -32,6 +32,7 @@ typedef enum msp_data_format {
 #define MSP_EXPCONF_CLASSES_MAX 10000
 
 #define MSP_EXPCONF_LADDER_MAX 16
+#define MSP_MAX_GENERALISTS 8
 
 /* An off-the-shelf network of the experiment (`ladder = ( {...}, ... );`):
  * trained like the base by `msprune train` and selected among like a
@@ -94,6 +95,10 @@ typedef struct msp_expconf {
         double other_share;   /* out-of-cluster training images, as a fraction of in-cluster */
         double distill;       /* weight of the base's soft targets in fine-tuning; 0 = off */
         double distill_temperature;
+        /* Generalists: the base pruned to each of these FLOPs shares, all classes. */
+        double generalists[MSP_MAX_GENERALISTS];
+        int n_generalists;
+        int specialists;      /* build the per-cluster specialists (default true) */
     } specialise;
     /* The model selector (selector/selector.h). */
     struct {

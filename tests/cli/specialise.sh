@@ -58,6 +58,38 @@ expect 0 "" -- "$MSPRUNE" specialise "$TMP/sa.conf"
 grep -q "s2: done already" "$TMP/err" && ok || bad "specialise rerun did not skip finished jobs"
 for f in "$TMP"/sa-before/s*.weights; do cmp -s "$f" "$TMP/sa/family/${f##*/}" || bad "rerun changed ${f##*/}"; done
 
+# Generalists: the base pruned to each listed FLOPs share, every class kept,
+# after the specialists (or alone with specialists = false); the jobs file
+# holds one line per network.
+spec_conf gen "$TMP/gen" 2 "$W"
+sed -i 's/other_share = 0.5; };/other_share = 0.5; generalists = [0.6, 0.3]; };/' "$TMP/gen.conf"
+expect 0 "" -- "$MSPRUNE" specialise "$TMP/gen.conf" --jobs-file "$TMP/gjobs.txt"
+[ "$(wc -l <"$TMP/gjobs.txt")" = 4 ] && grep -q -- "--job 3 " "$TMP/gjobs.txt" && ok || bad "generalists' jobs file: $(cat "$TMP/gjobs.txt")"
+expect 0 "" -- "$MSPRUNE" specialise "$TMP/gen.conf" -j 2
+[ "$(grep -o 'name = "[a-z0-9]*"' "$TMP/gen/family.conf" | tr '\n' ' ')" = 'name = "base" name = "s0" name = "s1" name = "g0" name = "g1" ' ] &&
+    ok || bad "family with generalists: $(grep -o 'name = "[a-z0-9]*"' "$TMP/gen/family.conf" | tr '\n' ' ')"
+for g in g0 g1; do
+    expect 0 "" -- "$MSPRUNE" check --cfg "$TMP/gen/family/$g.cfg" "$TMP/gen/family/$g.weights"
+done
+# Each generalist keeps every class, serves every input and fits its budget.
+flops_of() { sed -n 's/.*flops = \([0-9]*\)L.*/\1/p'; }
+base_flops=$(grep -A2 'name = "base"' "$TMP/gen/family.conf" | flops_of)
+for gs in g0:0.6 g1:0.3; do
+    g=${gs%:*} share=${gs#*:}
+    block=$(grep -A2 "name = \"$g\"" "$TMP/gen/family.conf")
+    flops=$(echo "$block" | flops_of)
+    echo "$block" | grep -q 'cluster = -1' && echo "$block" | grep -q 'outputs = \[0, 1, 2, 3, 4, 5, 6, 7, 8, 9\]' &&
+        awk -v f="$flops" -v b="$base_flops" -v s="$share" 'BEGIN { exit !(f > 0 && f <= s * b) }' &&
+        ok || bad "$g: outputs, cluster or FLOPs ($flops of $base_flops, share $share): $block"
+done
+grep -q "g1: .* MFLOPs, validation top-1" "$TMP/gen/family/g1.log" && ok || bad "g1's log: $(cat "$TMP/gen/family/g1.log")"
+sed -i 's/generalists = \[0.6, 0.3\]/specialists = false; generalists = [0.6, 0.3]/' "$TMP/gen.conf"
+expect 0 "" -- "$MSPRUNE" specialise "$TMP/gen.conf"
+[ "$(grep -c 'name = "' "$TMP/gen/family.conf")" = 3 ] && ! grep -q 'name = "s0"' "$TMP/gen/family.conf" &&
+    ok || bad "specialists = false: $(grep 'name = ' "$TMP/gen/family.conf")"
+sed -i 's/generalists = \[0.6, 0.3\]/generalists = []/' "$TMP/gen.conf"
+expect 2 "specialists = false and no generalists" -- "$MSPRUNE" check "$TMP/gen.conf"
+
 # -j 2: jobs as processes, same family.
 spec_conf sa "$TMP/sb" 3 "$W"
 expect 0 "" -- "$MSPRUNE" specialise "$TMP/sa.conf" -j 2
@@ -73,17 +105,26 @@ expect 0 "" -- "$MSPRUNE" specialise "$TMP/sa.conf" --jobs-file "$TMP/jobs2.txt"
 expect 0 "" -- "$MSPRUNE" specialise "$TMP/sa.conf"
 same_family "$TMP/sa" "$TMP/sc" && ok || bad "--jobs-file run made another family"
 
-# SIGKILL at growing delays, restarting each time, until a run completes:
-# the family must equal the uninterrupted one, and no final name may ever
-# hold a partial file (every .weights present must fit its cfg).
+# SIGKILL at deterministic points, restarting each time, until a run
+# completes: MSP_TEST_KILL_AT=commit@N makes msprune kill itself right after
+# the N-th file it renames into place (src/testpoint.h), whatever the
+# machine's speed. A run rewrites up to four files before it resumes the work
+# (plan.conf, clusters.json, the cfgs handed to Darknet), so N from 6 to 11
+# always leaves some progress, and the changing N moves the kills across the
+# phases of a job. The family must equal the uninterrupted one, and no final
+# name may ever hold a partial file (every .weights present must fit its cfg).
 spec_conf sa "$TMP/sd" 3 "$W"
 kills=0
-for delay in 0.5 1 1.5 2 3 4 5 6 8 10 12; do
-    "$MSPRUNE" specialise "$TMP/sa.conf" -q >/dev/null 2>&1 &
-    pid=$!
-    sleep "$delay"
-    kill -9 "$pid" 2>/dev/null && kills=$((kills + 1))
-    wait "$pid" 2>/dev/null
+for round in $(seq 1 80); do
+    n=$(( (round % 6) + 6 ))
+    MSP_TEST_KILL_AT=commit@$n "$MSPRUNE" specialise "$TMP/sa.conf" -q >/dev/null 2>"$TMP/kill.err"
+    st=$?
+    if [ "$st" = 137 ]; then
+        kills=$((kills + 1))
+    elif [ "$st" != 0 ]; then
+        bad "specialise killed at commit@$n: exit $st, $(cat "$TMP/kill.err")"
+        break
+    fi
     for w in "$TMP"/sd/family/s*.work/step*-pruned.weights "$TMP"/sd/family/s?.weights; do
         [ -e "$w" ] || continue
         c=${w%.weights}.cfg
@@ -91,7 +132,8 @@ for delay in 0.5 1 1.5 2 3 4 5 6 8 10 12; do
     done
     [ -s "$TMP/sd/family.conf" ] && break
 done
+[ -s "$TMP/sd/family.conf" ] && ok || bad "specialise did not finish after $kills kills"
 expect 0 "" -- "$MSPRUNE" specialise "$TMP/sa.conf"
-[ "$kills" -ge 3 ] && ok || bad "only $kills kill points reached before the run finished"
+[ "$kills" -ge 3 ] && ok || bad "only $kills kills before the run finished"
 same_family "$TMP/sa" "$TMP/sd" && ok || bad "killed and resumed specialise made another family ($kills kills)"
 echo "specialise: killed $kills times, resumed to the same family" >&2

@@ -132,6 +132,8 @@ Test(expconf, minimal_config_takes_defaults)
     cr_expect_eq(c.evaluate.latency_runs, 50);
     cr_expect_eq(c.evaluate.warmup, 5);
     cr_expect_eq(c.specialise.protect_first, 1);
+    cr_expect_eq(c.specialise.specialists, 1);
+    cr_expect_eq(c.specialise.n_generalists, 0);
     cr_expect_eq(c.selector.tune_fallback, 1);
     cr_expect_eq(c.selector.fallback_per_network, 1);
     msp_expconf_free(&c);
@@ -287,4 +289,27 @@ Test(expconf, truncated_configs_fail_cleanly, .init = make_tmpdir, .fini = remov
      * (evaluate is optional) and after evaluate's "}" and "};" */
     cr_expect_eq(ok, 6, "%d truncated configs loaded", ok);
     free(text);
+}
+
+Test(expconf, generalists, .init = make_tmpdir, .fini = remove_tmpdir)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/gen.conf", tmpdir);
+    const char *text = "name = \"gen\";\n"
+                       "data = { train_images = \"" FASHION "train-images-idx3-ubyte.gz\";\n"
+                       "  train_labels = \"" FASHION "train-labels-idx1-ubyte.gz\";\n"
+                       "  test_images = \"" FASHION "t10k-images-idx3-ubyte.gz\";\n"
+                       "  test_labels = \"" FASHION "t10k-labels-idx1-ubyte.gz\"; };\n"
+                       "base = { cfg = \"" TINY "\"; weights = \"x.weights\"; };\n"
+                       "specialise = { specialists = false; generalists = [0.05, 1.0, 0.3]; };\n";
+    write_file(path, text, strlen(text));
+    msp_expconf c;
+    msp_err e = { { 0 } };
+    cr_assert_eq(msp_expconf_load(path, &c, &e), MSP_OK, "%s", e.msg);
+    cr_expect_eq(c.specialise.specialists, 0);
+    cr_assert_eq(c.specialise.n_generalists, 3);
+    cr_expect_float_eq(c.specialise.generalists[0], 0.05, 1e-12);
+    cr_expect_float_eq(c.specialise.generalists[1], 1.0, 1e-12);
+    cr_expect_float_eq(c.specialise.generalists[2], 0.3, 1e-12);
+    msp_expconf_free(&c);
 }

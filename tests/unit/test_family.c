@@ -217,6 +217,7 @@ Test(plan, text_and_crc_follow_the_settings)
     conf.specialise.steps = 2;
     conf.specialise.other = 1;
     conf.specialise.protect_first = 1;
+    conf.specialise.specialists = 1;
     int cc[4] = {0, 1, 0, 1}, tr[3] = {0, 1, 1}, va[1] = {0}, te[2] = {1, 0};
     msp_spec_plan p = {.method = MSP_CLUSTER_CONFUSION, .k = 2, .k_min = 2, .k_max = 2,
                        .n_classes = 4, .class_cluster = cc, .n_split = {3, 1, 2},
@@ -229,11 +230,20 @@ Test(plan, text_and_crc_follow_the_settings)
     /* defaults left out, so families made before a key keep their CRC */
     cr_assert_null(strstr(a, "protect_first"), "%s", a);
     cr_assert_null(strstr(a, "distill"), "%s", a);
+    cr_assert_null(strstr(a, "specialists"), "%s", a);
+    cr_assert_null(strstr(a, "generalists"), "%s", a);
     conf.specialise.protect_first = 0;
+    conf.specialise.specialists = 0;
+    conf.specialise.n_generalists = 2;
+    conf.specialise.generalists[0] = 0.05;
+    conf.specialise.generalists[1] = 0.3;
     char *d = msp_spec_plan_text(&conf, &p);
     cr_assert(strstr(d, "protect_first = false;"), "%s", d);
+    cr_assert(strstr(d, "specialists = false;\ngeneralists = [0.050000, 0.300000];"), "%s", d);
     free(d);
     conf.specialise.protect_first = 1;
+    conf.specialise.specialists = 1;
+    conf.specialise.n_generalists = 0;
     conf.specialise.steps = 3;
     char *b = msp_spec_plan_text(&conf, &p);
     cr_assert(strcmp(a, b) != 0, "a setting change must change the plan");
