@@ -7,6 +7,7 @@
 #include "runtime/bundle.h"
 #include "selector/selector.h"
 #include "specialise/specialise.h"
+#include "suggest.h"
 
 static const struct {
     const char *name;
@@ -50,6 +51,14 @@ int main(int argc, char **argv)
         return msp_cmd_version(argc - 1, argv + 1);
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+    const char *names[sizeof commands / sizeof *commands + 1];
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) names[i] = commands[i].name;
+    names[sizeof commands / sizeof *commands] = NULL;
+    const char *near = msp_nearest(argv[1], names);
+    if (near) {
+        fprintf(stderr, "msprune: unknown command '%s'; did you mean '%s'?\n", argv[1], near);
+        return 2;
+    }
     fprintf(stderr, "msprune: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return 2;
