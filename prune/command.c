@@ -18,36 +18,50 @@
 
 static const char *const usage =
     "usage: msprune prune --cfg IN.cfg --weights IN.weights --out PREFIX\n"
-    "                     [--criterion C] [--ratio R | --target-flops F | --target-latency MS]\n"
-    "                     [--global] [--min-channels N] [--config EXP [--classes LIST [--other]]\n"
-    "                     [--steps N] [--finetune-epochs E] [--finetune-lr LR]] [-q|-v]\n"
+    "                     [--criterion C]\n"
+    "                     [--ratio R | --target-flops F | --target-latency MS]\n"
+    "                     [--global] [--min-channels N]\n"
+    "                     [--config EXP [--classes LIST [--other]] [--steps N]\n"
+    "                      [--finetune-epochs E] [--finetune-lr LR]] [-q|-v]\n"
     "\n"
-    "Structured filter pruning. Writes PREFIX.cfg, PREFIX.weights (Darknet formats) and\n"
-    "PREFIX.json (channels, parameters and FLOPs per layer, before and after).\n"
+    "Structured filter pruning. Writes PREFIX.cfg, PREFIX.weights (Darknet\n"
+    "formats) and PREFIX.json (channels, parameters and FLOPs per layer, before\n"
+    "and after).\n"
     "\n"
     "options:\n"
     "  --cfg IN.cfg          the network to prune (required)\n"
     "  --weights IN.weights  its trained weights (required)\n"
-    "  --out PREFIX          where PREFIX.cfg, PREFIX.weights and PREFIX.json go (required)\n"
-    "  --criterion C         l1 (default), l2, linf, random, bn-gamma; with --config also\n"
-    "                        apoz, mean-activation, taylor (on the config's training data)\n"
-    "  --ratio R             fraction of each layer's prunable filters to remove, [0, 1)\n"
-    "  --target-flops F      prune until FLOPs <= F (a fraction of the input's if F <= 1)\n"
-    "  --target-latency MS   prune until the batch-1 median latency <= MS (one step)\n"
-    "  --classes LIST        keep only these classes (ids or names, comma-separated)\n"
+    "  --out PREFIX          where PREFIX.cfg, PREFIX.weights and PREFIX.json go\n"
+    "                        (required)\n"
+    "  --criterion C         l1 (default), l2, linf, random, bn-gamma; with\n"
+    "                        --config also apoz, mean-activation, taylor (on the\n"
+    "                        config's training data)\n"
+    "  --ratio R             fraction of each layer's prunable filters to\n"
+    "                        remove, [0, 1)\n"
+    "  --target-flops F      prune until FLOPs <= F (a fraction of the input's\n"
+    "                        if F <= 1)\n"
+    "  --target-latency MS   prune until the batch-1 median latency <= MS (one\n"
+    "                        step)\n"
+    "  --classes LIST        keep only these classes (ids or names,\n"
+    "                        comma-separated)\n"
     "  --other               with --classes: add an 'other' output for the rest\n"
-    "  --global              rank normalised scores across layers instead of per layer\n"
+    "  --global              rank normalised scores across layers instead of\n"
+    "                        per layer\n"
     "  --min-channels N      keep at least N filters in every layer (default 1)\n"
     "  --keep-first          never prune the first layer (default)\n"
     "  --no-keep-first       allow pruning the first layer\n"
-    "  --config EXP          experiment config: its data for fine-tuning and accuracy\n"
-    "  --steps N             reach the ratio in N prune + fine-tune steps (default 1)\n"
+    "  --config EXP          experiment config: its data for fine-tuning and\n"
+    "                        accuracy\n"
+    "  --steps N             reach the ratio in N prune + fine-tune steps\n"
+    "                        (default 1)\n"
     "  --finetune-epochs E   epochs of fine-tuning after each step (default 0)\n"
     "  --finetune-lr LR      fine-tuning learning rate (default: 0.2 x the cfg's)\n"
-    "  --seed S              for random scores and fine-tuning (default: the config's, else 1)\n"
+    "  --seed S              for random scores and fine-tuning (default: the\n"
+    "                        config's, else 1)\n"
     "  --engine E            'fast' (default) or 'stock' (Darknet's own layers)\n"
     "  -q, --quiet           warnings and errors only, no progress\n"
-    "  -v, --verbose         debug messages and Darknet's own output (layer tables)\n"
+    "  -v, --verbose         debug messages and Darknet's own output (layer\n"
+    "                        tables)\n"
     "  -h, --help            this help\n"
     "\n"
     "exit status: 0 success, 1 the work failed, 2 bad usage or bad input.\n";
@@ -74,12 +88,11 @@ static int parse_args(int argc, char **argv, prune_args *a)
         {"min-channels", required_argument, 0, 'm'}, {"config", required_argument, 0, 'x'},
         {"steps", required_argument, 0, 's'},        {"finetune-epochs", required_argument, 0, 'e'},
         {"finetune-lr", required_argument, 0, 'l'},  {"seed", required_argument, 0, 'S'},
-        {"engine", required_argument, 0, 'E'},       {"keep-first", no_argument, 0, 'k'},
-        {"no-keep-first", no_argument, 0, 'K'},      {"quiet", no_argument, 0, 'q'},
+        {"keep-first", no_argument, 0, 'k'},         {"no-keep-first", no_argument, 0, 'K'},
         {"target-flops", required_argument, 0, 'F'}, {"target-latency", required_argument, 0, 'L'},
         {"classes", required_argument, 0, 'y'},      {"other", no_argument, 0, 'O'},
-        {"verbose", no_argument, 0, 'v'},            {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+        MSP_CLI_ENGINE,                              MSP_CLI_COMMON};
+    msp_cli cli = {.cmd = "prune", .usage = usage};
     memset(a, 0, sizeof *a);
     a->min_channels = 1;
     a->steps = 1;
@@ -89,7 +102,7 @@ static int parse_args(int argc, char **argv, prune_args *a)
     msp_err err = {{0}};
     int c, seed;
     char *end;
-    while ((c = getopt_long(argc, argv, "c:w:o:C:r:gm:x:s:e:l:S:E:kKqvhF:L:y:O", longopts, NULL)) != -1) {
+    while ((c = msp_cli_getopt(&cli, argc, argv, "c:w:o:C:r:gm:x:s:e:l:S:E:kKqvhF:L:y:O", longopts)) != -1) {
         switch (c) {
         case 'c': a->cfg = optarg; break;
         case 'w': a->weights = optarg; break;
@@ -98,8 +111,6 @@ static int parse_args(int argc, char **argv, prune_args *a)
         case 'g': a->alloc = MSP_ALLOC_GLOBAL; break;
         case 'k': a->protect_first = 1; break;
         case 'K': a->protect_first = 0; break;
-        case 'q': msp_log_set_level(MSP_LOG_WARN); break;
-        case 'v': msp_log_set_level(MSP_LOG_DEBUG); break;
         case 'C':
             if (msp_prune_criterion_parse(optarg, &a->criterion, &err) != MSP_OK)
                 return msp_cli_usage_error("prune", "%s", err.msg);
@@ -144,14 +155,10 @@ static int parse_args(int argc, char **argv, prune_args *a)
             a->seed = (uint64_t)seed;
             a->seed_set = 1;
             break;
-        case 'E':
-            if (!msp_cli_parse_engine(optarg, &a->engine))
-                return msp_cli_usage_error("prune", "--engine is 'stock' or 'fast'");
-            break;
-        case 'h': fputs(usage, stdout); return 0;
-        default: return msp_cli_usage_error("prune", "bad option");
+        default: return cli.status;
         }
     }
+    a->engine = cli.engine;
     if (optind != argc) return msp_cli_usage_error("prune", "unexpected argument '%s'", argv[optind]);
     if (!a->cfg || !a->weights || !a->out)
         return msp_cli_usage_error("prune", "--cfg, --weights and --out are required");

@@ -23,10 +23,11 @@
 static const char *const usage_deploy =
     "usage: msprune deploy CONFIG --out DIR [--premodel KIND] [-q|-v]\n"
     "\n"
-    "A self-contained bundle for the device: the family's cfgs and weights, the premodel\n"
-    "(default: the best one of `msprune evaluate CONFIG --selector`), its feature groups,\n"
-    "the safety-net settings, a manifest with every file's size and CRC-32, and a README.\n"
-    "The bundle is verified by loading it once it is written.\n"
+    "A self-contained bundle for the device: the family's cfgs and weights, the\n"
+    "premodel (default: the best one of `msprune evaluate CONFIG --selector`),\n"
+    "its feature groups, the safety-net settings, a manifest with every file's\n"
+    "size and CRC-32, and a README. The bundle is verified by loading it once it\n"
+    "is written.\n"
     "\n"
     "options:\n"
     "  --out DIR        the bundle folder (required)\n"
@@ -41,19 +42,16 @@ int msp_cmd_deploy(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"out", required_argument, 0, 'o'}, {"premodel", required_argument, 0, 'p'},
-        {"quiet", no_argument, 0, 'q'},     {"verbose", no_argument, 0, 'v'},
-        {"help", no_argument, 0, 'h'},      {0, 0, 0, 0}};
+        MSP_CLI_COMMON};
+    msp_cli cli = {.cmd = "deploy", .usage = usage_deploy};
     const char *out = NULL;
     msp_deploy_opts o = {0};
     int c;
-    while ((c = getopt_long(argc, argv, "o:p:qvh", longopts, NULL)) != -1) {
+    while ((c = msp_cli_getopt(&cli, argc, argv, "o:p:qvh", longopts)) != -1) {
         switch (c) {
         case 'o': out = optarg; break;
         case 'p': o.premodel = optarg; break;
-        case 'q': msp_log_set_level(MSP_LOG_WARN); break;
-        case 'v': msp_log_set_level(MSP_LOG_DEBUG); break;
-        case 'h': fputs(usage_deploy, stdout); return 0;
-        default: return msp_cli_usage_error("deploy", "bad option");
+        default: return cli.status;
         }
     }
     if (optind + 1 != argc || !out) return msp_cli_usage_error("deploy", "give one CONFIG and --out DIR");
@@ -76,16 +74,19 @@ int msp_cmd_deploy(int argc, char **argv)
 
 static const char *const usage_run =
     "usage: msprune run BUNDLE IMAGE... [-q|-v]\n"
-    "       msprune run BUNDLE --idx IMAGES.idx[.gz] [--limit N] [--csv OUT.csv] [-q|-v]\n"
+    "       msprune run BUNDLE --idx IMAGES.idx[.gz] [--limit N] [--csv OUT.csv]\n"
+    "                   [-q|-v]\n"
     "\n"
-    "Classify inputs with a bundle: premodel, chosen network, safety net. Prints class,\n"
-    "network used and time per input (not with -q), then a summary. Images (PNG, JPEG,\n"
-    "BMP, PGM/PPM) go through Darknet's loader, resized to the bundle's input.\n"
+    "Classify inputs with a bundle: premodel, chosen network, safety net. Prints\n"
+    "class, network used and time per input (not with -q), then a summary.\n"
+    "Images (PNG, JPEG, BMP, PGM/PPM) go through Darknet's loader, resized to\n"
+    "the bundle's input.\n"
     "\n"
     "options:\n"
     "  --idx FILE     an IDX image file (raw or gzip) instead of image files\n"
     "  --limit N      only the first N inputs\n"
-    "  --csv OUT      per input: index,class,network,p0..p<K-1> (probabilities %.9g)\n"
+    "  --csv OUT      per input: index,class,network,p0..p<K-1> (probabilities\n"
+    "                 %.9g)\n"
     "  -q, --quiet    warnings and errors only, no per-input lines\n"
     "  -v, --verbose  debug messages and Darknet's own output (layer tables)\n"
     "  -h, --help     this help\n"
@@ -129,12 +130,11 @@ int msp_cmd_run(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"idx", required_argument, 0, 'i'}, {"limit", required_argument, 0, 'l'},
-        {"csv", required_argument, 0, 'c'}, {"quiet", no_argument, 0, 'q'},
-        {"verbose", no_argument, 0, 'v'},   {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+        {"csv", required_argument, 0, 'c'}, MSP_CLI_COMMON};
+    msp_cli cli = {.cmd = "run", .usage = usage_run};
     const char *idx = NULL, *csv_path = NULL;
-    int limit = 0, quiet = 0, c;
-    while ((c = getopt_long(argc, argv, "i:l:c:qvh", longopts, NULL)) != -1) {
+    int limit = 0, c;
+    while ((c = msp_cli_getopt(&cli, argc, argv, "i:l:c:qvh", longopts)) != -1) {
         switch (c) {
         case 'i': idx = optarg; break;
         case 'l':
@@ -142,12 +142,10 @@ int msp_cmd_run(int argc, char **argv)
                 return msp_cli_usage_error("run", "--limit wants an integer in [1, %d]", MSP_DATASET_MAX_EXAMPLES);
             break;
         case 'c': csv_path = optarg; break;
-        case 'q': quiet = 1; msp_log_set_level(MSP_LOG_WARN); break;
-        case 'v': msp_log_set_level(MSP_LOG_DEBUG); break;
-        case 'h': fputs(usage_run, stdout); return 0;
-        default: return msp_cli_usage_error("run", "bad option");
+        default: return cli.status;
         }
     }
+    int quiet = cli.quiet;
     if (optind >= argc) return msp_cli_usage_error("run", "give a BUNDLE folder and inputs");
     const char *dir = argv[optind++];
     int n_files = argc - optind;
@@ -215,20 +213,32 @@ int msp_cmd_run(int argc, char **argv)
 
 static const char *const usage_profile_bundle =
     "usage: msprune profile BUNDLE [--out PROFILE.conf] [--runs N] [--warmup N]\n"
-    "Batch-1 latency of every network of the bundle on this machine (side by side, median\n"
-    "of rounds), written as a device profile (default device-profile.conf) for\n"
-    "`msprune premodel CONFIG --latencies PROFILE`.\n";
+    "                              [-q|-v]\n"
+    "\n"
+    "Batch-1 latency of every network of the bundle on this machine (side by\n"
+    "side, median of rounds), written as a device profile for `msprune premodel\n"
+    "CONFIG --latencies PROFILE`.\n"
+    "\n"
+    "options:\n"
+    "  --out FILE     the device profile (default device-profile.conf)\n"
+    "  --runs N       timed rounds (default 50)\n"
+    "  --warmup N     untimed rounds first (default 5)\n"
+    "  -q, --quiet    warnings and errors only\n"
+    "  -v, --verbose  also debug messages\n"
+    "  -h, --help     this help\n"
+    "\n"
+    "exit status: 0 success, 1 the work failed, 2 bad usage or bad input.\n";
 
 int msp_cmd_profile_bundle(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"out", required_argument, 0, 'o'}, {"runs", required_argument, 0, 'r'},
-        {"warmup", required_argument, 0, 'W'}, {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+        {"warmup", required_argument, 0, 'W'}, MSP_CLI_COMMON};
+    msp_cli cli = {.cmd = "profile", .usage = usage_profile_bundle};
     const char *out = "device-profile.conf";
     int runs = 50, warmup = 5, c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:r:W:h", longopts, NULL)) != -1) {
+    while ((c = msp_cli_getopt(&cli, argc, argv, "o:r:W:qvh", longopts)) != -1) {
         switch (c) {
         case 'o': out = optarg; break;
         case 'r':
@@ -239,8 +249,7 @@ int msp_cmd_profile_bundle(int argc, char **argv)
             if (!msp_cli_parse_int(optarg, 0, 1000000, &warmup))
                 return msp_cli_usage_error("profile", "--warmup wants an integer in [0, 1000000]");
             break;
-        case 'h': fputs(usage_profile_bundle, stdout); return 0;
-        default: return msp_cli_usage_error("profile", "bad option");
+        default: return cli.status;
         }
     }
     if (optind + 1 != argc) return msp_cli_usage_error("profile", "give one BUNDLE folder");

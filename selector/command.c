@@ -13,28 +13,33 @@
 
 static const char *const usage_premodel =
     "usage: msprune premodel CONFIG [--latencies PROFILE] [--engine E] [-q|-v]\n"
-    "       msprune premodel --table FILE.csv [--premodel KIND]... [--tolerance T] [--folds N]\n"
+    "       msprune premodel --table FILE.csv [--premodel KIND]... [--tolerance T]\n"
+    "                        [--folds N]\n"
     "\n"
-    "Label the labelling images of an experiment with the cheapest family member that\n"
-    "classifies them correctly, choose the members worth routing to, select features, and\n"
-    "train and cross-validate every premodel of the config's `selector` section\n"
-    "(<output>/selector/premodel-KIND.bin, premodels.json). Then `msprune evaluate CONFIG\n"
-    "--selector` measures them on the test set. --latencies PROFILE (from `msprune profile\n"
-    "BUNDLE` on the device) replaces the family's latencies by the device's before labelling.\n"
-    "With --table: a premodel for any domain, from a CSV of per-input features (f.NAME),\n"
-    "per-model scores (score.MODEL, higher is better) and costs (time.MODEL, ms); reports\n"
-    "out-of-fold results against every single model and the oracle.\n"
+    "Label the labelling images of an experiment with the cheapest family member\n"
+    "that classifies them correctly, choose the members worth routing to, select\n"
+    "features, and train and cross-validate every premodel of the config's\n"
+    "`selector` section (<output>/selector/premodel-KIND.bin, premodels.json).\n"
+    "Then `msprune evaluate CONFIG --selector` measures them on the test set.\n"
+    "--latencies PROFILE (from `msprune profile BUNDLE` on the device) replaces\n"
+    "the family's latencies by the device's before labelling.\n"
+    "With --table: a premodel for any domain, from a CSV of per-input features\n"
+    "(f.NAME), per-model scores (score.MODEL, higher is better) and costs\n"
+    "(time.MODEL, ms); reports out-of-fold results against every single model\n"
+    "and the oracle.\n"
     "\n"
     "options:\n"
     "  --latencies PROFILE  the device's latencies (from `msprune profile BUNDLE`)\n"
     "  --table FILE.csv     premodels from this CSV instead of an experiment\n"
-    "  --premodel KIND      knn, knn-chain, dtree, naive-bayes, logistic, cascade (repeatable;\n"
-    "                       default all)\n"
-    "  --tolerance T        a model is good enough within T of the input's best score (default 0)\n"
+    "  --premodel KIND      knn, knn-chain, dtree, naive-bayes, logistic, cascade\n"
+    "                       (repeatable; default all)\n"
+    "  --tolerance T        a model is good enough within T of the input's best\n"
+    "                       score (default 0)\n"
     "  --folds N            cross-validation folds (default 10)\n"
     "  --engine E           'fast' (default) or 'stock' (Darknet's own layers)\n"
     "  -q, --quiet          warnings and errors only, no progress\n"
-    "  -v, --verbose        debug messages and Darknet's own output (layer tables)\n"
+    "  -v, --verbose        debug messages and Darknet's own output (layer\n"
+    "                       tables)\n"
     "  -h, --help           this help\n"
     "\n"
     "exit status: 0 success, 1 the work failed, 2 bad usage or bad input.\n";
@@ -146,10 +151,9 @@ int msp_cmd_premodel(int argc, char **argv)
     static const struct option longopts[] = {
         {"table", required_argument, 0, 't'},   {"premodel", required_argument, 0, 'p'},
         {"tolerance", required_argument, 0, 'T'}, {"folds", required_argument, 0, 'f'},
-        {"engine", required_argument, 0, 'E'},  {"quiet", no_argument, 0, 'q'},
-        {"verbose", no_argument, 0, 'v'},       {"help", no_argument, 0, 'h'},
-        {"latencies", required_argument, 0, 'L'},
-        {0, 0, 0, 0}};
+        {"latencies", required_argument, 0, 'L'}, MSP_CLI_ENGINE,
+        MSP_CLI_COMMON};
+    msp_cli cli = {.cmd = "premodel", .usage = usage_premodel};
     const char *table = NULL;
     msp_premodel_kind kinds[16];
     int n_kinds = 0, folds = 10, c;
@@ -157,7 +161,7 @@ int msp_cmd_premodel(int argc, char **argv)
     char *end;
     msp_err err = {{0}};
     msp_selector_opts o = {0};
-    while ((c = getopt_long(argc, argv, "t:p:T:f:E:L:qvh", longopts, NULL)) != -1) {
+    while ((c = msp_cli_getopt(&cli, argc, argv, "t:p:T:f:E:L:qvh", longopts)) != -1) {
         switch (c) {
         case 't': table = optarg; break;
         case 'L': o.latencies = optarg; break;
@@ -175,16 +179,11 @@ int msp_cmd_premodel(int argc, char **argv)
             if (!msp_cli_parse_int(optarg, 2, 100, &folds))
                 return msp_cli_usage_error("premodel", "--folds wants an integer in [2, 100]");
             break;
-        case 'E':
-            if (!msp_cli_parse_engine(optarg, &o.engine))
-                return msp_cli_usage_error("premodel", "--engine is 'stock' or 'fast'");
-            break;
-        case 'q': msp_log_set_level(MSP_LOG_WARN); break;
-        case 'v': o.verbose = 1; msp_log_set_level(MSP_LOG_DEBUG); break;
-        case 'h': fputs(usage_premodel, stdout); return 0;
-        default: return msp_cli_usage_error("premodel", "bad option");
+        default: return cli.status;
         }
     }
+    o.engine = cli.engine;
+    o.verbose = cli.verbose;
     if (table) {
         if (optind != argc) return msp_cli_usage_error("premodel", "--table takes no CONFIG");
         if (o.latencies) return msp_cli_usage_error("premodel", "--latencies goes with a CONFIG, not --table");
@@ -212,11 +211,12 @@ int msp_cmd_premodel(int argc, char **argv)
 static const char *const usage_evaluate =
     "usage: msprune evaluate CONFIG --selector | --oracle [--engine E] [-q|-v]\n"
     "\n"
-    "The model selector on the test set, measured in one run on this machine: every single\n"
-    "network of the family, the selector with every trained premodel (--selector) and the\n"
-    "oracle, a perfect premodel that always picks the cheapest correct network (both\n"
-    "flags; --oracle alone needs no premodel). Writes <output>/summary.json and\n"
-    "<output>/per-input.csv. Without these flags: `msprune evaluate CONFIG [--net NAME]`.\n"
+    "The model selector on the test set, measured in one run on this machine:\n"
+    "every single network of the family, the selector with every trained\n"
+    "premodel (--selector) and the oracle, a perfect premodel that always picks\n"
+    "the cheapest correct network (both flags; --oracle alone needs no\n"
+    "premodel). Writes <output>/summary.json and <output>/per-input.csv. Without\n"
+    "these flags: `msprune evaluate CONFIG [--net NAME]`.\n"
     "\n"
     "options:\n"
     "  --selector     the selector with every trained premodel, and the oracle\n"
@@ -237,26 +237,20 @@ int msp_cmd_evaluate_family(int argc, char **argv)
     }
     if (!selector && !oracle) return msp_cmd_evaluate(argc, argv);
     static const struct option longopts[] = {
-        {"selector", no_argument, 0, 's'}, {"oracle", no_argument, 0, 'o'},
-        {"engine", required_argument, 0, 'E'}, {"quiet", no_argument, 0, 'q'},
-        {"verbose", no_argument, 0, 'v'},  {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+        {"selector", no_argument, 0, 's'}, {"oracle", no_argument, 0, 'o'}, MSP_CLI_ENGINE,
+        MSP_CLI_COMMON};
+    msp_cli cli = {.cmd = "evaluate", .usage = usage_evaluate};
     msp_selector_opts o = {.oracle_only = !selector};
     int c;
-    while ((c = getopt_long(argc, argv, "soE:qvh", longopts, NULL)) != -1) {
+    while ((c = msp_cli_getopt(&cli, argc, argv, "soE:qvh", longopts)) != -1) {
         switch (c) {
         case 's':
         case 'o': break;
-        case 'E':
-            if (!msp_cli_parse_engine(optarg, &o.engine))
-                return msp_cli_usage_error("evaluate", "--engine is 'stock' or 'fast'");
-            break;
-        case 'q': msp_log_set_level(MSP_LOG_WARN); break;
-        case 'v': o.verbose = 1; msp_log_set_level(MSP_LOG_DEBUG); break;
-        case 'h': fputs(usage_evaluate, stdout); return 0;
-        default: return msp_cli_usage_error("evaluate", "bad option (with --selector / --oracle: --engine, -q, -v)");
+        default: return cli.status;
         }
     }
+    o.engine = cli.engine;
+    o.verbose = cli.verbose;
     if (optind + 1 != argc) return msp_cli_usage_error("evaluate", "expects exactly one CONFIG");
     msp_err err = {{0}};
     msp_expconf conf;

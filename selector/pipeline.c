@@ -35,11 +35,12 @@ enum { S_TRAIN, S_EVALUATE, S_SPECIALISE, S_PREMODEL, S_SELECTOR, S_REPORT, S_CO
 static const char *const usage =
     "usage: msprune all CONFIG [--force | --from STAGE] [-j N] [--engine E] [-q|-v]\n"
     "\n"
-    "The whole pipeline, make-like: train the base (and ladder) networks, evaluate the\n"
-    "base, build the family (specialise), label and train the premodels, evaluate the\n"
-    "selector against every network and the oracle, and write the report. A stage runs\n"
-    "only when its outputs are missing or older than its inputs; an interrupted run\n"
-    "continues where it stopped when started again.\n"
+    "The whole pipeline, make-like: train the base (and ladder) networks,\n"
+    "evaluate the base, build the family (specialise), label and train the\n"
+    "premodels, evaluate the selector against every network and the oracle, and\n"
+    "write the report. A stage runs only when its outputs are missing or older\n"
+    "than its inputs; an interrupted run continues where it stopped when started\n"
+    "again.\n"
     "\n"
     "options:\n"
     "  --force        run every stage\n"
@@ -94,14 +95,14 @@ static int parse_args(int argc, char **argv, all_args *a)
 {
     static const struct option longopts[] = {
         {"force", no_argument, 0, 'F'},     {"from", required_argument, 0, 'f'},
-        {"jobs", required_argument, 0, 'j'}, {"engine", required_argument, 0, 'E'},
-        {"quiet", no_argument, 0, 'q'},     {"verbose", no_argument, 0, 'v'},
-        {"help", no_argument, 0, 'h'},      {0, 0, 0, 0}};
+        {"jobs", required_argument, 0, 'j'}, MSP_CLI_ENGINE,
+        MSP_CLI_COMMON};
+    msp_cli cli = {.cmd = "all", .usage = usage};
     memset(a, 0, sizeof *a);
     a->from = S_COUNT;
     a->jobs = 1;
     int c;
-    while ((c = getopt_long(argc, argv, "Ff:j:E:qvh", longopts, NULL)) != -1) {
+    while ((c = msp_cli_getopt(&cli, argc, argv, "Ff:j:E:qvh", longopts)) != -1) {
         switch (c) {
         case 'F': a->force = 1; break;
         case 'f': {
@@ -117,16 +118,11 @@ static int parse_args(int argc, char **argv, all_args *a)
             if (!msp_cli_parse_int(optarg, 1, 256, &a->jobs))
                 return msp_cli_usage_error("all", "-j wants an integer in [1, 256]");
             break;
-        case 'E':
-            if (!msp_cli_parse_engine(optarg, &a->engine))
-                return msp_cli_usage_error("all", "--engine is 'stock' or 'fast'");
-            break;
-        case 'q': msp_log_set_level(MSP_LOG_WARN); break;
-        case 'v': a->verbose = 1; msp_log_set_level(MSP_LOG_DEBUG); break;
-        case 'h': fputs(usage, stdout); return 0;
-        default: return msp_cli_usage_error("all", "bad option");
+        default: return cli.status;
         }
     }
+    a->engine = cli.engine;
+    a->verbose = cli.verbose;
     if (optind + 1 != argc) return msp_cli_usage_error("all", "expects exactly one CONFIG");
     if (a->force && a->from != S_COUNT) return msp_cli_usage_error("all", "--force or --from, not both");
     if (a->force) a->from = 0;

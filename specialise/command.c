@@ -21,20 +21,23 @@
 #include "specialise.h"
 
 static const char *const usage =
-    "usage: msprune specialise CONFIG [-j N] [--jobs-file FILE] [--job N] [--engine E] [-q|-v]\n"
+    "usage: msprune specialise CONFIG [-j N] [--jobs-file FILE] [--job N]\n"
+    "                          [--engine E] [-q|-v]\n"
     "\n"
-    "Cluster the inputs as the config's `specialise` section says, prune and fine-tune one\n"
-    "specialist of the base network per cluster, and write the family manifest\n"
-    "<output>/family.conf (with <output>/clusters.json and <output>/family/). A config\n"
-    "with a `ladder` and no `specialise` section gets the base + ladder as its family.\n"
-    "Finished specialists are kept: an interrupted run continues where it stopped.\n"
+    "Cluster the inputs as the config's `specialise` section says, prune and\n"
+    "fine-tune one specialist of the base network per cluster and one generalist\n"
+    "per `generalists` entry, and write the family manifest <output>/family.conf\n"
+    "(with <output>/clusters.json and <output>/family/). A config with a `ladder`\n"
+    "and no `specialise` section gets the base + ladder as its family. Finished\n"
+    "networks are kept: an interrupted run continues where it stopped.\n"
     "\n"
     "options:\n"
-    "  -j, --jobs N      run up to N specialist jobs at once, as processes (default 1)\n"
-    "  --jobs-file FILE  write the pending jobs as shell commands, one per line (for a\n"
-    "                    scheduler or `xargs -P`), and stop; run `specialise` again after\n"
-    "  --job N           run only job N: specialists first, then generalists (what the\n"
-    "                    lines run)\n"
+    "  -j, --jobs N      run up to N jobs at once, as processes (default 1)\n"
+    "  --jobs-file FILE  write the pending jobs as shell commands, one per line\n"
+    "                    (for a scheduler or `xargs -P`), and stop; run\n"
+    "                    `specialise` again after\n"
+    "  --job N           run only job N: the specialists first, then the\n"
+    "                    generalists (what the lines run)\n"
     "  --engine E        'fast' (default) or 'stock' (Darknet's own layers)\n"
     "  -q, --quiet       warnings and errors only, no progress\n"
     "  -v, --verbose     debug messages and Darknet's own output (layer tables)\n"
@@ -47,14 +50,14 @@ static int parse_args(int argc, char **argv, msp_specialise_opts *a)
 {
     static const struct option longopts[] = {
         {"jobs", required_argument, 0, 'j'}, {"jobs-file", required_argument, 0, 'f'},
-        {"job", required_argument, 0, 'J'},  {"engine", required_argument, 0, 'E'},
-        {"quiet", no_argument, 0, 'q'},      {"verbose", no_argument, 0, 'v'},
-        {"help", no_argument, 0, 'h'},       {0, 0, 0, 0}};
+        {"job", required_argument, 0, 'J'},  MSP_CLI_ENGINE,
+        MSP_CLI_COMMON};
+    msp_cli cli = {.cmd = "specialise", .usage = usage};
     memset(a, 0, sizeof *a);
     a->jobs = 1;
     a->job = -1;
     int c;
-    while ((c = getopt_long(argc, argv, "j:f:J:E:qvh", longopts, NULL)) != -1) {
+    while ((c = msp_cli_getopt(&cli, argc, argv, "j:f:J:E:qvh", longopts)) != -1) {
         switch (c) {
         case 'j':
             if (!msp_cli_parse_int(optarg, 1, 256, &a->jobs))
@@ -65,16 +68,11 @@ static int parse_args(int argc, char **argv, msp_specialise_opts *a)
             if (!msp_cli_parse_int(optarg, 0, MSP_CLUSTER_MAX_K + MSP_MAX_GENERALISTS - 1, &a->job))
                 return msp_cli_usage_error("specialise", "--job wants a job number");
             break;
-        case 'E':
-            if (!msp_cli_parse_engine(optarg, &a->engine))
-                return msp_cli_usage_error("specialise", "--engine is 'stock' or 'fast'");
-            break;
-        case 'q': msp_log_set_level(MSP_LOG_WARN); break;
-        case 'v': a->verbose = 1; msp_log_set_level(MSP_LOG_DEBUG); break;
-        case 'h': fputs(usage, stdout); return 0;
-        default: return msp_cli_usage_error("specialise", "bad option");
+        default: return cli.status;
         }
     }
+    a->engine = cli.engine;
+    a->verbose = cli.verbose;
     if (optind + 1 != argc) return msp_cli_usage_error("specialise", "give one experiment config");
     a->config = argv[optind];
     if (a->jobs_file && a->job >= 0)

@@ -4,6 +4,7 @@
 
 #include "atomicio.h"
 #include "check.h"
+#include "dataset.h"
 #include "dncfg.h"
 #include "expconf.h"
 
@@ -40,6 +41,12 @@ msp_status msp_check_file(const char *path, char *summary, size_t n, msp_err *er
     msp_expconf conf;
     msp_status st = msp_expconf_load(path, &conf, err);
     if (st != MSP_OK) return st;
+    int n_names;
+    if (conf.data.format == MSP_DATA_LIST &&
+        (st = msp_imagelist_check_names(conf.data.names, &n_names, err)) != MSP_OK) {
+        msp_expconf_free(&conf);
+        return st;
+    }
     int have_weights = msp_file_readable(conf.base.weights);
     char net_summary[256];
     st = msp_check_cfg_weights(conf.base.cfg, have_weights ? conf.base.weights : NULL,

@@ -4,6 +4,8 @@
 #ifndef MSP_CLI_H
 #define MSP_CLI_H
 
+#include <getopt.h>
+
 #include "engine.h"
 #include "status.h"
 
@@ -13,6 +15,41 @@ int msp_cmd_evaluate(int argc, char **argv);
 int msp_cmd_profile(int argc, char **argv);
 int msp_cmd_report(int argc, char **argv);
 int msp_cmd_version(int argc, char **argv); /* also `msprune --version` */
+
+/* Option parsing shared by the commands. Each lists its options in a
+ * getopt_long table that ends with the common ones, and loops on
+ * msp_cli_getopt, which deals with those, --help and bad options:
+ *
+ *     static const struct option longopts[] = {
+ *         {"cfg", required_argument, 0, 'c'}, MSP_CLI_ENGINE, MSP_CLI_COMMON};
+ *     msp_cli cli = {.cmd = "profile", .usage = usage};
+ *     while ((c = msp_cli_getopt(&cli, argc, argv, "c:E:qvh", longopts)) != -1) {
+ *         switch (c) {
+ *         case 'c': cfg = optarg; break;
+ *         default: return cli.status;   (after --help or a bad option)
+ *         }
+ *     }
+ */
+#define MSP_CLI_ENGINE {"engine", required_argument, 0, 'E'}
+#define MSP_CLI_COMMON                                                                     \
+    {"quiet", no_argument, 0, 'q'}, {"verbose", no_argument, 0, 'v'},                      \
+        {"help", no_argument, 0, 'h'}, { 0, 0, 0, 0 }
+
+typedef struct msp_cli {
+    const char *cmd;        /* "check": messages start "msprune check: " */
+    const char *usage;      /* what -h, --help print */
+    int quiet, verbose;     /* -q, -v given (they also set the log level) */
+    msp_engine_kind engine; /* -E, --engine (default fast) */
+    int status;             /* the exit status when msp_cli_getopt returned MSP_CLI_STOP */
+} msp_cli;
+
+#define MSP_CLI_STOP (-2)
+/* The next option of argv: the command's own option character, -1 after the
+ * last one, or MSP_CLI_STOP when the command is to return cli->status: 0
+ * after --help, 2 after a bad option, a missing option argument or a bad
+ * --engine, each reported in one line on stderr ("msprune CMD: ..."). */
+int msp_cli_getopt(msp_cli *cli, int argc, char **argv, const char *shortopts,
+                   const struct option *longopts);
 
 /* Shared by the commands. */
 int msp_cli_finish(msp_status st, const msp_err *err);          /* print, map to exit code */

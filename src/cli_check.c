@@ -11,9 +11,9 @@ static const char *const usage =
     "usage: msprune check [-q|-v] FILE...\n"
     "       msprune check [-q|-v] --cfg NET.cfg WEIGHTS\n"
     "\n"
-    "Validate experiment configs (.conf) and Darknet cfgs (.cfg), and a .weights file\n"
-    "against its cfg, before anything reaches Darknet. Prints one line per good file and\n"
-    "an error with FILE:LINE for each bad one.\n"
+    "Validate experiment configs (.conf) and Darknet cfgs (.cfg), and a .weights\n"
+    "file against its cfg, before anything reaches Darknet. Prints one line per\n"
+    "good file and an error with FILE:LINE for each bad one.\n"
     "\n"
     "options:\n"
     "  --cfg NET.cfg  check WEIGHTS against this cfg\n"
@@ -21,26 +21,21 @@ static const char *const usage =
     "  -v, --verbose  also debug messages\n"
     "  -h, --help     this help\n"
     "\n"
-    "exit status: 0 all files are good, 1 a file could not be read, 2 bad usage or a bad file.\n";
+    "exit status: 0 all good, 1 a file could not be read, 2 bad usage or a bad file.\n";
 
 int msp_cmd_check(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"cfg", required_argument, 0, 'c'},
-                                             {"quiet", no_argument, 0, 'q'},
-                                             {"verbose", no_argument, 0, 'v'},
-                                             {"help", no_argument, 0, 'h'},
-                                             {0, 0, 0, 0}};
+    static const struct option longopts[] = {{"cfg", required_argument, 0, 'c'}, MSP_CLI_COMMON};
+    msp_cli cli = {.cmd = "check", .usage = usage};
     const char *cfg = NULL;
-    int quiet = 0, c;
-    while ((c = getopt_long(argc, argv, "c:qvh", longopts, NULL)) != -1) {
+    int c;
+    while ((c = msp_cli_getopt(&cli, argc, argv, "c:qvh", longopts)) != -1) {
         switch (c) {
         case 'c': cfg = optarg; break;
-        case 'q': quiet = 1; msp_log_set_level(MSP_LOG_WARN); break;
-        case 'v': msp_log_set_level(MSP_LOG_DEBUG); break;
-        case 'h': fputs(usage, stdout); return 0;
-        default: return msp_cli_usage_error("check", "bad option");
+        default: return cli.status;
         }
     }
+    int quiet = cli.quiet;
     int nargs = argc - optind;
     if (cfg && nargs != 1) return msp_cli_usage_error("check", "--cfg takes exactly one WEIGHTS file");
     if (!cfg && nargs < 1) return msp_cli_usage_error("check", "no file given");

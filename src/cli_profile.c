@@ -9,11 +9,13 @@
 #include "runtime/bundle.h"
 
 static const char *const usage =
-    "usage: msprune profile --cfg X.cfg [--weights W] [--runs N] [--warmup N] [--threads N]\n"
-    "                       [--engine E] [--json] [-q|-v]\n"
-    "       msprune profile BUNDLE [--out PROFILE.conf]   (see msprune profile BUNDLE --help)\n"
+    "usage: msprune profile --cfg X.cfg [--weights W] [--runs N] [--warmup N]\n"
+    "                       [--threads N] [--engine E] [--json] [-q|-v]\n"
+    "       msprune profile BUNDLE [--out PROFILE.conf] [--runs N] [--warmup N]\n"
     "\n"
-    "Median batch-1 latency and FLOPs of one network on this machine.\n"
+    "Median batch-1 latency and FLOPs of one network on this machine. With a\n"
+    "bundle folder instead: a device profile of its networks (see 'msprune\n"
+    "profile BUNDLE --help').\n"
     "\n"
     "options:\n"
     "  --cfg X.cfg    the network (required)\n"
@@ -35,14 +37,13 @@ int msp_cmd_profile(int argc, char **argv)
         {"cfg", required_argument, 0, 'c'},    {"weights", required_argument, 0, 'w'},
         {"runs", required_argument, 0, 'r'},   {"warmup", required_argument, 0, 'W'},
         {"threads", required_argument, 0, 't'}, {"json", no_argument, 0, 'j'},
-        {"engine", required_argument, 0, 'E'}, {"quiet", no_argument, 0, 'q'},
-        {"verbose", no_argument, 0, 'v'},      {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+        MSP_CLI_ENGINE,                         MSP_CLI_COMMON};
     for (int i = 1; i < argc; i++) /* `msprune profile BUNDLE` (runtime/command.c) */
         if (argv[i][0] != '-' && msp_is_bundle_dir(argv[i])) return msp_cmd_profile_bundle(argc, argv);
     msp_profile_opts o = {.runs = 50, .warmup = 5};
+    msp_cli cli = {.cmd = "profile", .usage = usage};
     int threads = 1, c;
-    while ((c = getopt_long(argc, argv, "c:w:r:W:t:E:jqvh", longopts, NULL)) != -1) {
+    while ((c = msp_cli_getopt(&cli, argc, argv, "c:w:r:W:t:E:jqvh", longopts)) != -1) {
         switch (c) {
         case 'c': o.cfg = optarg; break;
         case 'w': o.weights = optarg; break;
@@ -59,16 +60,11 @@ int msp_cmd_profile(int argc, char **argv)
                 return msp_cli_usage_error("profile", "--threads wants an integer in [1, 64]");
             break;
         case 'j': o.json = 1; break;
-        case 'E':
-            if (!msp_cli_parse_engine(optarg, &o.engine))
-                return msp_cli_usage_error("profile", "--engine is 'stock' or 'fast'");
-            break;
-        case 'q': msp_log_set_level(MSP_LOG_WARN); break;
-        case 'v': o.verbose = 1; msp_log_set_level(MSP_LOG_DEBUG); break;
-        case 'h': fputs(usage, stdout); return 0;
-        default: return msp_cli_usage_error("profile", "bad option");
+        default: return cli.status;
         }
     }
+    o.engine = cli.engine;
+    o.verbose = cli.verbose;
     if (!o.cfg) return msp_cli_usage_error("profile", "--cfg is required");
     if (optind != argc) return msp_cli_usage_error("profile", "unexpected argument '%s'", argv[optind]);
     msp_engine_set_threads(threads);

@@ -26,20 +26,14 @@ static const char *const usage =
 
 int msp_cmd_report(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"out", required_argument, 0, 'o'},
-                                             {"quiet", no_argument, 0, 'q'},
-                                             {"verbose", no_argument, 0, 'v'},
-                                             {"help", no_argument, 0, 'h'},
-                                             {0, 0, 0, 0}};
+    static const struct option longopts[] = {{"out", required_argument, 0, 'o'}, MSP_CLI_COMMON};
+    msp_cli cli = {.cmd = "report", .usage = usage};
     const char *out = NULL;
     int c;
-    while ((c = getopt_long(argc, argv, "o:qvh", longopts, NULL)) != -1) {
+    while ((c = msp_cli_getopt(&cli, argc, argv, "o:qvh", longopts)) != -1) {
         switch (c) {
         case 'o': out = optarg; break;
-        case 'q': msp_log_set_level(MSP_LOG_WARN); break;
-        case 'v': msp_log_set_level(MSP_LOG_DEBUG); break;
-        case 'h': fputs(usage, stdout); return 0;
-        default: return msp_cli_usage_error("report", "bad option");
+        default: return cli.status;
         }
     }
     if (argc - optind != 1) return msp_cli_usage_error("report", "exactly one CONFIG is needed");

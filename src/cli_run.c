@@ -18,15 +18,17 @@ typedef struct {
 } run_opts;
 
 static const char *const usage_train =
-    "usage: msprune train CONFIG [--net NAME] [--resume] [--epochs N] [--threads N]\n"
-    "                     [--engine E] [-q|-v]\n"
+    "usage: msprune train CONFIG [--net NAME] [--resume] [--epochs N]\n"
+    "                     [--threads N] [--engine E] [-q|-v]\n"
     "\n"
-    "Train the base network of an experiment config (or, with --net, one of its ladder\n"
-    "networks) with Darknet's SGD. Writes <output>/checkpoint.{weights,state} after every\n"
-    "epoch and on Ctrl-C, <output>/train.json, and the final weights to base.weights.\n"
+    "Train the base network of an experiment config (or, with --net, one of its\n"
+    "ladder networks) with Darknet's SGD. Writes <output>/checkpoint.{weights,state}\n"
+    "after every epoch and on Ctrl-C, <output>/train.json, and the final weights\n"
+    "to base.weights.\n"
     "\n"
     "options:\n"
-    "  --net NAME     a ladder network instead of the base (checkpoints in <output>/ladder/NAME)\n"
+    "  --net NAME     a ladder network instead of the base (checkpoints in\n"
+    "                 <output>/ladder/NAME)\n"
     "  --resume       continue from the last checkpoint\n"
     "  --epochs N     override the config's base.epochs\n"
     "  --threads N    OpenBLAS threads (default: the config's threads)\n"
@@ -42,18 +44,20 @@ static const char *const usage_evaluate =
     "       msprune evaluate CONFIG --selector | --oracle [--engine E] [-q|-v]\n"
     "\n"
     "One network (default: the base) on the test set: top-1, top-5, per-class\n"
-    "precision/recall/F1, confusion matrix and batch-1 latency (median after warm-up);\n"
-    "also <output>/eval-NAME.json. With --selector and/or --oracle: every network of the\n"
-    "family, the selector with every trained premodel and the oracle, measured in one run\n"
-    "(<output>/summary.json, <output>/per-input.csv); see 'msprune evaluate --selector --help'.\n"
+    "precision/recall/F1, confusion matrix and batch-1 latency (median after\n"
+    "warm-up); also <output>/eval-NAME.json. With --selector and/or --oracle:\n"
+    "every network of the family, the selector with every trained premodel and\n"
+    "the oracle, measured in one run (<output>/summary.json,\n"
+    "<output>/per-input.csv); see 'msprune evaluate --selector --help'.\n"
     "\n"
     "options:\n"
     "  --net NAME          network to evaluate (default: base)\n"
     "  --threads N         OpenBLAS threads (default: the config's threads)\n"
     "  --selector          the model selector with every trained premodel\n"
     "  --oracle            the oracle (a perfect premodel) and the single networks\n"
-    "  --predictions FILE  also write every test image's true class, predicted class\n"
-    "                      and class probabilities, as CSV (for comparing builds)\n"
+    "  --predictions FILE  also write every test image's true class, predicted\n"
+    "                      class and class probabilities, as CSV (for comparing\n"
+    "                      builds)\n"
     "  --engine E          'fast' (default) or 'stock' (Darknet's own layers)\n"
     "  -q, --quiet         warnings and errors only, no progress\n"
     "  -v, --verbose       debug messages and Darknet's own output (layer tables)\n"
@@ -69,12 +73,11 @@ static int parse(const char *cmd, const char *usage, int argc, char **argv, run_
     static const struct option longopts[] = {
         {"resume", no_argument, 0, 'r'},     {"epochs", required_argument, 0, 'e'},
         {"threads", required_argument, 0, 't'}, {"net", required_argument, 0, 'n'},
-        {"quiet", no_argument, 0, 'q'},      {"verbose", no_argument, 0, 'v'},
-        {"engine", required_argument, 0, 'E'}, {"help", no_argument, 0, 'h'},
-        {"predictions", required_argument, 0, 'P'}, {0, 0, 0, 0}};
+        {"predictions", required_argument, 0, 'P'}, MSP_CLI_ENGINE, MSP_CLI_COMMON};
+    msp_cli cli = {.cmd = cmd, .usage = usage};
     int c;
     memset(o, 0, sizeof *o);
-    while ((c = getopt_long(argc, argv, "re:t:n:E:qvh", longopts, NULL)) != -1) {
+    while ((c = msp_cli_getopt(&cli, argc, argv, "re:t:n:E:qvh", longopts)) != -1) {
         switch (c) {
         case 'r': o->resume = 1; break;
         case 'e':
@@ -87,16 +90,11 @@ static int parse(const char *cmd, const char *usage, int argc, char **argv, run_
             break;
         case 'n': o->net = optarg; break;
         case 'P': o->predictions = optarg; break;
-        case 'E':
-            if (!msp_cli_parse_engine(optarg, &o->engine))
-                return msp_cli_usage_error(cmd, "--engine is 'stock' or 'fast'");
-            break;
-        case 'q': msp_log_set_level(MSP_LOG_WARN); break;
-        case 'v': o->verbose = 1; msp_log_set_level(MSP_LOG_DEBUG); break;
-        case 'h': fputs(usage, stdout); return 0;
-        default: return msp_cli_usage_error(cmd, "bad option");
+        default: return cli.status;
         }
     }
+    o->engine = cli.engine;
+    o->verbose = cli.verbose;
     int allowed_resume = strcmp(cmd, "train") == 0;
     if ((o->resume || o->epochs) && !allowed_resume)
         return msp_cli_usage_error(cmd, "--resume and --epochs belong to 'train'");

@@ -14,8 +14,8 @@ static const char *const usage =
     "usage: msprune version [-q|-v]\n"
     "       msprune --version\n"
     "\n"
-    "Print msprune's version: the release number and, for a build from a git checkout,\n"
-    "the commit it was built from (`git describe --always --dirty`).\n"
+    "Print msprune's version: the release number and, for a build from a git\n"
+    "checkout, the commit it was built from (`git describe --always --dirty`).\n"
     "\n"
     "options:\n"
     "  -q, --quiet    the release number only\n"
@@ -38,19 +38,10 @@ const char *msp_version(void)
 
 int msp_cmd_version(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"quiet", no_argument, 0, 'q'},
-                                             {"verbose", no_argument, 0, 'v'},
-                                             {"help", no_argument, 0, 'h'},
-                                             {0, 0, 0, 0}};
-    int quiet = 0, verbose = 0, c;
-    while ((c = getopt_long(argc, argv, "qvh", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'q': quiet = 1; break;
-        case 'v': verbose = 1; break;
-        case 'h': fputs(usage, stdout); return 0;
-        default: return msp_cli_usage_error("version", "bad option");
-        }
-    }
+    static const struct option longopts[] = {MSP_CLI_COMMON};
+    msp_cli cli = {.cmd = "version", .usage = usage};
+    if (msp_cli_getopt(&cli, argc, argv, "qvh", longopts) != -1) return cli.status;
+    int quiet = cli.quiet, verbose = cli.verbose;
     if (optind != argc) return msp_cli_usage_error("version", "takes no arguments");
     if (quiet) {
         printf("%s\n", MSP_VERSION_RELEASE);

@@ -68,6 +68,9 @@ msp_status msp_idx_load(const char *images_path, const char *labels_path, int n_
  * loader supports). limit > 0 reads only the first `limit` images. */
 msp_status msp_imagelist_load(const char *list_path, const char *names_path, int w, int h, int c,
                               int limit, msp_dataset *d, msp_err *err);
+/* Read a names file as msp_imagelist_load does (one class name per line in
+ * UTF-8, no blank line, no repeat) and count its classes. */
+msp_status msp_imagelist_check_names(const char *names_path, int *n_classes, msp_err *err);
 
 /* One image file, checked as an image list's lines are, then read by
  * Darknet's loader and resized to w x h with c (1 or 3) channels into

@@ -26,6 +26,7 @@
 
 #include "expconf.h"
 #include "suggest.h"
+#include "utf8.h"
 
 #define FILE_MAX (1 << 20)
 #define PATH_LEN_MAX 4096
@@ -412,6 +413,8 @@ typedef struct ctx {
     const char *path;
     msp_expconf *conf;
     msp_err *err;
+    const char *text; /* the file's text, len bytes */
+    size_t len;
 } ctx;
 
 static msp_status fail(ctx *c, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -640,6 +643,66 @@ static int cmp_named(const void *a, const void *b)
     return r ? r : (x->index > y->index) - (x->index < y->index);
 }
 
+/* The line where entry i of the array s starts. libconfig records an
+ * element's line after reading the token that follows it, which can be on a
+ * later line, so the array is read again from the text: from its name, past
+ * '=' or ':' and '[', to the (i+1)-th string that follows '[' or ','.
+ * Adjacent strings ("a" "b") are one entry, as for libconfig. Falls back to
+ * the array's line if the text does not read as expected. */
+static int entry_line(const ctx *c, const config_setting_t *s, int i)
+{
+    int line = 1, want = line_of(s);
+    const char *name = config_setting_name(s);
+    const char *p = c->text, *end = c->text + c->len;
+    size_t nlen = name ? strlen(name) : 0;
+    if (!nlen) return want;
+    while (p < end && line < want)
+        if (*p++ == '\n') line++;
+    /* the name, as a whole word, then = or :, then [ */
+    for (;; p++) {
+        if (p >= end || *p == '\n') return want;
+        if ((size_t)(end - p) > nlen && !strncmp(p, name, nlen) && !name_char(p[nlen]) &&
+            (p == c->text || !name_char(p[-1]))) {
+            const char *q = p + nlen;
+            while (q < end && isspace((unsigned char)*q)) line += *q++ == '\n';
+            if (q >= end || (*q != '=' && *q != ':')) return want;
+            for (q++; q < end && isspace((unsigned char)*q); q++) line += *q == '\n';
+            if (q >= end || *q != '[') return want;
+            p = q + 1;
+            break;
+        }
+    }
+    int entry = -1, at_start = 1;
+    while (p < end) {
+        char ch = *p;
+        if (ch == '\n') {
+            line++;
+            p++;
+        } else if (isspace((unsigned char)ch)) {
+            p++;
+        } else if (ch == '#' || (ch == '/' && p + 1 < end && p[1] == '/')) {
+            while (p < end && *p != '\n') p++;
+        } else if (ch == '/' && p + 1 < end && p[1] == '*') {
+            for (p += 2; p < end && !(*p == '*' && p + 1 < end && p[1] == '/'); p++) line += *p == '\n';
+            p += 2;
+        } else if (ch == '"') {
+            if (at_start && ++entry == i) return line;
+            at_start = 0;
+            for (p++; p < end && *p != '"'; p++) {
+                if (*p == '\\' && p + 1 < end) p++;
+                line += *p == '\n';
+            }
+            p++;
+        } else if (ch == ',') {
+            at_start = 1;
+            p++;
+        } else {
+            break;
+        }
+    }
+    return want;
+}
+
 static msp_status check_strings(ctx *c, const config_setting_t *s, const key *k)
 {
     int type = config_setting_type(s);
@@ -652,8 +715,7 @@ static msp_status check_strings(ctx *c, const config_setting_t *s, const key *k)
     if (n < k->lo) return fail(c, line_of(s), "'%s' must have at least %lld entries", k->name, k->lo);
     if (n > k->hi)
         return fail(c, line_of(s), "'%s' has %d entries; at most %lld are allowed", k->name, n, k->hi);
-    /* Element lines can point past the element (libconfig records the
-     * lookahead's line), so errors name the entry and use the array's line. */
+    /* Errors name the entry, at its line (entry_line). */
     for (int i = 0; i < n; i++) {
         const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
         if (config_setting_type(e) != CONFIG_TYPE_STRING)
@@ -661,14 +723,20 @@ static msp_status check_strings(ctx *c, const config_setting_t *s, const key *k)
                         i + 1, type_name(config_setting_type(e)));
         const char *v = config_setting_get_string(e);
         size_t len = strlen(v);
-        if (len == 0) return fail(c, line_of(s), "entry %d of '%s' is an empty string", i + 1, k->name);
+        if (len == 0)
+            return fail(c, entry_line(c, s, i), "entry %d of '%s' is an empty string", i + 1, k->name);
         if (len > CLASS_LEN_MAX)
-            return fail(c, line_of(s), "entry %d of '%s' is too long (%zu characters; at most %d)",
+            return fail(c, entry_line(c, s, i), "entry %d of '%s' is too long (%zu characters; at most %d)",
                         i + 1, k->name, len, CLASS_LEN_MAX);
         for (size_t j = 0; j < len; j++)
             if ((unsigned char)v[j] < 0x20 || v[j] == 0x7f)
-                return fail(c, line_of(s), "entry %d of '%s' contains a control character",
+                return fail(c, entry_line(c, s, i), "entry %d of '%s' contains a control character",
                             i + 1, k->name);
+        long bad = msp_utf8_invalid(v);
+        if (bad >= 0)
+            return fail(c, entry_line(c, s, i), "entry %d of '%s' is not valid UTF-8 (byte 0x%02x at "
+                        "position %ld): save the file as UTF-8", i + 1, k->name,
+                        (unsigned char)v[bad], bad + 1);
     }
     named *sorted = msp_malloc((size_t)n * sizeof *sorted);
     for (int i = 0; i < n; i++) sorted[i] = (named){ config_setting_get_string_elem(s, i), i };
@@ -679,7 +747,7 @@ static msp_status check_strings(ctx *c, const config_setting_t *s, const key *k)
             dup = sorted[i].index, first = sorted[i - 1].index;
     free(sorted);
     if (dup >= 0)
-        return fail(c, line_of(s), "'%s' lists \"%.64s\" twice (entries %d and %d)", k->name,
+        return fail(c, entry_line(c, s, dup), "'%s' lists \"%.64s\" twice (entries %d and %d)", k->name,
                     config_setting_get_string_elem(s, dup), first + 1, dup + 1);
     char **v = msp_calloc((size_t)n, sizeof *v);
     for (int i = 0; i < n; i++) v[i] = msp_strdup(config_setting_get_string_elem(s, i));
@@ -733,7 +801,7 @@ static msp_status check_ladder(ctx *c, const config_setting_t *s)
         net->line = line_of(e);
         if (config_setting_type(e) != CONFIG_TYPE_GROUP)
             return wrong_type(c, e, "a group { name = ...; cfg = ...; weights = ...; }");
-        ctx sub = { c->path, (msp_expconf *)(void *)net, c->err };
+        ctx sub = { c->path, (msp_expconf *)(void *)net, c->err, c->text, c->len };
         msp_status st = check_group(&sub, e, ladder_keys, "ladder", line_of(e));
         if (st != MSP_OK) return st;
         if (!strcmp(net->name, "base"))
@@ -913,7 +981,7 @@ msp_status msp_expconf_load(const char *path, msp_expconf *conf, msp_err *err)
     } else if (is.line) {
         st = msp_err_set(err, MSP_BAD_INPUT, path, is.line, "%s", is.msg);
     } else {
-        ctx c = { path, conf, err };
+        ctx c = { path, conf, err, text, len };
         st = check_group(&c, config_root_setting(&cf), root_keys, NULL, 1);
         const config_setting_t *sp = config_lookup(&cf, "specialise");
         conf->specialise.present = sp != NULL;

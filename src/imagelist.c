@@ -32,6 +32,7 @@
 
 #include "darknet.h"
 #include "dataset.h"
+#include "utf8.h"
 
 #define IMG_MAX_SIDE (1 << 14)
 #define IMG_MAX_PIXELS (1 << 25)
@@ -133,8 +134,8 @@ static int cmp_name_ref(const void *a, const void *b)
     return c ? c : (x->line > y->line) - (x->line < y->line);
 }
 
-/* Class names, one per line. Blank lines are errors: Darknet would take an
- * empty name as a class that matches every path. */
+/* Class names, one per line, in UTF-8. Blank lines are errors: Darknet would
+ * take an empty name as a class that matches every path. */
 static msp_status load_names(const char *path, char ***out, int *n_out, msp_err *err)
 {
     *out = NULL;
@@ -151,6 +152,13 @@ static msp_status load_names(const char *path, char ***out, int *n_out, msp_err 
             s = msp_err_set(err, MSP_BAD_INPUT, path, r->line,
                             "empty class name (remove the blank line: Darknet would match it "
                             "against every image path)");
+            break;
+        }
+        long bad = msp_utf8_invalid(r->buf);
+        if (bad >= 0) {
+            s = msp_err_set(err, MSP_BAD_INPUT, path, r->line,
+                            "class name is not valid UTF-8 (byte 0x%02x at position %ld): save "
+                            "the file as UTF-8", (unsigned char)r->buf[bad], bad + 1);
             break;
         }
         if (n == MSP_DATASET_MAX_CLASSES) {
@@ -189,6 +197,14 @@ static msp_status load_names(const char *path, char ***out, int *n_out, msp_err 
     *out = names;
     *n_out = n;
     return MSP_OK;
+}
+
+msp_status msp_imagelist_check_names(const char *names_path, int *n_classes, msp_err *err)
+{
+    char **names;
+    msp_status s = load_names(names_path, &names, n_classes, err);
+    if (s == MSP_OK) free_strings(names, *n_classes);
+    return s;
 }
 
 /* The label of `p`: the one class whose name is a substring of it. */

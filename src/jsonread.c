@@ -12,6 +12,7 @@
 
 #include "atomicio.h"
 #include "jsonread.h"
+#include "utf8.h"
 
 typedef struct {
     const unsigned char *p, *end;
@@ -74,25 +75,6 @@ static int hex4(const unsigned char *s, unsigned *out)
     return 1;
 }
 
-/* Length of a valid UTF-8 sequence starting at p (multi-byte only), or 0. */
-static size_t utf8_len(const unsigned char *p, const unsigned char *end)
-{
-    unsigned char c = p[0];
-    size_t n;
-    unsigned min, cp;
-    if (c >= 0xc2 && c <= 0xdf) n = 2, cp = c & 0x1f, min = 0x80;
-    else if (c >= 0xe0 && c <= 0xef) n = 3, cp = c & 0x0f, min = 0x800;
-    else if (c >= 0xf0 && c <= 0xf4) n = 4, cp = c & 0x07, min = 0x10000;
-    else return 0;
-    if ((size_t)(end - p) < n) return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xc0) != 0x80) return 0;
-        cp = (cp << 6) | (p[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
-    return n;
-}
-
 static size_t put_utf8(char *o, unsigned cp)
 {
     if (cp < 0x80) return o[0] = (char)cp, 1;
@@ -130,7 +112,7 @@ static msp_status parse_string(parser *ps, char **out)
             return fail(ps, "raw control character in a string (write it as \\n, \\t or \\u00XX)");
         }
         if (c >= 0x80) {
-            size_t k = utf8_len(ps->p, q);
+            size_t k = msp_utf8_len(ps->p, q);
             if (!k) {
                 free(o);
                 return fail(ps, "invalid UTF-8 in a string");

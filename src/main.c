@@ -7,6 +7,7 @@
 #include "runtime/bundle.h"
 #include "selector/selector.h"
 #include "specialise/specialise.h"
+#include "suggest.h"
 
 static const struct {
     const char *name;
@@ -15,12 +16,12 @@ static const struct {
 } commands[] = {
     {"check", msp_cmd_check, "validate experiment configs, Darknet cfgs and weights"},
     {"train", msp_cmd_train, "train an experiment's base network"},
-    {"evaluate", msp_cmd_evaluate_family, "accuracy and latency on the test set: a network, the selector, the oracle"},
+    {"evaluate", msp_cmd_evaluate_family, "test-set accuracy and latency: a network, the selector, the oracle"},
     {"profile", msp_cmd_profile, "batch-1 latency and FLOPs of one network"},
     {"prune", msp_cmd_prune, "structured filter pruning of a network, with fine-tuning"},
     {"specialise", msp_cmd_specialise, "build a family of pruned specialists, one per input cluster"},
     {"premodel", msp_cmd_premodel, "label inputs and train the premodels that pick a network per input"},
-    {"deploy", msp_cmd_deploy, "a self-contained bundle (family, premodel, checksums) for the device"},
+    {"deploy", msp_cmd_deploy, "a self-contained bundle (family, premodel, checksums) for a device"},
     {"run", msp_cmd_run, "classify images or an IDX file with a bundle"},
     {"report", msp_cmd_report, "report.html and report.md from an experiment's results"},
     {"all", msp_cmd_all, "the whole pipeline on an experiment config"},
@@ -50,6 +51,14 @@ int main(int argc, char **argv)
         return msp_cmd_version(argc - 1, argv + 1);
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+    const char *names[sizeof commands / sizeof *commands + 1];
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) names[i] = commands[i].name;
+    names[sizeof commands / sizeof *commands] = NULL;
+    const char *near = msp_nearest(argv[1], names);
+    if (near) {
+        fprintf(stderr, "msprune: unknown command '%s'; did you mean '%s'?\n", argv[1], near);
+        return 2;
+    }
     fprintf(stderr, "msprune: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return 2;

@@ -47,10 +47,41 @@ for c in $cmds; do
     # The flags are accepted by the parser, not only documented.
     expect 0 "" -- "$MSPRUNE" "$c" -q -v --help
     expect 0 "" -- "$MSPRUNE" "$c" --quiet --verbose --help
+    # A bad option: one line that names the command, exit 2.
+    expect 2 "" -- "$MSPRUNE" "$c" --no-such-option
+    [ "$(cat "$TMP/err")" = "msprune $c: unrecognized option '--no-such-option'" ] && ok ||
+        bad "msprune $c --no-such-option: stderr is not one line naming the command: $(cat "$TMP/err")"
 done
 expect 0 "" -- "$MSPRUNE" evaluate --selector --help
+cp "$TMP/out" "$TMP/help-evaluate-selector"
 problems=$(help_layout "$TMP/out" evaluate)
 [ -z "$problems" ] && ok || bad "msprune evaluate --selector --help layout: $problems"
+mkdir -p "$TMP/help-bundle" && : >"$TMP/help-bundle/manifest.conf"
+expect 0 "" -- "$MSPRUNE" profile "$TMP/help-bundle" --help
+cp "$TMP/out" "$TMP/help-profile-bundle"
+problems=$(help_layout "$TMP/out" "profile BUNDLE")
+[ -z "$problems" ] && ok || bad "msprune profile BUNDLE --help layout: $problems"
+
+# --- every help fits 80 columns ---------------------------------------------
+# too_wide FILE: its lines wider than 80 characters, or with a tab.
+too_wide() {
+    (
+        export LC_ALL=C.UTF-8
+        n=0
+        while IFS= read -r line || [ -n "$line" ]; do
+            n=$((n + 1))
+            if [ ${#line} -gt 80 ] || [[ $line == *$'\t'* ]]; then
+                echo "line $n, ${#line} columns: $line"
+            fi
+        done <"$1"
+    )
+}
+printf 'fits\n%081d\n' 0 >"$TMP/wide"
+[ "$(too_wide "$TMP/wide" | wc -l)" = 1 ] && ok || bad "too_wide misses an 81-column line"
+for h in help $(printf 'help-%s ' $cmds) help-evaluate-selector help-profile-bundle; do
+    wide=$(too_wide "$TMP/$h")
+    [ -z "$wide" ] && ok || bad "a --help ($h) is wider than 80 columns: $wide"
+done
 
 # --- version: one string, from src/version.h -------------------------------
 release=$(sed -n 's/^#define MSP_VERSION_RELEASE "\(.*\)"$/\1/p' src/version.h)

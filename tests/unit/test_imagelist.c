@@ -454,6 +454,7 @@ Test(imagelist, names_file_errors)
     } cases[] = {
         {"cat\n\ndog\n", "names:2: empty class name"},
         {"cat\ndog\ncat\n", "names:3: class name 'cat' repeats line 1"},
+        {"cat\ncaf\xe9\n", "names:2: class name is not valid UTF-8 (byte 0xe9 at position 4)"},
         {"", "names: no class names"},
     };
     msp_dataset d;
