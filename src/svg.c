@@ -172,6 +172,7 @@ void msp_svg_axes_draw(msp_svg *s, const msp_svg_axes *a)
         n = msp_svg_nice_ticks(a->xmin, a->xmax, 7, t, &step);
         for (int i = 0; i < n; i++) {
             if (t[i] < a->xmin - 1e-9 * step || t[i] > a->xmax + 1e-9 * step) continue;
+            if (a->integer_x && t[i] != floor(t[i])) continue;
             double x = msp_svg_x(a, t[i]);
             msp_svg_format_tick(lab, sizeof lab, t[i], step);
             msp_svg_printf(s,

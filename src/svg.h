@@ -51,6 +51,7 @@ typedef struct msp_svg_axes {
     double xmin, xmax, ymin, ymax;   /* data range mapped to the box */
     double xstep, ystep;             /* tick steps (set by msp_svg_axes_fit) */
     int no_xticks;                   /* categorical x: no x ticks or grid */
+    int integer_x;                   /* x ticks only at whole numbers (epochs) */
     const char *xlabel, *ylabel;
 } msp_svg_axes;
 
