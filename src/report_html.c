@@ -19,9 +19,9 @@ static const char css[] =
     "p,li,figcaption{overflow-wrap:anywhere}"
     ".scroll{overflow-x:auto;max-width:100%}"
     "table{border-collapse:collapse;margin:8px 0;font-size:13px}"
-    "th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}td{white-space:nowrap}"
+    "th,td{border:1px solid #ccc;padding:3px 6px;text-align:right}td{white-space:nowrap}"
     "th{background:#f0f0f0}td.l,th.l{text-align:left}tr.hl td{background:#eef5ff;font-weight:bold}"
-    "td.na{color:#999}"
+    "td.na{color:#999}td.wrap{white-space:normal;min-width:8em}"
     ".note{background:#fff6e0;border-left:4px solid #e69f00;padding:6px 10px;margin:6px 0}"
     ".meta{color:#555;font-size:13px}.kpi{font-size:17px;margin:4px 0}"
     ".verdict{border-left:6px solid #009e73;background:#effaf5;padding:6px 12px;margin:10px 0}"
@@ -218,7 +218,7 @@ static void strategies_table(const msp_report *r, msp_svg *s, const int *front)
         const msp_report_strategy *p = pm ? &r->premodels[i] : &r->oracle;
         P(s, "<tr%s><td class=\"l\">", i == r->best ? " class=\"hl\"" : "");
         E(s, p->name);
-        P(s, "%s</td><td>", !pm ? " (upper bound)" : i == r->best ? " (best)" : "");
+        P(s, "%s</td><td>", !pm ? "<br>(upper bound)" : i == r->best ? " (best)" : "");
         msp_report_ms(s, p->mean_latency_ms);
         P(s, "</td><td>");
         msp_report_ms(s, p->measured_ms);
@@ -231,7 +231,7 @@ static void strategies_table(const msp_report *r, msp_svg *s, const int *front)
         P(s, "</td><td>");
         if (pm) fallback_cell(r, s, p);
         else P(s, "-");
-        P(s, "</td><td class=\"l\">");
+        P(s, "</td><td class=\"l wrap\">");
         if (pm) fallback_causes(s, p);
         else P(s, "-");
         P(s, "</td><td>");

@@ -201,7 +201,7 @@ Test(report, html_content)
     /* Selector rows: speed words, points, fallbacks and causes. */
     cr_assert(strstr(s, "<td class=\"l\">tree</td><td>0.078</td><td>0.084</td><td class=\"l\">2.90x "
                         "faster</td><td>90.50%</td><td>-0.90 pt</td><td>99.80%</td><td>40 (8.0%)</td>"
-                        "<td class=\"l\">15 &quot;other&quot;, 20 low probability, 5 premodel "
+                        "<td class=\"l wrap\">15 &quot;other&quot;, 20 low probability, 5 premodel "
                         "unsure</td>"));
     cr_assert(strstr(s, "T-shirt/top, Pullover, Dress, Coat, Shirt"));
     cr_assert(strstr(s, "<td class=\"l\">Shirt</td><td>77.48%</td><td>74.30%</td><td>75.86%</td><td>1000</td>"));
@@ -323,7 +323,7 @@ Test(report, old_summary_loads)
     msp_report_md(&r, &m);
     cr_assert(strstr(h.buf, "<p>Fallbacks: not recorded (summary.json from an older msprune; run "
                             "<code>msprune evaluate x.conf --selector</code> again to count them).</p>"));
-    cr_assert(strstr(h.buf, "<td>unknown</td><td class=\"l\">-</td>"));
+    cr_assert(strstr(h.buf, "<td>unknown</td><td class=\"l wrap\">-</td>"));
     cr_assert_null(strstr(h.buf, "Measured per input"));
     cr_assert(strstr(m.buf, "| knn (best) | 0.090 | - | 2.52x faster | 91.80% | +0.40 pt | 99.90% | unknown | yes |\n"));
     msp_svg_free(&h);
@@ -337,7 +337,7 @@ Test(report, old_summary_loads)
     cr_assert_eq(r.premodels[1].fell_other, -1);
     cr_assert(!r.measured);
     msp_report_html(&r, &h);
-    cr_assert(strstr(h.buf, "<td>40 (8.0%)</td><td class=\"l\">not recorded</td>"));
+    cr_assert(strstr(h.buf, "<td>40 (8.0%)</td><td class=\"l wrap\">not recorded</td>"));
     cr_assert(strstr(h.buf, "<b>31 of 500 inputs</b> (6.2%) were answered by the base through the "
                         "safety net. Each ran the chosen network"));
     msp_svg_free(&h);
