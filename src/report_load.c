@@ -504,7 +504,7 @@ static void load_settings(const char *dir, msp_report *r)
     msp_expconf c;
     msp_err e = {{0}};
     if (!msp_file_readable(r->config)) {
-        r->settings_error = msp_strdup("it cannot be read");
+        r->settings_error = msp_strdup("no such file, or not readable");
         return;
     }
     if (msp_expconf_load(r->config, &c, &e) != MSP_OK) {

@@ -97,7 +97,7 @@ Test(report, fixture_values)
     cr_assert(isnan(r.curves[1].val_top1[0]));
     /* "x.conf" does not exist: no settings, and why. */
     cr_assert(!r.have_settings);
-    cr_assert_str_eq(r.settings_error, "it cannot be read");
+    cr_assert_str_eq(r.settings_error, "no such file, or not readable");
     cr_assert_eq(r.oracle.chosen[3], 150);
     int64_t sum = 0;
     for (int i = 0; i < 36; i++) sum += r.premodels[0].confusion[i];
@@ -213,7 +213,7 @@ Test(report, html_content)
     cr_assert(strstr(s, "<h2>Training</h2>"));
     cr_assert(strstr(s, "<td class=\"l\">base</td><td>12</td><td>0.2460</td><td>91.45%</td>"));
     cr_assert(strstr(s, "<p class=\"note\">No settings: the config <code>x.conf</code> could not be "
-                        "read (it cannot be read).</p>"));
+                        "read (no such file, or not readable).</p>"));
     cr_assert_eq(count_sub(s, "class=\"note\""), 1);
     /* Every table scrolls in its own box; plots scale. */
     cr_assert_eq(count_sub(s, "<table>"), count_sub(s, "<div class=\"scroll\"><table>"));
@@ -244,7 +244,7 @@ Test(report, markdown_content)
     cr_assert(strstr(m.buf, "| 1 | 3 | Sandal, Sneaker, Ankle boot |\n"));
     cr_assert(strstr(m.buf, "## Per-input latency (500 inputs, each input's path measured at batch 1)"));
     cr_assert(strstr(m.buf, "| half | 1 | 1.3200 | - |\n"));
-    cr_assert(strstr(m.buf, "The config `x.conf` could not be read (it cannot be read).\n"));
+    cr_assert(strstr(m.buf, "The config `x.conf` could not be read (no such file, or not readable).\n"));
     cr_assert_null(strstr(m.buf, "Missing"));
     msp_svg_free(&m);
     msp_report_free(&r);
