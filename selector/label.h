@@ -150,12 +150,24 @@ typedef struct msp_select_stats {
     double mean_premodel_ms; /* its premodel part */
     double premodel_acc;     /* fraction of inputs with chosen == label; NaN without labels */
     int64_t fallbacks;       /* inputs answered by the fallback because a rule fired
-                              * (and the chosen network was not the fallback) */
+                              * (and the chosen network was not the fallback):
+                              * the sum of the three counts below */
+    int64_t fell_other;      /* rule 2: the chosen network ran, said 'other', then the fallback */
+    int64_t fell_prob;       /* rule 3: the chosen network ran, was unsure, then the fallback */
+    int64_t fell_unsure;     /* rule 1: the premodel was unsure, only the fallback ran */
     int64_t *chosen;         /* m: inputs per chosen network */
     int64_t *answered;       /* m: inputs per network whose answer was used */
     int64_t *confusion;      /* m*m [label * m + chosen]; NULL without labels */
     double *cost;            /* n: each input's cost (premodel included), ms */
+    uint8_t *route;          /* n: what ran for each input (msp_route) */
 } msp_select_stats;
+
+/* What ran for one input under msp_choice_eval. */
+typedef enum msp_route {
+    MSP_ROUTE_CHOSEN = 0,      /* the chosen network only */
+    MSP_ROUTE_THEN_FALLBACK,   /* the chosen network, then the fallback (rule 2 or 3) */
+    MSP_ROUTE_FALLBACK_ONLY    /* the fallback only (rule 1) */
+} msp_route;
 
 /* Evaluate a selector that chose chosen[i] for input i. label (n, may be
  * NULL) gives premodel accuracy and the confusion matrix; confidence (n, may

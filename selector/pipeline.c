@@ -186,9 +186,19 @@ int msp_cmd_all(int argc, char **argv)
         msp_log(MSP_LOG_INFO, "stage report");
         st = msp_report_write(conf.output, conf.output, conf.name, conf.path, &err);
     }
-    if (st == MSP_OK)
+    if (st == MSP_OK) {
+        /* The verdict in one plain line, worded as the report words it. */
+        msp_report rep;
+        msp_err ignore;
+        if (msp_report_load(conf.output, conf.name, conf.path, &rep, &ignore) == MSP_OK) {
+            char line[512];
+            msp_report_headline_text(&rep, line, sizeof line);
+            printf("%s\n", line);
+            msp_report_free(&rep);
+        }
         printf("pipeline of %s done in %.0f s; report: %s (and report.md)\n", conf.name,
                msp_now() - t0, report);
+    }
     free(eval_json);
     free(family);
     free(premodels);

@@ -29,6 +29,7 @@ void msp_select_stats_free(msp_select_stats *s)
     free(s->answered);
     free(s->confusion);
     free(s->cost);
+    free(s->route);
     memset(s, 0, sizeof *s);
 }
 
@@ -94,6 +95,7 @@ msp_status msp_choice_eval(const msp_choice *c, const int *chosen, const int *la
     s->answered = msp_calloc((size_t)m, sizeof *s->answered);
     if (label) s->confusion = msp_calloc((size_t)m * m, sizeof *s->confusion);
     s->cost = msp_malloc(sizeof *s->cost * (size_t)n);
+    s->route = msp_calloc((size_t)n, sizeof *s->route);
     double score = 0, top5 = 0, cost = 0, pre = 0;
     int64_t agree = 0;
     for (int i = 0; i < n; i++) {
@@ -104,13 +106,18 @@ msp_status msp_choice_eval(const msp_choice *c, const int *chosen, const int *la
             confidence[i] < safety->min_confidence) {
             ans = f; /* decided before any network runs: only the fallback runs */
             ci = c->cost_ms[row + f];
+            if (ch != f) s->fell_unsure++, s->route[i] = MSP_ROUTE_FALLBACK_ONLY;
         } else {
             ci = c->cost_ms[row + ch];
-            if (f >= 0 && ch != f &&
-                ((safety->on_other && c->other[row + ch]) ||
-                 (safety->min_prob[ch] > 0 && c->prob[row + ch] < safety->min_prob[ch]))) {
+            int other = f >= 0 && ch != f && safety->on_other && c->other[row + ch];
+            int unsure = f >= 0 && ch != f && !other && safety->min_prob[ch] > 0 &&
+                         c->prob[row + ch] < safety->min_prob[ch];
+            if (other || unsure) {
                 ans = f;
                 ci += c->cost_ms[row + f];
+                s->fell_other += other;
+                s->fell_prob += unsure;
+                s->route[i] = MSP_ROUTE_THEN_FALLBACK;
             }
         }
         if (ans != ch) s->fallbacks++;

@@ -36,4 +36,24 @@ int msp_sel_default_kinds(msp_premodel_kind *kinds);
 msp_status msp_sel_kinds(const msp_expconf *conf, msp_premodel_kind **kinds, int *n,
                          msp_err *err);
 
+/* One strategy whose per-input path msp_sel_time_paths times: its premodel
+ * (NULL for the oracle: no premodel runs), the feature sets the premodel
+ * reads (all) and computes (used), the network chosen for each input and
+ * the route each input took (msp_route of msp_choice_eval; NULL: the chosen
+ * network only). */
+typedef struct msp_sel_timed {
+    const msp_premodel *pm;
+    msp_fset all, used;
+    const int *chosen;    /* d->n */
+    const uint8_t *route; /* d->n, or NULL */
+    int fallback;         /* the safety net's network, -1 none */
+} msp_sel_timed;
+
+/* Every input of d timed at batch 1 along each strategy's path (family
+ * networks loaded from dir), and the reference network alone: ms[k * d->n + i] and ref_ms[i],
+ * in milliseconds, after `warmup` untimed passes. */
+msp_status msp_sel_time_paths(const msp_family *fam, const char *dir, msp_engine_kind engine,
+                              const msp_dataset *d, int reference, const msp_sel_timed *t, int n_t, int warmup, double *ref_ms,
+                              double *ms, msp_err *err);
+
 #endif

@@ -8,7 +8,12 @@
  * images) + the chosen network's batch-1 latency (+ the base's when the
  * safety net falls back). Network latencies are re-measured here, side by
  * side (msp_family_latency), so every number of one summary
- * comes from the same machine state. */
+ * comes from the same machine state.
+ *
+ * Measured per input: every test input's actual path (premodel, chosen
+ * network, fallback) is also timed at batch 1 (stage_timing.c), together
+ * with the base alone; per-input.csv holds these times and summary.json
+ * their means ("measured_mean_ms"), beside the cost model's means. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +27,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "progress.h"
+#include "report.h"
 #include "selector/stage.h"
 
 #define CHUNK 16
@@ -32,6 +38,9 @@ typedef struct pm_result {
     msp_select_stats s;
     double premodel_ms, cv_accuracy;
     int *chosen;
+    msp_premodel *pm;  /* kept loaded for the timed pass */
+    msp_fset set;      /* the feature set it reads */
+    double measured_ms; /* mean of the timed per-input paths */
 } pm_result;
 
 /* Predict every test image, timing features + prediction per chunk. */
@@ -91,10 +100,25 @@ static void json_counts(FILE *f, const char *key, const int64_t *v, int m)
     fprintf(f, "]");
 }
 
+/* The per-input times of the timed pass: the oracle, then each premodel
+ * (the per-input.csv's columns), and the base alone. */
+typedef struct timings {
+    double *ms;       /* (1 + n_r) x n, strategy after strategy */
+    double *base_ms;  /* n */
+    double oracle_mean, base_mean;
+} timings;
+
+static double mean(const double *v, int n)
+{
+    double s = 0;
+    for (int i = 0; i < n; i++) s += v[i];
+    return n > 0 ? s / n : NAN;
+}
+
 static msp_status write_summary(const msp_expconf *conf, const msp_family *fam,
                                 const msp_outcomes *o, const msp_select_stats *single,
                                 const msp_select_stats *oracle, const pm_result *r, int n_r,
-                                int best, msp_err *err)
+                                int best, const timings *tm, msp_err *err)
 {
     char *path = msp_strcat3(conf->output, "/", "summary.json");
     msp_atomic a;
@@ -109,7 +133,7 @@ static msp_status write_summary(const msp_expconf *conf, const msp_family *fam,
     msp_json_string(f, conf->name);
     fprintf(f, ",\n  \"reference\": \"base\",\n  \"most_accurate\": ");
     msp_json_string(f, o->names[most]);
-    fprintf(f, ",\n  \"test_inputs\": %d,\n  \"networks\": [", o->n);
+    fprintf(f, ",\n  \"test_inputs\": %d,\n  \"per_input_ms\": \"measured\",\n  \"networks\": [", o->n);
     for (int j = 0; j < o->m; j++) {
         const msp_family_net *n = &fam->nets[j];
         fprintf(f, "%s\n    {\"name\": ", j ? "," : "");
@@ -127,6 +151,9 @@ static msp_status write_summary(const msp_expconf *conf, const msp_family *fam,
         msp_json_number(f, n->test_in_cluster);
         fprintf(f, ", \"base_in_cluster_top1\": ");
         msp_json_number(f, n->base_test_in_cluster);
+        fprintf(f, ", \"measured_mean_ms\": ");
+        if (j == 0) msp_json_number(f, tm->base_mean);
+        else fprintf(f, "null");
         fprintf(f, "}");
     }
     fprintf(f, "\n  ],\n  \"selector\": ");
@@ -159,7 +186,12 @@ static msp_status write_summary(const msp_expconf *conf, const msp_family *fam,
         msp_json_number(f, p->cv_accuracy);
         fprintf(f, ", \"min_prob\": ");
         msp_sel_json_min_prob(f, &p->safety, o->names, o->m);
-        fprintf(f, ", \"fallbacks\": %lld", (long long)p->s.fallbacks);
+        fprintf(f, ", \"measured_mean_ms\": ");
+        msp_json_number(f, p->measured_ms);
+        fprintf(f, ", \"fallbacks\": %lld, \"fallback_other\": %lld, \"fallback_prob\": %lld, "
+                   "\"fallback_unsure\": %lld",
+                (long long)p->s.fallbacks, (long long)p->s.fell_other, (long long)p->s.fell_prob,
+                (long long)p->s.fell_unsure);
         json_counts(f, "chosen", p->s.chosen, o->m);
         fprintf(f, ", \"confusion\": [");
         for (int l = 0; l < o->m; l++) {
@@ -172,14 +204,16 @@ static msp_status write_summary(const msp_expconf *conf, const msp_family *fam,
     }
     fprintf(f, "\n  ],\n  \"oracle\": {");
     json_stats(f, oracle);
+    fprintf(f, ", \"measured_mean_ms\": ");
+    msp_json_number(f, tm->oracle_mean);
     json_counts(f, "chosen", oracle->chosen, o->m);
     fprintf(f, "}\n}\n");
     return msp_atomic_commit(&a, err);
 }
 
 static msp_status write_per_input(const msp_expconf *conf, const msp_outcomes *o,
-                                  const msp_choice *ch, const int *label, const pm_result *r,
-                                  int n_r, msp_err *err)
+                                  const int *label, const pm_result *r, int n_r, const timings *tm,
+                                  msp_err *err)
 {
     char *path = msp_strcat3(conf->output, "/", "per-input.csv");
     msp_atomic a;
@@ -192,20 +226,34 @@ static msp_status write_per_input(const msp_expconf *conf, const msp_outcomes *o
     fprintf(a.f, "\n");
     for (int i = 0; i < o->n; i++) {
         fprintf(a.f, "%lld,%d,%s,%.6f", (long long)o->id[i], o->truth[i], net_name(o, label[i]),
-                ch->cost_ms[(size_t)i * o->m + label[i]]);
+                tm->ms[i]);
         for (int k = 0; k < n_r; k++)
-            fprintf(a.f, ",%s,%.6f", net_name(o, r[k].chosen[i]), r[k].s.cost[i]);
+            fprintf(a.f, ",%s,%.6f", net_name(o, r[k].chosen[i]), tm->ms[(size_t)(k + 1) * o->n + i]);
         fprintf(a.f, "\n");
     }
     return msp_atomic_commit(&a, err);
 }
 
-static void print_row(const char *name, const msp_select_stats *s, double base_ms, double extra_acc)
+/* One line of the terminal table: top-1 and top-5 (a specialist's over
+ * the whole test set mean little: its own cluster's instead), mean latency
+ * by the cost model and measured, speed and top-1 against the base. */
+static void print_row(const char *name, const msp_select_stats *s, double measured,
+                      const msp_family_net *spec, const msp_select_stats *base, double base_ms,
+                      const char *extra)
 {
-    printf("  %-22s %7.2f%% %7.2f%% %9.4f ms %6.3fx", name, 100 * s->score, 100 * s->top5, s->mean_ms,
-           s->mean_ms / base_ms);
-    if (!isnan(extra_acc)) printf("  %6.2f%%", 100 * extra_acc);
-    printf("\n");
+    char speed[64], pts[32], meas[32] = "";
+    msp_report_speed_text(s->mean_ms, base_ms, NULL, speed, sizeof speed);
+    if (isfinite(measured)) snprintf(meas, sizeof meas, "%.4f ms", measured);
+    if (spec) {
+        printf("  %-22s %8s %8s %9.4f ms %12s  %-13s %9s  own cluster %.2f%% (base %.2f%%)\n",
+               name, "-", "-", s->mean_ms, meas, speed, "", 100 * spec->test_in_cluster,
+               100 * spec->base_test_in_cluster);
+        return;
+    }
+    msp_report_points_text(s->score - base->score, 2, pts, sizeof pts);
+    printf("  %-22s %7.2f%% %7.2f%% %9.4f ms %12s  %-13s %9s  %s\n", name, 100 * s->score,
+           100 * s->top5, s->mean_ms, meas, s == base ? "reference" : speed, s == base ? "" : pts,
+           extra ? extra : "");
 }
 
 msp_status msp_selector_evaluate(const msp_expconf *conf, const msp_selector_opts *opt,
@@ -220,6 +268,7 @@ msp_status msp_selector_evaluate(const msp_expconf *conf, const msp_selector_opt
     pm_result *r = NULL;
     int n_kinds = 0, n_r = 0, *label = NULL;
     float *confidence = NULL;
+    timings tm = {0};
     msp_fset set;
     msp_status st;
     if ((st = msp_sel_fset(conf, &set, err)) || (st = msp_sel_kinds(conf, &kinds, &n_kinds, err)) ||
@@ -269,12 +318,13 @@ msp_status msp_selector_evaluate(const msp_expconf *conf, const msp_selector_opt
         }
         pm_result *p = &r[n_r++];
         p->kind = kinds[k];
+        p->pm = pm;
+        p->set = kset;
         p->cv_accuracy = msp_sel_recorded(conf, kinds[k], "cv_accuracy");
         p->chosen = msp_malloc(sizeof(int) * (size_t)o.n);
         st = msp_sel_safety(conf, kinds[k], &fam, &p->safety, err);
         if (st == MSP_OK)
             st = run_premodel(pm, kset, &data.test, p->chosen, confidence, &p->premodel_ms, err);
-        msp_premodel_free(pm);
         double *pms = msp_malloc(sizeof(double) * (size_t)o.n);
         for (int i = 0; i < o.n; i++) pms[i] = p->premodel_ms;
         if (st == MSP_OK) st = msp_choice_eval(&ch, p->chosen, label, confidence, pms, &p->safety, &p->s, err);
@@ -292,32 +342,72 @@ msp_status msp_selector_evaluate(const msp_expconf *conf, const msp_selector_opt
             (!ok_k && !ok_b && r[k].s.score > r[best].s.score))
             best = k;
     }
-    printf("selector evaluation of %s on %d test images (batch-1 latency, premodel cost included)\n",
+    /* Every input's own path, timed at batch 1: the oracle's, each
+     * premodel's, and the base alone. */
+    tm.ms = msp_malloc(sizeof(double) * (size_t)(n_r + 1) * (size_t)o.n);
+    tm.base_ms = msp_malloc(sizeof(double) * (size_t)o.n);
+    msp_sel_timed *tt = msp_calloc((size_t)n_r + 1, sizeof *tt);
+    tt[0] = (msp_sel_timed){.chosen = label, .fallback = -1};
+    for (int k = 0; k < n_r; k++)
+        tt[k + 1] = (msp_sel_timed){.pm = r[k].pm,
+                                    .all = r[k].set,
+                                    .used = msp_premodel_groups(r[k].pm, r[k].set),
+                                    .chosen = r[k].chosen,
+                                    .route = r[k].s.route,
+                                    .fallback = r[k].safety.fallback};
+    st = msp_sel_time_paths(&fam, conf->output, opt->engine, &data.test, 0, tt, n_r + 1,
+                            conf->evaluate.warmup, tm.base_ms, tm.ms, err);
+    free(tt);
+    if (st != MSP_OK) goto out;
+    tm.oracle_mean = mean(tm.ms, o.n);
+    tm.base_mean = mean(tm.base_ms, o.n);
+    for (int k = 0; k < n_r; k++) r[k].measured_ms = mean(tm.ms + (size_t)(k + 1) * o.n, o.n);
+
+    double base_ms = o.latency_ms[0];
+    printf("selector evaluation of %s on %d test images (batch-1 latency, premodel cost included;\n"
+           "mean latency: median network latencies added up along each input's path; measured:\n"
+           "the mean of every input's own path timed at batch 1)\n",
            conf->name, o.n);
-    printf("  %-22s %8s %8s %12s %7s  %s\n", "", "top-1", "top-5", "mean latency", "vs base",
-           "premodel accuracy");
-    for (int j = 0; j < o.m; j++) print_row(o.names[j], &single[j], o.latency_ms[0], NAN);
+    printf("  %-22s %8s %8s %12s %12s  %-13s %9s  %s\n", "", "top-1", "top-5", "mean latency",
+           "measured", "vs the base", "top-1", "fallbacks, premodel accuracy");
+    for (int j = 0; j < o.m; j++)
+        print_row(o.names[j], &single[j], j == 0 ? tm.base_mean : NAN,
+                  fam.nets[j].cluster >= 0 ? &fam.nets[j] : NULL, &single[0], base_ms, NULL);
     for (int k = 0; k < n_r; k++) {
-        char name[64];
+        char name[64], extra[128];
         snprintf(name, sizeof name, "selector %s%s", msp_premodel_kind_name(r[k].kind), k == best ? " *" : "");
-        print_row(name, &r[k].s, o.latency_ms[0], r[k].s.premodel_acc);
+        snprintf(extra, sizeof extra, "%lld fallbacks (%.1f%%), premodel %.2f%%",
+                 (long long)r[k].s.fallbacks, 100.0 * (double)r[k].s.fallbacks / o.n,
+                 100 * r[k].s.premodel_acc);
+        print_row(name, &r[k].s, r[k].measured_ms, NULL, &single[0], base_ms, extra);
     }
-    print_row("oracle", &oracle, o.latency_ms[0], NAN);
+    print_row("oracle", &oracle, tm.oracle_mean, NULL, &single[0], base_ms, NULL);
     if (best >= 0) {
-        double saved = o.latency_ms[0] - oracle.mean_ms, got = o.latency_ms[0] - r[best].s.mean_ms;
-        printf("  best premodel %s: %.2fx faster than the base, %.1f%% of the oracle's time saving "
-               "(premodel %.4f ms per input)\n",
-               msp_premodel_kind_name(r[best].kind), o.latency_ms[0] / r[best].s.mean_ms,
-               saved > 0 ? 100 * got / saved : NAN, r[best].premodel_ms);
+        const pm_result *b = &r[best];
+        char speed[64], pts[32], saving[64], mspeed[64];
+        msp_report_speed_text(b->s.mean_ms, base_ms, "the base", speed, sizeof speed);
+        msp_report_points_text(b->s.score - single[0].score, 1, pts, sizeof pts);
+        msp_report_saving_text(b->s.mean_ms, base_ms, oracle.mean_ms, saving, sizeof saving);
+        msp_report_speed_text(b->measured_ms, tm.base_mean, "the base", mspeed, sizeof mspeed);
+        printf("  best premodel %s: %s, top-1 %s, %s (measured per input: %s)\n",
+               msp_premodel_kind_name(b->kind), speed, pts, saving, mspeed);
+        printf("  fallbacks: %lld of %d inputs ran the chosen network and then the base (%lld "
+               "said 'other', %lld were under their probability threshold), %lld went straight to the base (premodel "
+               "unsure); premodel %.4f ms per input\n",
+               (long long)(b->s.fell_other + b->s.fell_prob), o.n, (long long)b->s.fell_other,
+               (long long)b->s.fell_prob, (long long)b->s.fell_unsure, b->premodel_ms);
     }
-    if ((st = write_summary(conf, &fam, &o, single, &oracle, r, n_r, best, err)) == MSP_OK)
-        st = write_per_input(conf, &o, &ch, label, r, n_r, err);
+    if ((st = write_summary(conf, &fam, &o, single, &oracle, r, n_r, best, &tm, err)) == MSP_OK)
+        st = write_per_input(conf, &o, label, r, n_r, &tm, err);
     if (st == MSP_OK) printf("  wrote %s/summary.json and %s/per-input.csv\n", conf->output, conf->output);
 out:
     for (int k = 0; r && k < n_r; k++) {
         msp_select_stats_free(&r[k].s);
         free(r[k].chosen);
+        msp_premodel_free(r[k].pm);
     }
+    free(tm.ms);
+    free(tm.base_ms);
     free(r);
     for (int j = 0; single && j < o.m; j++) msp_select_stats_free(&single[j]);
     free(single);

@@ -92,8 +92,11 @@ int msp_report_points(const msp_report *r, double *cost, double *acc, const char
     if (!r->have_summary) return 0;
     int n = 0;
     for (int i = 0; i < r->n_nets; i++, n++) {
-        cost[n] = r->nets[i].latency_ms;
-        acc[n] = r->nets[i].top1;
+        /* A specialist's top-1 over the whole test set is not comparable:
+         * it only knows its cluster. Off the plot and off the front. */
+        int spec = r->nets[i].cluster >= 0;
+        cost[n] = spec ? NAN : r->nets[i].latency_ms;
+        acc[n] = spec ? NAN : r->nets[i].top1;
         names[n] = r->nets[i].name;
     }
     for (int i = 0; i < r->n_premodels; i++, n++) {
@@ -145,6 +148,10 @@ int msp_report_input(const msp_report *r, int i, const char **file, const char *
     case 3:
         *file = "clusters.json", *cmd = "specialise", *found = r->have_clusters;
         *sections = "cluster membership";
+        return 1;
+    case 4:
+        *file = "train.json", *cmd = "train", *found = r->n_curves > 0;
+        *sections = "training curves";
         return 1;
     default: return 0;
     }

@@ -10,7 +10,10 @@
 /* The deployable points (every network, then the selector with each
  * premodel): mean latency, top-1, name, and Pareto front membership. Arrays
  * hold n_nets + n_premodels entries; returns that count (0 without a summary).
- * The oracle is left out: an upper bound, not something one can deploy. */
+ * The oracle is left out: an upper bound, not something one can deploy.
+ * Specialists get NAN cost and accuracy: their top-1 over the whole test
+ * set says nothing (they only know their cluster), so they are neither
+ * drawn nor on the front. */
 int msp_report_points(const msp_report *r, double *cost, double *acc, const char **names,
                       int *front);
 /* A fraction as "91.40%", milliseconds as "0.153"; "-" when not finite. */
@@ -18,7 +21,7 @@ void msp_report_pct(msp_svg *s, double v);
 void msp_report_ms(msp_svg *s, double v);
 /* 15027712 -> "15.03M", 94634 -> "94.6k", 512 -> "512". */
 void msp_report_fmt_count(double v, char *buf, size_t size);
-/* The i-th input file (0..3): its name, the command that makes it, whether it
+/* The i-th input file (0..4): its name, the command that makes it, whether it
  * was found and which sections depend on it. Returns 0 past the end. */
 int msp_report_input(const msp_report *r, int i, const char **file, const char **cmd,
                      int *found, const char **sections);

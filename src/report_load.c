@@ -3,13 +3,16 @@
  * before allocating. Missing files are not errors; malformed ones are, with
  * FILE:LINE. */
 #include <errno.h>
+#include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "atomicio.h"
+#include "expconf.h"
 #include "jsonread.h"
 #include "report.h"
 
@@ -62,10 +65,24 @@ static msp_status load_net(const msp_jval *o, const char *path, msp_report_net *
         (st = msp_jsonread_int(o, "cluster", -1, MSP_REPORT_MAX_NETS, path, &c, err)) ||
         (st = msp_jsonread_num(o, "in_cluster_top1", 0, 1, 1, path, &n->in_cluster_top1, err)) ||
         (st = msp_jsonread_num(o, "base_in_cluster_top1", 0, 1, 1, path, &n->base_in_cluster_top1,
-                               err)))
+                               err)) ||
+        (st = msp_jsonread_num(o, "measured_mean_ms", 0, 1e9, 1, path, &n->measured_ms, err)))
         return st;
     n->cluster = (int)c;
     return MSP_OK;
+}
+
+/* An optional count: missing or null is -1 (unknown: an older file). */
+static msp_status opt_count(const msp_jval *o, const char *key, const char *path, int64_t *out,
+                            msp_err *err)
+{
+    const msp_jval *v = msp_jsonread_get(o, key);
+    double d;
+    *out = -1;
+    if (!v || v->type == MSP_JNULL) return MSP_OK;
+    msp_status st = msp_jsonread_int(o, key, 0, 1e15, path, &d, err);
+    if (st == MSP_OK) *out = (int64_t)d;
+    return st;
 }
 
 static msp_status load_strategy(const msp_jval *o, const char *path, int m, int is_oracle,
@@ -78,10 +95,24 @@ static msp_status load_strategy(const msp_jval *o, const char *path, int m, int 
     if (!is_oracle && (st = msp_jsonread_str(o, "premodel", path, &s, err))) return st;
     p->name = msp_strdup(s);
     p->premodel_accuracy = p->premodel_ms = p->cv_accuracy = NAN;
+    p->fallbacks = p->fell_other = p->fell_prob = p->fell_unsure = -1;
     if ((st = msp_jsonread_num(o, "top1", 0, 1, 0, path, &p->top1, err)) ||
         (st = msp_jsonread_num(o, "top5", 0, 1, 0, path, &p->top5, err)) ||
-        (st = msp_jsonread_num(o, "mean_latency_ms", 0, 1e9, 0, path, &p->mean_latency_ms, err)))
+        (st = msp_jsonread_num(o, "mean_latency_ms", 0, 1e9, 0, path, &p->mean_latency_ms, err)) ||
+        (st = msp_jsonread_num(o, "measured_mean_ms", 0, 1e9, 1, path, &p->measured_ms, err)))
         return st;
+    if (!is_oracle &&
+        ((st = opt_count(o, "fallbacks", path, &p->fallbacks, err)) ||
+         (st = opt_count(o, "fallback_other", path, &p->fell_other, err)) ||
+         (st = opt_count(o, "fallback_prob", path, &p->fell_prob, err)) ||
+         (st = opt_count(o, "fallback_unsure", path, &p->fell_unsure, err))))
+        return st;
+    if (p->fallbacks >= 0 && p->fell_other >= 0 && p->fell_prob >= 0 && p->fell_unsure >= 0 &&
+        p->fell_other + p->fell_prob + p->fell_unsure != p->fallbacks)
+        return BAD(msp_jsonread_get(o, "fallbacks")->line,
+                   "'fallbacks' is %lld, but fallback_other + fallback_prob + fallback_unsure "
+                   "is %lld",
+                   (long long)p->fallbacks, (long long)(p->fell_other + p->fell_prob + p->fell_unsure));
     if (!is_oracle &&
         ((st = msp_jsonread_num(o, "premodel_accuracy", 0, 1, 0, path, &p->premodel_accuracy, err)) ||
          (st = msp_jsonread_num(o, "premodel_ms", 0, 1e9, 0, path, &p->premodel_ms, err)) ||
@@ -112,6 +143,13 @@ static msp_status load_summary(const char *path, msp_report *r, msp_err *err)
     r->reference = msp_strdup(s);
     if ((st = msp_jsonread_int(root, "test_inputs", 0, 1e12, path, &v, err))) goto out;
     r->test_inputs = (int64_t)v;
+    const msp_jval *how = msp_jsonread_get(root, "per_input_ms");
+    if (how && (how->type != MSP_JSTRING || strcmp(how->str, "measured"))) {
+        st = BAD(how->line, "'per_input_ms' must be \"measured\" (or absent: the per-input times "
+                            "are mean latencies added up)");
+        goto out;
+    }
+    r->measured = how != NULL;
     if ((st = msp_jsonread_typed(root, "networks", MSP_JARRAY, MSP_REPORT_MAX_NETS, path, &a, err)))
         goto out;
     if (a->n == 0) {
@@ -294,6 +332,193 @@ out:
     return st;
 }
 
+/* ---- train.json ---------------------------------------------------------- */
+
+/* One training curve: "epochs": [{"epoch": 1, "loss": x, "val_top1": y}, ...]
+ * (loss and val_top1 may be null). */
+static msp_status load_curve(const char *path, const char *name, msp_report *r, msp_err *err)
+{
+    msp_jval *root;
+    msp_status st = msp_jsonread_file(path, &root, err);
+    if (st != MSP_OK) return st;
+    const msp_jval *a;
+    if (root->type != MSP_JOBJECT) {
+        st = BAD(root->line, "must be a JSON object");
+        goto out;
+    }
+    if ((st = msp_jsonread_typed(root, "epochs", MSP_JARRAY, MSP_REPORT_MAX_EPOCHS, path, &a, err)))
+        goto out;
+    msp_report_curve *c = &r->curves[r->n_curves];
+    memset(c, 0, sizeof *c);
+    c->loss = msp_malloc((a->n ? a->n : 1) * sizeof *c->loss);
+    c->val_top1 = msp_malloc((a->n ? a->n : 1) * sizeof *c->val_top1);
+    c->name = msp_strdup(name);
+    r->n_curves++; /* owned by r from here on, freed with it on any error */
+    for (size_t i = 0; i < a->n; i++) {
+        const msp_jval *e = &a->kid[i];
+        double ep;
+        if (e->type != MSP_JOBJECT) {
+            st = BAD(e->line, "an epoch must be an object");
+            goto out;
+        }
+        if ((st = msp_jsonread_int(e, "epoch", (double)i + 1, (double)i + 1, path, &ep, err)) ||
+            (st = msp_jsonread_num(e, "loss", 0, 1e30, 1, path, &c->loss[i], err)) ||
+            (st = msp_jsonread_num(e, "val_top1", 0, 1, 1, path, &c->val_top1[i], err)))
+            goto out;
+        c->n++;
+    }
+out:
+    msp_jsonread_free(root);
+    return st;
+}
+
+/* The base's curve (<dir>/train.json), then every other full network's of
+ * the summary (<dir>/ladder/NAME/train.json), where they exist. */
+static msp_status load_curves(const char *dir, msp_report *r, msp_err *err)
+{
+    r->curves = msp_calloc(MSP_REPORT_MAX_CURVES, sizeof *r->curves);
+    char *path = msp_strcat3(dir, "/", "train.json");
+    msp_status st = MSP_OK;
+    if (msp_file_readable(path)) st = load_curve(path, r->have_summary ? r->reference : "base", r, err);
+    free(path);
+    for (int i = 0; r->have_summary && i < r->n_nets && st == MSP_OK; i++) {
+        const char *name = r->nets[i].name;
+        if (r->n_curves == MSP_REPORT_MAX_CURVES) break;
+        if (r->nets[i].cluster >= 0 || !strcmp(name, r->reference) || strchr(name, '/') ||
+            name[0] == '.' || !name[0])
+            continue;
+        char *sub = msp_strcat3(dir, "/ladder/", name);
+        path = msp_strcat3(sub, "/", "train.json");
+        if (msp_file_readable(path)) st = load_curve(path, name, r, err);
+        free(sub);
+        free(path);
+    }
+    return st;
+}
+
+/* ---- the config's settings ---------------------------------------------- */
+
+static void setting(msp_report *r, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#define MAX_SETTINGS 64
+
+static void setting(msp_report *r, const char *key, const char *fmt, ...)
+{
+    if (r->n_settings == MAX_SETTINGS) return;
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    r->setting_keys[r->n_settings] = msp_strdup(key);
+    r->setting_values[r->n_settings++] = msp_strdup(buf);
+}
+
+static const char *yes(int v)
+{
+    return v ? "yes" : "no";
+}
+
+/* The settings that shape the results, as the config gives them (defaults
+ * filled in by the config reader). */
+static void settings_from(const msp_expconf *c, msp_report *r)
+{
+    r->setting_keys = msp_calloc(MAX_SETTINGS, sizeof *r->setting_keys);
+    r->setting_values = msp_calloc(MAX_SETTINGS, sizeof *r->setting_values);
+    setting(r, "seed", "%llu", (unsigned long long)c->seed);
+    setting(r, "threads", "%d", c->threads);
+    if (c->data.train_limit) setting(r, "data.train_limit", "%d images", c->data.train_limit);
+    else setting(r, "data.train_limit", "all images");
+    if (c->data.test_limit) setting(r, "data.test_limit", "%d images", c->data.test_limit);
+    else setting(r, "data.test_limit", "all images");
+    setting(r, "data.validation", "%g%% of the training split held out", c->data.validation * 100);
+    setting(r, "base.cfg", "%s", c->base.cfg);
+    setting(r, "base.epochs", "%d", c->base.epochs);
+    setting(r, "base.batch", "%d", c->base.batch);
+    setting(r, "evaluate", "latency over %d runs after %d warm-up", c->evaluate.latency_runs,
+            c->evaluate.warmup);
+    if (c->n_ladder) {
+        char names[400] = "";
+        for (int i = 0; i < c->n_ladder; i++) {
+            size_t l = strlen(names);
+            snprintf(names + l, sizeof names - l, "%s%s", i ? ", " : "", c->ladder[i].name);
+        }
+        setting(r, "ladder", "%s", names);
+    }
+    static const char *const methods[] = {"confusion", "features", "embedding"};
+    const __typeof__(c->specialise) *sp = &c->specialise;
+    if (sp->present) {
+        const char *m = sp->clustering >= 0 && sp->clustering < 3 ? methods[sp->clustering] : "?";
+        if (sp->k) setting(r, "specialise.clustering", "%s, k = %d", m, sp->k);
+        else setting(r, "specialise.clustering", "%s, k chosen in [%d, %d]", m, sp->k_min, sp->k_max);
+        setting(r, "specialise.criterion", "%s", sp->criterion ? sp->criterion : "taylor");
+        setting(r, "specialise.target_flops", "%g of the base's, in %d step%s", sp->target_flops,
+                sp->steps, sp->steps == 1 ? "" : "s");
+        setting(r, "specialise.finetune_epochs", "%d", sp->finetune_epochs);
+        if (sp->other) setting(r, "specialise.other", "yes, %g out-of-cluster share", sp->other_share);
+        else setting(r, "specialise.other", "no");
+        if (sp->distill > 0)
+            setting(r, "specialise.distill", "%g at temperature %g", sp->distill, sp->distill_temperature);
+    } else {
+        setting(r, "specialise", "absent (no specialists)");
+    }
+    const __typeof__(c->selector) *se = &c->selector;
+    setting(r, "selector.metric", "%s", se->metric ? "top5" : "top1");
+    setting(r, "selector.features", "%s%s", se->features ? se->features : "all",
+            se->feature_selection ? ", with feature selection" : "");
+    if (se->n_premodels) {
+        char list[400] = "";
+        for (int i = 0; i < se->n_premodels; i++) {
+            size_t l = strlen(list);
+            snprintf(list + l, sizeof list - l, "%s%s", i ? ", " : "", se->premodels[i]);
+        }
+        setting(r, "selector.premodels", "%s", list);
+    } else {
+        setting(r, "selector.premodels", "every implemented kind");
+    }
+    if (se->label_images) setting(r, "selector.label_images", "%d", se->label_images);
+    else setting(r, "selector.label_images", "all training images");
+    setting(r, "selector.cv_folds", "%d", se->cv_folds);
+    if (se->min_gain > 0) setting(r, "selector.min_gain", "%g", se->min_gain);
+    setting(r, "selector.fallback", "%s", yes(se->fallback));
+    if (se->fallback) {
+        setting(r, "selector.min_confidence", "%g", se->min_confidence);
+        if (se->tune_fallback)
+            setting(r, "selector.min_prob", "tuned%s, keeping top-1 within %g pt of the base's",
+                    se->fallback_per_network ? " per network" : "", se->fallback_tolerance * 100);
+        else
+            setting(r, "selector.min_prob", "%g", se->min_prob);
+    }
+}
+
+static double mtime(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (double)st.st_mtim.tv_sec + st.st_mtim.tv_nsec * 1e-9 : -1;
+}
+
+/* The config's settings when it can be read; otherwise the reason. */
+static void load_settings(const char *dir, msp_report *r)
+{
+    msp_expconf c;
+    msp_err e = {{0}};
+    if (!msp_file_readable(r->config)) {
+        r->settings_error = msp_strdup("no such file, or not readable");
+        return;
+    }
+    if (msp_expconf_load(r->config, &c, &e) != MSP_OK) {
+        r->settings_error = msp_strdup(e.msg);
+        return;
+    }
+    settings_from(&c, r);
+    r->have_settings = 1;
+    char *summary = msp_strcat3(dir, "/", "summary.json");
+    r->config_newer = r->have_summary && mtime(r->config) > mtime(summary);
+    free(summary);
+    msp_expconf_free(&c);
+}
+
 /* ---- per-input.csv ------------------------------------------------------ */
 
 /* Split line (modified in place) at commas into at most max fields. */
@@ -451,6 +676,8 @@ msp_status msp_report_load(const char *dir, const char *experiment, const char *
         if (msp_file_readable(path)) st = load[i](path, r, err);
         free(path);
     }
+    if (st == MSP_OK) st = load_curves(dir, r, err);
+    if (st == MSP_OK) load_settings(dir, r);
     if (st != MSP_OK) msp_report_free(r);
     return st;
 }
@@ -489,6 +716,19 @@ void msp_report_free(msp_report *r)
     for (int i = 0; r->col_names && i < r->n_cols; i++) free(r->col_names[i]);
     free(r->col_names);
     free(r->ms);
+    for (int i = 0; r->curves && i < r->n_curves; i++) {
+        free(r->curves[i].name);
+        free(r->curves[i].loss);
+        free(r->curves[i].val_top1);
+    }
+    free(r->curves);
+    for (int i = 0; r->setting_keys && i < r->n_settings; i++) {
+        free(r->setting_keys[i]);
+        free(r->setting_values[i]);
+    }
+    free(r->setting_keys);
+    free(r->setting_values);
+    free(r->settings_error);
     memset(r, 0, sizeof *r);
     r->best = -1;
 }

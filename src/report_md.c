@@ -19,6 +19,19 @@ static void cell(msp_svg *s, const char *t)
     }
 }
 
+static void fallbacks(const msp_report *r, msp_svg *s, const msp_report_strategy *p)
+{
+    if (p->fallbacks < 0) {
+        P(s, "unknown");
+        return;
+    }
+    P(s, "%lld", (long long)p->fallbacks);
+    if (r->test_inputs > 0) P(s, " (%.1f%%)", 100.0 * (double)p->fallbacks / (double)r->test_inputs);
+    if (p->fell_other >= 0 && p->fallbacks > 0)
+        P(s, ": %lld other, %lld low probability, %lld premodel unsure", (long long)p->fell_other,
+          (long long)p->fell_prob, (long long)p->fell_unsure);
+}
+
 static void family(const msp_report *r, msp_svg *s)
 {
     int n = r->n_nets + r->n_premodels;
@@ -27,46 +40,85 @@ static void family(const msp_report *r, msp_svg *s)
     int *front = msp_malloc((size_t)n * sizeof *front);
     msp_report_points(r, cost, acc, names, front);
     const msp_report_strategy *b = &r->premodels[r->best];
-    P(s, "Selector (premodel `%s`): top-1 ", b->name);
+    const msp_report_net *ref = msp_report_reference(r);
+    double ref_ms = ref ? ref->latency_ms : NAN, ref_top1 = ref ? ref->top1 : NAN;
+    char head[512], sp[96], pt[32];
+    msp_report_headline_text(r, head, sizeof head);
+    P(s, "**%s.**\n\nSelector (premodel `%s`): top-1 ", head, b->name);
     msp_report_pct(s, b->top1);
     P(s, " at ");
     msp_report_ms(s, b->mean_latency_ms);
-    P(s, " ms, %.2fx faster than `%s`, %.2fx against the most accurate network. Oracle: top-1 ",
-      r->speedup_vs_base, r->reference, r->speedup_vs_best);
+    P(s, " ms per input; base `%s`: ", r->reference);
+    msp_report_pct(s, ref_top1);
+    P(s, " at ");
+    msp_report_ms(s, ref_ms);
+    msp_report_speed_text(r->oracle.mean_latency_ms, ref_ms, "the base", sp, sizeof sp);
+    P(s, " ms. Oracle (upper bound): top-1 ");
     msp_report_pct(s, r->oracle.top1);
     P(s, " at ");
     msp_report_ms(s, r->oracle.mean_latency_ms);
-    P(s, " ms.\n\n## Family, selectors and oracle\n\n"
-         "| network | cluster | params | FLOPs | latency ms | top-1 | top-5 | Pareto front |\n"
-         "|---|---:|---:|---:|---:|---:|---:|---|\n");
+    P(s, " ms, %s.\n", sp);
+    if (b->fallbacks > 0)
+        P(s, "\nFallbacks: %lld of %lld inputs were answered by the base (the chosen network "
+             "said \"other\" or was unsure, then the base ran too; or the premodel was unsure "
+             "and only the base ran).\n",
+          (long long)b->fallbacks, (long long)r->test_inputs);
+    if (isfinite(b->measured_ms) && ref && isfinite(ref->measured_ms)) {
+        msp_report_speed_text(b->measured_ms, ref->measured_ms, "the base", sp, sizeof sp);
+        P(s, "\nMeasured per input (each input's own path timed at batch 1): selector %.3f ms, "
+             "base %.3f ms: %s.\n", b->measured_ms, ref->measured_ms, sp);
+    }
+    P(s, "\n## Selectors and oracle\n\n"
+         "| selector | mean latency ms | measured ms | vs the base | top-1 | top-1 vs base | top-5 | "
+         "fallbacks | Pareto front |\n|---|---:|---:|---|---:|---:|---:|---|---|\n");
+    for (int i = 0; i <= r->n_premodels; i++) {
+        int pm = i < r->n_premodels;
+        const msp_report_strategy *p = pm ? &r->premodels[i] : &r->oracle;
+        P(s, "| ");
+        cell(s, p->name);
+        P(s, "%s | ", !pm ? " (upper bound)" : i == r->best ? " (best)" : "");
+        msp_report_ms(s, p->mean_latency_ms);
+        P(s, " | ");
+        msp_report_ms(s, p->measured_ms);
+        msp_report_speed_text(p->mean_latency_ms, ref_ms, NULL, sp, sizeof sp);
+        P(s, " | %s | ", sp);
+        msp_report_pct(s, p->top1);
+        msp_report_points_text(p->top1 - ref_top1, 2, pt, sizeof pt);
+        P(s, " | %s | ", pt);
+        msp_report_pct(s, p->top5);
+        P(s, " | ");
+        if (pm) fallbacks(r, s, p);
+        else P(s, "-");
+        P(s, " | %s |\n", pm ? (front[r->n_nets + i] ? "yes" : "") : "n/a");
+    }
+    P(s, "\n## Networks\n\n"
+         "| network | cluster | params | FLOPs | latency ms | vs the base | top-1 | top-5 | "
+         "top-1 on own cluster | Pareto front |\n|---|---:|---:|---:|---:|---|---:|---:|---:|---|\n");
     char a[32], f[32];
     for (int i = 0; i < r->n_nets; i++) {
         const msp_report_net *t = &r->nets[i];
+        int spec = t->cluster >= 0;
         msp_report_fmt_count(t->params, a, sizeof a);
         msp_report_fmt_count(t->flops, f, sizeof f);
         P(s, "| ");
         cell(s, t->name);
-        if (t->cluster >= 0) P(s, " | %d | %s | %s | ", t->cluster, a, f);
+        if (spec) P(s, " | %d | %s | %s | ", t->cluster, a, f);
         else P(s, " | - | %s | %s | ", a, f);
         msp_report_ms(s, t->latency_ms);
-        P(s, " | ");
-        msp_report_pct(s, t->top1);
-        P(s, " | ");
-        msp_report_pct(s, t->top5);
-        P(s, " | %s |\n", front[i] ? "yes" : "");
+        msp_report_speed_text(t->latency_ms, ref_ms, NULL, sp, sizeof sp);
+        P(s, " | %s | ", t == ref ? "reference" : sp);
+        if (spec) {
+            P(s, "n/a | n/a | ");
+        } else {
+            msp_report_pct(s, t->top1);
+            P(s, " | ");
+            msp_report_pct(s, t->top5);
+            P(s, " | ");
+        }
+        msp_report_pct(s, t->in_cluster_top1);
+        P(s, " | %s |\n", spec ? "n/a" : front[i] ? "yes" : "");
     }
-    for (int i = 0; i <= r->n_premodels; i++) {
-        const msp_report_strategy *p = i < r->n_premodels ? &r->premodels[i] : &r->oracle;
-        P(s, "| %s", i < r->n_premodels ? "selector: " : "");
-        cell(s, p->name);
-        P(s, "%s | - | - | - | ", i == r->best ? " (best)" : "");
-        msp_report_ms(s, p->mean_latency_ms);
-        P(s, " | ");
-        msp_report_pct(s, p->top1);
-        P(s, " | ");
-        msp_report_pct(s, p->top5);
-        P(s, " | %s |\n", i < r->n_premodels ? (front[r->n_nets + i] ? "yes" : "") : "upper bound");
-    }
+    P(s, "\n(A specialist only knows its cluster: its top-1 is on its own cluster's test inputs.)\n");
     P(s, "\n| premodel | accuracy | cross-validation | ms per input |");
     for (int i = 0; i < r->n_nets; i++) {
         P(s, " ");
@@ -161,13 +213,43 @@ void msp_report_md(const msp_report *r, msp_svg *s)
         }
     }
     if (r->have_inputs && r->n_rows) {
-        P(s, "\n## Per-input latency (%zu inputs)\n\n| strategy | mean ms | median ms | 95th pct ms |\n"
-             "|---|---:|---:|---:|\n", r->n_rows);
+        P(s, "\n## Per-input latency (%zu inputs, %s)\n\n| strategy | mean ms | median ms | 95th pct ms |\n"
+             "|---|---:|---:|---:|\n", r->n_rows,
+          r->measured ? "each input's path measured at batch 1"
+                      : "not measured: network mean latencies added up");
         for (int k = 0; k < r->n_cols; k++) {
             double med, p95, mean = msp_report_stats(r->ms + (size_t)k * r->n_rows, r->n_rows, &med, &p95);
             P(s, "| ");
             cell(s, r->col_names[k]);
             P(s, " | %.3f | %.3f | %.3f |\n", mean, med, p95);
         }
+    }
+    if (r->n_curves) {
+        P(s, "\n## Training\n\n| network | epoch | loss | validation top-1 |\n|---|---:|---:|---:|\n");
+        for (int c = 0; c < r->n_curves; c++)
+            for (int e = 0; e < r->curves[c].n; e++) {
+                P(s, "| ");
+                cell(s, r->curves[c].name);
+                P(s, " | %d | ", e + 1);
+                if (isfinite(r->curves[c].loss[e])) P(s, "%.4f", r->curves[c].loss[e]);
+                else P(s, "-");
+                P(s, " | ");
+                msp_report_pct(s, r->curves[c].val_top1[e]);
+                P(s, " |\n");
+            }
+    }
+    P(s, "\n## Settings\n\n");
+    if (!r->have_settings) {
+        P(s, "The config `%s` could not be read (%s).\n", r->config, r->settings_error);
+        return;
+    }
+    if (r->config_newer)
+        P(s, "The config changed after summary.json was written: these may not be the settings "
+             "that produced the results.\n\n");
+    P(s, "| setting | value |\n|---|---|\n");
+    for (int i = 0; i < r->n_settings; i++) {
+        P(s, "| `%s` | ", r->setting_keys[i]);
+        cell(s, r->setting_values[i]);
+        P(s, " |\n");
     }
 }

@@ -172,6 +172,7 @@ void msp_svg_axes_draw(msp_svg *s, const msp_svg_axes *a)
         n = msp_svg_nice_ticks(a->xmin, a->xmax, 7, t, &step);
         for (int i = 0; i < n; i++) {
             if (t[i] < a->xmin - 1e-9 * step || t[i] > a->xmax + 1e-9 * step) continue;
+            if (a->integer_x && t[i] != floor(t[i])) continue;
             double x = msp_svg_x(a, t[i]);
             msp_svg_format_tick(lab, sizeof lab, t[i], step);
             msp_svg_printf(s,
@@ -249,6 +250,66 @@ void msp_svg_point(msp_svg *s, const msp_svg_axes *a, double x, double y, msp_sv
         msp_svg_printf(s, "</text>");
     }
     msp_svg_printf(s, "\n");
+}
+
+void msp_svg_text_box(const char *text, double font, double *w, double *h)
+{
+    *w = (double)(text ? strlen(text) : 0) * font * 0.6;
+    *h = font;
+}
+
+void msp_svg_text_at(msp_svg *s, double x, double y, double font, const char *text)
+{
+    msp_svg_printf(s, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"%.0f\" fill=\"#333333\">", x,
+                   y + 0.8 * font, font);
+    msp_svg_escape(s, text);
+    msp_svg_printf(s, "</text>\n");
+}
+
+/* Overlap area of boxes [ax, ax + aw] x [ay, ay + ah] and the other. */
+static double overlap(double ax, double ay, double aw, double ah, double bx, double by, double bw,
+                      double bh)
+{
+    double w = fmin(ax + aw, bx + bw) - fmax(ax, bx), h = fmin(ay + ah, by + bh) - fmax(ay, by);
+    return w > 0 && h > 0 ? w * h : 0;
+}
+
+int msp_svg_place_labels(const double *px, const double *py, int n, double r, const double *w,
+                         const double *h, double x0, double y0, double x1, double y1,
+                         double *lx, double *ly)
+{
+    enum { RINGS = 4, PER_RING = 6 };
+    const double gap = 3, pad = 1;
+    int free_places = 0;
+    for (int i = 0; i < n; i++) {
+        double best = INFINITY, bx = px[i] + r + gap, by = py[i] - h[i] / 2;
+        for (int k = 0; k < RINGS * PER_RING && best > 0; k++) {
+            int ring = k / PER_RING, side = k % PER_RING;
+            double e = ring * (h[i] + 2), cx, cy;
+            switch (side) {
+            case 0: cx = px[i] + r + gap, cy = py[i] - h[i] / 2 - e; break;
+            case 1: cx = px[i] + r + gap, cy = py[i] - h[i] / 2 + e; break;
+            case 2: cx = px[i] - r - gap - w[i], cy = py[i] - h[i] / 2 - e; break;
+            case 3: cx = px[i] - r - gap - w[i], cy = py[i] - h[i] / 2 + e; break;
+            case 4: cx = px[i] - w[i] / 2, cy = py[i] - r - gap - h[i] - e; break;
+            default: cx = px[i] - w[i] / 2, cy = py[i] + r + gap + e;
+            }
+            if (ring == 0 && (side == 1 || side == 3)) continue; /* same as 0 and 2 */
+            double bad = 0;
+            /* Outside the area: as bad as the part that sticks out. */
+            if (cx < x0 || cy < y0 || cx + w[i] > x1 || cy + h[i] > y1)
+                bad += fmax(w[i] * h[i] - overlap(cx, cy, w[i], h[i], x0, y0, x1 - x0, y1 - y0), 1);
+            for (int j = 0; j < n; j++)
+                bad += overlap(cx, cy, w[i], h[i], px[j] - r, py[j] - r, 2 * r, 2 * r);
+            for (int j = 0; j < i; j++)
+                bad += overlap(cx - pad, cy - pad, w[i] + 2 * pad, h[i] + 2 * pad, lx[j], ly[j],
+                               w[j], h[j]);
+            if (bad < best) best = bad, bx = cx, by = cy;
+        }
+        lx[i] = bx, ly[i] = by;
+        free_places += best == 0;
+    }
+    return free_places;
 }
 
 void msp_svg_polyline(msp_svg *s, const msp_svg_axes *a, const double *x, const double *y,

@@ -51,6 +51,7 @@ typedef struct msp_svg_axes {
     double xmin, xmax, ymin, ymax;   /* data range mapped to the box */
     double xstep, ystep;             /* tick steps (set by msp_svg_axes_fit) */
     int no_xticks;                   /* categorical x: no x ticks or grid */
+    int integer_x;                   /* x ticks only at whole numbers (epochs) */
     const char *xlabel, *ylabel;
 } msp_svg_axes;
 
@@ -76,6 +77,23 @@ const char *msp_svg_colour(int i);
  * label is used). */
 void msp_svg_point(msp_svg *s, const msp_svg_axes *a, double x, double y, msp_svg_marker m,
                    const char *colour, const char *label, const char *tooltip);
+/* Place n labels (text boxes of w[i] x h[i] pixels) next to their points
+ * (px[i], py[i], pixels), greedily in order: each takes the first of a few
+ * offsets around its point (right, left, above, below, then further out)
+ * whose box stays inside [x0, x1] x [y0, y1] and overlaps neither an earlier
+ * label nor any point's marker (a square of 2 * r pixels around it); when
+ * no offset is free, the one with the least overlapping area. Out: each
+ * box's top-left corner (lx[i], ly[i]). Returns how many labels found a
+ * free place. */
+int msp_svg_place_labels(const double *px, const double *py, int n, double r, const double *w,
+                         const double *h, double x0, double y0, double x1, double y1,
+                         double *lx, double *ly);
+/* A label's box for msp_svg_place_labels: text at font size font (sans
+ * serif, about 0.6 font per character). */
+void msp_svg_text_box(const char *text, double font, double *w, double *h);
+/* Text whose box's top-left corner is (x, y) (as placed above). */
+void msp_svg_text_at(msp_svg *s, double x, double y, double font, const char *text);
+
 /* A polyline through n data points (dashed if asked). */
 void msp_svg_polyline(msp_svg *s, const msp_svg_axes *a, const double *x, const double *y,
                       int n, const char *colour, int dashed);

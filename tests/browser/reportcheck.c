@@ -1,7 +1,10 @@
 /* reportcheck.c: checks for `make test-browser`: the screenshot headless
  * Chromium took of report.html is not blank and shows the plots' colours,
- * and in the DOM Chromium built every <svg> holds drawn shapes.
- *   reportcheck SCREENSHOT.png DOM.html MIN_SVGS
+ * and in the DOM Chromium built every <svg> holds drawn shapes. With a
+ * narrow window too: its screenshot has the window's width and nothing drawn
+ * at the right edge, and widthprobe.js (run on a copy of the page) found
+ * nothing past the window's width outside the tables' scroll boxes.
+ *   reportcheck SCREENSHOT.png DOM.html MIN_SVGS [NARROW.png PROBE_DOM.html WIDTH]
  * Prints what it measured; exits 1 on any failed check, 2 on bad usage. */
 #define STB_IMAGE_IMPLEMENTATION
 #define STBI_ONLY_PNG
@@ -109,14 +112,88 @@ static void check_dom(const char *path, int min_svgs)
     check(empty == 0, msg);
 }
 
+/* The narrow screenshot: the window's width, some ink, and its right edge
+ * (the page's margin) blank on every row: nothing cut off there. */
+static void check_narrow_png(const char *path, int width)
+{
+    int w, h, ch;
+    unsigned char *px = stbi_load(path, &w, &h, &ch, 3);
+    char msg[200];
+    if (!px) {
+        check(0, "narrow screenshot decodes as PNG");
+        return;
+    }
+    snprintf(msg, sizeof msg, "narrow screenshot %dx%d (want width %d)", w, h, width);
+    check(w == width && h >= 1000, msg);
+    long ink = 0, edge_ink = 0, first_row = -1;
+    for (long y = 0; y < h; y++)
+        for (long x = 0; x < w; x++) {
+            const unsigned char *p = px + 3 * (y * w + x);
+            int dark = p[0] < 240 || p[1] < 240 || p[2] < 240;
+            ink += dark;
+            if (x >= w - 8 && dark) {
+                edge_ink++;
+                if (first_row < 0) first_row = y;
+            }
+        }
+    snprintf(msg, sizeof msg, "narrow screenshot: non-white pixels %.1f%% (want at least 3%%)",
+             100.0 * ink / ((double)w * h));
+    check(ink * 100 >= (long)w * h * 3, msg);
+    snprintf(msg, sizeof msg,
+             "narrow screenshot: %ld non-white pixels in the rightmost 8 columns (want 0; first "
+             "on row %ld)",
+             edge_ink, first_row);
+    check(edge_ink == 0, msg);
+    stbi_image_free(px);
+}
+
+/* widthprobe.js's line: "innerWidth=W scrollWidth=S overflowing=N first=... end". */
+static void check_probe(const char *path, int width)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        check(0, "width probe DOM readable");
+        return;
+    }
+    static char buf[16 << 20];
+    size_t len = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[len] = 0;
+    /* The script's own text holds "innerWidth=' + w"; the result has digits. */
+    const char *p = buf;
+    int inner = -1, scroll = -1, over = -1;
+    char first[400] = "";
+    while ((p = strstr(p, "innerWidth="))) {
+        if (sscanf(p, "innerWidth=%d scrollWidth=%d overflowing=%d first=%399[^<]", &inner, &scroll,
+                   &over, first) == 4 || sscanf(p, "innerWidth=%d scrollWidth=%d overflowing=%d",
+                                                &inner, &scroll, &over) == 3)
+            break;
+        p++;
+    }
+    char msg[600];
+    snprintf(msg, sizeof msg, "width probe ran: window %d px wide (want %d)", inner, width);
+    check(inner == width, msg);
+    snprintf(msg, sizeof msg, "document scroll width %d px (want at most the window's %d)", scroll,
+             inner);
+    check(scroll >= 0 && scroll <= inner, msg);
+    snprintf(msg, sizeof msg, "%d elements past the window's edge outside scroll boxes (want 0) %s",
+             over, first);
+    check(over == 0, msg);
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: reportcheck SCREENSHOT.png DOM.html MIN_SVGS\n");
+    if (argc != 4 && argc != 7) {
+        fprintf(stderr, "usage: reportcheck SCREENSHOT.png DOM.html MIN_SVGS "
+                        "[NARROW.png PROBE_DOM.html WIDTH]\n");
         return 2;
     }
     check_png(argv[1]);
     check_dom(argv[2], atoi(argv[3]));
+    if (argc == 7) {
+        check_narrow_png(argv[4], atoi(argv[6]));
+        check_probe(argv[5], atoi(argv[6]));
+    }
     printf("%s\n", fails ? "report browser test FAILED" : "report browser test passed");
     return fails ? 1 : 0;
 }

@@ -29,6 +29,24 @@ expect 2 "give one CONFIG and --out DIR" -- "$MSPRUNE" deploy "$TMP/dep.conf"
 expect 2 "run \`msprune evaluate" -- "$MSPRUNE" deploy "$TMP/dep.conf" --out "$B"
 expect 0 "" -- "$MSPRUNE" premodel "$TMP/dep.conf" -q
 expect 0 "" -- "$MSPRUNE" evaluate "$TMP/dep.conf" --selector -q
+# Speed worded by direction; fallbacks counted by cause; per-input.csv holds
+# measured times whose means are the summary's measured means.
+grep -Eq "best premodel [a-z-]+: ([0-9.]+x (faster|slower) than|as fast as) the base, top-1 " "$TMP/out" &&
+    ! grep -q "faster than the base.*0\.[0-9]*x\|0\.[0-9][0-9]x faster" "$TMP/out" &&
+    python3 - "$TMP/sa/summary.json" "$TMP/sa/per-input.csv" <<'PY' && ok || bad "evaluate --selector: wording, fallbacks or measured times: $(cat "$TMP/out")"
+import csv, json, sys
+d = json.load(open(sys.argv[1]))
+rows = list(csv.DictReader(open(sys.argv[2])))
+assert d["per_input_ms"] == "measured"
+assert d["networks"][0]["measured_mean_ms"] > 0
+for p in d["premodels"] + [dict(d["oracle"], premodel="oracle")]:
+    if p["premodel"] != "oracle":
+        assert p["fallbacks"] == p["fallback_other"] + p["fallback_prob"] + p["fallback_unsure"], p
+    col = [float(r[p["premodel"] + "_ms"]) for r in rows]
+    assert min(col) > 0, p["premodel"]
+    mean = sum(col) / len(col)
+    assert abs(mean - p["measured_mean_ms"]) <= 1e-5 + 1e-4 * mean, (p["premodel"], mean)
+PY
 expect 0 "" -- "$MSPRUNE" deploy "$TMP/dep.conf" --out "$B"
 grep -q "4 networks, premodel .*, 10 classes, input 1x28x28, 9 files verified" "$TMP/out" && ok || bad "deploy: $(cat "$TMP/out")"
 [ -s "$B/README" ] && [ -s "$B/premodel.bin" ] && [ -s "$B/nets/s2.weights" ] && ok || bad "deploy: bundle files missing"

@@ -292,6 +292,51 @@ Test(label, safety_net_costs)
     msp_choice_free(&c);
 }
 
+/* Each fallback counted once, by the rule that sent it, and the route each
+ * input took: the hand-made family above under every rule at once. */
+Test(label, fallback_counts_by_rule)
+{
+    msp_choice c;
+    msp_select_stats s;
+    msp_err err = {{0}};
+    choice(&c, MSP_METRIC_TOP1);
+    /* 1: specA says 'other' (its .8 is also under .85: counted as 'other'
+     * only). 3: specA is sure (.9). 4: the premodel is unsure (.3 < .5):
+     * only the base runs. 5: specB's .55 < .6. 0: specA's .95 passes. 2: the
+     * base itself never falls back. */
+    msp_safety net = {.fallback = 0, .min_confidence = 0.5, .on_other = 1};
+    net.min_prob[1] = 0.85;
+    net.min_prob[2] = 0.6;
+    cr_assert_eq(msp_choice_eval(&c, CHOSEN, NULL, CONF, NULL, &net, &s, &err), MSP_OK, "%s",
+                 err.msg);
+    cr_assert_eq(s.fell_other, 1);
+    cr_assert_eq(s.fell_prob, 1);
+    cr_assert_eq(s.fell_unsure, 1);
+    cr_assert_eq(s.fallbacks, 3);
+    const uint8_t route[6] = {MSP_ROUTE_CHOSEN,        MSP_ROUTE_THEN_FALLBACK,
+                              MSP_ROUTE_CHOSEN,        MSP_ROUTE_CHOSEN,
+                              MSP_ROUTE_FALLBACK_ONLY, MSP_ROUTE_THEN_FALLBACK};
+    for (int i = 0; i < 6; i++) cr_assert_eq(s.route[i], route[i], "input %d", i);
+    /* The cost follows the route: 2, 2+10, 10, 2, 10, 3+10. */
+    for (int i = 0; i < 6; i++)
+        cr_assert_float_eq(s.cost[i], ((double[]){2, 12, 10, 2, 10, 13})[i], 1e-12, "input %d", i);
+    msp_select_stats_free(&s);
+
+    /* A premodel that picks the base where it is unsure: nothing falls back. */
+    const int base_when_unsure[6] = {1, 1, 0, 1, 0, 2};
+    msp_safety rule1 = {.fallback = 0, .min_confidence = 0.5};
+    cr_assert_eq(msp_choice_eval(&c, base_when_unsure, NULL, CONF, NULL, &rule1, &s, &err), MSP_OK);
+    cr_assert_eq(s.fallbacks + s.fell_other + s.fell_prob + s.fell_unsure, 0);
+    for (int i = 0; i < 6; i++) cr_assert_eq(s.route[i], MSP_ROUTE_CHOSEN);
+    msp_select_stats_free(&s);
+
+    /* Single networks and the oracle never fall back. */
+    cr_assert_eq(msp_choice_oracle(&c, &s, &err), MSP_OK);
+    cr_assert_eq(s.fallbacks + s.fell_other + s.fell_prob + s.fell_unsure, 0);
+    msp_select_stats_free(&s);
+    msp_choice_free(&c);
+}
+
 Test(label, bad_arguments)
 {
     msp_choice c;

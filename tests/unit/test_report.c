@@ -28,6 +28,39 @@ static void load_fixture(msp_report *r)
     cr_assert_eq(msp_report_load(FIX, "fx", "x.conf", r, &err), MSP_OK, "%s", err.msg);
 }
 
+static char *tmpdir(void)
+{
+    char *d = strdup("/tmp/msp-report-XXXXXX");
+    cr_assert_not_null(mkdtemp(d));
+    return d;
+}
+
+static void put(const char *dir, const char *leaf, const char *text)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", dir, leaf);
+    FILE *f = fopen(p, "w");
+    cr_assert_not_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void copy(const char *dir, const char *leaf)
+{
+    char p[512], cmd[1200];
+    snprintf(p, sizeof p, "%s/%s", FIX, leaf);
+    snprintf(cmd, sizeof cmd, "cp %s %s/", p, dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+static void rmtree(char *d)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", d);
+    cr_assert_eq(system(cmd), 0);
+    free(d);
+}
+
 Test(report, fixture_values)
 {
     msp_report r;
@@ -41,9 +74,30 @@ Test(report, fixture_values)
     cr_assert(isnan(r.nets[0].in_cluster_top1));
     cr_assert_eq(r.nets[4].cluster, 1);
     cr_assert_eq(r.nets[4].in_cluster_top1, 0.978);
-    cr_assert_eq(r.n_premodels, 2);
+    cr_assert_eq(r.n_premodels, 3);
     cr_assert_eq(r.best, 0);
     cr_assert_str_eq(r.premodels[1].name, "tree");
+    /* New fields: measured means and fallbacks by cause. */
+    cr_assert(r.measured);
+    cr_assert_eq(r.nets[0].measured_ms, 0.2312);
+    cr_assert(isnan(r.nets[1].measured_ms));
+    cr_assert_eq(r.premodels[1].measured_ms, 0.0841);
+    cr_assert_eq(r.oracle.measured_ms, 0.0702);
+    cr_assert_eq(r.premodels[1].fallbacks, 40);
+    cr_assert_eq(r.premodels[1].fell_other, 15);
+    cr_assert_eq(r.premodels[1].fell_prob, 20);
+    cr_assert_eq(r.premodels[1].fell_unsure, 5);
+    /* Training curves: the base's, then the ladder network half's. */
+    cr_assert_eq(r.n_curves, 2);
+    cr_assert_str_eq(r.curves[0].name, "base");
+    cr_assert_eq(r.curves[0].n, 12);
+    cr_assert_eq(r.curves[0].loss[0], 1.21);
+    cr_assert_eq(r.curves[0].val_top1[11], 0.9145);
+    cr_assert_str_eq(r.curves[1].name, "half");
+    cr_assert(isnan(r.curves[1].val_top1[0]));
+    /* "x.conf" does not exist: no settings, and why. */
+    cr_assert(!r.have_settings);
+    cr_assert_str_eq(r.settings_error, "no such file, or not readable");
     cr_assert_eq(r.oracle.chosen[3], 150);
     int64_t sum = 0;
     for (int i = 0; i < 36; i++) sum += r.premodels[0].confusion[i];
@@ -113,27 +167,57 @@ Test(report, html_content)
     cr_assert_null(strstr(s, "src="));
     cr_assert_null(strstr(s, "url("));
     cr_assert_eq(count_sub(s, "http"), count_sub(s, "xmlns=\"http://www.w3.org/2000/svg\""));
-    /* scatter, 2 cluster bar charts, base confusion, chosen bars, 2 premodel
-     * confusions, 3 latency histograms */
-    cr_assert_eq(count_sub(s, "<svg "), 10);
-    cr_assert_eq(count_sub(s, "</svg>"), 10);
-    /* Pareto front (deployable points): spec-tb, spec-foot, quarter, tree,
-     * knn; base is beaten by knn, half by tree, spec-tops by quarter. */
-    cr_assert(strstr(s, "<td class=\"l\">quarter</td>"));
-    cr_assert(strstr(s, "<td>87.10%</td><td>99.60%</td><td>-</td><td>-</td><td>yes</td></tr>"));
-    cr_assert(strstr(s, "<td>91.40%</td><td>99.89%</td><td>-</td><td>-</td><td></td></tr>"));
-    cr_assert(strstr(s, "<td>90.20%</td><td>99.80%</td><td>-</td><td>-</td><td></td></tr>"));
-    cr_assert(strstr(s, "knn: 91.80% at 0.090 ms (Pareto front)"));
-    cr_assert(strstr(s, "tree: 90.50% at 0.078 ms (Pareto front)"));
-    cr_assert(strstr(s, "spec-tb: 20.00% at 0.030 ms (Pareto front)"));
+    /* scatter, 2 cluster bar charts, base confusion, chosen bars, 3 premodel
+     * confusions, 3 latency histograms, 2 training curves */
+    cr_assert_eq(count_sub(s, "<svg "), 13);
+    cr_assert_eq(count_sub(s, "</svg>"), 13);
+    /* The verdict: worded by direction, points, share of the oracle's saving. */
+    cr_assert(strstr(s, "<div class=\"verdict\"><p class=\"kpi\">Selector with premodel <b>knn</b>: "
+                        "<b>2.52x faster than the base</b>, top-1 +0.40 pt, 86% of the oracle's "
+                        "saving.</p>"));
+    cr_assert(strstr(s, "<b>31 of 500 inputs</b> (6.2%) were answered by the base"));
+    cr_assert(strstr(s, "(12 where the specialist answered &quot;other&quot;, 19 where its top-1 "
+                        "probability was under the safety net's threshold)"));
+    cr_assert(strstr(s, "about 0.014 ms per input on average")); /* 31 x 0.227 / 500 */
+    cr_assert(strstr(s, "selector 0.096 ms, base 0.231 ms, oracle 0.070 ms on average: 2.41x faster "
+                        "than the base"));
+    /* Pareto front (full networks and selectors): quarter, tree, knn; base
+     * is beaten by knn, half by tree, logistic by knn. Specialists are off
+     * it and off the plot, and show n/a for whole-test-set top-1. */
+    cr_assert(strstr(s, "<td class=\"l\">quarter</td><td>-</td><td>23.8k</td><td>3.76M</td>"
+                        "<td>0.068</td><td class=\"l\">3.34x faster</td><td>87.10%</td><td>99.60%</td>"
+                        "<td>-</td><td>-</td><td>yes</td>"));
+    cr_assert(strstr(s, "<td class=\"l\">spec-tb</td><td>2</td><td>8040</td><td>1.21M</td><td>0.030</td>"
+                        "<td class=\"l\">7.57x faster</td><td class=\"na\">n/a</td><td class=\"na\">"
+                        "n/a</td><td>99.10%</td><td>98.20%</td><td>n/a</td>"));
+    cr_assert(strstr(s, "<td>91.40%</td><td>99.89%</td><td>-</td><td>-</td><td></td>"));
+    cr_assert(strstr(s, "selector knn: 91.80% at 0.090 ms (Pareto front)"));
+    cr_assert(strstr(s, "selector tree: 90.50% at 0.078 ms (Pareto front)"));
+    cr_assert(strstr(s, "selector logistic: 91.75% at 0.090 ms</title>"));
     cr_assert(strstr(s, "base: 91.40% at 0.227 ms</title>"));
-    cr_assert(strstr(s, "spec-tops: 52.00% at 0.095 ms</title>"));
-    cr_assert(strstr(s, "<b>2.52x</b> faster than the reference network"));
+    cr_assert_null(strstr(s, "spec-tb: "));
+    cr_assert_null(strstr(s, "spec-tops: "));
+    cr_assert(strstr(s, "The 3 specialists are left out"));
+    /* Selector rows: speed words, points, fallbacks and causes. */
+    cr_assert(strstr(s, "<td class=\"l\">tree</td><td>0.078</td><td>0.084</td><td class=\"l\">2.90x "
+                        "faster</td><td>90.50%</td><td>-0.90 pt</td><td>99.80%</td><td>40 (8.0%)</td>"
+                        "<td class=\"l wrap\">15 &quot;other&quot;, 20 low probability, 5 premodel "
+                        "unsure</td>"));
     cr_assert(strstr(s, "T-shirt/top, Pullover, Dress, Coat, Shirt"));
     cr_assert(strstr(s, "<td class=\"l\">Shirt</td><td>77.48%</td><td>74.30%</td><td>75.86%</td><td>1000</td>"));
     cr_assert(strstr(s, ">743</text>"));
     cr_assert(strstr(s, "accuracy 77.00% (cross-validation 70.00%)"));
-    cr_assert_null(strstr(s, "class=\"note\""));
+    /* Latency from measured per-input times; training curves; settings. */
+    cr_assert(strstr(s, "each one's own path <b>measured</b> at batch 1"));
+    cr_assert(strstr(s, "selector knn: measured mean "));
+    cr_assert(strstr(s, "<h2>Training</h2>"));
+    cr_assert(strstr(s, "<td class=\"l\">base</td><td>12</td><td>0.2460</td><td>91.45%</td>"));
+    cr_assert(strstr(s, "<p class=\"note\">No settings: the config <code>x.conf</code> could not be "
+                        "read (no such file, or not readable).</p>"));
+    cr_assert_eq(count_sub(s, "class=\"note\""), 1);
+    /* Every table scrolls in its own box; plots scale. */
+    cr_assert_eq(count_sub(s, "<table>"), count_sub(s, "<div class=\"scroll\"><table>"));
+    cr_assert(strstr(s, "svg{max-width:100%;height:auto}"));
     /* Deterministic. */
     msp_svg h2 = {0};
     msp_report_html(&r, &h2);
@@ -149,48 +233,162 @@ Test(report, markdown_content)
     load_fixture(&r);
     msp_svg m = {0};
     msp_report_md(&r, &m);
-    cr_assert(strstr(m.buf, "| quarter | - | 23.8k | 3.76M | 0.068 | 87.10% | 99.60% | yes |\n"));
-    cr_assert(strstr(m.buf, "| selector: knn (best) | - | - | - | 0.090 | 91.80% | 99.90% | yes |\n"));
+    cr_assert(strstr(m.buf, "**selector knn: 2.52x faster than the base, top-1 +0.4 pt, 86% of the "
+                            "oracle's saving; 31 of 500 inputs fell back to the base.**\n"));
+    cr_assert(strstr(m.buf, "| quarter | - | 23.8k | 3.76M | 0.068 | 3.34x faster | 87.10% | 99.60% | - | yes |\n"));
+    cr_assert(strstr(m.buf, "| spec-tb | 2 | 8040 | 1.21M | 0.030 | 7.57x faster | n/a | n/a | 99.10% | n/a |\n"));
+    cr_assert(strstr(m.buf, "| knn (best) | 0.090 | 0.096 | 2.52x faster | 91.80% | +0.40 pt | 99.90% | "
+                            "31 (6.2%): 12 other, 19 low probability, 0 premodel unsure | yes |\n"));
     cr_assert(strstr(m.buf, "| oracle | - | - | - | 20 | 15 | 60 | 150 | 140 | 115 |\n"));
     cr_assert(strstr(m.buf, "| 2 | spec-tb | 99.10% | 98.20% | 0.030 |\n"));
     cr_assert(strstr(m.buf, "| 1 | 3 | Sandal, Sneaker, Ankle boot |\n"));
-    cr_assert(strstr(m.buf, "## Per-input latency (500 inputs)"));
+    cr_assert(strstr(m.buf, "## Per-input latency (500 inputs, each input's path measured at batch 1)"));
+    cr_assert(strstr(m.buf, "| half | 1 | 1.3200 | - |\n"));
+    cr_assert(strstr(m.buf, "The config `x.conf` could not be read (no such file, or not readable).\n"));
     cr_assert_null(strstr(m.buf, "Missing"));
     msp_svg_free(&m);
     msp_report_free(&r);
 }
 
-static char *tmpdir(void)
+/* The wording: faster reads as faster, slower as slower, never "0.96x
+ * faster"; points with a sign but no "-0.0"; the oracle's saving. */
+Test(report, wording)
 {
-    char *d = strdup("/tmp/msp-report-XXXXXX");
-    cr_assert_not_null(mkdtemp(d));
-    return d;
+    char b[128];
+    msp_report_speed_text(0.1, 0.24, "the base", b, sizeof b);
+    cr_assert_str_eq(b, "2.40x faster than the base");
+    msp_report_speed_text(0.2359, 0.2275, "the base", b, sizeof b);
+    cr_assert_str_eq(b, "1.04x slower than the base");
+    msp_report_speed_text(0.2359, 0.2275, NULL, b, sizeof b);
+    cr_assert_str_eq(b, "1.04x slower");
+    msp_report_speed_text(1.004, 1.0, "the base", b, sizeof b);
+    cr_assert_str_eq(b, "as fast as the base");
+    msp_report_speed_text(1.0, 1.004, "", b, sizeof b);
+    cr_assert_str_eq(b, "as fast");
+    msp_report_speed_text(0, 1.0, "x", b, sizeof b);
+    cr_assert_str_eq(b, "-");
+    msp_report_speed_text(NAN, 1.0, "x", b, sizeof b);
+    cr_assert_str_eq(b, "-");
+    msp_report_points_text(0.763 - 0.764, 1, b, sizeof b);
+    cr_assert_str_eq(b, "-0.1 pt");
+    msp_report_points_text(0.918 - 0.914, 2, b, sizeof b);
+    cr_assert_str_eq(b, "+0.40 pt");
+    msp_report_points_text(-0.0004, 1, b, sizeof b);
+    cr_assert_str_eq(b, "0.0 pt");
+    msp_report_points_text(NAN, 1, b, sizeof b);
+    cr_assert_str_eq(b, "-");
+    /* base 0.2275, oracle 0.09: saving 0.1375. */
+    msp_report_saving_text(0.1065, 0.2275, 0.09, b, sizeof b);
+    cr_assert_str_eq(b, "88% of the oracle's saving");
+    msp_report_saving_text(0.2359, 0.2275, 0.09, b, sizeof b);
+    cr_assert_str_eq(b, "none of the oracle's saving");
+    msp_report_saving_text(0.2, 0.2275, 0.3, b, sizeof b);
+    cr_assert_str_eq(b, "the oracle saves no time");
+    /* The headline of a slower selector, as `msprune all` prints it. */
+    msp_report r;
+    load_fixture(&r);
+    r.premodels[0].mean_latency_ms = 0.2359;
+    r.premodels[0].top1 = 0.913;
+    msp_report_headline_text(&r, b, sizeof b);
+    cr_assert_str_eq(b, "selector knn: 1.04x slower than the base, top-1 -0.1 pt, none of the "
+                        "oracle's saving; 31 of 500 inputs fell back to the base");
+    msp_svg h = {0};
+    msp_report_html(&r, &h);
+    cr_assert(strstr(h.buf, "<div class=\"verdict slower\">"));
+    cr_assert(strstr(h.buf, "<b>1.04x slower than the base</b>, top-1 -0.10 pt, none of the oracle's saving."));
+    cr_assert(strstr(h.buf, "That is why the selector is slower than the base alone."));
+    cr_assert_null(strstr(h.buf, "0.96x"));
+    msp_svg_free(&h);
+    msp_report_free(&r);
 }
 
-static void put(const char *dir, const char *leaf, const char *text)
+/* A summary.json from before fallbacks and measured times were recorded
+ * still loads: the missing fields are unknown, and the report says so. */
+Test(report, old_summary_loads)
 {
-    char p[512];
-    snprintf(p, sizeof p, "%s/%s", dir, leaf);
-    FILE *f = fopen(p, "w");
-    cr_assert_not_null(f);
-    fputs(text, f);
-    fclose(f);
+    msp_report r;
+    msp_err err = {{0}};
+    cr_assert_eq(msp_report_load("tests/data/report/old", "fx", "x.conf", &r, &err), MSP_OK, "%s",
+                 err.msg);
+    cr_assert(r.have_summary && !r.measured);
+    cr_assert_eq(r.n_premodels, 2);
+    for (int i = 0; i < r.n_premodels; i++) {
+        cr_assert_eq(r.premodels[i].fallbacks, -1);
+        cr_assert_eq(r.premodels[i].fell_other, -1);
+        cr_assert(isnan(r.premodels[i].measured_ms));
+    }
+    cr_assert(isnan(r.nets[0].measured_ms) && isnan(r.oracle.measured_ms));
+    msp_svg h = {0}, m = {0};
+    msp_report_html(&r, &h);
+    msp_report_md(&r, &m);
+    cr_assert(strstr(h.buf, "<p>Fallbacks: not recorded (summary.json from an older msprune; run "
+                            "<code>msprune evaluate x.conf --selector</code> again to count them).</p>"));
+    cr_assert(strstr(h.buf, "<td>unknown</td><td class=\"l wrap\">-</td>"));
+    cr_assert_null(strstr(h.buf, "Measured per input"));
+    cr_assert(strstr(m.buf, "| knn (best) | 0.090 | - | 2.52x faster | 91.80% | +0.40 pt | 99.90% | unknown | yes |\n"));
+    msp_svg_free(&h);
+    msp_svg_free(&m);
+    msp_report_free(&r);
+
+    /* The in-between version: a total, no causes, no measured times. */
+    cr_assert_eq(msp_report_load("tests/data/report/mid", "fx", "x.conf", &r, &err), MSP_OK, "%s",
+                 err.msg);
+    cr_assert_eq(r.premodels[1].fallbacks, 40);
+    cr_assert_eq(r.premodels[1].fell_other, -1);
+    cr_assert(!r.measured);
+    msp_report_html(&r, &h);
+    cr_assert(strstr(h.buf, "<td>40 (8.0%)</td><td class=\"l wrap\">not recorded</td>"));
+    cr_assert(strstr(h.buf, "<b>31 of 500 inputs</b> (6.2%) were answered by the base through the "
+                        "safety net. Each ran the chosen network"));
+    msp_svg_free(&h);
+    msp_report_free(&r);
 }
 
-static void copy(const char *dir, const char *leaf)
+/* The settings come from the config; a config newer than the results is
+ * flagged. */
+Test(report, settings_from_the_config)
 {
-    char p[512], cmd[1200];
-    snprintf(p, sizeof p, "%s/%s", FIX, leaf);
-    snprintf(cmd, sizeof cmd, "cp %s %s/", p, dir);
+    msp_report r;
+    msp_err err = {{0}};
+    cr_assert_eq(msp_report_load(FIX, "fx", "tests/data/report/report.conf", &r, &err), MSP_OK,
+                 "%s", err.msg);
+    cr_assert(r.have_settings);
+    int found = 0;
+    for (int i = 0; i < r.n_settings; i++) {
+        const char *k = r.setting_keys[i], *v = r.setting_values[i], *want = NULL;
+        if (!strcmp(k, "base.cfg")) want = "cfg/fashion-base.cfg";
+        if (!strcmp(k, "data.test_limit")) want = "all images";
+        if (!strcmp(k, "selector.premodels")) want = "every implemented kind";
+        if (!strcmp(k, "specialise")) want = "absent (no specialists)";
+        if (!want) continue;
+        found++;
+        cr_assert_str_eq(v, want, "%s", k);
+    }
+    cr_assert_eq(found, 4);
+    msp_svg h = {0};
+    msp_report_html(&r, &h);
+    cr_assert(strstr(h.buf, "<tr><td class=\"l\"><code>base.epochs</code></td><td class=\"l\">"));
+    msp_svg_free(&h);
+    msp_report_free(&r);
+
+    /* A config written after the results. */
+    char *d = tmpdir();
+    char conf[700], cmd[1600];
+    copy(d, "summary.json");
+    snprintf(conf, sizeof conf, "%s/x.conf", d);
+    snprintf(cmd, sizeof cmd,
+             "touch -d '2001-01-01' %s/summary.json && sed 's/^seed = 1;/seed = 7;/' "
+             "tests/data/report/report.conf > %s",
+             d, conf);
     cr_assert_eq(system(cmd), 0);
-}
-
-static void rmtree(char *d)
-{
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", d);
-    cr_assert_eq(system(cmd), 0);
-    free(d);
+    cr_assert_eq(msp_report_load(d, "fx", conf, &r, &err), MSP_OK, "%s", err.msg);
+    cr_assert(r.have_settings && r.config_newer);
+    cr_assert_str_eq(r.setting_values[0], "7");
+    msp_report_html(&r, &h);
+    cr_assert(strstr(h.buf, "The config changed after summary.json was written"));
+    msp_svg_free(&h);
+    msp_report_free(&r);
+    rmtree(d);
 }
 
 Test(report, missing_files_are_noted)
@@ -219,7 +417,8 @@ Test(report, missing_files_are_noted)
     remove(strcat(strcpy((char[600]){0}, d), "/eval-base.json"));
     cr_assert_eq(msp_report_load(d, "fx", "cfg/x.conf", &r, &err), MSP_OK, "%s", err.msg);
     msp_report_html(&r, &h);
-    cr_assert_eq(count_sub(h.buf, "class=\"note\""), 4);
+    /* Five missing inputs and the config ("cfg/x.conf" does not exist). */
+    cr_assert_eq(count_sub(h.buf, "class=\"note\""), 6);
     cr_assert_eq(count_sub(h.buf, "<svg "), 0);
     msp_svg_free(&h);
     msp_report_free(&r);
@@ -260,7 +459,31 @@ Test(report, malformed_files_name_file_and_line)
         "\"oracle\": {\"top1\": 1, \"top5\": 1, \"mean_latency_ms\": 1, \"chosen\": [5]},\n"
         "\"selector\": {\"premodel\": \"q\", \"speedup_vs_base\": 1, \"speedup_vs_best\": 1}}\n");
     load_fails(d, "summary.json", "4: 'confusion' has 2 entries, want 1 (one per network/class)");
+    /* Fallback causes that do not add up to the total. */
+    put(d, "summary.json",
+        "{\"reference\": \"base\", \"test_inputs\": 5, \"networks\": [\n"
+        "{\"name\": \"base\", \"cfg\": \"c\", \"top1\": 0.9, \"top5\": 1, \"latency_ms\": 1, \"flops\": 1,"
+        " \"params\": 1, \"cluster\": -1, \"in_cluster_top1\": null, \"base_in_cluster_top1\": null}],\n"
+        "\"premodels\": [{\"premodel\": \"p\", \"top1\": 0.9, \"top5\": 1, \"mean_latency_ms\": 1,"
+        " \"premodel_accuracy\": 1, \"premodel_ms\": 0.1, \"cv_accuracy\": null,\n \"fallbacks\": 3,"
+        " \"fallback_other\": 1, \"fallback_prob\": 1, \"fallback_unsure\": 0, \"chosen\": [5],"
+        " \"confusion\": [[5]]}],\n"
+        "\"oracle\": {\"top1\": 1, \"top5\": 1, \"mean_latency_ms\": 1, \"chosen\": [5]},\n"
+        "\"selector\": {\"premodel\": \"p\", \"speedup_vs_base\": 1, \"speedup_vs_best\": 1}}\n");
+    load_fails(d, "summary.json",
+               "4: 'fallbacks' is 3, but fallback_other + fallback_prob + fallback_unsure is 2");
+    put(d, "summary.json", "{\"reference\": \"base\", \"test_inputs\": 5,\n\"per_input_ms\": \"guessed\"}");
+    load_fails(d, "summary.json",
+               "2: 'per_input_ms' must be \"measured\" (or absent: the per-input times are mean "
+               "latencies added up)");
     remove(strcat(strcpy((char[600]){0}, d), "/summary.json"));
+
+    put(d, "train.json", "{\"epochs\": [\n{\"epoch\": 1, \"loss\": 0.5, \"val_top1\": 0.8},\n"
+                         "{\"epoch\": 3, \"loss\": 0.4, \"val_top1\": 0.9}]}");
+    load_fails(d, "train.json", "3: 'epoch' is 3, must be in [2, 2]");
+    put(d, "train.json", "{\"epochs\": [\n{\"epoch\": 1, \"loss\": 0.5, \"val_top1\": 1.8}]}");
+    load_fails(d, "train.json", "2: 'val_top1' is 1.8, must be in [0, 1]");
+    remove(strcat(strcpy((char[600]){0}, d), "/train.json"));
 
     put(d, "clusters.json", "{\"method\": \"confusion\", \"k\": 2,\n\"clusters\": [{\"id\": 0, \"size\": 1, \"classes\": [0]}]}");
     load_fails(d, "clusters.json", "2: 'clusters' has 1 entries but k is 2");
@@ -334,26 +557,26 @@ static char *slurp(const char *path, size_t *len)
 Test(report, fuzz_mutated_fixtures)
 {
     static const char *const leaves[] = {"summary.json", "per-input.csv", "clusters.json",
-                                         "eval-base.json"};
+                                         "eval-base.json", "train.json"};
     static const char alphabet[] = "0123456789-.e,:[]{}\"n \nx";
     char *d = tmpdir();
     msp_rng r;
     msp_rng_seed(&r, 99);
     int ok = 0;
-    for (int it = 0; it < 400; it++) {
-        int which = it % 4;
+    for (int it = 0; it < 500; it++) {
+        int which = it % 5;
         char src[256], dst[700];
         snprintf(src, sizeof src, "%s/%s", FIX, leaves[which]);
         size_t len;
         char *b = slurp(src, &len);
         for (int e = 0; e < 1 + (int)msp_rng_below(&r, 3); e++)
             b[msp_rng_below(&r, len)] = alphabet[msp_rng_below(&r, sizeof alphabet - 1)];
-        for (int k = 0; k < 4; k++) {
+        for (int k = 0; k < 5; k++) {
             snprintf(dst, sizeof dst, "%s/%s", d, leaves[k]);
             remove(dst);
         }
         /* The other files intact, so cross-checks (network names) run too. */
-        for (int k = 0; k < 4; k++)
+        for (int k = 0; k < 5; k++)
             if (k != which) copy(d, leaves[k]);
         snprintf(dst, sizeof dst, "%s/%s", d, leaves[which]);
         FILE *f = fopen(dst, "wb");

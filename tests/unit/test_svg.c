@@ -198,3 +198,62 @@ Test(svg, bars_skip_missing_values)
     cr_assert(strstr(s.buf, ">x&amp;y</text>"));
     msp_svg_free(&s);
 }
+
+static double box_overlap(double ax, double ay, double aw, double ah, double bx, double by,
+                          double bw, double bh)
+{
+    double w = fmin(ax + aw, bx + bw) - fmax(ax, bx), h = fmin(ay + ah, by + bh) - fmax(ay, by);
+    return w > 0 && h > 0 ? w * h : 0;
+}
+
+/* Labels of points that sit on top of each other (selectors of nearly the
+ * same cost and accuracy): every label finds a free place, none overlaps
+ * another label or any marker, all stay inside the area, and each stays
+ * near its own point. */
+Test(svg, labels_of_overlapping_points_do_not_collide)
+{
+    const char *names[6] = {"logistic", "dtree", "naive-bayes", "knn", "base", "oracle"};
+    double px[6] = {400, 401, 402, 400, 404, 780}, py[6] = {200, 201, 199, 203, 200, 100};
+    double w[6], h[6], lx[6], ly[6];
+    const double r = 7, x0 = 70, y0 = 20, x1 = 790, y1 = 420;
+    for (int i = 0; i < 6; i++) msp_svg_text_box(names[i], 11, &w[i], &h[i]);
+    cr_assert_float_eq(w[2], 11 * 0.6 * 11, 1e-9);
+    int placed = msp_svg_place_labels(px, py, 6, r, w, h, x0, y0, x1, y1, lx, ly);
+    cr_assert_eq(placed, 6);
+    for (int i = 0; i < 6; i++) {
+        cr_assert(lx[i] >= x0 && ly[i] >= y0 && lx[i] + w[i] <= x1 && ly[i] + h[i] <= y1,
+                  "label %d at (%g, %g) leaves the area", i, lx[i], ly[i]);
+        for (int j = 0; j < 6; j++) {
+            cr_assert_eq(box_overlap(lx[i], ly[i], w[i], h[i], px[j] - r, py[j] - r, 2 * r, 2 * r),
+                         0, "label %d covers point %d", i, j);
+            if (j != i)
+                cr_assert_eq(box_overlap(lx[i], ly[i], w[i], h[i], lx[j], ly[j], w[j], h[j]), 0,
+                             "labels %d and %d overlap", i, j);
+        }
+        double dx = fmax(fmax(lx[i] - px[i], px[i] - (lx[i] + w[i])), 0);
+        double dy = fmax(fmax(ly[i] - py[i], py[i] - (ly[i] + h[i])), 0);
+        cr_assert_leq(hypot(dx, dy), 60, "label %d is %g px from its point", i, hypot(dx, dy));
+    }
+    /* The oracle, alone at the right edge: right of it would leave the area;
+     * it goes left, vertically centred. */
+    cr_assert_float_eq(lx[5], 780 - r - 3 - w[5], 1e-9);
+    cr_assert_float_eq(ly[5], 100 - 5.5, 1e-9);
+    /* Right of the crowd's first point sits another point: logistic moves. */
+    cr_assert_neq(lx[0], 400 + r + 3);
+    /* A point alone gets the first choice: right, vertically centred. */
+    cr_assert_eq(msp_svg_place_labels(px, py, 1, r, w, h, x0, y0, x1, y1, lx, ly), 1);
+    cr_assert_float_eq(lx[0], 400 + r + 3, 1e-9);
+    cr_assert_float_eq(ly[0], 200 - 5.5, 1e-9);
+}
+
+/* Nowhere free (a crowd larger than the area): every label still gets a
+ * place, the least bad, inside the area when it fits. */
+Test(svg, labels_without_room_take_the_least_overlap)
+{
+    double px[30], py[30], w[30], h[30], lx[30], ly[30];
+    for (int i = 0; i < 30; i++) px[i] = 50 + (i % 3), py[i] = 50, w[i] = 40, h[i] = 11;
+    int placed = msp_svg_place_labels(px, py, 30, 5, w, h, 0, 0, 100, 100, lx, ly);
+    cr_assert_lt(placed, 30);
+    cr_assert_geq(placed, 4);
+    for (int i = 0; i < 30; i++) cr_assert(isfinite(lx[i]) && isfinite(ly[i]));
+}
