@@ -386,7 +386,7 @@ msp_status msp_selector_evaluate(const msp_expconf *conf, const msp_selector_opt
         const pm_result *b = &r[best];
         char speed[64], pts[32], saving[64], mspeed[64];
         msp_report_speed_text(b->s.mean_ms, base_ms, "the base", speed, sizeof speed);
-        msp_report_points_text(b->s.score - single[0].score, 1, pts, sizeof pts);
+        msp_report_points_text(b->s.score - single[0].score, 2, pts, sizeof pts);
         msp_report_saving_text(b->s.mean_ms, base_ms, oracle.mean_ms, saving, sizeof saving);
         msp_report_speed_text(b->measured_ms, tm.base_mean, "the base", mspeed, sizeof mspeed);
         printf("  best premodel %s: %s, top-1 %s, %s (measured per input: %s)\n",

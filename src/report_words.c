@@ -60,7 +60,7 @@ void msp_report_headline_text(const msp_report *r, char *buf, size_t size)
     const msp_report_strategy *b = &r->premodels[r->best];
     char speed[96], pts[32], saving[64];
     msp_report_speed_text(b->mean_latency_ms, ref->latency_ms, "the base", speed, sizeof speed);
-    msp_report_points_text(b->top1 - ref->top1, 1, pts, sizeof pts);
+    msp_report_points_text(b->top1 - ref->top1, 2, pts, sizeof pts);
     msp_report_saving_text(b->mean_latency_ms, ref->latency_ms, r->oracle.mean_latency_ms, saving,
                            sizeof saving);
     int n = snprintf(buf, size, "selector %s: %s, top-1 %s, %s", b->name, speed, pts, saving);

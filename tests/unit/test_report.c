@@ -233,7 +233,7 @@ Test(report, markdown_content)
     load_fixture(&r);
     msp_svg m = {0};
     msp_report_md(&r, &m);
-    cr_assert(strstr(m.buf, "**selector knn: 2.52x faster than the base, top-1 +0.4 pt, 86% of the "
+    cr_assert(strstr(m.buf, "**selector knn: 2.52x faster than the base, top-1 +0.40 pt, 86% of the "
                             "oracle's saving; 31 of 500 inputs fell back to the base.**\n"));
     cr_assert(strstr(m.buf, "| quarter | - | 23.8k | 3.76M | 0.068 | 3.34x faster | 87.10% | 99.60% | - | yes |\n"));
     cr_assert(strstr(m.buf, "| spec-tb | 2 | 8040 | 1.21M | 0.030 | 7.57x faster | n/a | n/a | 99.10% | n/a |\n"));
@@ -290,7 +290,7 @@ Test(report, wording)
     r.premodels[0].mean_latency_ms = 0.2359;
     r.premodels[0].top1 = 0.913;
     msp_report_headline_text(&r, b, sizeof b);
-    cr_assert_str_eq(b, "selector knn: 1.04x slower than the base, top-1 -0.1 pt, none of the "
+    cr_assert_str_eq(b, "selector knn: 1.04x slower than the base, top-1 -0.10 pt, none of the "
                         "oracle's saving; 31 of 500 inputs fell back to the base");
     msp_svg h = {0};
     msp_report_html(&r, &h);
