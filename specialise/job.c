@@ -175,7 +175,7 @@ static msp_status job_data(const msp_expconf *conf, const msp_spec_plan *p, int 
         if (cluster < 0 || assign[i] == cluster) in[n_in++] = i;
         else oth[n_oth++] = i;
     }
-    if (cluster < 0) { /* a generalist: every image, every class */
+    if (cluster < 0) { /* a generalist: every image, every class (all went to `in`) */
         msp_dataset_subset(d, in, n_in, out);
         free(in);
         free(oth);
@@ -270,7 +270,7 @@ typedef struct job {
     int cluster;            /* -1 for a generalist */
     const msp_spec_job_opts *o;
     char *work;
-    msp_dataset train, val; /* the specialist's fine-tuning data */
+    msp_dataset train, val; /* the network's fine-tuning data */
     const int *outputs;     /* base class per output, -1 = other */
     int n_outputs;
     float *soft;            /* distillation targets for train, made when first needed */
