@@ -256,6 +256,76 @@ static void print_row(const char *name, const msp_select_stats *s, double measur
            extra ? extra : "");
 }
 
+/* Every input's own path, timed at batch 1: the oracle's, each premodel's,
+ * and the base alone; their means. */
+static msp_status time_paths(const msp_expconf *conf, msp_engine_kind engine, const msp_family *fam,
+                             const msp_dataset *test, const int *label, pm_result *r, int n_r,
+                             timings *tm, msp_err *err)
+{
+    int n = test->n;
+    tm->ms = msp_malloc(sizeof(double) * (size_t)(n_r + 1) * (size_t)n);
+    tm->base_ms = msp_malloc(sizeof(double) * (size_t)n);
+    msp_sel_timed *tt = msp_calloc((size_t)n_r + 1, sizeof *tt);
+    tt[0] = (msp_sel_timed){.chosen = label, .fallback = -1};
+    for (int k = 0; k < n_r; k++)
+        tt[k + 1] = (msp_sel_timed){.pm = r[k].pm,
+                                    .all = r[k].set,
+                                    .used = msp_premodel_groups(r[k].pm, r[k].set),
+                                    .chosen = r[k].chosen,
+                                    .route = r[k].s.route,
+                                    .fallback = r[k].safety.fallback};
+    msp_status st = msp_sel_time_paths(fam, conf->output, engine, test, 0, tt, n_r + 1,
+                                       conf->evaluate.warmup, tm->base_ms, tm->ms, err);
+    free(tt);
+    if (st != MSP_OK) return st;
+    tm->oracle_mean = mean(tm->ms, n);
+    tm->base_mean = mean(tm->base_ms, n);
+    for (int k = 0; k < n_r; k++) r[k].measured_ms = mean(tm->ms + (size_t)(k + 1) * n, n);
+    return MSP_OK;
+}
+
+/* The terminal table: every network, every premodel's selector and the
+ * oracle against the base, then the best premodel's verdict. */
+static void print_table(const msp_expconf *conf, const msp_outcomes *o, const msp_family *fam,
+                        const msp_select_stats *single, const msp_select_stats *oracle,
+                        const pm_result *r, int n_r, int best, const timings *tm)
+{
+    double base_ms = o->latency_ms[0];
+    printf("selector evaluation of %s on %d test images (batch-1 latency, premodel cost included;\n"
+           "mean latency: median network latencies added up along each input's path; measured:\n"
+           "the mean of every input's own path timed at batch 1)\n",
+           conf->name, o->n);
+    printf("  %-22s %8s %8s %12s %12s  %-13s %9s  %s\n", "", "top-1", "top-5", "mean latency",
+           "measured", "vs the base", "top-1", "fallbacks, premodel accuracy");
+    for (int j = 0; j < o->m; j++)
+        print_row(o->names[j], &single[j], j == 0 ? tm->base_mean : NAN,
+                  fam->nets[j].cluster >= 0 ? &fam->nets[j] : NULL, &single[0], base_ms, NULL);
+    for (int k = 0; k < n_r; k++) {
+        char name[64], extra[128];
+        snprintf(name, sizeof name, "selector %s%s", msp_premodel_kind_name(r[k].kind), k == best ? " *" : "");
+        snprintf(extra, sizeof extra, "%lld fallbacks (%.1f%%), premodel %.2f%%",
+                 (long long)r[k].s.fallbacks, 100.0 * (double)r[k].s.fallbacks / o->n,
+                 100 * r[k].s.premodel_acc);
+        print_row(name, &r[k].s, r[k].measured_ms, NULL, &single[0], base_ms, extra);
+    }
+    print_row("oracle", oracle, tm->oracle_mean, NULL, &single[0], base_ms, NULL);
+    if (best >= 0) {
+        const pm_result *b = &r[best];
+        char speed[64], pts[32], saving[64], mspeed[64];
+        msp_report_speed_text(b->s.mean_ms, base_ms, "the base", speed, sizeof speed);
+        msp_report_points_text(b->s.score - single[0].score, 2, pts, sizeof pts);
+        msp_report_saving_text(b->s.mean_ms, base_ms, oracle->mean_ms, saving, sizeof saving);
+        msp_report_speed_text(b->measured_ms, tm->base_mean, "the base", mspeed, sizeof mspeed);
+        printf("  best premodel %s: %s, top-1 %s, %s (measured per input: %s)\n",
+               msp_premodel_kind_name(b->kind), speed, pts, saving, mspeed);
+        printf("  fallbacks: %lld of %d inputs ran the chosen network and then the base (%lld "
+               "said 'other', %lld were under their probability threshold), %lld went straight to the base (premodel "
+               "unsure); premodel %.4f ms per input\n",
+               (long long)(b->s.fell_other + b->s.fell_prob), o->n, (long long)b->s.fell_other,
+               (long long)b->s.fell_prob, (long long)b->s.fell_unsure, b->premodel_ms);
+    }
+}
+
 msp_status msp_selector_evaluate(const msp_expconf *conf, const msp_selector_opts *opt,
                                  msp_err *err)
 {
@@ -342,61 +412,10 @@ msp_status msp_selector_evaluate(const msp_expconf *conf, const msp_selector_opt
             (!ok_k && !ok_b && r[k].s.score > r[best].s.score))
             best = k;
     }
-    /* Every input's own path, timed at batch 1: the oracle's, each
-     * premodel's, and the base alone. */
-    tm.ms = msp_malloc(sizeof(double) * (size_t)(n_r + 1) * (size_t)o.n);
-    tm.base_ms = msp_malloc(sizeof(double) * (size_t)o.n);
-    msp_sel_timed *tt = msp_calloc((size_t)n_r + 1, sizeof *tt);
-    tt[0] = (msp_sel_timed){.chosen = label, .fallback = -1};
-    for (int k = 0; k < n_r; k++)
-        tt[k + 1] = (msp_sel_timed){.pm = r[k].pm,
-                                    .all = r[k].set,
-                                    .used = msp_premodel_groups(r[k].pm, r[k].set),
-                                    .chosen = r[k].chosen,
-                                    .route = r[k].s.route,
-                                    .fallback = r[k].safety.fallback};
-    st = msp_sel_time_paths(&fam, conf->output, opt->engine, &data.test, 0, tt, n_r + 1,
-                            conf->evaluate.warmup, tm.base_ms, tm.ms, err);
-    free(tt);
-    if (st != MSP_OK) goto out;
-    tm.oracle_mean = mean(tm.ms, o.n);
-    tm.base_mean = mean(tm.base_ms, o.n);
-    for (int k = 0; k < n_r; k++) r[k].measured_ms = mean(tm.ms + (size_t)(k + 1) * o.n, o.n);
+    if ((st = time_paths(conf, opt->engine, &fam, &data.test, label, r, n_r, &tm, err)))
+        goto out;
 
-    double base_ms = o.latency_ms[0];
-    printf("selector evaluation of %s on %d test images (batch-1 latency, premodel cost included;\n"
-           "mean latency: median network latencies added up along each input's path; measured:\n"
-           "the mean of every input's own path timed at batch 1)\n",
-           conf->name, o.n);
-    printf("  %-22s %8s %8s %12s %12s  %-13s %9s  %s\n", "", "top-1", "top-5", "mean latency",
-           "measured", "vs the base", "top-1", "fallbacks, premodel accuracy");
-    for (int j = 0; j < o.m; j++)
-        print_row(o.names[j], &single[j], j == 0 ? tm.base_mean : NAN,
-                  fam.nets[j].cluster >= 0 ? &fam.nets[j] : NULL, &single[0], base_ms, NULL);
-    for (int k = 0; k < n_r; k++) {
-        char name[64], extra[128];
-        snprintf(name, sizeof name, "selector %s%s", msp_premodel_kind_name(r[k].kind), k == best ? " *" : "");
-        snprintf(extra, sizeof extra, "%lld fallbacks (%.1f%%), premodel %.2f%%",
-                 (long long)r[k].s.fallbacks, 100.0 * (double)r[k].s.fallbacks / o.n,
-                 100 * r[k].s.premodel_acc);
-        print_row(name, &r[k].s, r[k].measured_ms, NULL, &single[0], base_ms, extra);
-    }
-    print_row("oracle", &oracle, tm.oracle_mean, NULL, &single[0], base_ms, NULL);
-    if (best >= 0) {
-        const pm_result *b = &r[best];
-        char speed[64], pts[32], saving[64], mspeed[64];
-        msp_report_speed_text(b->s.mean_ms, base_ms, "the base", speed, sizeof speed);
-        msp_report_points_text(b->s.score - single[0].score, 2, pts, sizeof pts);
-        msp_report_saving_text(b->s.mean_ms, base_ms, oracle.mean_ms, saving, sizeof saving);
-        msp_report_speed_text(b->measured_ms, tm.base_mean, "the base", mspeed, sizeof mspeed);
-        printf("  best premodel %s: %s, top-1 %s, %s (measured per input: %s)\n",
-               msp_premodel_kind_name(b->kind), speed, pts, saving, mspeed);
-        printf("  fallbacks: %lld of %d inputs ran the chosen network and then the base (%lld "
-               "said 'other', %lld were under their probability threshold), %lld went straight to the base (premodel "
-               "unsure); premodel %.4f ms per input\n",
-               (long long)(b->s.fell_other + b->s.fell_prob), o.n, (long long)b->s.fell_other,
-               (long long)b->s.fell_prob, (long long)b->s.fell_unsure, b->premodel_ms);
-    }
+    print_table(conf, &o, &fam, single, &oracle, r, n_r, best, &tm);
     if ((st = write_summary(conf, &fam, &o, single, &oracle, r, n_r, best, &tm, err)) == MSP_OK)
         st = write_per_input(conf, &o, label, r, n_r, &tm, err);
     if (st == MSP_OK) printf("  wrote %s/summary.json and %s/per-input.csv\n", conf->output, conf->output);
