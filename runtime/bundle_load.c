@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "atomicio.h"
+#include "conffile.h"
 #include "runtime/bundle.h"
 
 typedef struct rd {
@@ -20,19 +21,13 @@ typedef struct rd {
     msp_err *err;
 } rd;
 
-static int line_of(const config_setting_t *s)
-{
-    unsigned l = s ? config_setting_source_line(s) : 0;
-    return l < 1 ? 1 : l > 1000000000u ? 1000000000 : (int)l;
-}
-
 static msp_status bad(rd *r, const config_setting_t *s, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static msp_status bad(rd *r, const config_setting_t *s, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    msp_err_vset(r->err, MSP_BAD_INPUT, r->path, line_of(s), fmt, ap);
+    msp_err_vset(r->err, MSP_BAD_INPUT, r->path, msp_conffile_line(s), fmt, ap);
     va_end(ap);
     return MSP_BAD_INPUT;
 }
@@ -385,27 +380,14 @@ msp_status msp_bundle_manifest_load(const char *dir, msp_bundle_manifest *m, msp
     memset(m, 0, sizeof *m);
     char *path = msp_strcat3(dir, "/", "manifest.conf");
     rd r = {.path = path, .err = err};
-    int fd;
-    uint64_t size;
-    msp_status st = msp_open_regular(path, &fd, &size, err);
-    if (st != MSP_OK) {
-        if (st == MSP_BAD_INPUT)
-            msp_err_set(err, MSP_BAD_INPUT, path, 0, "no bundle manifest here: give a folder made by `msprune deploy`");
-        free(path);
-        return st;
-    }
-    close(fd);
-    if (size > MSP_BUNDLE_MAX_MANIFEST) {
-        st = msp_err_set(err, MSP_BAD_INPUT, path, 0, "%llu bytes; a manifest is at most %u",
-                         (unsigned long long)size, MSP_BUNDLE_MAX_MANIFEST);
-        free(path);
-        return st;
-    }
     config_t cf;
     config_init(&cf);
-    if (!config_read_file(&cf, path)) {
-        st = msp_err_set(err, MSP_BAD_INPUT, path, config_error_line(&cf), "%s", config_error_text(&cf));
-    } else {
+    msp_status st;
+    if (access(path, F_OK) != 0)
+        st = msp_err_set(err, MSP_BAD_INPUT, path, 0, "no bundle manifest here: give a folder made by `msprune deploy`");
+    else
+        st = msp_conffile_read(path, "a bundle manifest", MSP_BUNDLE_MAX_MANIFEST, &cf, err);
+    if (st == MSP_OK) {
         st = read_manifest(&r, dir, config_root_setting(&cf), m);
         if (st == MSP_OK) st = verify_files(dir, m, err);
     }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "atomicio.h"
+#include "conffile.h"
 #include "evaluate.h"
 #include "runtime/runtime_int.h"
 
@@ -72,12 +73,6 @@ msp_status msp_devprofile_write(const char *path, const msp_devprofile *p, msp_e
     return msp_atomic_commit(&a, err);
 }
 
-static int line_of(const config_setting_t *s)
-{
-    unsigned l = s ? config_setting_source_line(s) : 0;
-    return l < 1 ? 1 : l > 1000000000u ? 1000000000 : (int)l;
-}
-
 static const char *str_member(const config_setting_t *g, const char *name)
 {
     const char *v = NULL;
@@ -87,18 +82,10 @@ static const char *str_member(const config_setting_t *g, const char *name)
 msp_status msp_devprofile_load(const char *path, msp_devprofile *p, msp_err *err)
 {
     memset(p, 0, sizeof *p);
-    int fd;
-    uint64_t size;
-    msp_status st = msp_open_regular(path, &fd, &size, err);
-    if (st != MSP_OK) return st;
-    close(fd);
-    if (size > (1u << 20))
-        return msp_err_set(err, MSP_BAD_INPUT, path, 0, "%llu bytes; a profile is at most 1 MiB",
-                           (unsigned long long)size);
     config_t cf;
     config_init(&cf);
-    if (!config_read_file(&cf, path)) {
-        st = msp_err_set(err, MSP_BAD_INPUT, path, config_error_line(&cf), "%s", config_error_text(&cf));
+    msp_status st = msp_conffile_read(path, "a device profile", 1u << 20, &cf, err);
+    if (st != MSP_OK) {
         config_destroy(&cf);
         return st;
     }
@@ -108,7 +95,7 @@ msp_status msp_devprofile_load(const char *path, msp_devprofile *p, msp_err *err
     for (int i = 0; i < config_setting_length(root) && st == MSP_OK; i++) {
         const char *k = config_setting_name(config_setting_get_elem(root, (unsigned)i));
         if (strcmp(k, "version") && strcmp(k, "experiment") && strcmp(k, "machine") && strcmp(k, "networks"))
-            st = msp_err_set(err, MSP_BAD_INPUT, path, line_of(config_setting_get_elem(root, (unsigned)i)),
+            st = msp_err_set(err, MSP_BAD_INPUT, path, msp_conffile_line(config_setting_get_elem(root, (unsigned)i)),
                              "unknown key '%s'", k);
     }
     if (st == MSP_OK && (!config_setting_lookup_int(root, "version", &version) || version != 1))
@@ -117,7 +104,7 @@ msp_status msp_devprofile_load(const char *path, msp_devprofile *p, msp_err *err
         st = msp_err_set(err, MSP_BAD_INPUT, path, 1, "'experiment' and 'machine' must be short strings");
     int n = l ? config_setting_length(l) : 0;
     if (st == MSP_OK && (!l || config_setting_type(l) != CONFIG_TYPE_LIST || n < 1 || n > MSP_BUNDLE_MAX_NETS))
-        st = msp_err_set(err, MSP_BAD_INPUT, path, line_of(l ? l : root),
+        st = msp_err_set(err, MSP_BAD_INPUT, path, msp_conffile_line(l ? l : root),
                          "'networks' must be a list of 1 to %d { name; latency_ms; } groups", MSP_BUNDLE_MAX_NETS);
     if (st == MSP_OK) {
         p->n = n;
@@ -132,7 +119,7 @@ msp_status msp_devprofile_load(const char *path, msp_devprofile *p, msp_err *err
         double v;
         if (config_setting_length(g) != 2 || !name || strlen(name) < 1 || strlen(name) > MSP_BUNDLE_MAX_NAME ||
             !config_setting_lookup_float(g, "latency_ms", &v) || !(v >= 0 && v <= 1e9)) {
-            st = msp_err_set(err, MSP_BAD_INPUT, path, line_of(g),
+            st = msp_err_set(err, MSP_BAD_INPUT, path, msp_conffile_line(g),
                              "a network must be { name = \"NAME\"; latency_ms = F; } with latency_ms in [0, 1e9]");
             break;
         }

@@ -22,6 +22,7 @@
 #include <libconfig.h>
 
 #include "atomicio.h"
+#include "conffile.h"
 #include "specialise.h"
 #include "suggest.h"
 
@@ -94,19 +95,13 @@ typedef struct rd {
     msp_err *err;
 } rd;
 
-static int line_of(const config_setting_t *s)
-{
-    unsigned l = config_setting_source_line(s);
-    return l < 1 ? 1 : l > 1000000000u ? 1000000000 : (int)l;
-}
-
 static msp_status bad(rd *r, const config_setting_t *s, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static msp_status bad(rd *r, const config_setting_t *s, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    msp_err_vset(r->err, MSP_BAD_INPUT, r->path, s ? line_of(s) : 1, fmt, ap);
+    msp_err_vset(r->err, MSP_BAD_INPUT, r->path, s ? msp_conffile_line(s) : 1, fmt, ap);
     va_end(ap);
     return MSP_BAD_INPUT;
 }
@@ -320,34 +315,11 @@ static msp_status read_family(rd *r, config_t *cf, const char *dir, msp_family *
 msp_status msp_family_load(const char *path, msp_family *f, msp_err *err)
 {
     memset(f, 0, sizeof *f);
-    int fd;
-    uint64_t size;
-    msp_status st = msp_open_regular(path, &fd, &size, err);
-    if (st != MSP_OK) return st;
-    FILE *in = fdopen(fd, "r");
-    if (!in) {
-        close(fd);
-        return msp_err_set(err, MSP_FAIL, path, 0, "cannot read");
-    }
-    if (size > FAMILY_FILE_MAX) {
-        fclose(in);
-        return msp_err_set(err, MSP_BAD_INPUT, path, 0, "manifest of %" PRIu64 " bytes; at most %d",
-                           size, FAMILY_FILE_MAX);
-    }
-    char *text = msp_malloc(size + 1);
-    size_t got = fread(text, 1, size, in);
-    fclose(in);
-    text[got] = 0;
-    if (strlen(text) != got) {
-        free(text);
-        return msp_err_set(err, MSP_BAD_INPUT, path, 0, "manifest contains a NUL byte");
-    }
     config_t cf;
     config_init(&cf);
     rd r = {path, err};
-    if (!config_read_string(&cf, text)) {
-        st = msp_err_set(err, MSP_BAD_INPUT, path, config_error_line(&cf), "%s", config_error_text(&cf));
-    } else {
+    msp_status st = msp_conffile_read(path, "a family manifest", FAMILY_FILE_MAX, &cf, err);
+    if (st == MSP_OK) {
         char *dir = msp_strdup(path), *slash = strrchr(dir, '/');
         if (slash) *slash = 0;
         else strcpy(dir, ".");
@@ -355,7 +327,6 @@ msp_status msp_family_load(const char *path, msp_family *f, msp_err *err)
         free(dir);
     }
     config_destroy(&cf);
-    free(text);
     if (st != MSP_OK) msp_family_free(f);
     return st;
 }

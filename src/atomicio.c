@@ -1,6 +1,8 @@
 /* atomicio.c: temp-file + fsync + rename writes, and mkdir -p. */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -114,20 +116,83 @@ msp_status msp_mkdirs(const char *path, msp_err *err)
     return MSP_OK;
 }
 
+static const char *not_regular(mode_t m)
+{
+    if (S_ISDIR(m)) return "is a directory, not a regular file";
+    if (S_ISFIFO(m)) return "is a FIFO (named pipe), not a regular file";
+    if (S_ISCHR(m) || S_ISBLK(m)) return "is a device, not a regular file";
+    if (S_ISSOCK(m)) return "is a socket, not a regular file";
+    return "not a regular file";
+}
+
 msp_status msp_open_regular(const char *path, int *fd, uint64_t *size, msp_err *err)
 {
-    *fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
+     * writer forever, before fstat could refuse it. It is cleared again
+     * because it means nothing for a regular file. */
+    *fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (*fd < 0) return msp_err_set(err, MSP_BAD_INPUT, path, 0, "cannot open: %s", strerror(errno));
     struct stat sb;
     msp_status st = MSP_OK;
     if (fstat(*fd, &sb) != 0) st = msp_err_set(err, MSP_FAIL, path, 0, "cannot stat: %s", strerror(errno));
-    else if (!S_ISREG(sb.st_mode)) st = msp_err_set(err, MSP_BAD_INPUT, path, 0, "not a regular file");
+    else if (!S_ISREG(sb.st_mode)) st = msp_err_set(err, MSP_BAD_INPUT, path, 0, "%s", not_regular(sb.st_mode));
+    else if (fcntl(*fd, F_SETFL, fcntl(*fd, F_GETFL) & ~O_NONBLOCK) != 0)
+        st = msp_err_set(err, MSP_FAIL, path, 0, "cannot read: %s", strerror(errno));
     if (st != MSP_OK) {
         close(*fd);
         *fd = -1;
         return st;
     }
     *size = (uint64_t)sb.st_size;
+    return MSP_OK;
+}
+
+msp_status msp_fopen_regular(const char *path, FILE **f, uint64_t *size, msp_err *err)
+{
+    int fd;
+    uint64_t sz;
+    *f = NULL;
+    msp_status st = msp_open_regular(path, &fd, &sz, err);
+    if (st != MSP_OK) return st;
+    *f = fdopen(fd, "rb");
+    if (!*f) {
+        st = msp_err_set(err, MSP_FAIL, path, 0, "cannot read: %s", strerror(errno));
+        close(fd);
+        return st;
+    }
+    if (size) *size = sz;
+    return MSP_OK;
+}
+
+msp_status msp_read_small(const char *path, size_t max, const char *what, char **text, size_t *len,
+                          msp_err *err)
+{
+    *text = NULL;
+    uint64_t size;
+    FILE *f;
+    msp_status st = msp_fopen_regular(path, &f, &size, err);
+    if (st != MSP_OK) return st;
+    if (size > max) {
+        fclose(f);
+        return msp_err_set(err, MSP_BAD_INPUT, path, 0, "too large: %" PRIu64 " bytes; %s is at most %zu",
+                           size, what, max);
+    }
+    /* The size may change while reading: never read more than max + 1. */
+    char *buf = msp_malloc((size_t)size + 2);
+    size_t n = fread(buf, 1, (size_t)size + 1, f);
+    int read_errno = ferror(f) ? errno : 0;
+    fclose(f);
+    if (read_errno) {
+        free(buf);
+        return msp_err_set(err, MSP_FAIL, path, 0, "cannot read: %s", strerror(read_errno));
+    }
+    if (n != size) {
+        free(buf);
+        return msp_err_set(err, MSP_FAIL, path, 0, "changed size while being read");
+    }
+    buf[n] = '\0';
+    *text = buf;
+    *len = n;
     return MSP_OK;
 }
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "atomicio.h"
@@ -27,8 +28,9 @@ char *msp_checkpoint_weights_path(const char *dir) { return msp_strcat3(dir, "/"
 
 static msp_status file_crc(const char *path, uint32_t *crc, msp_err *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return msp_err_set(err, MSP_BAD_INPUT, path, 0, "cannot open checkpoint weights");
+    FILE *f;
+    msp_status st = msp_fopen_regular(path, &f, NULL, err);
+    if (st != MSP_OK) return st;
     uLong c = crc32(0L, Z_NULL, 0);
     unsigned char buf[1 << 16];
     size_t n;
@@ -129,8 +131,10 @@ static int get(rd_t *r, void *dst, size_t n)
 
 static msp_status read_all(const char *path, unsigned char **data, size_t *n, msp_err *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return msp_err_set(err, MSP_BAD_INPUT, path, 0, "no checkpoint to resume from");
+    FILE *f;
+    if (access(path, F_OK) != 0) return msp_err_set(err, MSP_BAD_INPUT, path, 0, "no checkpoint to resume from");
+    msp_status st = msp_fopen_regular(path, &f, NULL, err);
+    if (st != MSP_OK) return st;
     size_t cap = 1 << 16, len = 0;
     unsigned char *p = msp_malloc(cap);
     size_t got;

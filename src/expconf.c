@@ -1,9 +1,7 @@
 /* expconf.c: load and validate experiment configs (contract in expconf.h).
  *
- * The file is read into memory once, pre-scanned for what libconfig 1.5
- * accepts silently (NUL bytes truncate strings, integers wrap, an
- * unterminated comment swallows the rest of the file), parsed with
- * config_read_string, then walked against the schema table below. Adding a
+ * The file is read and parsed by conffile.c (which refuses what libconfig
+ * 1.5 would accept silently), then walked against the schema table below. Adding a
  * key is one line in a table; loading, defaults and freeing follow it.
  *
  * Known limit: libconfig 1.5 leaks the token (a string or name, tens of
@@ -24,6 +22,8 @@
 
 #include <libconfig.h>
 
+#include "atomicio.h"
+#include "conffile.h"
 #include "expconf.h"
 #include "suggest.h"
 #include "utf8.h"
@@ -233,180 +233,6 @@ static const key root_keys[] = {
 
 /* ---- reading and pre-scanning ---- */
 
-static msp_status read_text(const char *path, char **out, size_t *out_len, msp_err *err)
-{
-    *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) return msp_err_set(err, MSP_BAD_INPUT, path, 0, "cannot open: %s", strerror(errno));
-    struct stat st;
-    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-        fclose(f);
-        return msp_err_set(err, MSP_BAD_INPUT, path, 0,
-                           "is a directory; expected an experiment config file (.conf)");
-    }
-    size_t cap = 4096, n = 0;
-    char *buf = msp_malloc(cap);
-    for (;;) {
-        if (n + 1 >= cap) {
-            if (cap > FILE_MAX) break;
-            cap *= 2;
-            buf = msp_realloc(buf, cap);
-        }
-        size_t got = fread(buf + n, 1, cap - 1 - n, f);
-        n += got;
-        if (got == 0) break;
-    }
-    int read_errno = ferror(f) ? errno : 0;
-    fclose(f);
-    if (read_errno) {
-        free(buf);
-        return msp_err_set(err, MSP_FAIL, path, 0, "cannot read: %s", strerror(read_errno));
-    }
-    if (n > FILE_MAX) {
-        free(buf);
-        return msp_err_set(err, MSP_BAD_INPUT, path, 0,
-                           "too large (more than %d bytes); an experiment config is a small text file",
-                           FILE_MAX);
-    }
-    buf[n] = '\0';
-    *out = buf;
-    *out_len = n;
-    return MSP_OK;
-}
-
-typedef struct issue {
-    int line;      /* 0: none found */
-    bool no_parse; /* report it without asking libconfig (which would confuse or leak) */
-    char msg[512];
-} issue;
-
-static void note(issue *is, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void note(issue *is, int line, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(is->msg, sizeof is->msg, fmt, ap);
-    va_end(ap);
-    is->line = line;
-}
-
-/* Numbers follow libconfig 1.5's scanner: [-+]?[0-9]+(L|LL)?, 0x[0-9a-f]+(L|LL)?,
- * and floats with '.' or an exponent. Returns the index after the token. */
-static size_t scan_number(const char *b, size_t i, int line, issue *is)
-{
-    size_t start = i;
-    bool neg = false;
-    if (b[i] == '+' || b[i] == '-') neg = b[i++] == '-';
-    int shown = 0;
-    unsigned long long v = 0;
-    bool over = false;
-    if (!neg && b[start] != '+' && b[i] == '0' && (b[i + 1] == 'x' || b[i + 1] == 'X') &&
-        isxdigit((unsigned char)b[i + 2])) {
-        for (i += 2; isxdigit((unsigned char)b[i]); i++) {
-            int d = isdigit((unsigned char)b[i]) ? b[i] - '0' : tolower((unsigned char)b[i]) - 'a' + 10;
-            if (v > (ULLONG_MAX >> 4)) over = true;
-            v = (v << 4) | (unsigned)d;
-        }
-        bool wide = b[i] == 'L';
-        shown = (int)(i - start > 40 ? 40 : i - start);
-        if (!wide && (over || v > INT_MAX))
-            note(is, line, "hex integer %.*s does not fit in 32 bits (libconfig would wrap it); "
-                 "write %.*sL for a 64-bit integer", shown, b + start, shown, b + start);
-        else if (wide && (over || v > LLONG_MAX))
-            note(is, line, "hex integer %.*s does not fit in 64 bits", shown, b + start);
-        while (b[i] == 'L') i++;
-        return i;
-    }
-    for (; isdigit((unsigned char)b[i]); i++) {
-        unsigned d = (unsigned)(b[i] - '0');
-        if (v > (ULLONG_MAX - d) / 10) over = true;
-        else v = v * 10 + d;
-    }
-    if (b[i] == '.' || b[i] == 'e' || b[i] == 'E') {
-        double f = strtod(b + start, NULL);
-        if (b[i] == '.')
-            for (i++; isdigit((unsigned char)b[i]); i++) {}
-        if ((b[i] == 'e' || b[i] == 'E') &&
-            (isdigit((unsigned char)b[i + 1]) ||
-             ((b[i + 1] == '+' || b[i + 1] == '-') && isdigit((unsigned char)b[i + 2]))))
-            for (i += 2; isdigit((unsigned char)b[i]); i++) {}
-        shown = (int)(i - start > 40 ? 40 : i - start);
-        if (isinf(f)) note(is, line, "number %.*s is too large", shown, b + start);
-        return i;
-    }
-    bool wide = b[i] == 'L';
-    shown = (int)(i - start > 40 ? 40 : i - start);
-    unsigned long long max32 = neg ? 2147483648ull : 2147483647ull;
-    unsigned long long max64 = neg ? 9223372036854775808ull : 9223372036854775807ull;
-    if (over || v > max64)
-        note(is, line, "integer %.*s%s does not fit in 64 bits", shown, b + start,
-             i - start > 40 ? "..." : "");
-    else if (!wide && v > max32)
-        note(is, line, "integer %.*s does not fit in 32 bits (libconfig would wrap it); "
-             "write %.*sL for a 64-bit integer", shown, b + start, shown, b + start);
-    while (b[i] == 'L') i++;
-    return i;
-}
-
-static bool name_char(char c)
-{
-    return isalnum((unsigned char)c) || c == '_' || c == '-' || c == '*';
-}
-
-/* Finds the first thing libconfig would accept silently but wrongly. */
-static void prescan(const char *b, size_t n, issue *is)
-{
-    int line = 1;
-    const char *nul = memchr(b, '\0', n);
-    if (nul) {
-        for (const char *p = b; p < nul; p++) line += *p == '\n';
-        note(is, line, "NUL byte in the file; an experiment config must be text");
-        is->no_parse = true;
-        return;
-    }
-    size_t i = 0;
-    while (i < n && !is->line) {
-        char c = b[i];
-        if (c == '\n') {
-            line++;
-            i++;
-        } else if (c == '"') {
-            /* libconfig 1.5 leaks its string buffer on an unterminated string */
-            int open_line = line;
-            for (i++; i < n && b[i] != '"'; i++) {
-                if (b[i] == '\\' && i + 1 < n) i++;
-                if (b[i] == '\n') line++;
-            }
-            if (i >= n) {
-                note(is, open_line, "unterminated string (no closing \")");
-                is->no_parse = true;
-            }
-            i++;
-        } else if (c == '#' || (c == '/' && b[i + 1] == '/')) {
-            while (i < n && b[i] != '\n') i++;
-        } else if (c == '/' && b[i + 1] == '*') {
-            int open_line = line;
-            const char *close = strstr(b + i + 2, "*/");
-            size_t end = close ? (size_t)(close - b) + 2 : n;
-            for (; i < end; i++) line += b[i] == '\n';
-            if (!close) note(is, open_line, "unterminated /* comment (no closing */)");
-        } else if (c == '@') {
-            if (strncmp(b + i, "@include", 8) == 0)
-                note(is, line, "@include is not supported in experiment configs; "
-                     "put the settings in this file");
-            i++;
-        } else if (isalpha((unsigned char)c) || c == '*') {
-            while (name_char(b[i])) i++;
-        } else if (isdigit((unsigned char)c) ||
-                   ((c == '+' || c == '-' || c == '.') && isdigit((unsigned char)b[i + 1])) ||
-                   ((c == '+' || c == '-') && b[i + 1] == '.' && isdigit((unsigned char)b[i + 2]))) {
-            i = scan_number(b, i, line, is);
-        } else {
-            i++;
-        }
-    }
-}
-
 /* ---- validation ---- */
 
 typedef struct ctx {
@@ -427,10 +253,9 @@ static msp_status fail(ctx *c, int line, const char *fmt, ...)
     return MSP_BAD_INPUT;
 }
 
-static int line_of(const config_setting_t *s)
+static bool name_char(char c)
 {
-    unsigned l = config_setting_source_line(s);
-    return l > INT_MAX ? INT_MAX : (int)l;
+    return isalnum((unsigned char)c) || c == '_' || c == '-' || c == '*';
 }
 
 static void *field(ctx *c, size_t off)
@@ -455,7 +280,7 @@ static const char *type_name(int type)
 
 static msp_status wrong_type(ctx *c, const config_setting_t *s, const char *want)
 {
-    return fail(c, line_of(s), "'%s' must be %s, not %s", config_setting_name(s), want,
+    return fail(c, msp_conffile_line(s), "'%s' must be %s, not %s", config_setting_name(s), want,
                 type_name(config_setting_type(s)));
 }
 
@@ -485,12 +310,12 @@ static msp_status unknown_key(ctx *c, const config_setting_t *s, const key *keys
         if (d < best_d) best_d = d, best = k;
     }
     if (best && msp_plausible_typo(name, best_d))
-        return fail(c, line_of(s), "unknown key '%.64s'%s; did you mean '%s'?", name, in, best->name);
+        return fail(c, msp_conffile_line(s), "unknown key '%.64s'%s; did you mean '%s'?", name, in, best->name);
     const char *where = NULL;
     if (find_elsewhere(root_keys, NULL, name, &where)) {
         if (where)
-            return fail(c, line_of(s), "unknown key '%.64s'%s; it belongs in group '%s'", name, in, where);
-        return fail(c, line_of(s), "unknown key '%.64s'%s; it belongs at the top level", name, in);
+            return fail(c, msp_conffile_line(s), "unknown key '%.64s'%s; it belongs in group '%s'", name, in, where);
+        return fail(c, msp_conffile_line(s), "unknown key '%.64s'%s; it belongs at the top level", name, in);
     }
     char valid[512] = "";
     size_t used = 0;
@@ -499,7 +324,7 @@ static msp_status unknown_key(ctx *c, const config_setting_t *s, const key *keys
         if (w < 0) break;
         used += (size_t)w;
     }
-    return fail(c, line_of(s), "unknown key '%.64s'%s (valid keys: %s)", name, in, valid);
+    return fail(c, msp_conffile_line(s), "unknown key '%.64s'%s (valid keys: %s)", name, in, valid);
 }
 
 static msp_status check_input_file(ctx *c, const config_setting_t *s, const char *p)
@@ -511,16 +336,16 @@ static msp_status check_input_file(ctx *c, const config_setting_t *s, const char
         if (e == ENOENT || e == ENOTDIR) {
             char cwd[PATH_LEN_MAX];
             if (p[0] != '/' && getcwd(cwd, sizeof cwd))
-                return fail(c, line_of(s), "%s: file '%s' not found (relative paths start from "
+                return fail(c, msp_conffile_line(s), "%s: file '%s' not found (relative paths start from "
                             "the current directory, %s)", name, p, cwd);
-            return fail(c, line_of(s), "%s: file '%s' not found", name, p);
+            return fail(c, msp_conffile_line(s), "%s: file '%s' not found", name, p);
         }
-        return fail(c, line_of(s), "%s: cannot access file '%s': %s", name, p, strerror(e));
+        return fail(c, msp_conffile_line(s), "%s: cannot access file '%s': %s", name, p, strerror(e));
     }
     if (S_ISDIR(st.st_mode))
-        return fail(c, line_of(s), "%s: '%s' is a directory, not a file", name, p);
+        return fail(c, msp_conffile_line(s), "%s: '%s' is a directory, not a file", name, p);
     if (access(p, R_OK) != 0)
-        return fail(c, line_of(s), "%s: file '%s' is not readable: %s", name, p, strerror(errno));
+        return fail(c, msp_conffile_line(s), "%s: file '%s' is not readable: %s", name, p, strerror(errno));
     return MSP_OK;
 }
 
@@ -529,17 +354,17 @@ static msp_status check_string(ctx *c, const config_setting_t *s, const key *k)
     if (config_setting_type(s) != CONFIG_TYPE_STRING) return wrong_type(c, s, "a string in double quotes");
     const char *v = config_setting_get_string(s);
     size_t len = strlen(v);
-    if (len == 0) return fail(c, line_of(s), "'%s' must not be empty", k->name);
+    if (len == 0) return fail(c, msp_conffile_line(s), "'%s' must not be empty", k->name);
     if ((long long)len > k->hi)
-        return fail(c, line_of(s), "'%s' is too long (%zu characters; at most %lld)", k->name, len, k->hi);
+        return fail(c, msp_conffile_line(s), "'%s' is too long (%zu characters; at most %lld)", k->name, len, k->hi);
     if (k->flags & F_NAME) {
         size_t bad = strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-");
         if (bad < len)
-            return fail(c, line_of(s), "'%s' may only contain letters, digits, '.', '_' and '-' "
+            return fail(c, msp_conffile_line(s), "'%s' may only contain letters, digits, '.', '_' and '-' "
                         "(\"%s\" has '%c' at position %zu)", k->name, v,
                         isprint((unsigned char)v[bad]) ? v[bad] : '?', bad + 1);
         if (strcmp(v, ".") == 0 || strcmp(v, "..") == 0)
-            return fail(c, line_of(s), "'%s' must not be \".\" or \"..\"", k->name);
+            return fail(c, msp_conffile_line(s), "'%s' must not be \".\" or \"..\"", k->name);
     }
     if (k->flags & F_INPUT) {
         msp_status st = check_input_file(c, s, v);
@@ -548,7 +373,7 @@ static msp_status check_string(ctx *c, const config_setting_t *s, const key *k)
     char **dst = field(c, k->off);
     MSP_ASSERT(*dst == NULL);
     *dst = msp_strdup(v);
-    if (k->aux_off != NO_OFF) *(int *)field(c, k->aux_off) = line_of(s);
+    if (k->aux_off != NO_OFF) *(int *)field(c, k->aux_off) = msp_conffile_line(s);
     return MSP_OK;
 }
 
@@ -559,7 +384,7 @@ static msp_status check_int(ctx *c, const config_setting_t *s, const key *k)
     case CONFIG_TYPE_INT: v = config_setting_get_int(s); break;
     case CONFIG_TYPE_INT64: v = config_setting_get_int64(s); break;
     case CONFIG_TYPE_FLOAT:
-        return fail(c, line_of(s), "'%s' must be an integer, not a float (%g)", k->name,
+        return fail(c, msp_conffile_line(s), "'%s' must be an integer, not a float (%g)", k->name,
                     config_setting_get_float(s));
     default: return wrong_type(c, s, "an integer");
     }
@@ -573,12 +398,12 @@ static msp_status check_int(ctx *c, const config_setting_t *s, const key *k)
             int w = snprintf(set + used, sizeof set - used, "%s%d", sep, k->choices[i]);
             if (w > 0 && (size_t)w < sizeof set - used) used += (size_t)w;
         }
-        if (!ok) return fail(c, line_of(s), "'%s' must be %s (got %lld)", k->name, set, v);
+        if (!ok) return fail(c, msp_conffile_line(s), "'%s' must be %s (got %lld)", k->name, set, v);
     }
     if (v < k->lo || v > k->hi) {
         if (k->hi == INT_MAX || k->hi == LLONG_MAX)
-            return fail(c, line_of(s), "'%s' must be %lld or more (got %lld)", k->name, k->lo, v);
-        return fail(c, line_of(s), "'%s' must be between %lld and %lld (got %lld)", k->name, k->lo,
+            return fail(c, msp_conffile_line(s), "'%s' must be %lld or more (got %lld)", k->name, k->lo, v);
+        return fail(c, msp_conffile_line(s), "'%s' must be between %lld and %lld (got %lld)", k->name, k->lo,
                     k->hi, v);
     }
     if (k->kind == K_U64) *(uint64_t *)field(c, k->off) = (uint64_t)v;
@@ -596,7 +421,7 @@ static msp_status check_float(ctx *c, const config_setting_t *s, const key *k)
     default: return wrong_type(c, s, "a number");
     }
     if (!(v >= k->flo && v <= k->fhi))
-        return fail(c, line_of(s), "'%s' must be between %g and %g (got %g)", k->name, k->flo, k->fhi, v);
+        return fail(c, msp_conffile_line(s), "'%s' must be between %g and %g (got %g)", k->name, k->flo, k->fhi, v);
     *(double *)field(c, k->off) = v;
     return MSP_OK;
 }
@@ -619,7 +444,7 @@ static msp_status check_enum(ctx *c, const config_setting_t *s, const key *k)
         if (w > 0 && (size_t)w < sizeof set - used) used += (size_t)w;
     }
     if (config_setting_type(s) != CONFIG_TYPE_STRING) {
-        return fail(c, line_of(s), "'%s' must be %s, not %s", k->name, set,
+        return fail(c, msp_conffile_line(s), "'%s' must be %s, not %s", k->name, set,
                     type_name(config_setting_type(s)));
     }
     const char *v = config_setting_get_string(s);
@@ -628,7 +453,7 @@ static msp_status check_enum(ctx *c, const config_setting_t *s, const key *k)
             *(int *)field(c, k->off) = (int)i;
             return MSP_OK;
         }
-    return fail(c, line_of(s), "'%s' must be %s (got \"%.64s\")", k->name, set, v);
+    return fail(c, msp_conffile_line(s), "'%s' must be %s (got \"%.64s\")", k->name, set, v);
 }
 
 typedef struct named {
@@ -651,7 +476,7 @@ static int cmp_named(const void *a, const void *b)
  * the array's line if the text does not read as expected. */
 static int entry_line(const ctx *c, const config_setting_t *s, int i)
 {
-    int line = 1, want = line_of(s);
+    int line = 1, want = msp_conffile_line(s);
     const char *name = config_setting_name(s);
     const char *p = c->text, *end = c->text + c->len;
     size_t nlen = name ? strlen(name) : 0;
@@ -707,19 +532,19 @@ static msp_status check_strings(ctx *c, const config_setting_t *s, const key *k)
 {
     int type = config_setting_type(s);
     if (type == CONFIG_TYPE_LIST)
-        return fail(c, line_of(s), "'%s' must be an array in square brackets [\"a\", \"b\"], "
+        return fail(c, msp_conffile_line(s), "'%s' must be an array in square brackets [\"a\", \"b\"], "
                     "not a list ( ... )", k->name);
     if (type != CONFIG_TYPE_ARRAY) return wrong_type(c, s, "an array of strings [\"a\", \"b\"]");
     int n = config_setting_length(s);
-    if (n == 0 && k->lo > 0) return fail(c, line_of(s), "'%s' must not be empty", k->name);
-    if (n < k->lo) return fail(c, line_of(s), "'%s' must have at least %lld entries", k->name, k->lo);
+    if (n == 0 && k->lo > 0) return fail(c, msp_conffile_line(s), "'%s' must not be empty", k->name);
+    if (n < k->lo) return fail(c, msp_conffile_line(s), "'%s' must have at least %lld entries", k->name, k->lo);
     if (n > k->hi)
-        return fail(c, line_of(s), "'%s' has %d entries; at most %lld are allowed", k->name, n, k->hi);
+        return fail(c, msp_conffile_line(s), "'%s' has %d entries; at most %lld are allowed", k->name, n, k->hi);
     /* Errors name the entry, at its line (entry_line). */
     for (int i = 0; i < n; i++) {
         const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
         if (config_setting_type(e) != CONFIG_TYPE_STRING)
-            return fail(c, line_of(s), "'%s' must contain only strings (entry %d is %s)", k->name,
+            return fail(c, msp_conffile_line(s), "'%s' must contain only strings (entry %d is %s)", k->name,
                         i + 1, type_name(config_setting_type(e)));
         const char *v = config_setting_get_string(e);
         size_t len = strlen(v);
@@ -762,21 +587,21 @@ static msp_status check_floats(ctx *c, const config_setting_t *s, const key *k)
     if (config_setting_type(s) != CONFIG_TYPE_ARRAY) return wrong_type(c, s, "an array [0.1, 0.3]");
     int n = config_setting_length(s);
     if (n > k->hi)
-        return fail(c, line_of(s), "'%s' has %d entries; at most %lld are allowed", k->name, n, k->hi);
+        return fail(c, msp_conffile_line(s), "'%s' has %d entries; at most %lld are allowed", k->name, n, k->hi);
     double *v = field(c, k->off);
     for (int i = 0; i < n; i++) {
         const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
         int t = config_setting_type(e);
         if (t != CONFIG_TYPE_FLOAT && t != CONFIG_TYPE_INT)
-            return fail(c, line_of(s), "'%s' must contain only numbers (entry %d is %s)", k->name,
+            return fail(c, msp_conffile_line(s), "'%s' must contain only numbers (entry %d is %s)", k->name,
                         i + 1, type_name(t));
         v[i] = t == CONFIG_TYPE_INT ? config_setting_get_int(e) : config_setting_get_float(e);
         if (!(v[i] >= k->flo && v[i] <= k->fhi))
-            return fail(c, line_of(s), "entry %d of '%s' must be between %g and %g (got %g)", i + 1,
+            return fail(c, msp_conffile_line(s), "entry %d of '%s' must be between %g and %g (got %g)", i + 1,
                         k->name, k->flo, k->fhi, v[i]);
         for (int j = 0; j < i; j++)
             if (v[j] == v[i])
-                return fail(c, line_of(s), "'%s' lists %g twice (entries %d and %d)", k->name, v[i],
+                return fail(c, msp_conffile_line(s), "'%s' lists %g twice (entries %d and %d)", k->name, v[i],
                             j + 1, i + 1);
     }
     *(int *)field(c, k->aux_off) = n;
@@ -792,17 +617,17 @@ static msp_status check_ladder(ctx *c, const config_setting_t *s)
         return wrong_type(c, s, "a list ( { name = ...; cfg = ...; weights = ...; }, ... )");
     int n = config_setting_length(s);
     if (n < 1 || n > MSP_EXPCONF_LADDER_MAX)
-        return fail(c, line_of(s), "'ladder' must list 1 to %d networks (got %d)",
+        return fail(c, msp_conffile_line(s), "'ladder' must list 1 to %d networks (got %d)",
                     MSP_EXPCONF_LADDER_MAX, n);
     for (int i = 0; i < n; i++) {
         const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
         msp_ladder_net *net = &c->conf->ladder[i];
         c->conf->n_ladder = i + 1; /* so a failure frees what this entry got */
-        net->line = line_of(e);
+        net->line = msp_conffile_line(e);
         if (config_setting_type(e) != CONFIG_TYPE_GROUP)
             return wrong_type(c, e, "a group { name = ...; cfg = ...; weights = ...; }");
         ctx sub = { c->path, (msp_expconf *)(void *)net, c->err, c->text, c->len };
-        msp_status st = check_group(&sub, e, ladder_keys, "ladder", line_of(e));
+        msp_status st = check_group(&sub, e, ladder_keys, "ladder", msp_conffile_line(e));
         if (st != MSP_OK) return st;
         if (!strcmp(net->name, "base"))
             return fail(c, net->line, "ladder network name 'base' is taken by the base network");
@@ -827,7 +652,7 @@ static msp_status check_value(ctx *c, const config_setting_t *s, const key *k)
     case K_FLOATS: return check_floats(c, s, k);
     case K_GROUP:
         if (config_setting_type(s) != CONFIG_TYPE_GROUP) return wrong_type(c, s, "a group { ... }");
-        return check_group(c, s, k->sub, k->name, line_of(s));
+        return check_group(c, s, k->sub, k->name, msp_conffile_line(s));
     }
     MSP_ASSERT(!"unknown key kind");
     return MSP_FAIL;
@@ -904,7 +729,7 @@ static msp_status check_group(ctx *c, const config_setting_t *g, const key *keys
         if (k->modes && !(k->modes & mode_bit)) {
             char used_with[128];
             mode_names(mode_key, k->modes, used_with, sizeof used_with);
-            return fail(c, line_of(s), "'%s' is only used with %s", name, used_with);
+            return fail(c, msp_conffile_line(s), "'%s' is only used with %s", name, used_with);
         }
         msp_status st = check_value(c, s, k);
         if (st != MSP_OK) return st;
@@ -964,32 +789,22 @@ msp_status msp_expconf_load(const char *path, msp_expconf *conf, msp_err *err)
     memset(conf, 0, sizeof *conf);
     char *text;
     size_t len = 0;
-    msp_status st = read_text(path, &text, &len, err);
+    msp_status st = msp_read_small(path, FILE_MAX, "an experiment config", &text, &len, err);
     if (st != MSP_OK) return st;
 
-    issue is = { 0 };
-    prescan(text, len, &is);
     config_t cf;
     config_init(&cf);
-    if (is.no_parse) {
-        st = msp_err_set(err, MSP_BAD_INPUT, path, is.line, "%s", is.msg);
-    } else if (!config_read_string(&cf, text)) {
-        int line = config_error_line(&cf);
-        /* An earlier pre-scan finding (an unterminated comment) explains the syntax error. */
-        if (is.line && is.line <= line) st = msp_err_set(err, MSP_BAD_INPUT, path, is.line, "%s", is.msg);
-        else st = msp_err_set(err, MSP_BAD_INPUT, path, line, "%s", config_error_text(&cf));
-    } else if (is.line) {
-        st = msp_err_set(err, MSP_BAD_INPUT, path, is.line, "%s", is.msg);
-    } else {
+    st = msp_conffile_parse(path, "an experiment config", text, len, &cf, err);
+    if (st == MSP_OK) {
         ctx c = { path, conf, err, text, len };
         st = check_group(&c, config_root_setting(&cf), root_keys, NULL, 1);
         const config_setting_t *sp = config_lookup(&cf, "specialise");
         conf->specialise.present = sp != NULL;
         if (st == MSP_OK && sp && !conf->specialise.specialists && !conf->specialise.n_generalists)
-            st = fail(&c, line_of(sp), "specialise: specialists = false and no generalists: "
+            st = fail(&c, msp_conffile_line(sp), "specialise: specialists = false and no generalists: "
                       "the family would be the base alone");
         if (st == MSP_OK && sp && conf->specialise.k_min > conf->specialise.k_max)
-            st = fail(&c, line_of(sp), "specialise: k_min (%d) is larger than k_max (%d)",
+            st = fail(&c, msp_conffile_line(sp), "specialise: k_min (%d) is larger than k_max (%d)",
                       conf->specialise.k_min, conf->specialise.k_max);
     }
     config_destroy(&cf);

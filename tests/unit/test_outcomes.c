@@ -310,7 +310,7 @@ Test(outcomes, binary_and_huge_lines)
     free(p);
 
     cr_assert_eq(msp_outcomes_load(dir, &o, &err), MSP_BAD_INPUT);
-    snprintf(want, sizeof want, "%s: not a regular file", dir);
+    snprintf(want, sizeof want, "%s: is a directory, not a regular file", dir);
     cr_assert_str_eq(err.msg, want);
     cr_assert_eq(msp_outcomes_load("/nonexistent/o.csv", &o, &err), MSP_BAD_INPUT);
     cr_assert_str_eq(err.msg, "/nonexistent/o.csv: cannot open: No such file or directory");
