@@ -399,26 +399,55 @@ static int read_payload(rbuf *r, msp_premodel *pm)
     }
 }
 
+/* The magic and version are checked before the rest is read, so a wrong
+ * file of any size costs 12 bytes of reading, not its size in memory. */
+static msp_status check_head(const char *path, const unsigned char *head, uint64_t size, msp_err *err)
+{
+    if (size < 8 || memcmp(head, MAGIC, 8) != 0)
+        return msp_err_set(err, MSP_BAD_INPUT, path, 0,
+                           "not a premodel file (bad magic); give a file written by msprune premodel");
+    if (size < HEADER_BYTES + 4)
+        return msp_err_set(err, MSP_BAD_INPUT, path, 0,
+                           "truncated premodel file: %llu bytes, the header alone needs %d; write it "
+                           "again with msprune premodel", (unsigned long long)size, HEADER_BYTES + 4);
+    if (u32_at(head + 8) != VERSION)
+        return msp_err_set(err, MSP_BAD_INPUT, path, 0,
+                           "premodel file version %u is not supported (this msprune reads version %u); "
+                           "train the premodel again", u32_at(head + 8), VERSION);
+    if (size > MSP_PREMODEL_MAX_FILE)
+        return msp_err_set(err, MSP_BAD_INPUT, path, 0,
+                           "%llu bytes is larger than any premodel file (at most %llu); is this "
+                           "the right file?", (unsigned long long)size,
+                           (unsigned long long)MSP_PREMODEL_MAX_FILE);
+    return MSP_OK;
+}
+
+static size_t read_full(int fd, unsigned char *p, size_t n)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t k = read(fd, p + got, n - got);
+        if (k <= 0) break;
+        got += (size_t)k;
+    }
+    return got;
+}
+
 static msp_status read_file(const char *path, unsigned char **data, size_t *n, msp_err *err)
 {
     int fd;
     uint64_t size;
     msp_status st = msp_open_regular(path, &fd, &size, err);
     if (st != MSP_OK) return st;
-    if (size > MSP_PREMODEL_MAX_FILE) {
+    unsigned char head[12] = { 0 };
+    size_t got = read_full(fd, head, sizeof head);
+    if ((st = check_head(path, head, got < sizeof head ? got : size, err)) != MSP_OK) {
         close(fd);
-        return msp_err_set(err, MSP_BAD_INPUT, path, 0,
-                           "%llu bytes is larger than any premodel file (at most %llu); is this "
-                           "the right file?", (unsigned long long)size,
-                           (unsigned long long)MSP_PREMODEL_MAX_FILE);
+        return st;
     }
     unsigned char *p = msp_malloc((size_t)size);
-    size_t got = 0;
-    while (got < size) {
-        ssize_t k = read(fd, p + got, (size_t)size - got);
-        if (k <= 0) break;
-        got += (size_t)k;
-    }
+    memcpy(p, head, sizeof head);
+    got += read_full(fd, p + sizeof head, (size_t)size - sizeof head);
     close(fd);
     if (got != size) {
         free(p);
@@ -438,24 +467,6 @@ msp_status msp_premodel_load(const char *path, msp_premodel **out, msp_err *err)
     if (st != MSP_OK) return st;
     st = MSP_BAD_INPUT;
     msp_premodel *pm = NULL;
-    if (n < 8 || memcmp(data, MAGIC, 8) != 0) {
-        msp_err_set(err, st, path, 0,
-                    "not a premodel file (bad magic); give a file written by msprune premodel");
-        goto out;
-    }
-    if (n < HEADER_BYTES + 4) {
-        msp_err_set(err, st, path, 0,
-                    "truncated premodel file: %zu bytes, the header alone needs %d; write it "
-                    "again with msprune premodel", n, HEADER_BYTES + 4);
-        goto out;
-    }
-    uint32_t version = u32_at(data + 8);
-    if (version != VERSION) {
-        msp_err_set(err, st, path, 0,
-                    "premodel file version %u is not supported (this msprune reads version %u); "
-                    "train the premodel again", version, VERSION);
-        goto out;
-    }
     uLong crc = crc32(0L, Z_NULL, 0);
     for (size_t off = 0; off < n - 4; off += 1u << 30) {
         size_t len = n - 4 - off < (1u << 30) ? n - 4 - off : (1u << 30);
