@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -33,6 +35,32 @@ void gemm(int TA, int TB, int M, int N, int K, float ALPHA, float *A, int lda, f
 void msp_engine_seed(uint64_t seed) { srand((unsigned)(seed ^ (seed >> 32))); }
 
 void msp_engine_set_threads(int n) { openblas_set_num_threads(n > 0 ? n : 1); }
+
+int msp_engine_exit_status(int status)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+        /* OpenBLAS's shutdown joins its threads, and a thread that could not
+         * map its buffer under the limit never finishes: leave without it. */
+        fflush(NULL);
+        _exit(status);
+    }
+    return status;
+}
+
+void msp_engine_default_threads(char **argv)
+{
+    if (getenv("OPENBLAS_NUM_THREADS")) return;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+        /* OpenBLAS started its threads before main(); under a limit their
+         * buffers are worth having back, and only the environment sets their
+         * number, so run again with it (once: the variable is set now). */
+        setenv("OPENBLAS_NUM_THREADS", "1", 1);
+        execv("/proc/self/exe", argv);
+    }
+    msp_engine_set_threads(1);
+}
 
 /* Darknet prints its layer table and "Loading weights" to stderr; hide it
  * unless asked (opts->verbose, or --verbose's log level, which reaches every
@@ -63,17 +91,42 @@ static void stderr_restore(int saved)
 }
 
 /* Darknet callocs every buffer unchecked and segfaults when one fails, so a
- * cfg within the checker's caps can still crash it on a smaller machine.
- * Lower bound of what it allocates: weights and their updates, and each
- * layer's output and delta for a batch (workspace not counted). It must fit
- * in physical memory and in the address-space limit (ulimit -v). */
+ * cfg within the checker's caps can still crash it on a smaller machine, or
+ * after other networks took the room. What it allocates, from above: the
+ * weights, their updates and the fast engine's packed copy; per layer and
+ * image at most 4 floats per output (output, delta, and with batch
+ * normalisation x and x_norm); one im2col workspace; a little slack. */
+static double need_bytes(const msp_dn_net *info, double batch)
+{
+    double acts = 0, ws = 0;
+    for (int i = 0; i < info->n_layers; i++) {
+        const msp_dn_layer *l = &info->layers[i];
+        acts += l->outputs;
+        if (l->type == MSP_L_CONV) {
+            double w = (double)l->out_w * l->out_h * l->size * l->size * l->in_c /
+                       (l->groups > 0 ? l->groups : 1);
+            if (w > ws) ws = w;
+        }
+    }
+    return 4.0 * (3.0 * (double)info->n_weights_floats + 4.0 * acts * batch + ws) + (8 << 20);
+}
+
+/* Is there address space for n more bytes? Reserving it (no memory is
+ * touched) asks the kernel, which knows the limit and every mapping. */
+static int room_for(double n)
+{
+    if (n >= (double)SIZE_MAX) return 0;
+    void *p = mmap(NULL, (size_t)n, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) return 0;
+    munmap(p, (size_t)n);
+    return 1;
+}
+
 static msp_status check_memory(const char *cfg_path, const msp_dn_net *info, msp_err *err)
 {
     double batch = info->subdivisions > 0 ? info->batch / info->subdivisions : info->batch;
     if (batch < 1) batch = 1;
-    double acts = 0;
-    for (int i = 0; i < info->n_layers; i++) acts += info->layers[i].outputs;
-    double w_bytes = 8.0 * (double)info->n_weights_floats, a_bytes = 8.0 * acts * batch;
+    double need = need_bytes(info, batch);
     double have = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE);
     const char *what = "physical memory";
     struct rlimit rl;
@@ -81,14 +134,18 @@ static msp_status check_memory(const char *cfg_path, const msp_dn_net *info, msp
         have = (double)rl.rlim_cur;
         what = "the address-space limit (ulimit -v)";
     }
-    if (have <= 0 || w_bytes + a_bytes <= have) return MSP_OK;
-    const double gib = 1024.0 * 1024 * 1024;
-    return msp_err_set(err, MSP_BAD_INPUT, cfg_path, 0,
-                       "this network needs at least %.1f GiB of memory (%.1f GiB for weights "
-                       "and their updates, %.1f GiB for activations at batch %.0f), more than "
-                       "the %.1f GiB of %s; use a smaller network or batch",
-                       (w_bytes + a_bytes) / gib, w_bytes / gib, a_bytes / gib, batch, have / gib,
-                       what);
+    const double gib = 1024.0 * 1024 * 1024, mib = 1024.0 * 1024;
+    if (have > 0 && need > have)
+        return msp_err_set(err, MSP_BAD_INPUT, cfg_path, 0,
+                           "this network needs at least %.1f GiB of memory at batch %.0f, more "
+                           "than the %.1f GiB of %s; use a smaller network or batch",
+                           need / gib, batch, have / gib, what);
+    if (!room_for(need))
+        return msp_err_set(err, MSP_FAIL, cfg_path, 0,
+                           "not enough memory left to load this network: it needs about %.0f MiB "
+                           "at batch %.0f, more than what this run already holds leaves of %s",
+                           need / mib, batch, what);
+    return MSP_OK;
 }
 
 msp_status msp_net_load(const char *cfg_path, const char *weights_path, const msp_net_opts *opts,

@@ -79,5 +79,14 @@ struct network *msp_net_darknet(msp_net *net);
 void msp_engine_seed(uint64_t seed);
 /* OpenBLAS threads for gemm (1 is fastest on small matrices, see DESIGN.md). */
 void msp_engine_set_threads(int n);
+/* One OpenBLAS thread unless OPENBLAS_NUM_THREADS says otherwise (commands
+ * that read a config's `threads` set it again). Each OpenBLAS thread maps a
+ * buffer of its own (128 MiB) when it starts, before main(); under an
+ * address-space limit (ulimit -v) the process re-executes itself (argv) with
+ * the variable set, so that those threads never start. */
+void msp_engine_default_threads(char **argv);
+/* Ends the process with status when OpenBLAS's own shutdown could hang (an
+ * address-space limit); otherwise returns status for main to return. */
+int msp_engine_exit_status(int status);
 
 #endif

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "engine.h"
 #include "prune/prune.h"
 #include "runtime/bundle.h"
 #include "selector/selector.h"
@@ -44,6 +45,7 @@ int main(int argc, char **argv)
      * of the process being killed: the writers report it and remove their
      * temporary file. */
     signal(SIGXFSZ, SIG_IGN);
+    msp_engine_default_threads(argv);
     if (argc < 2) {
         usage(stderr);
         return 2;
@@ -55,7 +57,8 @@ int main(int argc, char **argv)
     if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
         return msp_cmd_version(argc - 1, argv + 1);
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-        if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+        if (!strcmp(argv[1], commands[i].name))
+            return msp_engine_exit_status(commands[i].run(argc - 1, argv + 1));
     const char *names[sizeof commands / sizeof *commands + 1];
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) names[i] = commands[i].name;
     names[sizeof commands / sizeof *commands] = NULL;

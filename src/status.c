@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "status.h"
 
@@ -33,24 +34,37 @@ void msp_assert_fail(const char *expr, const char *file, int line)
     abort();
 }
 
+/* Every size reaching the allocators has been bounded by a validator, so
+ * running out means the machine or its limit (ulimit -v) is too small for
+ * the work: a failure (exit 1), not a broken invariant. _exit, because
+ * library destructors (OpenBLAS's) can wait forever for a thread stuck in
+ * its own allocation. */
+static void out_of_memory(size_t n)
+{
+    fflush(stdout);
+    fprintf(stderr, "msprune: out of memory: %zu more bytes could not be allocated; "
+                    "free memory or raise the limit (ulimit -v)\n", n);
+    _exit(MSP_FAIL);
+}
+
 void *msp_malloc(size_t n)
 {
     void *p = malloc(n ? n : 1);
-    if (!p) msp_assert_fail("out of memory", __FILE__, __LINE__);
+    if (!p) out_of_memory(n);
     return p;
 }
 
 void *msp_calloc(size_t n, size_t size)
 {
     void *p = calloc(n ? n : 1, size ? size : 1);
-    if (!p) msp_assert_fail("out of memory", __FILE__, __LINE__);
+    if (!p) out_of_memory(n * size);
     return p;
 }
 
 void *msp_realloc(void *p, size_t n)
 {
     void *q = realloc(p, n ? n : 1);
-    if (!q) msp_assert_fail("out of memory", __FILE__, __LINE__);
+    if (!q) out_of_memory(n);
     return q;
 }
 

@@ -36,8 +36,10 @@ msp_status msp_err_vset(msp_err *err, msp_status status, const char *file, int l
 void msp_assert_fail(const char *expr, const char *file, int line) __attribute__((noreturn));
 #define MSP_ASSERT(x) ((x) ? (void)0 : msp_assert_fail(#x, __FILE__, __LINE__))
 
-/* malloc/calloc/realloc that treat exhaustion as a broken invariant: every
- * size reaching them has been bounded by a validator first. */
+/* malloc/calloc/realloc that never return NULL: every size reaching them
+ * has been bounded by a validator first, so exhaustion means the memory or
+ * its limit is too small; they print "msprune: out of memory: ..." and end
+ * the process with exit status 1. */
 void *msp_malloc(size_t n);
 void *msp_calloc(size_t n, size_t size);
 void *msp_realloc(void *p, size_t n);
