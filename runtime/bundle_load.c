@@ -246,8 +246,9 @@ static msp_status get_path(rd *r, const char *dir, const config_setting_t *g, co
     if (st != MSP_OK) return st;
     const config_setting_t *s = config_setting_get_member(g, name);
     const char *why = msp_bundle_path_problem(*out);
+    char buf[MSP_BUNDLE_MAX_PATH + 1];
     if (why) {
-        st = bad(r, s, "'%s' is \"%s\": %s", name, *out, why);
+        st = bad(r, s, "'%s' is \"%s\": %s", name, shown(*out, buf, sizeof buf), why);
     } else {
         /* Every folder on the way must be a real folder, not a link out. */
         char *rel = msp_strdup(*out);
@@ -367,7 +368,7 @@ static msp_status classes_distinct(rd *r, const config_setting_t *l, const msp_b
     for (int i = 1; i < m->n_classes && st == MSP_OK; i++)
         if (!strcmp(v[i - 1].s, v[i].s))
             st = bad(r, config_setting_get_elem(l, (unsigned)v[i].i),
-                     "classes %d and %d are both named \"%.64s\"", v[i - 1].i, v[i].i, v[i].s);
+                     "classes %d and %d are both named \"%s\"", v[i - 1].i, v[i].i, v[i].s);
     free(v);
     return st;
 }

@@ -603,3 +603,10 @@ Test(bundle, experiment_name_with_newline)
     refused_patch("experiment = \"tiny\"", "experiment = \"ti\\nny\"",
                   "manifest.conf:3: 'experiment' is \"ti?ny\": a name uses only letters, digits");
 }
+
+/* A refused path is quoted without its control characters. */
+Test(bundle, path_with_escape_is_quoted_safely)
+{
+    refused_patch("cfg = \"nets/s0.cfg\"", "cfg = \"nets/s\\x1b[2J.cfg\"",
+                  "manifest.conf:10: 'cfg' is \"nets/s?[2J.cfg\": only letters, digits");
+}
