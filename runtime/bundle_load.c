@@ -510,6 +510,21 @@ static msp_status verify_files(const char *dir, const msp_bundle_manifest *m, ms
     return MSP_OK;
 }
 
+/* premodel.features: group names, which the parser's messages quote: the
+ * list must be printable ASCII before it is parsed. Frees feats. */
+static msp_status read_features(rd *r, const config_setting_t *s, char *feats, msp_bundle_manifest *m)
+{
+    char buf[520];
+    msp_err e;
+    msp_status st = MSP_OK;
+    if (strcmp(shown(feats, buf, sizeof buf), feats))
+        st = bad(r, s, "premodel features \"%s\": group names are plain ASCII words", buf);
+    else if (msp_features_parse(feats, &m->features, &e) != MSP_OK)
+        st = bad(r, s, "premodel features: %s", e.msg);
+    free(feats);
+    return st;
+}
+
 static msp_status read_manifest(rd *r, const char *dir, const config_setting_t *root,
                                 msp_bundle_manifest *m)
 {
@@ -538,10 +553,7 @@ static msp_status read_manifest(rd *r, const char *dir, const config_setting_t *
         (st = get_name(r, g, "kind", &m->premodel_kind)) ||
         (st = get_str(r, g, "features", 512, &feats)))
         return st;
-    msp_err e;
-    st = msp_features_parse(feats, &m->features, &e);
-    free(feats);
-    if (st != MSP_OK) return bad(r, config_setting_get_member(g, "features"), "premodel features: %s", e.msg);
+    if ((st = read_features(r, config_setting_get_member(g, "features"), feats, m))) return st;
     config_setting_t *oo;
     if ((st = member(r, root, "safety", CONFIG_TYPE_GROUP, &g)) ||
         (st = known_keys(r, g, "safety", safety_keys)) ||

@@ -610,3 +610,10 @@ Test(bundle, path_with_escape_is_quoted_safely)
     refused_patch("cfg = \"nets/s0.cfg\"", "cfg = \"nets/s\\x1b[2J.cfg\"",
                   "manifest.conf:10: 'cfg' is \"nets/s?[2J.cfg\": only letters, digits");
 }
+
+/* The feature list is quoted by the parser's messages. */
+Test(bundle, features_with_escape)
+{
+    refused_patch("features = \"", "features = \"\\x1b[2J",
+                  "premodel features \"?[2Jbrightness,contrast,histogram\": group names are plain ASCII words");
+}
