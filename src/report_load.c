@@ -315,6 +315,14 @@ static msp_status load_eval(const char *path, msp_report *r, msp_err *err)
     }
     r->class_confusion = msp_calloc(n * n, sizeof *r->class_confusion);
     if ((st = int_matrix(c, (int)n, "confusion", path, r->class_confusion, err))) goto out;
+    for (size_t i = 0; i < n; i++) {
+        int64_t row = sum(r->class_confusion + i * n, (int)n, 1);
+        if (row != r->support[i]) {
+            st = BAD(a->kid[i].line, "class %zu has 'support' %lld, but row %zu of 'confusion' adds up to %lld",
+                     i, (long long)r->support[i], i, (long long)row);
+            goto out;
+        }
+    }
     r->have_eval = 1;
 out:
     msp_jsonread_free(root);

@@ -777,3 +777,12 @@ Test(report, clusters_contradicting_the_other_files)
     load_fails(d, "clusters.json", "1: 'k' is 2, but summary.json's network 'spec-tb' is of cluster 2");
     rmtree(d);
 }
+
+/* A class's support is the number of its test inputs: its confusion row. */
+Test(report, eval_support_that_contradicts_the_confusion)
+{
+    char *d = fixture_patched("eval-base.json", "\"recall\": 0.975, \"f1\": 0.9853461344, \"support\": 1000",
+                              "\"recall\": 0.975, \"f1\": 0.9853461344, \"support\": 1001");
+    load_fails(d, "eval-base.json", "15: class 1 has 'support' 1001, but row 1 of 'confusion' adds up to 1000");
+    rmtree(d);
+}
