@@ -50,7 +50,7 @@ hm_edit 'm.replace("\"5\"", "\"\\x1b]0;owned\\x07Sandal\"")'
 expect 2 "manifest.conf:5: class 5 has a control character or invalid UTF-8 at byte 1" -- \
     "$MSPRUNE" run "$TMP/hm" "$TMP/img0.pgm"
 hm_edit 'm.replace("name = \"s0\"", "name = \"s0\\x1b[2J\"")'
-expect 2 "'name' is \"s0?[2J\": a name uses only letters" -- "$MSPRUNE" profile "$TMP/hm"
+expect 2 "'name' is \"s0?[2J\": a name uses only letters" -- "$MSPRUNE" profile "$TMP/hm" --out "$TMP/hm-profile.conf"
 grep -q "$(printf '\033')" "$TMP/out" "$TMP/err" && bad "an ESC from the manifest reached the terminal" || ok
 
 # A device profile of another experiment (its networks may share the names).
