@@ -31,9 +31,18 @@
  *     (fallback -1 = off; the rules of selector/label.h; min_prob is one
  *     number for every network or an array [F, ...] with one per network)
  *   files = ( { path = "nets/base.cfg"; size = NL; crc32 = NL; }, ... );
+ * Meaning, as `run` relies on it: networks[0] is the base, whose output k is
+ * class k (so there are as many class names as base outputs, and every class
+ * is answered by one network at least); every network maps distinct classes
+ * and at most one 'other' (-1), and answers one class at least; the fallback
+ * has an output for every class and none for 'other'. Types are exact (an
+ * integer is not a float nor a float an integer; array entries too). Class
+ * names are non-empty, distinct, valid UTF-8 without control characters;
+ * experiment, network and premodel kind names use [A-Za-z0-9._-].
  * Every file the manifest names must be listed in files, and every listed
  * file must have exactly that size and zlib CRC-32 (corruption, truncation;
- * not malice). Paths: 1..MSP_BUNDLE_MAX_PATH of [A-Za-z0-9._-/], relative,
+ * not malice). The manifest itself has no checksum: it is checked on its
+ * meaning alone. Paths: 1..MSP_BUNDLE_MAX_PATH of [A-Za-z0-9._-/], relative,
  * no "." or ".." component, no empty component, no symlink on the way.
  * Unknown keys are errors. Counts and lengths are bounded before any
  * allocation (MSP_BUNDLE_MAX_*), and every cfg goes through msprune's cfg
@@ -122,6 +131,7 @@ msp_status msp_deploy(const msp_expconf *conf, const char *out_dir, const msp_de
  * networks = ( { name = "base"; latency_ms = F; }, ... ); */
 typedef struct msp_devprofile {
     char *experiment, *machine;
+    int experiment_line; /* where the file names the experiment, for messages */
     int n;
     char **names;
     double *latency_ms;

@@ -15,6 +15,7 @@
 #include "atomicio.h"
 #include "conffile.h"
 #include "runtime/bundle.h"
+#include "utf8.h"
 
 typedef struct rd {
     const char *path; /* manifest path, for messages */
@@ -47,16 +48,89 @@ static msp_status known_keys(rd *r, const config_setting_t *g, const char *where
     return MSP_OK;
 }
 
+static const char *type_name(int t)
+{
+    switch (t) {
+    case CONFIG_TYPE_INT:
+    case CONFIG_TYPE_INT64: return "integer";
+    case CONFIG_TYPE_FLOAT: return "float";
+    case CONFIG_TYPE_STRING: return "string";
+    case CONFIG_TYPE_BOOL: return "boolean";
+    case CONFIG_TYPE_ARRAY: return "array [ ... ]";
+    case CONFIG_TYPE_LIST: return "list ( ... )";
+    case CONFIG_TYPE_GROUP: return "group { ... }";
+    default: return "value";
+    }
+}
+
+static const char *article(const char *word)
+{
+    return strchr("aeiou", word[0]) ? "an" : "a";
+}
+
+/* Types are exact: a float is never read as an integer nor an integer as a
+ * float (deploy writes every float with an exponent). int and int64 are both
+ * integers: libconfig picks the width from the value. */
+static int type_is(const config_setting_t *s, int want)
+{
+    int t = config_setting_type(s);
+    if (want == CONFIG_TYPE_INT || want == CONFIG_TYPE_INT64)
+        return t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64;
+    return t == want;
+}
+
+/* "WHAT has the wrong type: a float is needed, not a string". */
+static msp_status wrong_type(rd *r, const config_setting_t *s, const char *what, int want)
+{
+    const char *w = type_name(want), *got = type_name(config_setting_type(s));
+    return bad(r, s, "%s has the wrong type: %s %s is needed, not %s %s", what, article(w), w,
+               article(got), got);
+}
+
 static msp_status member(rd *r, const config_setting_t *g, const char *name, int type,
                          config_setting_t **out)
 {
     *out = config_setting_get_member(g, name);
     if (!*out) return bad(r, g, "missing key '%s'", name);
-    int t = config_setting_type(*out);
-    int ok = t == type || (type == CONFIG_TYPE_FLOAT && (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64)) ||
-             (type == CONFIG_TYPE_INT64 && t == CONFIG_TYPE_INT);
-    if (!ok) return bad(r, *out, "'%s' has the wrong type", name);
+    if (!type_is(*out, type)) {
+        char what[80];
+        snprintf(what, sizeof what, "'%s'", name);
+        return wrong_type(r, *out, what, type);
+    }
     return MSP_OK;
+}
+
+/* Element i of array a must be of the given type. */
+static msp_status elem(rd *r, const config_setting_t *a, const char *name, int i, int type,
+                       config_setting_t **out)
+{
+    *out = config_setting_get_elem(a, (unsigned)i);
+    if (type_is(*out, type)) return MSP_OK;
+    char what[96];
+    snprintf(what, sizeof what, "'%s' entry %d", name, i);
+    return wrong_type(r, *out, what, type);
+}
+
+/* s with every byte that is not printable ASCII shown as '?': names quoted
+ * in messages must not reach the terminal raw. */
+static const char *shown(const char *s, char *buf, size_t n)
+{
+    size_t k = 0;
+    for (; s[k] && k + 1 < n; k++) buf[k] = s[k] >= 0x20 && s[k] < 0x7f ? s[k] : '?';
+    buf[k] = '\0';
+    return buf;
+}
+
+/* Names of the experiment, networks and premodel kind: what deploy makes
+ * (and file names allow). */
+static int is_word(const char *s)
+{
+    if (!strcmp(s, ".") || !strcmp(s, "..")) return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              *s == '.' || *s == '_' || *s == '-'))
+            return 0;
+    return 1;
 }
 
 static msp_status get_str(rd *r, const config_setting_t *g, const char *name, size_t max, char **out)
@@ -68,6 +142,20 @@ static msp_status get_str(rd *r, const config_setting_t *g, const char *name, si
     if (!v || !*v || strlen(v) > max) return bad(r, s, "'%s' must be 1 to %zu characters", name, max);
     *out = msp_strdup(v);
     return MSP_OK;
+}
+
+/* A name (is_word), 1..MSP_BUNDLE_MAX_NAME characters. */
+static msp_status get_name(rd *r, const config_setting_t *g, const char *name, char **out)
+{
+    msp_status st = get_str(r, g, name, MSP_BUNDLE_MAX_NAME, out);
+    if (st != MSP_OK || is_word(*out)) return st;
+    char buf[MSP_BUNDLE_MAX_NAME + 1];
+    st = bad(r, config_setting_get_member(g, name),
+             "'%s' is \"%s\": a name uses only letters, digits, '.', '_' and '-'", name,
+             shown(*out, buf, sizeof buf));
+    free(*out);
+    *out = NULL;
+    return st;
 }
 
 static msp_status get_i64(rd *r, const config_setting_t *g, const char *name, long long lo,
@@ -96,8 +184,7 @@ static msp_status get_num(rd *r, const config_setting_t *g, const char *name, do
     config_setting_t *s;
     msp_status st = member(r, g, name, CONFIG_TYPE_FLOAT, &s);
     if (st != MSP_OK) return st;
-    double v = config_setting_type(s) == CONFIG_TYPE_FLOAT ? config_setting_get_float(s)
-                                                           : (double)config_setting_get_int64(s);
+    double v = config_setting_get_float(s);
     if (!(v >= lo && v <= hi)) return bad(r, s, "'%s' must be between %g and %g", name, lo, hi);
     *out = v;
     return MSP_OK;
@@ -119,9 +206,10 @@ static msp_status get_min_prob(rd *r, const config_setting_t *g, msp_bundle_mani
         return bad(r, a, "'min_prob' has %d entries; one per network (%d) is needed",
                    config_setting_length(a), m->n_nets);
     for (int j = 0; j < m->n_nets; j++) {
-        config_setting_t *e = config_setting_get_elem(a, (unsigned)j);
-        double v = config_setting_type(e) == CONFIG_TYPE_FLOAT ? config_setting_get_float(e)
-                                                               : (double)config_setting_get_int64(e);
+        config_setting_t *e;
+        msp_status st = elem(r, a, "min_prob", j, CONFIG_TYPE_FLOAT, &e);
+        if (st != MSP_OK) return st;
+        double v = config_setting_get_float(e);
         if (!(v >= 0 && v <= 1)) return bad(r, e, "'min_prob' entries must be between 0 and 1");
         m->safety.min_prob[j] = v;
     }
@@ -150,8 +238,9 @@ static msp_status get_path(rd *r, const char *dir, const config_setting_t *g, co
     if (st != MSP_OK) return st;
     const config_setting_t *s = config_setting_get_member(g, name);
     const char *why = msp_bundle_path_problem(*out);
+    char buf[MSP_BUNDLE_MAX_PATH + 1];
     if (why) {
-        st = bad(r, s, "'%s' is \"%s\": %s", name, *out, why);
+        st = bad(r, s, "'%s' is \"%s\": %s", name, shown(*out, buf, sizeof buf), why);
     } else {
         /* Every folder on the way must be a real folder, not a link out. */
         char *rel = msp_strdup(*out);
@@ -218,7 +307,7 @@ static msp_status read_nets(rd *r, const char *dir, const config_setting_t *root
         int no;
         if (config_setting_type(g) != CONFIG_TYPE_GROUP) return bad(r, g, "networks[%d] must be a group { ... }", j);
         if ((st = known_keys(r, g, "a network", net_keys)) ||
-            (st = get_str(r, g, "name", MSP_BUNDLE_MAX_NAME, &bn->name)) ||
+            (st = get_name(r, g, "name", &bn->name)) ||
             (st = get_path(r, dir, g, "cfg", &bn->cfg)) ||
             (st = get_path(r, dir, g, "weights", &bn->weights)) ||
             (st = get_num(r, g, "latency_ms", 0, 1e9, &bn->latency_ms)) ||
@@ -230,26 +319,121 @@ static msp_status read_nets(rd *r, const char *dir, const config_setting_t *root
         bn->n_outputs = no;
         int others = 0;
         for (int k = 0; k < no && st == MSP_OK; k++) {
-            config_setting_t *e = config_setting_get_elem(o, (unsigned)k);
-            if (config_setting_type(e) != CONFIG_TYPE_INT) {
-                st = bad(r, e, "outputs of '%s' must be integers", bn->name);
-                break;
-            }
-            int v = config_setting_get_int(e);
+            config_setting_t *e;
+            if ((st = elem(r, o, "outputs", k, CONFIG_TYPE_INT, &e))) break;
+            long long v = config_setting_get_int64(e);
             if (v < -1 || v >= m->n_classes)
-                st = bad(r, e, "output %d of '%s' is class %d; classes are 0 to %d (-1 = other)", k,
+                st = bad(r, e, "output %d of '%s' is class %lld; classes are 0 to %d (-1 = other)", k,
                          bn->name, v, m->n_classes - 1);
             for (int q = 0; q < k && st == MSP_OK; q++)
                 if (v >= 0 && bn->outputs[q] == v)
-                    st = bad(r, e, "'%s' maps two outputs to class %d", bn->name, v);
+                    st = bad(r, e, "'%s' maps two outputs to class %lld", bn->name, v);
             others += v < 0;
-            bn->outputs[k] = v;
+            bn->outputs[k] = (int)v;
         }
         if (st == MSP_OK && others > 1) st = bad(r, o, "'%s' has more than one 'other' output", bn->name);
         for (int q = 0; q < j && st == MSP_OK; q++)
             if (!strcmp(m->nets[q].name, bn->name)) st = bad(r, g, "two networks are named '%s'", bn->name);
     }
     return st;
+}
+
+typedef struct named {
+    const char *s;
+    int i;
+} named;
+
+static int cmp_named(const void *a, const void *b)
+{
+    const named *x = a, *y = b;
+    int c = strcmp(x->s, y->s);
+    return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* Two classes of one name would make answers ambiguous. */
+static msp_status classes_distinct(rd *r, const config_setting_t *l, const msp_bundle_manifest *m)
+{
+    named *v = msp_malloc(sizeof *v * (size_t)m->n_classes);
+    for (int i = 0; i < m->n_classes; i++) v[i] = (named){m->classes[i], i};
+    qsort(v, (size_t)m->n_classes, sizeof *v, cmp_named);
+    msp_status st = MSP_OK;
+    for (int i = 1; i < m->n_classes && st == MSP_OK; i++)
+        if (!strcmp(v[i - 1].s, v[i].s))
+            st = bad(r, config_setting_get_elem(l, (unsigned)v[i].i),
+                     "classes %d and %d are both named \"%s\"", v[i - 1].i, v[i].i, v[i].s);
+    free(v);
+    return st;
+}
+
+/* classes: the names `run` prints, one per class: strings of printable
+ * UTF-8 (no control character: a newline or ESC would reach the terminal),
+ * non-empty, distinct. */
+static msp_status read_classes(rd *r, const config_setting_t *root, msp_bundle_manifest *m)
+{
+    config_setting_t *l;
+    int n;
+    msp_status st = get_list(r, root, "classes", CONFIG_TYPE_ARRAY, MSP_BUNDLE_MAX_CLASSES, &l, &n);
+    if (st != MSP_OK) return st;
+    m->classes = msp_calloc((size_t)n, sizeof *m->classes);
+    m->n_classes = n;
+    for (int i = 0; i < n; i++) {
+        config_setting_t *e;
+        if ((st = elem(r, l, "classes", i, CONFIG_TYPE_STRING, &e))) return st;
+        const char *v = config_setting_get_string(e);
+        long at = msp_utf8_unprintable(v);
+        if (!*v) return bad(r, e, "class %d is empty", i);
+        if (strlen(v) > 256) return bad(r, e, "class %d is longer than 256 bytes", i);
+        if (at >= 0)
+            return bad(r, e, "class %d has a control character or invalid UTF-8 at byte %ld", i, at + 1);
+        m->classes[i] = msp_strdup(v);
+    }
+    return classes_distinct(r, l, m);
+}
+
+/* The outputs array of networks[j]. */
+static const config_setting_t *outputs_of(const config_setting_t *root, int j)
+{
+    const config_setting_t *g = config_setting_get_elem(config_setting_get_member(root, "networks"), (unsigned)j);
+    return config_setting_get_member(g, "outputs");
+}
+
+/* Does network n answer every class, never 'other'? (Its classes are
+ * distinct and in range, so n_classes outputs without -1 are all of them.) */
+static int answers_all(const msp_bundle_net *n, int n_classes)
+{
+    if (n->n_outputs != n_classes) return 0;
+    for (int k = 0; k < n->n_outputs; k++)
+        if (n->outputs[k] < 0) return 0;
+    return 1;
+}
+
+/* What `run` relies on to map outputs to classes: networks[0] is the base,
+ * whose output k is class k (so the class names are its outputs, and every
+ * class is answered by one network at least); every other network answers
+ * some class; the fallback, which answers for the others, answers every
+ * class and never 'other'. */
+static msp_status check_class_maps(rd *r, const config_setting_t *root, const msp_bundle_manifest *m)
+{
+    const msp_bundle_net *b = &m->nets[0];
+    const config_setting_t *o = outputs_of(root, 0);
+    if (b->n_outputs != m->n_classes)
+        return bad(r, o, "networks[0] '%s' is the base network: it has %d outputs for %d classes; "
+                         "they must be equal", b->name, b->n_outputs, m->n_classes);
+    for (int k = 0; k < b->n_outputs; k++)
+        if (b->outputs[k] != k)
+            return bad(r, config_setting_get_elem(o, (unsigned)k),
+                       "networks[0] '%s' is the base network: output %d must be class %d, not %d",
+                       b->name, k, k, b->outputs[k]);
+    for (int j = 1; j < m->n_nets; j++)
+        if (m->nets[j].n_outputs == 1 && m->nets[j].outputs[0] < 0)
+            return bad(r, outputs_of(root, j), "'%s' maps no output to a class", m->nets[j].name);
+    int f = m->safety.fallback;
+    if (f >= 0 && !answers_all(&m->nets[f], m->n_classes))
+        return bad(r, config_setting_get_member(config_setting_get_member(root, "safety"), "fallback"),
+                   "safety.fallback is network %d ('%s'), which does not answer every class: the "
+                   "fallback must have an output for every class and none for 'other'",
+                   f, m->nets[f].name);
+    return MSP_OK;
 }
 
 static msp_status read_files(rd *r, const char *dir, const config_setting_t *root,
@@ -318,11 +502,26 @@ static msp_status verify_files(const char *dir, const msp_bundle_manifest *m, ms
     return MSP_OK;
 }
 
+/* premodel.features: group names, which the parser's messages quote: the
+ * list must be printable ASCII before it is parsed. Frees feats. */
+static msp_status read_features(rd *r, const config_setting_t *s, char *feats, msp_bundle_manifest *m)
+{
+    char buf[520];
+    msp_err e;
+    msp_status st = MSP_OK;
+    if (strcmp(shown(feats, buf, sizeof buf), feats))
+        st = bad(r, s, "premodel features \"%s\": group names are plain ASCII words", buf);
+    else if (msp_features_parse(feats, &m->features, &e) != MSP_OK)
+        st = bad(r, s, "premodel features: %s", e.msg);
+    free(feats);
+    return st;
+}
+
 static msp_status read_manifest(rd *r, const char *dir, const config_setting_t *root,
                                 msp_bundle_manifest *m)
 {
-    config_setting_t *g, *l;
-    int version, n;
+    config_setting_t *g;
+    int version;
     char *feats = NULL;
     msp_status st;
     if ((st = known_keys(r, root, "the manifest", top_keys)) ||
@@ -331,7 +530,7 @@ static msp_status read_manifest(rd *r, const char *dir, const config_setting_t *
     if (version != MSP_BUNDLE_VERSION)
         return bad(r, config_setting_get_member(root, "version"),
                    "bundle version %d; this msprune reads version %d", version, MSP_BUNDLE_VERSION);
-    if ((st = get_str(r, root, "experiment", MSP_BUNDLE_MAX_NAME, &m->experiment)) ||
+    if ((st = get_name(r, root, "experiment", &m->experiment)) ||
         (st = member(r, root, "input", CONFIG_TYPE_GROUP, &g)) ||
         (st = known_keys(r, g, "input", input_keys)) ||
         (st = get_int(r, g, "width", 1, MSP_BUNDLE_MAX_SIDE, &m->width)) ||
@@ -339,26 +538,14 @@ static msp_status read_manifest(rd *r, const char *dir, const config_setting_t *
         (st = get_int(r, g, "channels", 1, 3, &m->channels)))
         return st;
     if (m->channels == 2) return bad(r, g, "channels must be 1 or 3");
-    if ((st = get_list(r, root, "classes", CONFIG_TYPE_ARRAY, MSP_BUNDLE_MAX_CLASSES, &l, &n))) return st;
-    m->classes = msp_calloc((size_t)n, sizeof *m->classes);
-    m->n_classes = n;
-    for (int i = 0; i < n; i++) {
-        config_setting_t *e = config_setting_get_elem(l, (unsigned)i);
-        const char *v = config_setting_get_string(e);
-        if (!v || strlen(v) > 256) return bad(r, e, "class names must be strings of at most 256 bytes");
-        m->classes[i] = msp_strdup(v);
-    }
-    if ((st = read_nets(r, dir, root, m))) return st;
+    if ((st = read_classes(r, root, m)) || (st = read_nets(r, dir, root, m))) return st;
     if ((st = member(r, root, "premodel", CONFIG_TYPE_GROUP, &g)) ||
         (st = known_keys(r, g, "premodel", pm_keys)) ||
         (st = get_path(r, dir, g, "file", &m->premodel_file)) ||
-        (st = get_str(r, g, "kind", MSP_BUNDLE_MAX_NAME, &m->premodel_kind)) ||
+        (st = get_name(r, g, "kind", &m->premodel_kind)) ||
         (st = get_str(r, g, "features", 512, &feats)))
         return st;
-    msp_err e;
-    st = msp_features_parse(feats, &m->features, &e);
-    free(feats);
-    if (st != MSP_OK) return bad(r, config_setting_get_member(g, "features"), "premodel features: %s", e.msg);
+    if ((st = read_features(r, config_setting_get_member(g, "features"), feats, m))) return st;
     config_setting_t *oo;
     if ((st = member(r, root, "safety", CONFIG_TYPE_GROUP, &g)) ||
         (st = known_keys(r, g, "safety", safety_keys)) ||
@@ -368,7 +555,7 @@ static msp_status read_manifest(rd *r, const char *dir, const config_setting_t *
         (st = get_min_prob(r, g, m)))
         return st;
     m->safety.on_other = config_setting_get_bool(oo);
-    if ((st = read_files(r, dir, root, m))) return st;
+    if ((st = check_class_maps(r, root, m)) || (st = read_files(r, dir, root, m))) return st;
     for (int j = 0; j < m->n_nets && st == MSP_OK; j++)
         if (!(st = listed(r, root, m, m->nets[j].cfg))) st = listed(r, root, m, m->nets[j].weights);
     if (st == MSP_OK) st = listed(r, root, m, m->premodel_file);

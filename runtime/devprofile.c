@@ -13,6 +13,7 @@
 #include "conffile.h"
 #include "evaluate.h"
 #include "runtime/runtime_int.h"
+#include "utf8.h"
 
 #define ROUNDS 5
 
@@ -100,8 +101,10 @@ msp_status msp_devprofile_load(const char *path, msp_devprofile *p, msp_err *err
     }
     if (st == MSP_OK && (!config_setting_lookup_int(root, "version", &version) || version != 1))
         st = msp_err_set(err, MSP_BAD_INPUT, path, 1, "'version' must be 1");
-    if (st == MSP_OK && (!exp || !mach || strlen(exp) > 64 || strlen(mach) > 512))
-        st = msp_err_set(err, MSP_BAD_INPUT, path, 1, "'experiment' and 'machine' must be short strings");
+    if (st == MSP_OK && (!exp || !mach || strlen(exp) > 64 || strlen(mach) > 512 ||
+                         msp_utf8_unprintable(exp) >= 0 || msp_utf8_unprintable(mach) >= 0))
+        st = msp_err_set(err, MSP_BAD_INPUT, path, 1,
+                         "'experiment' and 'machine' must be short strings of printable text");
     int n = l ? config_setting_length(l) : 0;
     if (st == MSP_OK && (!l || config_setting_type(l) != CONFIG_TYPE_LIST || n < 1 || n > MSP_BUNDLE_MAX_NETS))
         st = msp_err_set(err, MSP_BAD_INPUT, path, msp_conffile_line(l ? l : root),
@@ -111,6 +114,7 @@ msp_status msp_devprofile_load(const char *path, msp_devprofile *p, msp_err *err
         p->names = msp_calloc((size_t)n, sizeof *p->names);
         p->latency_ms = msp_calloc((size_t)n, sizeof *p->latency_ms);
         p->experiment = msp_strdup(exp);
+        p->experiment_line = msp_conffile_line(config_setting_get_member(root, "experiment"));
         p->machine = msp_strdup(mach);
     }
     for (int j = 0; j < n && st == MSP_OK; j++) {
@@ -118,6 +122,7 @@ msp_status msp_devprofile_load(const char *path, msp_devprofile *p, msp_err *err
         const char *name = str_member(g, "name");
         double v;
         if (config_setting_length(g) != 2 || !name || strlen(name) < 1 || strlen(name) > MSP_BUNDLE_MAX_NAME ||
+            msp_utf8_unprintable(name) >= 0 ||
             !config_setting_lookup_float(g, "latency_ms", &v) || !(v >= 0 && v <= 1e9)) {
             st = msp_err_set(err, MSP_BAD_INPUT, path, msp_conffile_line(g),
                              "a network must be { name = \"NAME\"; latency_ms = F; } with latency_ms in [0, 1e9]");

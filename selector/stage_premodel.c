@@ -220,12 +220,20 @@ static msp_status write_report(const msp_expconf *conf, const msp_outcomes *o, c
 }
 
 /* The device's latencies (msprune premodel --latencies PROFILE) replace the
- * family's (also those of cached outcomes) for labelling and training. */
-static msp_status use_profile(const char *path, msp_outcomes *o, msp_err *err)
+ * family's (also those of cached outcomes) for labelling and training. The
+ * profile must come from a bundle of this experiment: another's networks
+ * may share the names. */
+static msp_status use_profile(const msp_expconf *conf, const char *path, msp_outcomes *o,
+                              msp_err *err)
 {
     msp_devprofile p;
     msp_status st = msp_devprofile_load(path, &p, err);
     if (st != MSP_OK) return st;
+    if (strcmp(p.experiment, conf->name))
+        st = msp_err_set(err, MSP_BAD_INPUT, path, p.experiment_line,
+                         "a profile of experiment '%s', but %s is experiment '%s': profile a "
+                         "bundle of this experiment (`msprune profile BUNDLE`)",
+                         p.experiment, conf->path, conf->name);
     for (int j = 0; j < o->m && st == MSP_OK; j++) {
         int k = 0;
         while (k < p.n && strcmp(p.names[k], o->names[j])) k++;
@@ -277,7 +285,7 @@ msp_status msp_selector_train(const msp_expconf *conf, const msp_selector_opts *
     st = msp_mkdirs(dir, err);
     free(dir);
     if (st || (st = msp_sel_outcomes(conf, &fam, &lab, opt->engine, "outcomes-label.csv", &o, err)) ||
-        (opt->latencies && (st = use_profile(opt->latencies, &o, err))) ||
+        (opt->latencies && (st = use_profile(conf, opt->latencies, &o, err))) ||
         (st = msp_choice_from_outcomes(&o, (msp_metric)conf->selector.metric, &ch, err)))
         goto out;
     /* Which family members are worth routing to: the original research's

@@ -208,6 +208,7 @@ msp_status msp_conffile_read(const char *path, const char *what, size_t max_byte
 
 int msp_conffile_line(const config_setting_t *s)
 {
+    while (s && config_setting_source_line(s) == 0) s = config_setting_parent(s);
     unsigned l = s ? config_setting_source_line(s) : 0;
     return l < 1 ? 1 : l > INT_MAX ? INT_MAX : (int)l;
 }

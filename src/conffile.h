@@ -21,7 +21,8 @@ msp_status msp_conffile_read(const char *path, const char *what, size_t max_byte
  * used in messages only. */
 msp_status msp_conffile_parse(const char *path, const char *what, const char *text, size_t len,
                               config_t *cf, msp_err *err);
-/* A setting's line in its file (1 when unknown, for messages). */
+/* A setting's line in its file, or its nearest enclosing setting's (array
+ * elements may carry none); 1 when unknown, for messages. */
 int msp_conffile_line(const config_setting_t *s);
 
 #endif

@@ -9,7 +9,8 @@
  *
  * Bounded: at most MSP_JSONREAD_MAX_BYTES of text, MSP_JSONREAD_MAX_DEPTH
  * nested arrays/objects; memory is linear in the input size. Never crashes on
- * any input (fuzzed under ASan in tests/unit/test_jsonread.c).
+ * any input (fuzzed under ASan in tests/unit/test_jsonread.c and by
+ * tests/fuzz/fuzz_jsonread.c).
  *
  * Errors: MSP_BAD_INPUT with "PATH:LINE: message" (the line where the problem
  * is); MSP_FAIL for a read error. Every node records its line, so callers

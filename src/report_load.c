@@ -18,6 +18,23 @@
 
 #define BAD(line, ...) msp_err_set(err, MSP_BAD_INPUT, path, (line), __VA_ARGS__)
 
+/* Is an input there to read? Nothing under its name leaves its sections out
+ * (*there = 0); a folder, FIFO or device under its name is bad input, said
+ * before anything opens it (a FIFO would wait for a writer). The loader's
+ * msp_open_regular checks again what it opens. */
+static msp_status input_at(const char *path, int *there, msp_err *err)
+{
+    struct stat sb;
+    *there = 0;
+    if (stat(path, &sb) != 0) {
+        if (errno == ENOENT || errno == ENOTDIR) return MSP_OK;
+        return BAD(0, "cannot read: %s", strerror(errno));
+    }
+    if (!S_ISREG(sb.st_mode)) return BAD(0, "not a regular file");
+    *there = 1;
+    return MSP_OK;
+}
+
 /* An array of m non-negative integers into out. */
 static msp_status int_array(const msp_jval *a, int m, const char *what, const char *path,
                             int64_t *out, msp_err *err)
@@ -85,8 +102,55 @@ static msp_status opt_count(const msp_jval *o, const char *key, const char *path
     return st;
 }
 
-static msp_status load_strategy(const msp_jval *o, const char *path, int m, int is_oracle,
-                                msp_report_strategy *p, msp_err *err)
+static int64_t sum(const int64_t *v, int n, int stride)
+{
+    int64_t s = 0;
+    for (int i = 0; i < n; i++) s += v[(size_t)i * (size_t)stride];
+    return s;
+}
+
+/* A strategy chose one network per test input, and fell back on some of
+ * them at most. */
+static msp_status choices_add_up(const msp_jval *o, const char *path, int m, int64_t n,
+                                 const msp_report_strategy *p, msp_err *err)
+{
+    int64_t total = sum(p->chosen, m, 1);
+    if (total != n)
+        return BAD(msp_jsonread_get(o, "chosen")->line,
+                   "'chosen' adds up to %lld inputs, but 'test_inputs' is %lld", (long long)total,
+                   (long long)n);
+    if (p->fallbacks > n)
+        return BAD(msp_jsonread_get(o, "fallbacks")->line,
+                   "'fallbacks' is %lld, more than the %lld test inputs", (long long)p->fallbacks,
+                   (long long)n);
+    return MSP_OK;
+}
+
+/* A premodel's confusion matrix counts (oracle label, choice) pairs: its
+ * columns add up to the premodel's choices, its rows to the oracle's
+ * (oracle NULL: not known yet). */
+static msp_status confusion_adds_up(const msp_jval *o, const char *path, int m,
+                                    const msp_report_strategy *p,
+                                    const msp_report_strategy *oracle, msp_err *err)
+{
+    int line = msp_jsonread_get(o, "confusion")->line;
+    for (int j = 0; j < m; j++) {
+        int64_t col = sum(p->confusion + j, m, m);
+        if (col != p->chosen[j])
+            return BAD(line, "'confusion' column %d adds up to %lld, but 'chosen' says %lld", j,
+                       (long long)col, (long long)p->chosen[j]);
+    }
+    for (int l = 0; oracle && l < m; l++) {
+        int64_t row = sum(p->confusion + (size_t)l * (size_t)m, m, 1);
+        if (row != oracle->chosen[l])
+            return BAD(line, "'confusion' row %d adds up to %lld, but the oracle's 'chosen' says %lld",
+                       l, (long long)row, (long long)oracle->chosen[l]);
+    }
+    return MSP_OK;
+}
+
+static msp_status load_strategy(const msp_jval *o, const char *path, int m, int64_t n_inputs,
+                                int is_oracle, msp_report_strategy *p, msp_err *err)
 {
     const char *s = "oracle";
     const msp_jval *a;
@@ -120,11 +184,14 @@ static msp_status load_strategy(const msp_jval *o, const char *path, int m, int 
         return st;
     if ((st = msp_jsonread_typed(o, "chosen", MSP_JARRAY, (size_t)m, path, &a, err))) return st;
     p->chosen = msp_calloc((size_t)m, sizeof *p->chosen);
-    if ((st = int_array(a, m, "chosen", path, p->chosen, err))) return st;
+    if ((st = int_array(a, m, "chosen", path, p->chosen, err)) ||
+        (st = choices_add_up(o, path, m, n_inputs, p, err)))
+        return st;
     if (is_oracle) return MSP_OK;
     if ((st = msp_jsonread_typed(o, "confusion", MSP_JARRAY, (size_t)m, path, &a, err))) return st;
     p->confusion = msp_calloc((size_t)m * (size_t)m, sizeof *p->confusion);
-    return int_matrix(a, m, "confusion", path, p->confusion, err);
+    if ((st = int_matrix(a, m, "confusion", path, p->confusion, err))) return st;
+    return confusion_adds_up(o, path, m, p, NULL, err);
 }
 
 static msp_status load_summary(const char *path, msp_report *r, msp_err *err)
@@ -172,10 +239,14 @@ static msp_status load_summary(const char *path, msp_report *r, msp_err *err)
     r->n_premodels = (int)a->n;
     r->premodels = msp_calloc(a->n ? a->n : 1, sizeof *r->premodels);
     for (size_t i = 0; i < a->n; i++)
-        if ((st = load_strategy(&a->kid[i], path, r->n_nets, 0, &r->premodels[i], err))) goto out;
+        if ((st = load_strategy(&a->kid[i], path, r->n_nets, r->test_inputs, 0, &r->premodels[i], err)))
+            goto out;
     if ((st = msp_jsonread_typed(root, "oracle", MSP_JOBJECT, 64, path, &o, err)) ||
-        (st = load_strategy(o, path, r->n_nets, 1, &r->oracle, err)))
+        (st = load_strategy(o, path, r->n_nets, r->test_inputs, 1, &r->oracle, err)))
         goto out;
+    for (int i = 0; i < r->n_premodels; i++)
+        if ((st = confusion_adds_up(&a->kid[i], path, r->n_nets, &r->premodels[i], &r->oracle, err)))
+            goto out;
     if ((st = msp_jsonread_typed(root, "selector", MSP_JOBJECT, 64, path, &sel, err)) ||
         (st = msp_jsonread_str(sel, "premodel", path, &s, err)) ||
         (st = msp_jsonread_num(sel, "speedup_vs_base", 0, 1e9, 0, path, &r->speedup_vs_base, err)) ||
@@ -244,10 +315,29 @@ static msp_status load_eval(const char *path, msp_report *r, msp_err *err)
     }
     r->class_confusion = msp_calloc(n * n, sizeof *r->class_confusion);
     if ((st = int_matrix(c, (int)n, "confusion", path, r->class_confusion, err))) goto out;
+    for (size_t i = 0; i < n; i++) {
+        int64_t row = sum(r->class_confusion + i * n, (int)n, 1);
+        if (row != r->support[i]) {
+            st = BAD(a->kid[i].line, "class %zu has 'support' %lld, but row %zu of 'confusion' adds up to %lld",
+                     i, (long long)r->support[i], i, (long long)row);
+            goto out;
+        }
+    }
     r->have_eval = 1;
 out:
     msp_jsonread_free(root);
     return st;
+}
+
+/* Every specialist of summary.json belongs to one of the k clusters. */
+static msp_status clusters_fit_summary(const msp_jval *kv, const char *path, int k,
+                                       const msp_report *r, msp_err *err)
+{
+    for (int i = 0; r->have_summary && i < r->n_nets; i++)
+        if (r->nets[i].cluster >= k)
+            return BAD(kv->line, "'k' is %d, but summary.json's network '%s' is of cluster %d", k,
+                       r->nets[i].name, r->nets[i].cluster);
+    return MSP_OK;
 }
 
 static msp_status load_clusters(const char *path, msp_report *r, msp_err *err)
@@ -271,6 +361,7 @@ static msp_status load_clusters(const char *path, msp_report *r, msp_err *err)
         st = BAD(a->line, "'clusters' has %zu entries but k is %d", a->n, (int)k);
         goto out;
     }
+    if ((st = clusters_fit_summary(msp_jsonread_get(root, "k"), path, (int)k, r, err))) goto out;
     r->k = (int)k;
     /* Width: the class_counts length, or the largest member class + 1. */
     int width = 0, counts = -1;
@@ -296,6 +387,11 @@ static msp_status load_clusters(const char *path, msp_report *r, msp_err *err)
                 st = BAD(m->line, "'class_counts' has %zu entries, the first cluster had %d", m->n, width);
                 goto out;
             }
+            if (r->have_eval && m->n != (size_t)r->n_classes) {
+                st = BAD(m->line, "'class_counts' has %zu entries, but eval-base.json has %d classes",
+                         m->n, r->n_classes);
+                goto out;
+            }
             width = (int)m->n;
         } else {
             for (size_t j = 0; j < m->n; j++) {
@@ -303,6 +399,11 @@ static msp_status load_clusters(const char *path, msp_report *r, msp_err *err)
                 if (v->type != MSP_JNUMBER || v->num < 0 || v->num >= MSP_REPORT_MAX_CLASSES ||
                     v->num != floor(v->num)) {
                     st = BAD(v->line, "a class id must be an integer in [0, %d)", MSP_REPORT_MAX_CLASSES);
+                    goto out;
+                }
+                if (r->have_eval && v->num >= r->n_classes) {
+                    st = BAD(v->line, "class %d is out of range: eval-base.json has %d classes",
+                             (int)v->num, r->n_classes);
                     goto out;
                 }
                 if ((int)v->num + 1 > width) width = (int)v->num + 1;
@@ -378,8 +479,9 @@ static msp_status load_curves(const char *dir, msp_report *r, msp_err *err)
 {
     r->curves = msp_calloc(MSP_REPORT_MAX_CURVES, sizeof *r->curves);
     char *path = msp_strcat3(dir, "/", "train.json");
-    msp_status st = MSP_OK;
-    if (msp_file_readable(path)) st = load_curve(path, r->have_summary ? r->reference : "base", r, err);
+    int there;
+    msp_status st = input_at(path, &there, err);
+    if (st == MSP_OK && there) st = load_curve(path, r->have_summary ? r->reference : "base", r, err);
     free(path);
     for (int i = 0; r->have_summary && i < r->n_nets && st == MSP_OK; i++) {
         const char *name = r->nets[i].name;
@@ -389,7 +491,7 @@ static msp_status load_curves(const char *dir, msp_report *r, msp_err *err)
             continue;
         char *sub = msp_strcat3(dir, "/ladder/", name);
         path = msp_strcat3(sub, "/", "train.json");
-        if (msp_file_readable(path)) st = load_curve(path, name, r, err);
+        if ((st = input_at(path, &there, err)) == MSP_OK && there) st = load_curve(path, name, r, err);
         free(sub);
         free(path);
     }
@@ -547,6 +649,82 @@ static int known_net(const msp_report *r, const char *name)
 #define CSV_MAX_COLS (4 + 2 * MSP_REPORT_MAX_PREMODELS)
 #define CSV_MAX_BYTES (1024u << 20)
 
+static int known_premodel(const msp_report *r, const char *name)
+{
+    if (!r->have_summary) return 1;
+    for (int i = 0; i < r->n_premodels; i++)
+        if (!strcmp(r->premodels[i].name, name)) return 1;
+    return 0;
+}
+
+/* The header: input,class,oracle,oracle_ms then <premodel>,<premodel>_ms
+ * pairs, for premodels of summary.json when it exists. */
+static msp_status read_header(char **fld, int n, const char *path, msp_report *r, msp_err *err)
+{
+    if (n > CSV_MAX_COLS || n < 4 || n % 2)
+        return BAD(1, "header has %d columns; want input,class,oracle,oracle_ms then a "
+                      "<premodel>,<premodel>_ms pair per premodel (at most %d)",
+                   n > CSV_MAX_COLS ? CSV_MAX_COLS + 1 : n, MSP_REPORT_MAX_PREMODELS);
+    if (strcmp(fld[0], "input") || strcmp(fld[1], "class") || strcmp(fld[2], "oracle") ||
+        strcmp(fld[3], "oracle_ms"))
+        return BAD(1, "header must start with input,class,oracle,oracle_ms");
+    r->n_cols = n / 2 - 1;
+    r->col_names = msp_calloc((size_t)r->n_cols, sizeof *r->col_names);
+    for (int c = 0; c < r->n_cols; c++) {
+        const char *name = fld[2 + 2 * c], *ms = fld[3 + 2 * c];
+        size_t nl = strlen(name);
+        if (!nl || strncmp(ms, name, nl) || strcmp(ms + nl, "_ms"))
+            return BAD(1, "column %d is '%s', want '%s_ms'", 4 + 2 * c, ms, name);
+        if (c > 0 && !known_premodel(r, name))
+            return BAD(1, "column %d is premodel '%s', which summary.json does not list", 3 + 2 * c,
+                       name);
+        r->col_names[c] = msp_strdup(name);
+    }
+    return MSP_OK;
+}
+
+/* A whole field of decimal digits, at most max; -1 otherwise. */
+static long long count_field(const char *s, long long max)
+{
+    long long v = 0;
+    if (!*s) return -1;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || v > max / 10) return -1;
+        v = v * 10 + (*s - '0');
+    }
+    return v <= max ? v : -1;
+}
+
+#define CSV_MAX_MS 1e9 /* milliseconds of one input, as summary.json's latencies (messages say 1e9) */
+
+/* One row's input id, class (a class of eval-base.json when it exists) and
+ * times, into row (n_cols). */
+static msp_status read_row(char **fld, int lineno, const char *path, const msp_report *r,
+                           double *row, msp_err *err)
+{
+    int n_classes = r->have_eval ? r->n_classes : MSP_REPORT_MAX_CLASSES;
+    if (count_field(fld[0], (long long)1e12) < 0)
+        return BAD(lineno, "'input' is '%s', want a non-negative integer", fld[0]);
+    if (count_field(fld[1], n_classes - 1) < 0)
+        return BAD(lineno, "'class' is '%s', want a class id in [0, %d)", fld[1], n_classes);
+    for (int c = 0; c < r->n_cols; c++) {
+        const char *name = fld[2 + 2 * c], *ms = fld[3 + 2 * c];
+        char *end;
+        if (!known_net(r, name))
+            return BAD(lineno, "column '%s' names network '%s', which summary.json does not list",
+                       r->col_names[c], name);
+        errno = 0;
+        double v = strtod(ms, &end);
+        if (!*ms || *end || errno || !isfinite(v) || v < 0)
+            return BAD(lineno, "'%s_ms' is '%s', want a non-negative number of milliseconds",
+                       r->col_names[c], ms);
+        if (v > CSV_MAX_MS)
+            return BAD(lineno, "'%s_ms' is '%s', more than 1e9 ms: not a latency", r->col_names[c], ms);
+        row[c] = v;
+    }
+    return MSP_OK;
+}
+
 static msp_status load_inputs(const char *path, msp_report *r, msp_err *err)
 {
     int fd;
@@ -578,29 +756,8 @@ static msp_status load_inputs(const char *path, msp_report *r, msp_err *err)
         }
         int n = split(line, fld, CSV_MAX_COLS);
         if (lineno == 1) {
-            if (n > CSV_MAX_COLS || n < 4 || n % 2) {
-                st = BAD(1, "header has %d columns; want input,class,oracle,oracle_ms then a "
-                            "<premodel>,<premodel>_ms pair per premodel (at most %d)",
-                         n > CSV_MAX_COLS ? CSV_MAX_COLS + 1 : n, MSP_REPORT_MAX_PREMODELS);
-                goto out;
-            }
-            if (strcmp(fld[0], "input") || strcmp(fld[1], "class") || strcmp(fld[2], "oracle") ||
-                strcmp(fld[3], "oracle_ms")) {
-                st = BAD(1, "header must start with input,class,oracle,oracle_ms");
-                goto out;
-            }
+            if ((st = read_header(fld, n, path, r, err))) goto out;
             nf = n;
-            r->n_cols = n / 2 - 1;
-            r->col_names = msp_calloc((size_t)r->n_cols, sizeof *r->col_names);
-            for (int c = 0; c < r->n_cols; c++) {
-                const char *name = fld[2 + 2 * c], *ms = fld[3 + 2 * c];
-                size_t nl = strlen(name);
-                if (!nl || strncmp(ms, name, nl) || strcmp(ms + nl, "_ms")) {
-                    st = BAD(1, "column %d is '%s', want '%s_ms'", 4 + 2 * c, ms, name);
-                    goto out;
-                }
-                r->col_names[c] = msp_strdup(name);
-            }
             continue;
         }
         if (n != nf) {
@@ -611,27 +768,15 @@ static msp_status load_inputs(const char *path, msp_report *r, msp_err *err)
             st = BAD(lineno, "more than %d rows", MSP_REPORT_MAX_ROWS);
             goto out;
         }
+        if (r->have_summary && (int64_t)r->n_rows >= r->test_inputs) {
+            st = BAD(lineno, "a row more than summary.json's %lld test inputs", (long long)r->test_inputs);
+            goto out;
+        }
         if (r->n_rows == rows_cap) {
             rows_cap = rows_cap ? rows_cap * 2 : 1024;
             r->ms = msp_realloc(r->ms, rows_cap * (size_t)r->n_cols * sizeof *r->ms);
         }
-        for (int c = 0; c < r->n_cols; c++) {
-            const char *name = fld[2 + 2 * c], *ms = fld[3 + 2 * c];
-            char *end;
-            if (!known_net(r, name)) {
-                st = BAD(lineno, "column '%s' names network '%s', which summary.json does not list",
-                         r->col_names[c], name);
-                goto out;
-            }
-            errno = 0;
-            double v = strtod(ms, &end);
-            if (!*ms || *end || errno || !isfinite(v) || v < 0) {
-                st = BAD(lineno, "'%s_ms' is '%s', want a non-negative number of milliseconds",
-                         r->col_names[c], ms);
-                goto out;
-            }
-            r->ms[r->n_rows * (size_t)r->n_cols + (size_t)c] = v;
-        }
+        if ((st = read_row(fld, lineno, path, r, r->ms + r->n_rows * (size_t)r->n_cols, err))) goto out;
         r->n_rows++;
     }
     if (ferror(f)) {
@@ -640,6 +785,11 @@ static msp_status load_inputs(const char *path, msp_report *r, msp_err *err)
     }
     if (lineno == 0) {
         st = BAD(0, "empty file; want a header line input,class,oracle,oracle_ms,...");
+        goto out;
+    }
+    if (r->have_summary && (int64_t)r->n_rows != r->test_inputs) {
+        st = BAD(0, "%zu rows, but summary.json has %lld test inputs", r->n_rows,
+                 (long long)r->test_inputs);
         goto out;
     }
     /* Stored row after row while reading; transpose to column after column. */
@@ -673,7 +823,8 @@ msp_status msp_report_load(const char *dir, const char *experiment, const char *
     msp_status st = MSP_OK;
     for (size_t i = 0; i < 4 && st == MSP_OK; i++) {
         char *path = msp_strcat3(dir, "/", leaves[i]);
-        if (msp_file_readable(path)) st = load[i](path, r, err);
+        int there;
+        if ((st = input_at(path, &there, err)) == MSP_OK && there) st = load[i](path, r, err);
         free(path);
     }
     if (st == MSP_OK) st = load_curves(dir, r, err);

@@ -33,3 +33,16 @@ long msp_utf8_invalid(const char *s)
     }
     return -1;
 }
+
+long msp_utf8_unprintable(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
+    while (p < end) {
+        size_t k = msp_utf8_len(p, end);
+        /* C1 controls U+0080..U+009F are encoded as C2 80..C2 9F. */
+        int control = k == 1 ? (p[0] < 0x20 || p[0] == 0x7f) : k == 2 && p[0] == 0xc2 && p[1] < 0xa0;
+        if (!k || control) return (long)(p - (const unsigned char *)s);
+        p += k;
+    }
+    return -1;
+}

@@ -13,5 +13,10 @@ size_t msp_utf8_len(const unsigned char *p, const unsigned char *end);
 /* Offset of the first byte of the NUL-terminated s that is not valid UTF-8,
  * or -1 when all of s is. */
 long msp_utf8_invalid(const char *s);
+/* Offset of the first byte of the NUL-terminated s that does not print as
+ * text: invalid UTF-8, or a control character (C0, DEL, or C1, whose U+009B
+ * some terminals take as the start of an escape sequence); -1 when all of s
+ * prints. For names read from files and shown on a terminal. */
+long msp_utf8_unprintable(const char *s);
 
 #endif

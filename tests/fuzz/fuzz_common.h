@@ -78,7 +78,7 @@ static const char *fuzz_file(const char *leaf, const uint8_t *data, size_t n)
 }
 
 /* Is every byte of p (n bytes) zero? Outputs must be zeroed on error. */
-static int fuzz_zeroed(const void *p, size_t n)
+__attribute__((unused)) static int fuzz_zeroed(const void *p, size_t n)
 {
     const unsigned char *b = p;
     for (size_t i = 0; i < n; i++)

@@ -476,3 +476,144 @@ Test(bundle, profile_round_trip)
     cr_assert_eq(msp_devprofile_load(path, &q, &err), MSP_BAD_INPUT);
     cr_assert(strstr(err.msg, "latency_ms in [0, 1e9]"), "%s", err.msg);
 }
+
+/* ---- the manifest's meaning: class maps, exact types, printable names ---- */
+
+#define BASE_MAP "outputs = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]"
+
+/* The base answers "other" where class 5 was: class 5 could never be answered. */
+Test(bundle, base_with_other_output)
+{
+    patch(bundle, "manifest.conf", BASE_MAP, "outputs = [0, 1, 2, 3, 4, -1, 6, 7, 8, 9]");
+    refused("manifest.conf:8: networks[0] 'base' is the base network: output 5 must be class 5, not -1");
+}
+
+/* Two classes swapped in the base's map: every answer of the two mislabelled. */
+Test(bundle, base_map_out_of_order)
+{
+    patch(bundle, "manifest.conf", BASE_MAP, "outputs = [0, 1, 2, 3, 4, 6, 5, 7, 8, 9]");
+    refused("output 5 must be class 5, not 6");
+}
+
+Test(bundle, class_names_outnumber_base_outputs)
+{
+    patch(bundle, "manifest.conf", "classes = [\"0\",", "classes = [\"extra\", \"0\",");
+    refused("manifest.conf:8: networks[0] 'base' is the base network: it has 10 outputs for 11 classes");
+}
+
+Test(bundle, class_left_to_no_network)
+{
+    patch(bundle, "manifest.conf", BASE_MAP, "outputs = [0, 1, 2, 3, 4, 6, 7, 8, 9]");
+    refused("'base' is the base network: it has 9 outputs for 10 classes");
+}
+
+Test(bundle, network_with_only_other)
+{
+    patch(bundle, "manifest.conf", "outputs = [1, 3, 5, -1]", "outputs = [-1]");
+    refused("'s0' maps no output to a class");
+}
+
+Test(bundle, fallback_that_cannot_answer_every_class)
+{
+    patch(bundle, "manifest.conf", "fallback = 0;", "fallback = 1;");
+    refused("safety.fallback is network 1 ('s0'), which does not answer every class");
+}
+
+/* Strings where numbers belong were read as zeros. */
+Test(bundle, min_prob_of_strings)
+{
+    patch(bundle, "manifest.conf", "min_prob = 0.0000000000e+00;", "min_prob = [\"a\", \"b\"];");
+    refused("'min_prob' entry 0 has the wrong type: a float is needed, not a string");
+}
+
+Test(bundle, min_prob_of_integers)
+{
+    patch(bundle, "manifest.conf", "min_prob = 0.0000000000e+00;", "min_prob = [0, 1];");
+    refused("'min_prob' entry 0 has the wrong type: a float is needed, not an integer");
+}
+
+static void refused_patch(const char *from, const char *to, const char *part)
+{
+    patch(bundle, "manifest.conf", from, to);
+    refused(part);
+}
+
+Test(bundle, float_where_an_integer_belongs)
+{
+    refused_patch("width = 28;", "width = 28.0;", "'width' has the wrong type: an integer is needed, not a float");
+}
+
+Test(bundle, integer_where_a_float_belongs)
+{
+    char *m = slurp(path_in(bundle, "manifest.conf"), NULL);
+    char *at = strstr(m, "latency_ms = "), old[64];
+    cr_assert(at);
+    snprintf(old, sizeof old, "%.*s", (int)(strchr(at, ';') - at), at);
+    free(m);
+    refused_patch(old, "latency_ms = 3", "'latency_ms' has the wrong type: a float is needed, not an integer");
+}
+
+Test(bundle, integer_for_a_boolean)
+{
+    refused_patch("on_other = true;", "on_other = 1;", "'on_other' has the wrong type: a boolean is needed, not an integer");
+}
+
+Test(bundle, class_name_of_wrong_type)
+{
+    refused_patch("classes = [\"0\", \"1\", \"2\", \"3\", \"4\", \"5\", \"6\", \"7\", \"8\", \"9\"]",
+                  "classes = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]",
+                  "manifest.conf:5: 'classes' entry 0 has the wrong type: a string is needed, not an integer");
+}
+
+/* Names reach the terminal: no control characters, valid UTF-8. */
+Test(bundle, class_name_with_newline)
+{
+    refused_patch("\"1\", \"2\"", "\"Trou\\nser\", \"2\"",
+                  "manifest.conf:5: class 1 has a control character or invalid UTF-8 at byte 5");
+}
+
+Test(bundle, class_name_with_escape)
+{
+    refused_patch("\"1\", \"2\"", "\"\\x1b[2J\", \"2\"", "class 1 has a control character or invalid UTF-8 at byte 1");
+}
+
+Test(bundle, class_name_not_utf8)
+{
+    refused_patch("\"1\", \"2\"", "\"caf\\xe9\", \"2\"", "class 1 has a control character or invalid UTF-8 at byte 4");
+}
+
+Test(bundle, class_name_empty)
+{
+    refused_patch("\"1\", \"2\"", "\"\", \"2\"", "class 1 is empty");
+}
+
+Test(bundle, class_name_twice)
+{
+    refused_patch("\"1\", \"2\"", "\"2\", \"2\"", "classes 1 and 2 are both named \"2\"");
+}
+
+Test(bundle, network_name_with_escape)
+{
+    refused_patch("name = \"s0\"", "name = \"s\\x1b[0\"",
+                  "'name' is \"s?[0\": a name uses only letters, digits, '.', '_' and '-'");
+}
+
+Test(bundle, experiment_name_with_newline)
+{
+    refused_patch("experiment = \"tiny\"", "experiment = \"ti\\nny\"",
+                  "manifest.conf:3: 'experiment' is \"ti?ny\": a name uses only letters, digits");
+}
+
+/* A refused path is quoted without its control characters. */
+Test(bundle, path_with_escape_is_quoted_safely)
+{
+    refused_patch("cfg = \"nets/s0.cfg\"", "cfg = \"nets/s\\x1b[2J.cfg\"",
+                  "manifest.conf:10: 'cfg' is \"nets/s?[2J.cfg\": only letters, digits");
+}
+
+/* The feature list is quoted by the parser's messages. */
+Test(bundle, features_with_escape)
+{
+    refused_patch("features = \"", "features = \"\\x1b[2J",
+                  "premodel features \"?[2Jbrightness,contrast,histogram\": group names are plain ASCII words");
+}

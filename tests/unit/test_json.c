@@ -125,3 +125,15 @@ Test(json, utf8_validator)
     cr_assert_eq(msp_utf8_len(e, e + 2), 0); /* the end cuts it short */
     cr_assert_eq(msp_utf8_len(e, e), 0);
 }
+
+/* Text shown on a terminal: no control character of any kind, valid UTF-8. */
+Test(json, utf8_unprintable)
+{
+    cr_assert_eq(msp_utf8_unprintable("Ankle boot"), -1);
+    cr_assert_eq(msp_utf8_unprintable("T-shirt/top caf\xc3\xa9 \xc2\xa0 \xe2\x82\xac"), -1);
+    cr_assert_eq(msp_utf8_unprintable("two\nlines"), 3);
+    cr_assert_eq(msp_utf8_unprintable("\x1b[2J"), 0);
+    cr_assert_eq(msp_utf8_unprintable("del\x7f"), 3);
+    cr_assert_eq(msp_utf8_unprintable("csi \xc2\x9b" "2J"), 4); /* C1: U+009B */
+    cr_assert_eq(msp_utf8_unprintable("caf\xe9"), 3);
+}

@@ -603,3 +603,186 @@ Test(report, fuzz_mutated_fixtures)
     cr_assert_gt(ok, 10);
     rmtree(d);
 }
+
+/* Something other than a file under an input's name is bad input, not a
+ * missing file. */
+Test(report, folder_named_like_an_input)
+{
+    char *d = tmpdir();
+    char p[700];
+    snprintf(p, sizeof p, "%s/summary.json", d);
+    cr_assert_eq(mkdir(p, 0755), 0);
+    load_fails(d, "summary.json", " not a regular file");
+    rmtree(d);
+}
+
+/* A FIFO is refused at once: opening it must not wait for a writer. */
+Test(report, fifo_named_like_an_input, .timeout = 20)
+{
+    char *d = tmpdir();
+    char p[700];
+    snprintf(p, sizeof p, "%s/per-input.csv", d);
+    cr_assert_eq(mkfifo(p, 0644), 0);
+    load_fails(d, "per-input.csv", " not a regular file");
+    rmtree(d);
+}
+
+/* The fixture with one file replaced by text. */
+static char *fixture_with(const char *leaf, const char *text)
+{
+    char *d = tmpdir();
+    static const char *const leaves[] = {"summary.json", "per-input.csv", "clusters.json",
+                                         "eval-base.json"};
+    for (int k = 0; k < 4; k++)
+        if (strcmp(leaves[k], leaf)) copy(d, leaves[k]);
+    put(d, leaf, text);
+    return d;
+}
+
+/* The fixture's per-input.csv header and n rows of "i,class,base,ms,base,ms,base,ms". */
+static char *rows(int n, const char *cls, const char *ms)
+{
+    size_t cap = 100 + (size_t)n * 80;
+    char *s = malloc(cap);
+    strcpy(s, "input,class,oracle,oracle_ms,knn,knn_ms,tree,tree_ms\n");
+    for (int i = 0; i < n; i++) {
+        size_t l = strlen(s);
+        snprintf(s + l, cap - l, "%d,%s,base,%s,base,0.2,base,0.2\n", i, i == n - 1 ? cls : "3",
+                 i == n - 1 ? ms : "0.2");
+    }
+    return s;
+}
+
+Test(report, per_input_rows_contradicting_the_summary)
+{
+    char *t = rows(500, "3", "0.2"), *d = fixture_with("per-input.csv", t);
+    msp_report r;
+    msp_err err = {{0}};
+    cr_assert_eq(msp_report_load(d, "fx", "x.conf", &r, &err), MSP_OK, "%s", err.msg);
+    msp_report_free(&r);
+    rmtree(d);
+    free(t);
+
+    t = rows(499, "3", "0.2"), d = fixture_with("per-input.csv", t);
+    load_fails(d, "per-input.csv", " 499 rows, but summary.json has 500 test inputs");
+    rmtree(d);
+    free(t);
+    t = rows(501, "3", "0.2"), d = fixture_with("per-input.csv", t);
+    load_fails(d, "per-input.csv", "502: a row more than summary.json's 500 test inputs");
+    rmtree(d);
+    free(t);
+    /* A class id that eval-base.json does not have. */
+    t = rows(500, "10", "0.2"), d = fixture_with("per-input.csv", t);
+    load_fails(d, "per-input.csv", "501: 'class' is '10', want a class id in [0, 10)");
+    rmtree(d);
+    free(t);
+    t = rows(500, "-1", "0.2"), d = fixture_with("per-input.csv", t);
+    load_fails(d, "per-input.csv", "501: 'class' is '-1', want a class id in [0, 10)");
+    rmtree(d);
+    free(t);
+    /* An absurd time. */
+    t = rows(500, "3", "1e300"), d = fixture_with("per-input.csv", t);
+    load_fails(d, "per-input.csv", "501: 'oracle_ms' is '1e300', more than 1e9 ms: not a latency");
+    rmtree(d);
+    free(t);
+    /* A premodel column that the summary does not have. */
+    d = fixture_with("per-input.csv", "input,class,oracle,oracle_ms,svm,svm_ms\n");
+    load_fails(d, "per-input.csv", "1: column 5 is premodel 'svm', which summary.json does not list");
+    rmtree(d);
+    d = fixture_with("per-input.csv", "input,class,oracle,oracle_ms\nx,3,base,0.2\n");
+    load_fails(d, "per-input.csv", "2: 'input' is 'x', want a non-negative integer");
+    rmtree(d);
+}
+
+/* Replace the first `from` in the fixture's leaf by `to`, in a new folder. */
+static char *fixture_patched(const char *leaf, const char *from, const char *to)
+{
+    char src[256];
+    snprintf(src, sizeof src, "%s/%s", FIX, leaf);
+    size_t len;
+    char *s = slurp(src, &len), *at = strstr(s, from);
+    cr_assert(at, "'%s' not in %s", from, leaf);
+    char *t = malloc(len + strlen(to) + 1);
+    snprintf(t, len + strlen(to) + 1, "%.*s%s%s", (int)(at - s), s, to, at + strlen(from));
+    char *d = fixture_with(leaf, t);
+    free(s);
+    free(t);
+    return d;
+}
+
+static int line_with(const char *leaf, const char *text)
+{
+    char src[256];
+    snprintf(src, sizeof src, "%s/%s", FIX, leaf);
+    size_t len;
+    char *s = slurp(src, &len), *at = strstr(s, text);
+    cr_assert(at);
+    int line = 1;
+    for (char *p = s; p < at; p++) line += *p == '\n';
+    free(s);
+    return line;
+}
+
+Test(report, summary_counts_that_contradict_each_other)
+{
+    char want[256];
+    /* The oracle chose 20 + 15 + ... networks: one input more than the 500 tested. */
+    int l = line_with("summary.json", "\"chosen\": [20, 15, 60, 150, 140, 115]");
+    char *d = fixture_patched("summary.json", "\"chosen\": [20, 15, 60, 150, 140, 115]",
+                              "\"chosen\": [21, 15, 60, 150, 140, 115]");
+    snprintf(want, sizeof want, "%d: 'chosen' adds up to 501 inputs, but 'test_inputs' is 500", l);
+    load_fails(d, "summary.json", want);
+    rmtree(d);
+    l = line_with("summary.json", "\"chosen\": [41, 38");
+    d = fixture_patched("summary.json", "\"test_inputs\": 500", "\"test_inputs\": 400");
+    snprintf(want, sizeof want, "%d: 'chosen' adds up to 500 inputs, but 'test_inputs' is 400", l);
+    load_fails(d, "summary.json", want);
+    rmtree(d);
+    l = line_with("summary.json", "\"fallbacks\": 31,");
+    d = fixture_patched("summary.json", "\"fallbacks\": 31,\n      \"fallback_other\": 12,",
+                        "\"fallbacks\": 531,\n      \"fallback_other\": 512,");
+    snprintf(want, sizeof want, "%d: 'fallbacks' is 531, more than the 500 test inputs", l);
+    load_fails(d, "summary.json", want);
+    rmtree(d);
+}
+
+/* One input moved from column 0 to column 1 of knn's confusion matrix: its
+ * columns no longer add up to what knn chose. */
+Test(report, summary_confusion_that_contradicts_the_choices)
+{
+    char want[256];
+    int l = line_with("summary.json", "[17, 1, 0, 1, 1, 0]");
+    char *d = fixture_patched("summary.json", "[17, 1, 0, 1, 1, 0]", "[16, 2, 0, 1, 1, 0]");
+    snprintf(want, sizeof want, "%d: 'confusion' column 0 adds up to 40, but 'chosen' says 41", l - 1);
+    load_fails(d, "summary.json", want);
+    rmtree(d);
+    /* Moved from row 0 to row 1 instead: the rows no longer match the oracle's labels. */
+    d = fixture_patched("summary.json", "[17, 1, 0, 1, 1, 0],\n        [0, 10,",
+                        "[16, 1, 0, 1, 1, 0],\n        [1, 10,");
+    snprintf(want, sizeof want, "%d: 'confusion' row 0 adds up to 19, but the oracle's 'chosen' says 20", l - 1);
+    load_fails(d, "summary.json", want);
+    rmtree(d);
+}
+
+Test(report, clusters_contradicting_the_other_files)
+{
+    char *d = fixture_patched("clusters.json", "\"classes\": [1, 8]", "\"classes\": [1, 12]");
+    load_fails(d, "clusters.json", "11: class 12 is out of range: eval-base.json has 10 classes");
+    rmtree(d);
+    /* k = 2, but summary.json has a specialist of cluster 2. */
+    d = tmpdir();
+    copy(d, "summary.json");
+    put(d, "clusters.json", "{\"method\": \"confusion\", \"k\": 2,\n\"clusters\": [{\"id\": 0, \"size\": 1, \"classes\": [0]},\n"
+                            "{\"id\": 1, \"size\": 1, \"classes\": [1]}]}");
+    load_fails(d, "clusters.json", "1: 'k' is 2, but summary.json's network 'spec-tb' is of cluster 2");
+    rmtree(d);
+}
+
+/* A class's support is the number of its test inputs: its confusion row. */
+Test(report, eval_support_that_contradicts_the_confusion)
+{
+    char *d = fixture_patched("eval-base.json", "\"recall\": 0.975, \"f1\": 0.9853461344, \"support\": 1000",
+                              "\"recall\": 0.975, \"f1\": 0.9853461344, \"support\": 1001");
+    load_fails(d, "eval-base.json", "15: class 1 has 'support' 1001, but row 1 of 'confusion' adds up to 1000");
+    rmtree(d);
+}
