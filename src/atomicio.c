@@ -202,9 +202,12 @@ msp_status msp_mkdirs(const char *path, msp_err *err)
         if (c == '\0') break;
     }
     free(p);
+    /* Something else already at path is bad input, as for a file output. */
     struct stat sb;
-    if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
-        return msp_err_set(err, MSP_FAIL, path, 0, "not a folder");
+    if (stat(path, &sb) != 0) return msp_err_set(err, MSP_FAIL, path, 0, "not a folder");
+    if (!S_ISDIR(sb.st_mode))
+        return msp_err_set(err, MSP_BAD_INPUT, path, 0, "is %s, not a folder",
+                           S_ISREG(sb.st_mode) ? "a file" : type_name(sb.st_mode));
     return MSP_OK;
 }
 

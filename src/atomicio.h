@@ -42,7 +42,8 @@ char *msp_atomic_tmp_name(const char *path);
  * on failure. */
 msp_status msp_atomic_rename(const char *tmp, const char *path, msp_err *err);
 
-/* mkdir -p; MSP_FAIL with a message on failure. */
+/* mkdir -p; MSP_FAIL with a message on failure, MSP_BAD_INPUT when path
+ * exists and is not a folder (a file, a FIFO, ...). */
 msp_status msp_mkdirs(const char *path, msp_err *err);
 /* Open an input file that must be a regular file: the descriptor and its
  * size. Missing, unreadable or not a regular file -> MSP_BAD_INPUT (a wrong

@@ -46,6 +46,7 @@ expect 2 "msprune: $H/fifo: is a FIFO" -- "$MSPRUNE" profile "$B" --out "$H/fifo
 expect 2 "msprune: $H/fifo: is a FIFO" -- "$MSPRUNE" evaluate "$TMP/dep.conf" --predictions "$H/fifo" -q
 mkdir -p "$H/rep" && mkfifo "$H/rep/report.html"
 expect 2 "msprune: $H/rep/report.html: is a FIFO" -- "$MSPRUNE" report "$TMP/dep.conf" --out "$H/rep" -q
+expect 2 "msprune: $H/fifo: is a FIFO, not a folder" -- "$MSPRUNE" report "$TMP/dep.conf" --out "$H/fifo" -q
 expect 2 "msprune: $H/fifo: is a FIFO" -- "$MSPRUNE" deploy "$TMP/dep.conf" --out "$H/fifo"
 expect 2 "msprune: $H/target.csv: is a file: a bundle is a folder" -- "$MSPRUNE" deploy "$TMP/dep.conf" --out "$H/target.csv"
 ln -s "$B" "$H/bundle-link"
