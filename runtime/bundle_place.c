@@ -101,7 +101,7 @@ msp_status msp_bundle_check_target(const char *out, msp_err *err)
     leaf = leaf ? leaf + 1 : out;
     if (!*leaf || !strcmp(leaf, ".") || !strcmp(leaf, ".."))
         return msp_err_set(err, MSP_BAD_INPUT, out, 0,
-                           "name the bundle folder itself (no trailing '/', '.' or '..')");
+                           "name the bundle folder itself, not '/', '.' or '..'");
     if (lstat(out, &sb) != 0) return MSP_OK; /* a new folder; other errors show when it is made */
     if (!S_ISDIR(sb.st_mode)) {
         msp_status st = msp_atomic_check_target(out, err); /* names a link, device, FIFO ... */
