@@ -5,6 +5,7 @@
  *  - bundle_load.c: manifest reading and verification (this header);
  *  - bundle_write.c: the manifest writer and file checksums;
  *  - deploy.c: `msprune deploy CONFIG --out DIR` (the bundle writer);
+ *  - bundle_place.c: a bundle folder built aside and swapped in as a whole;
  *  - runtime.c: msprune_open / msprune_classify / msprune_close;
  *  - devprofile.c: device profiles (`msprune profile BUNDLE`);
  *  - command.c: the commands deploy, run, and profile of a bundle.
@@ -115,6 +116,28 @@ msp_status msp_bundle_file_crc(const char *path, uint64_t *size, uint32_t *crc, 
 /* Copy src to DIR/leaf atomically, returning its size and CRC-32. */
 msp_status msp_bundle_copy(const char *src, const char *dir, const char *leaf, uint64_t *size,
                            uint32_t *crc, msp_err *err);
+
+/* ---- bundle_place.c: a bundle folder replaced as a whole ----
+ * deploy writes into "<out>.tmp.<pid>" beside out, then swaps it in: a
+ * deploy killed at any point leaves at out the complete previous bundle or
+ * the complete new one. */
+
+/* May a bundle be deployed at out? It must be missing, an empty folder, or
+ * a folder holding only what deploy writes (and temporary files of killed
+ * writes); anything else (a file, a device, a symbolic link, a folder with
+ * other files) is MSP_BAD_INPUT naming what is in the way. out has no
+ * trailing '/'. */
+msp_status msp_bundle_check_target(const char *out, msp_err *err);
+/* Remove the temporary folders of killed deploys to out, then make a new
+ * one with its nets/ folder; *tmp is the caller's to free. */
+msp_status msp_bundle_tmp_make(const char *out, char **tmp, msp_err *err);
+/* Put the complete bundle in folder tmp in place of out in one step, then
+ * remove the previous bundle. On failure out is unchanged and tmp stays
+ * for the caller to remove. */
+msp_status msp_bundle_swap_in(const char *tmp, const char *out, msp_err *err);
+/* Remove a folder and everything in it (symbolic links are not followed);
+ * best effort. */
+void msp_bundle_tmp_remove(const char *dir);
 
 /* ---- deploy.c ---- */
 

@@ -1,5 +1,6 @@
 /* bundle_write.c: the bundle manifest writer, file checksums (zlib CRC-32 +
  * size: detects corruption and truncation, not malice) and atomic copies. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,13 +82,16 @@ msp_status msp_bundle_copy(const char *src, const char *dir, const char *leaf, u
     while ((r = read(fd, buf, 1 << 16)) > 0) {
         c = crc32(c, buf, (uInt)r);
         total += (uint64_t)r;
+        /* A failed write (disk full, file too large) stops the copy; the
+         * commit reports it, naming the file being written. */
         if (fwrite(buf, 1, (size_t)r, a.f) != (size_t)r) break;
     }
+    int read_errno = r < 0 ? errno : 0;
     free(buf);
     close(fd);
-    if (r != 0) {
+    if (read_errno) {
         msp_atomic_abort(&a);
-        return msp_err_set(err, MSP_FAIL, src, 0, "read or write error while copying");
+        return msp_err_set(err, MSP_FAIL, src, 0, "read error: %s", strerror(read_errno));
     }
     st = msp_atomic_commit(&a, err);
     if (st == MSP_OK) {

@@ -26,8 +26,9 @@ static const char *const usage_deploy =
     "A self-contained bundle for the device: the family's cfgs and weights, the\n"
     "premodel (default: the best one of `msprune evaluate CONFIG --selector`),\n"
     "its feature groups, the safety-net settings, a manifest with every file's\n"
-    "size and CRC-32, and a README. The bundle is verified by loading it once it\n"
-    "is written.\n"
+    "size and CRC-32, and a README. The bundle is built in a folder beside DIR,\n"
+    "verified by loading it, and swapped in whole: a bundle already at DIR is\n"
+    "replaced only by a complete new one. DIR must be new, empty or a bundle.\n"
     "\n"
     "options:\n"
     "  --out DIR        the bundle folder (required)\n"
@@ -158,7 +159,8 @@ int msp_cmd_run(int argc, char **argv)
     run_stats rs = {0};
     float *x = NULL, *probs = NULL;
     int ch, h, w;
-    msp_status st = msp_runtime_open(dir, &b, &err);
+    msp_status st = csv_path ? msp_atomic_check_target(csv_path, &err) : MSP_OK;
+    if (st == MSP_OK) st = msp_runtime_open(dir, &b, &err);
     if (st != MSP_OK) return msp_cli_finish(st, &err);
     msprune_input_shape(b, &ch, &h, &w);
     if (idx) {
@@ -255,7 +257,9 @@ int msp_cmd_profile_bundle(int argc, char **argv)
     if (optind + 1 != argc) return msp_cli_usage_error("profile", "give one BUNDLE folder");
     msp_err err = {{0}};
     msp_devprofile p;
-    msp_status st = msp_devprofile_measure(argv[optind], runs, warmup, &p, &err);
+    msp_status st = msp_atomic_check_target(out, &err);
+    if (st != MSP_OK) return msp_cli_finish(st, &err);
+    st = msp_devprofile_measure(argv[optind], runs, warmup, &p, &err);
     if (st == MSP_OK) st = msp_devprofile_write(out, &p, &err);
     if (st == MSP_OK) {
         printf("device profile of %s on %s\n", p.experiment, p.machine);

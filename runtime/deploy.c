@@ -4,7 +4,8 @@
  * "selector.premodel"), the feature groups and the safety-net settings of
  * the config, checksums, and a README. Batch norm is not folded: the
  * weights are copied unchanged, so the device computes exactly what the
- * workstation measured. Every file is written atomically. */
+ * workstation measured. The bundle is written into a folder beside DIR,
+ * loaded once, and swapped in as a whole (bundle_place.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "dncfg.h"
 #include "jsonread.h"
 #include "runtime/bundle.h"
+#include "runtime/runtime_int.h"
 #include "selector/premodel.h"
 #include "selector/selector.h"
 #include "specialise/specialise.h"
@@ -98,6 +100,77 @@ static msp_status add_file(const char *src, const char *dir, const char *leaf,
     return st;
 }
 
+/* The manifest's networks, from the family; no file is touched. */
+static msp_status list_nets(const msp_family *fam, const char *fam_path, msp_bundle_manifest *m,
+                            msp_err *err)
+{
+    m->nets = msp_calloc((size_t)fam->n_nets, sizeof *m->nets);
+    m->files = msp_calloc(2 * (size_t)fam->n_nets + 1, sizeof *m->files);
+    for (int j = 0; j < fam->n_nets; j++) {
+        const msp_family_net *fn = &fam->nets[j];
+        msp_bundle_net *bn = &m->nets[m->n_nets++];
+        bn->name = msp_strdup(fn->name);
+        bn->cfg = msp_strcat3("nets/", fn->name, ".cfg");
+        bn->weights = msp_strcat3("nets/", fn->name, ".weights");
+        bn->n_outputs = fn->n_outputs;
+        bn->outputs = msp_malloc(sizeof(int) * (size_t)fn->n_outputs);
+        memcpy(bn->outputs, fn->outputs, sizeof(int) * (size_t)fn->n_outputs);
+        bn->latency_ms = fn->latency_ms == fn->latency_ms ? fn->latency_ms : 0;
+        bn->flops = fn->flops;
+        const char *why = msp_bundle_path_problem(bn->cfg);
+        if (why)
+            return msp_err_set(err, MSP_BAD_INPUT, fam_path, 0,
+                               "network name '%s' cannot be a bundle file name: %s", fn->name, why);
+    }
+    return MSP_OK;
+}
+
+/* Write every file of the bundle into dir (which has nets/), then load it
+ * once: a bundle that would be refused is never put in place. */
+static msp_status write_bundle(const msp_expconf *conf, const msp_family *fam, const char *pm_path,
+                               const char *dir, msp_bundle_manifest *m, msp_err *err)
+{
+    msp_status st = MSP_OK;
+    for (int j = 0; j < fam->n_nets && st == MSP_OK; j++) {
+        char *c = msp_strcat3(conf->output, "/", fam->nets[j].cfg);
+        char *w = msp_strcat3(conf->output, "/", fam->nets[j].weights);
+        st = add_file(c, dir, m->nets[j].cfg, m, err);
+        if (st == MSP_OK) st = add_file(w, dir, m->nets[j].weights, m, err);
+        free(c);
+        free(w);
+    }
+    if (st == MSP_OK) st = add_file(pm_path, dir, m->premodel_file, m, err);
+    if (st == MSP_OK) st = write_readme(dir, err);
+    if (st == MSP_OK) st = msp_bundle_manifest_write(dir, m, err);
+    msprune_bundle *b = NULL;
+    if (st == MSP_OK) st = msp_runtime_open(dir, &b, err);
+    msprune_close(b);
+    return st;
+}
+
+/* Build the bundle beside out and swap it in; nothing is left of a failed
+ * attempt, and the previous bundle at out stays whole. */
+static msp_status place_bundle(const msp_expconf *conf, const msp_family *fam, const char *pm_path,
+                               const char *out, msp_bundle_manifest *m, msp_err *err)
+{
+    char *tmp = NULL;
+    msp_status st = msp_bundle_tmp_make(out, &tmp, err);
+    if (st != MSP_OK) return st;
+    st = write_bundle(conf, fam, pm_path, tmp, m, err);
+    if (st == MSP_OK) st = msp_bundle_swap_in(tmp, out, err);
+    if (st != MSP_OK) msp_bundle_tmp_remove(tmp);
+    free(tmp);
+    return st;
+}
+
+/* out without trailing slashes ("bundle/" is the folder bundle). */
+static char *folder_name(const char *out)
+{
+    char *s = msp_strdup(out);
+    for (size_t n = strlen(s); n > 1 && s[n - 1] == '/'; n--) s[n - 1] = '\0';
+    return s;
+}
+
 msp_status msp_deploy(const msp_expconf *conf, const char *out_dir, const msp_deploy_opts *o,
                       msp_err *err)
 {
@@ -105,8 +178,9 @@ msp_status msp_deploy(const msp_expconf *conf, const char *out_dir, const msp_de
     msp_bundle_manifest m = {0};
     msp_premodel *pm = NULL;
     char *kind = NULL, *fam_path = msp_strcat3(conf->output, "/", "family.conf");
-    char *pm_path = NULL, *nets_dir = msp_strcat3(out_dir, "/", "nets");
+    char *pm_path = NULL, *out = folder_name(out_dir);
     msp_status st;
+    if ((st = msp_bundle_check_target(out, err))) goto out;
     if (!msp_file_readable(fam_path)) {
         st = msp_err_set(err, MSP_BAD_INPUT, conf->path, 0,
                          "no family yet (%s): run `msprune specialise %s` first", fam_path, conf->path);
@@ -163,34 +237,8 @@ msp_status msp_deploy(const msp_expconf *conf, const char *out_dir, const msp_de
     m.premodel_file = msp_strdup("premodel.bin");
     m.premodel_kind = msp_strdup(kind);
     if ((st = msp_sel_safety(conf, msp_premodel_get_kind(pm), &fam, &m.safety, err))) goto out;
-    m.nets = msp_calloc((size_t)fam.n_nets, sizeof *m.nets);
-    m.files = msp_calloc(2 * (size_t)fam.n_nets + 1, sizeof *m.files);
-    if ((st = msp_mkdirs(nets_dir, err))) goto out;
-    for (int j = 0; j < fam.n_nets && st == MSP_OK; j++) {
-        const msp_family_net *fn = &fam.nets[j];
-        msp_bundle_net *bn = &m.nets[m.n_nets++];
-        bn->name = msp_strdup(fn->name);
-        bn->cfg = msp_strcat3("nets/", fn->name, ".cfg");
-        bn->weights = msp_strcat3("nets/", fn->name, ".weights");
-        bn->n_outputs = fn->n_outputs;
-        bn->outputs = msp_malloc(sizeof(int) * (size_t)fn->n_outputs);
-        memcpy(bn->outputs, fn->outputs, sizeof(int) * (size_t)fn->n_outputs);
-        bn->latency_ms = fn->latency_ms == fn->latency_ms ? fn->latency_ms : 0;
-        bn->flops = fn->flops;
-        const char *why = msp_bundle_path_problem(bn->cfg);
-        if (why) {
-            st = msp_err_set(err, MSP_BAD_INPUT, fam_path, 0, "network name '%s' cannot be a bundle file name: %s",
-                             fn->name, why);
-            break;
-        }
-        char *c = msp_strcat3(conf->output, "/", fn->cfg), *w = msp_strcat3(conf->output, "/", fn->weights);
-        if ((st = add_file(c, out_dir, bn->cfg, &m, err)) == MSP_OK) st = add_file(w, out_dir, bn->weights, &m, err);
-        free(c);
-        free(w);
-    }
-    if (st == MSP_OK) st = add_file(pm_path, out_dir, m.premodel_file, &m, err);
-    if (st == MSP_OK) st = write_readme(out_dir, err);
-    if (st == MSP_OK) st = msp_bundle_manifest_write(out_dir, &m, err);
+    if ((st = list_nets(&fam, fam_path, &m, err))) goto out;
+    st = place_bundle(conf, &fam, pm_path, out, &m, err);
 out:
     msp_premodel_free(pm);
     msp_bundle_manifest_free(&m);
@@ -198,6 +246,6 @@ out:
     free(kind);
     free(fam_path);
     free(pm_path);
-    free(nets_dir);
+    free(out);
     return st;
 }

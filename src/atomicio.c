@@ -19,17 +19,97 @@ char *msp_atomic_tmp_name(const char *path)
     return t;
 }
 
+/* What a file type is called in messages. */
+static const char *type_name(mode_t m)
+{
+    if (S_ISDIR(m)) return "a folder";
+    if (S_ISCHR(m)) return "a character device";
+    if (S_ISBLK(m)) return "a block device";
+    if (S_ISFIFO(m)) return "a FIFO";
+    if (S_ISSOCK(m)) return "a socket";
+    return "not a regular file";
+}
+
+msp_status msp_atomic_check_target(const char *path, msp_err *err)
+{
+    struct stat sb;
+    /* Missing: a new name. Any other failure (ENOTDIR, EACCES) comes back
+     * as the write's own error, with its reason. */
+    if (lstat(path, &sb) != 0 || S_ISREG(sb.st_mode)) return MSP_OK;
+    if (S_ISLNK(sb.st_mode))
+        return msp_err_set(err, MSP_BAD_INPUT, path, 0,
+                           "is a symbolic link: msprune neither writes through nor replaces "
+                           "one; name the file it points to, or remove the link");
+    return msp_err_set(err, MSP_BAD_INPUT, path, 0,
+                       "is %s: msprune writes only to a regular file or a new name",
+                       type_name(sb.st_mode));
+}
+
+/* The temporary file's stream writes through a cookie that keeps the errno
+ * of the first failed write: stdio only keeps a flag, and by commit time
+ * errno says something else (ENOTTY from stdio's own isatty, say). */
+typedef struct sink {
+    int fd;
+    int err; /* errno of the first failed write or close, 0 if none */
+} sink;
+
+static ssize_t sink_write(void *cookie, const char *buf, size_t n)
+{
+    sink *s = cookie;
+    size_t done = 0;
+    while (done < n) {
+        ssize_t w = write(s->fd, buf + done, n - done);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+            if (!s->err) s->err = w < 0 ? errno : EIO;
+            break;
+        }
+        done += (size_t)w;
+    }
+    return (ssize_t)done; /* short: stdio marks the stream as failed */
+}
+
+static int sink_close(void *cookie)
+{
+    sink *s = cookie;
+    int rc = close(s->fd);
+    if (rc != 0 && !s->err) s->err = errno;
+    free(s);
+    return rc;
+}
+
+/* Create tmp for writing, never through a symbolic link or into an existing
+ * file: a leftover of a killed run with our pid (pids repeat, in containers
+ * above all) is removed first. */
+static int create_tmp(const char *tmp)
+{
+    for (int tries = 0;; tries++) {
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+        if (fd >= 0 || errno != EEXIST || tries > 0) return fd;
+        if (unlink(tmp) != 0) return -1;
+    }
+}
+
 msp_status msp_atomic_open(msp_atomic *a, const char *path, msp_err *err)
 {
     memset(a, 0, sizeof *a);
-    a->tmp_path = msp_atomic_tmp_name(path);
-    a->f = fopen(a->tmp_path, "wb");
-    if (!a->f) {
-        msp_status st = msp_err_set(err, MSP_FAIL, path, 0, "cannot write: %s", strerror(errno));
-        free(a->tmp_path);
-        a->tmp_path = NULL;
+    msp_status st = msp_atomic_check_target(path, err);
+    if (st != MSP_OK) return st;
+    char *tmp = msp_atomic_tmp_name(path);
+    int fd = create_tmp(tmp);
+    if (fd < 0) {
+        st = msp_err_set(err, MSP_FAIL, path, 0, "cannot write: %s", strerror(errno));
+        free(tmp);
         return st;
     }
+    sink *s = msp_malloc(sizeof *s);
+    s->fd = fd;
+    s->err = 0;
+    cookie_io_functions_t io = {.write = sink_write, .close = sink_close};
+    a->f = fopencookie(s, "w", io);
+    MSP_ASSERT(a->f != NULL); /* fails only without memory */
+    a->sink = s;
+    a->tmp_path = tmp;
     a->path = msp_strdup(path);
     return MSP_OK;
 }
@@ -46,36 +126,50 @@ static msp_status fsync_path(const char *p, msp_err *err, const char *shown)
     return MSP_OK;
 }
 
+/* Rename tmp onto path, which must still be missing or a regular file (it
+ * may have changed since the file was opened); tmp is removed on failure. */
+static msp_status put_in_place(const char *tmp, const char *path, msp_err *err)
+{
+    msp_status st = msp_atomic_check_target(path, err);
+    if (st == MSP_OK && rename(tmp, path) != 0)
+        st = msp_err_set(err, MSP_FAIL, path, 0, "cannot rename into place: %s", strerror(errno));
+    if (st != MSP_OK) unlink(tmp);
+    return st;
+}
+
 msp_status msp_atomic_rename(const char *tmp, const char *path, msp_err *err)
 {
     if (fsync_path(tmp, err, path) != MSP_OK) {
         unlink(tmp);
         return MSP_FAIL;
     }
-    if (rename(tmp, path) != 0) {
-        msp_status st = msp_err_set(err, MSP_FAIL, path, 0, "cannot rename into place: %s",
-                                    strerror(errno));
-        unlink(tmp);
-        return st;
-    }
-    msp_testpoint("commit");
-    return MSP_OK;
+    msp_status st = put_in_place(tmp, path, err);
+    if (st == MSP_OK) msp_testpoint("commit");
+    return st;
+}
+
+/* Flush, sync and close a's stream: 0, or the errno of what failed. */
+static int finish_stream(msp_atomic *a)
+{
+    sink *s = a->sink;
+    int bad = ferror(a->f) || fflush(a->f) != 0;
+    if (!bad && fsync(s->fd) != 0 && !s->err) s->err = errno;
+    int e = s->err ? s->err : bad ? EIO : 0;
+    if (fclose(a->f) != 0 && !e) e = errno ? errno : EIO; /* frees s */
+    a->f = NULL;
+    a->sink = NULL;
+    return e;
 }
 
 msp_status msp_atomic_commit(msp_atomic *a, msp_err *err)
 {
     msp_status st = MSP_OK;
-    int bad = ferror(a->f) || fflush(a->f) != 0 || fsync(fileno(a->f)) != 0;
-    int saved = errno;
-    if (fclose(a->f) != 0) bad = 1;
-    a->f = NULL;
-    if (bad) {
-        st = msp_err_set(err, MSP_FAIL, a->path, 0, "write failed: %s", strerror(saved));
+    int e = finish_stream(a);
+    if (e) {
+        st = msp_err_set(err, MSP_FAIL, a->path, 0, "write failed: %s", strerror(e));
         unlink(a->tmp_path);
-    } else if (rename(a->tmp_path, a->path) != 0) {
-        st = msp_err_set(err, MSP_FAIL, a->path, 0, "cannot rename into place: %s",
-                         strerror(errno));
-        unlink(a->tmp_path);
+    } else {
+        st = put_in_place(a->tmp_path, a->path, err);
     }
     free(a->tmp_path);
     free(a->path);
@@ -110,9 +204,12 @@ msp_status msp_mkdirs(const char *path, msp_err *err)
         if (c == '\0') break;
     }
     free(p);
+    /* Something else already at path is bad input, as for a file output. */
     struct stat sb;
-    if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
-        return msp_err_set(err, MSP_FAIL, path, 0, "not a folder");
+    if (stat(path, &sb) != 0) return msp_err_set(err, MSP_FAIL, path, 0, "not a folder");
+    if (!S_ISDIR(sb.st_mode))
+        return msp_err_set(err, MSP_BAD_INPUT, path, 0, "is %s, not a folder",
+                           S_ISREG(sb.st_mode) ? "a file" : type_name(sb.st_mode));
     return MSP_OK;
 }
 

@@ -1,6 +1,13 @@
 /* atomicio.h: files. Every output file is written to a temporary name in the
  * same folder and renamed into place, so a killed run never leaves a
- * half-written file under a final name; input files are opened with checks. */
+ * half-written file under a final name; input files are opened with checks.
+ *
+ * An output only ever replaces a regular file: a name that is a device, a
+ * FIFO, a socket, a folder or a symbolic link is refused (MSP_BAD_INPUT) by
+ * msp_atomic_check_target, which msp_atomic_open and the final rename of
+ * msp_atomic_commit and msp_atomic_rename all call. A symbolic link is
+ * neither followed (a planted link cannot redirect a write) nor silently
+ * replaced by a file: the user names its target instead. */
 #ifndef MSP_ATOMICIO_H
 #define MSP_ATOMICIO_H
 
@@ -13,9 +20,15 @@ typedef struct msp_atomic {
     FILE *f;
     char *path;     /* final name */
     char *tmp_path; /* "<path>.tmp.<pid>" */
+    void *sink;     /* the stream's descriptor and first write error (atomicio.c) */
 } msp_atomic;
 
-/* Open a temporary file beside path for writing ("wb"). */
+/* May an output be put at path? MSP_OK if nothing is there or a regular file
+ * is; MSP_BAD_INPUT naming what is there otherwise. Commands call it on their
+ * output names before doing any work. */
+msp_status msp_atomic_check_target(const char *path, msp_err *err);
+/* Check path (msp_atomic_check_target), then open a new temporary file
+ * beside it for writing (binary; never through a symbolic link). */
 msp_status msp_atomic_open(msp_atomic *a, const char *path, msp_err *err);
 /* Flush, fsync, close and rename into place; on any failure the temporary
  * file is removed and MSP_FAIL returned. */
@@ -25,10 +38,12 @@ void msp_atomic_abort(msp_atomic *a);
 
 /* A temporary name beside path ("<path>.tmp.<pid>"), owned by the caller. */
 char *msp_atomic_tmp_name(const char *path);
-/* fsync a file by name, then rename it into place; removes tmp on failure. */
+/* fsync a file by name, check path, then rename it into place; removes tmp
+ * on failure. */
 msp_status msp_atomic_rename(const char *tmp, const char *path, msp_err *err);
 
-/* mkdir -p; MSP_FAIL with a message on failure. */
+/* mkdir -p; MSP_FAIL with a message on failure, MSP_BAD_INPUT when path
+ * exists and is not a folder (a file, a FIFO, ...). */
 msp_status msp_mkdirs(const char *path, msp_err *err);
 /* Open an input file that must be a regular file: the descriptor and its
  * size. Missing, unreadable or not a regular file (a directory, FIFO or

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "atomicio.h"
 #include "check.h"
 #include "cli.h"
 #include "engine.h"
@@ -130,7 +131,9 @@ static int run(const char *cmd, const char *usage, int argc, char **argv)
     if (rc >= 0) return rc;
     msp_expconf conf;
     msp_err err = {{0}};
-    msp_status st = load_checked(path, &o, &conf, &err);
+    msp_status st = o.predictions ? msp_atomic_check_target(o.predictions, &err) : MSP_OK;
+    if (st != MSP_OK) return msp_cli_finish(st, &err);
+    st = load_checked(path, &o, &conf, &err);
     if (st != MSP_OK) return msp_cli_finish(st, &err);
     int do_train = strcmp(cmd, "evaluate") != 0, do_eval = strcmp(cmd, "train") != 0;
     if (do_train) {

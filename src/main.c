@@ -1,7 +1,11 @@
 /* main.c: `msprune COMMAND ...`: dispatch only. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "engine.h"
@@ -39,13 +43,46 @@ static void usage(FILE *f)
                "1 the work failed, 2 bad usage or bad input.\n");
 }
 
-int main(int argc, char **argv)
+/* Has the reader of the pipe on stdout gone away? For when stdio lost the
+ * errno of the write that failed. */
+static int stdout_reader_gone(void)
 {
-    /* Past a file-size limit (ulimit -f) a write then fails with EFBIG instead
-     * of the process being killed: the writers report it and remove their
-     * temporary file. */
-    signal(SIGXFSZ, SIG_IGN);
-    msp_engine_default_threads(argv);
+    struct pollfd p = {.fd = STDOUT_FILENO, .events = POLLOUT};
+    return poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
+}
+
+/* Results printed on stdout are output: if they could not all be written (a
+ * full disk, a closed descriptor) the command did not do its work. Called
+ * once, after the command. A reader that closed its pipe (`| head -1`) took
+ * what it wanted: no message, and 141, the status a shell shows for a
+ * program killed by SIGPIPE. Any other failure: one message and exit 1. */
+static int finish_stdout(int status)
+{
+    int failed = ferror(stdout);
+    errno = 0;
+    if (fflush(stdout) != 0) failed = 1;
+    int e = errno; /* stdio keeps no errno of earlier failed writes */
+    if (!failed) return status;
+    if (e == EPIPE || (!e && stdout_reader_gone())) return 128 + SIGPIPE;
+    if (e) fprintf(stderr, "msprune: stdout: write error: %s\n", strerror(e));
+    else fprintf(stderr, "msprune: stdout: write error\n");
+    return status == 0 ? MSP_FAIL : status;
+}
+
+/* A closed descriptor 0, 1 or 2 would be reused by the next open(), and
+ * stdout's lines would land in an output file. Hold each with /dev/null,
+ * read-only, so that writes to a closed stdout still fail and are reported. */
+static void hold_std_fds(void)
+{
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF) continue;
+        int n = open("/dev/null", O_RDONLY); /* the lowest free descriptor: fd */
+        if (n > 2) close(n);
+    }
+}
+
+static int dispatch(int argc, char **argv)
+{
     if (argc < 2) {
         usage(stderr);
         return 2;
@@ -58,7 +95,7 @@ int main(int argc, char **argv)
         return msp_cmd_version(argc - 1, argv + 1);
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         if (!strcmp(argv[1], commands[i].name))
-            return msp_engine_exit_status(commands[i].run(argc - 1, argv + 1));
+            return commands[i].run(argc - 1, argv + 1);
     const char *names[sizeof commands / sizeof *commands + 1];
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) names[i] = commands[i].name;
     names[sizeof commands / sizeof *commands] = NULL;
@@ -70,4 +107,17 @@ int main(int argc, char **argv)
     fprintf(stderr, "msprune: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return 2;
+}
+
+int main(int argc, char **argv)
+{
+    /* Past a file-size limit (ulimit -f) a write then fails with EFBIG instead
+     * of the process being killed, and a write to a closed pipe with EPIPE:
+     * the writers report it and remove their temporary file, and
+     * finish_stdout deals with stdout once. */
+    signal(SIGXFSZ, SIG_IGN);
+    signal(SIGPIPE, SIG_IGN);
+    msp_engine_default_threads(argv);
+    hold_std_fds();
+    return msp_engine_exit_status(finish_stdout(dispatch(argc, argv)));
 }

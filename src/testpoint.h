@@ -7,7 +7,8 @@
  * default), INT or TERM. Without the variable a point costs one branch.
  *
  * Points:
- *   commit              a file was just renamed into its final name
+ *   commit              a file was just renamed into its final name, or a
+ *                       deployed bundle folder swapped in
  *   train-batch         a training batch was just applied
  *   train-checkpoint    an epoch's checkpoint was saved, train.json not yet
  *   train-final         training ended, the final weights not yet written

@@ -1,0 +1,175 @@
+/* test_atomicio.c: the output side of atomicio.c: an output replaces only a
+ * regular file (a FIFO, folder, socket, device or symbolic link is refused
+ * with MSP_BAD_INPUT, at open and again at commit), a link planted at the
+ * temporary name is not written through, and a failed write is reported
+ * with its own errno, naming the file. */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "atomicio.h"
+
+static char dir[64];
+
+static char *in_dir(const char *leaf)
+{
+    static char p[4][256];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(p[k], sizeof p[k], "%s/%s", dir, leaf);
+    return p[k];
+}
+
+static void setup(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/msp-atomicio-XXXXXX");
+    cr_assert(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(atomicio, .init = setup, .fini = teardown);
+
+/* How many names in dir hold ".tmp."? */
+static int tmp_files(void)
+{
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "ls %s | grep -c '\\.tmp\\.' >/dev/null", dir);
+    return system(cmd) == 0;
+}
+
+static void write_text(const char *path, const char *text)
+{
+    msp_err err = {{0}};
+    msp_atomic a;
+    cr_assert_eq(msp_atomic_open(&a, path, &err), MSP_OK, "%s", err.msg);
+    fputs(text, a.f);
+    cr_assert_eq(msp_atomic_commit(&a, &err), MSP_OK, "%s", err.msg);
+}
+
+static void expect_refused(const char *path, const char *what)
+{
+    msp_err err = {{0}};
+    msp_atomic a;
+    cr_assert_eq(msp_atomic_open(&a, path, &err), MSP_BAD_INPUT, "%s: %s", path, err.msg);
+    cr_assert(strstr(err.msg, what), "%s", err.msg);
+    cr_assert(strstr(err.msg, path), "%s", err.msg);
+    cr_assert_null(a.f);
+    cr_assert_not(tmp_files());
+}
+
+Test(atomicio, refuses_what_is_not_a_regular_file)
+{
+    cr_assert_eq(mkfifo(in_dir("fifo"), 0600), 0);
+    expect_refused(in_dir("fifo"), "is a FIFO");
+    cr_assert_eq(mkdir(in_dir("sub"), 0700), 0);
+    expect_refused(in_dir("sub"), "is a folder");
+    cr_assert_eq(symlink(in_dir("elsewhere"), in_dir("link")), 0);
+    expect_refused(in_dir("link"), "is a symbolic link");
+    int s = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", in_dir("sock"));
+    cr_assert_eq(bind(s, (struct sockaddr *)&sa, sizeof sa), 0);
+    close(s);
+    expect_refused(in_dir("sock"), "is a socket");
+    /* A device of our own: mknod needs root. */
+    if (mknod(in_dir("full"), S_IFCHR | 0600, makedev(1, 7)) == 0) expect_refused(in_dir("full"), "is a character device");
+    struct stat sb;
+    cr_assert(lstat(in_dir("fifo"), &sb) == 0 && S_ISFIFO(sb.st_mode));
+    cr_assert(lstat(in_dir("link"), &sb) == 0 && S_ISLNK(sb.st_mode));
+    cr_assert(lstat(in_dir("elsewhere"), &sb) != 0, "the link was written through");
+}
+
+Test(atomicio, replaces_a_regular_file)
+{
+    write_text(in_dir("f.txt"), "old\n");
+    write_text(in_dir("f.txt"), "new\n");
+    FILE *f = fopen(in_dir("f.txt"), "r");
+    char line[16] = {0};
+    cr_assert(f && fgets(line, sizeof line, f));
+    fclose(f);
+    cr_assert_str_eq(line, "new\n");
+    cr_assert_not(tmp_files());
+}
+
+/* Something else put at the name while the file was written is not replaced. */
+Test(atomicio, commit_checks_the_target_again)
+{
+    msp_err err = {{0}};
+    msp_atomic a;
+    cr_assert_eq(msp_atomic_open(&a, in_dir("late"), &err), MSP_OK, "%s", err.msg);
+    fputs("data\n", a.f);
+    cr_assert_eq(mkfifo(in_dir("late"), 0600), 0);
+    cr_assert_eq(msp_atomic_commit(&a, &err), MSP_BAD_INPUT);
+    cr_assert(strstr(err.msg, "is a FIFO"), "%s", err.msg);
+    struct stat sb;
+    cr_assert(lstat(in_dir("late"), &sb) == 0 && S_ISFIFO(sb.st_mode));
+    cr_assert_not(tmp_files());
+}
+
+Test(atomicio, rename_checks_the_target)
+{
+    msp_err err = {{0}};
+    char *tmp = msp_atomic_tmp_name(in_dir("w"));
+    FILE *f = fopen(tmp, "wb");
+    cr_assert(f);
+    fputs("weights", f);
+    fclose(f);
+    cr_assert_eq(mkdir(in_dir("w"), 0700), 0);
+    cr_assert_eq(msp_atomic_rename(tmp, in_dir("w"), &err), MSP_BAD_INPUT);
+    cr_assert(strstr(err.msg, "is a folder"), "%s", err.msg);
+    cr_assert_neq(access(tmp, F_OK), 0, "the temporary file stayed");
+    free(tmp);
+}
+
+/* A link planted at the temporary name (pids are predictable) is removed,
+ * not followed. */
+Test(atomicio, planted_link_at_the_temporary_name)
+{
+    FILE *v = fopen(in_dir("victim"), "w");
+    cr_assert(v);
+    fputs("victim\n", v);
+    fclose(v);
+    char *tmp = msp_atomic_tmp_name(in_dir("out.csv"));
+    cr_assert_eq(symlink(in_dir("victim"), tmp), 0);
+    free(tmp);
+    write_text(in_dir("out.csv"), "results\n");
+    FILE *f = fopen(in_dir("victim"), "r");
+    char line[16] = {0};
+    cr_assert(f && fgets(line, sizeof line, f));
+    fclose(f);
+    cr_assert_str_eq(line, "victim\n");
+    struct stat sb;
+    cr_assert(lstat(in_dir("out.csv"), &sb) == 0 && S_ISREG(sb.st_mode));
+}
+
+/* Past a file-size limit: the errno of the failed write (EFBIG), not
+ * whatever errno holds by commit time. */
+Test(atomicio, a_failed_write_keeps_its_reason)
+{
+    signal(SIGXFSZ, SIG_IGN);
+    struct rlimit rl = {.rlim_cur = 1024, .rlim_max = RLIM_INFINITY};
+    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+    msp_err err = {{0}};
+    msp_atomic a;
+    cr_assert_eq(msp_atomic_open(&a, in_dir("big"), &err), MSP_OK, "%s", err.msg);
+    for (int i = 0; i < 4000; i++) fputs("0123456789\n", a.f);
+    fopen(in_dir("missing"), "r"); /* leaves errno = ENOENT */
+    cr_assert_eq(msp_atomic_commit(&a, &err), MSP_FAIL);
+    cr_assert(strstr(err.msg, "big: write failed: File too large"), "%s", err.msg);
+    cr_assert_neq(access(in_dir("big"), F_OK), 0);
+    cr_assert_not(tmp_files());
+}
