@@ -138,7 +138,11 @@ int msp_cmd_all(int argc, char **argv)
     msp_err err = {{0}};
     msp_expconf conf;
     msp_status st = msp_expconf_load(a.config, &conf, &err);
-    if (st != MSP_OK) return msp_cli_finish(st, &err);
+    if (st == MSP_OK) st = msp_conf_check_stages(&conf, &err);
+    if (st != MSP_OK) {
+        msp_expconf_free(&conf);
+        return msp_cli_finish(st, &err);
+    }
     msp_engine_set_threads(conf.threads);
     double t0 = msp_now();
     char *eval_json = msp_strcat3(conf.output, "/", "eval-base.json");

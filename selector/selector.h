@@ -34,6 +34,11 @@
 #include "specialise/specialise.h"
 #include "status.h"
 
+/* Everything in conf that a later stage would refuse (premodel kinds,
+ * pruning criterion, feature groups, class names and data shape against
+ * the base network), with the config's file and line. */
+msp_status msp_conf_check_stages(const msp_expconf *conf, msp_err *err);
+
 /* Outcomes of every network of f (paths relative to dir) on d; latency and
  * FLOPs from the manifest. */
 msp_status msp_family_outcomes(const msp_family *f, const char *dir, const msp_dataset *d,

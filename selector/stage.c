@@ -86,7 +86,7 @@ msp_status msp_sel_fset(const msp_expconf *conf, msp_fset *set, msp_err *err)
     msp_status st = msp_features_parse(list, set, err);
     if (st != MSP_OK && conf->selector.features) {
         msp_err e = *err;
-        st = msp_err_set(err, MSP_BAD_INPUT, conf->path, conf->selector.features_line, "features: %s", e.msg);
+        st = msp_err_set(err, MSP_BAD_INPUT, conf->path, conf->selector.features_line, "%s", e.msg);
     }
     return st;
 }
@@ -135,7 +135,8 @@ msp_status msp_sel_kinds(const msp_expconf *conf, msp_premodel_kind **kinds, int
             free(*kinds);
             *kinds = NULL;
             *n = 0;
-            return msp_err_set(err, MSP_BAD_INPUT, conf->path, 0, "selector.premodels: %s", e.msg);
+            return msp_err_set(err, MSP_BAD_INPUT, conf->path, conf->selector.premodels_line,
+                               "selector.premodels: %s", e.msg);
         }
     }
     return MSP_OK;

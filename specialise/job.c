@@ -315,6 +315,10 @@ static msp_status run_step(job *j, int k, double flops_target, char **cur_cfg, c
                              .batch = j->conf->base.batch,
                              .engine = j->o->engine};
         st = msp_prune_criterion_parse(s->criterion ? s->criterion : "taylor", &ps.criterion, err);
+        if (st != MSP_OK) {
+            msp_err e = *err;
+            msp_err_set(err, st, j->conf->path, s->criterion_line, "specialise.criterion: %s", e.msg);
+        }
         if (st == MSP_OK) st = msp_prune_step_files(&ps, NULL, NULL, err);
     }
     if (st == MSP_OK && !msp_file_readable(tuned_w) && !msp_file_readable(recal_w))

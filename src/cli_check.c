@@ -6,6 +6,7 @@
 #include "check.h"
 #include "cli.h"
 #include "log.h"
+#include "selector/selector.h"
 
 static const char *const usage =
     "usage: msprune check [-q|-v] FILE...\n"
@@ -22,6 +23,18 @@ static const char *const usage =
     "  -h, --help     this help\n"
     "\n"
     "exit status: 0 all good, 1 a file could not be read, 2 bad usage or a bad file.\n";
+
+/* An experiment config: also what its stages would refuse later. */
+static msp_status check_stages(const char *path, msp_err *err)
+{
+    size_t n = strlen(path);
+    if (n < 5 || strcmp(path + n - 5, ".conf")) return MSP_OK;
+    msp_expconf conf;
+    msp_status st = msp_expconf_load(path, &conf, err);
+    if (st == MSP_OK) st = msp_conf_check_stages(&conf, err);
+    msp_expconf_free(&conf);
+    return st;
+}
 
 int msp_cmd_check(int argc, char **argv)
 {
@@ -50,6 +63,7 @@ int msp_cmd_check(int argc, char **argv)
     int worst = MSP_OK;
     for (int i = optind; i < argc; i++) {
         msp_status st = msp_check_file(argv[i], summary, sizeof summary, &err);
+        if (st == MSP_OK) st = check_stages(argv[i], &err);
         if (st == MSP_OK && !quiet) printf("%s: ok: %s\n", argv[i], summary);
         msp_cli_finish(st, &err);
         if ((int)st > worst) worst = (int)st;

@@ -69,6 +69,8 @@ typedef struct key {
     const int *choices;        /* K_INT: allowed values, n_choices of them (else any in range) */
     int n_choices;
     const struct key *sub; /* K_GROUP members */
+    size_t line_off; /* int field for the setting's line, for later stages' messages;
+                      * 0: none (offset 0 is path, never a line) */
 } key;
 
 #define OFF(field) offsetof(msp_expconf, field)
@@ -126,7 +128,8 @@ static const key data_keys[] = {
     INT("width", F_REQUIRED, LIST, 1, 4096, 0, data.width),
     INT("height", F_REQUIRED, LIST, 1, 4096, 0, data.height),
     INT_OF("channels", F_REQUIRED, LIST, channel_counts, 0, data.channels),
-    STRINGS("classes", 0, ANY, 1, MSP_EXPCONF_CLASSES_MAX, data.classes, data.n_classes),
+    { .name = "classes", .kind = K_STRINGS, .lo = 1, .hi = MSP_EXPCONF_CLASSES_MAX,
+      .off = OFF(data.classes), .aux_off = OFF(data.n_classes), .line_off = OFF(data.classes_line) },
     FLT("validation", 0, ANY, 0.0, 0.9, 0.1, data.validation),
     INT("train_limit", 0, ANY, 0, INT_MAX, 0, data.train_limit),
     INT("test_limit", 0, ANY, 0, INT_MAX, 0, data.test_limit),
@@ -180,7 +183,7 @@ static const key selector_keys[] = {
     STR_LINE("features", 0, ANY, 1024, selector.features, selector.features_line),
     BOOL("feature_selection", 0, ANY, 1, selector.feature_selection),
     { .name = "premodels", .kind = K_STRINGS, .lo = 1, .hi = 16, .off = OFF(selector.premodels),
-      .aux_off = OFF(selector.n_premodels) },
+      .aux_off = OFF(selector.n_premodels), .line_off = OFF(selector.premodels_line) },
     INT("k", 0, ANY, 1, 1024, 5, selector.k),
     INT("max_depth", 0, ANY, 1, 64, 8, selector.max_depth),
     INT("min_leaf", 0, ANY, 1, 1000000, 2, selector.min_leaf),
@@ -344,6 +347,9 @@ static msp_status check_input_file(ctx *c, const config_setting_t *s, const char
     }
     if (S_ISDIR(st.st_mode))
         return fail(c, msp_conffile_line(s), "%s: '%s' is a directory, not a file", name, p);
+    if (!S_ISREG(st.st_mode)) /* a FIFO would block its reader, a device never end */
+        return fail(c, msp_conffile_line(s), "%s: '%s' is %s, not a regular file", name, p,
+                    S_ISFIFO(st.st_mode) ? "a FIFO (named pipe)" : S_ISSOCK(st.st_mode) ? "a socket" : "a device");
     if (access(p, R_OK) != 0)
         return fail(c, msp_conffile_line(s), "%s: file '%s' is not readable: %s", name, p, strerror(errno));
     return MSP_OK;
@@ -640,6 +646,7 @@ static msp_status check_ladder(ctx *c, const config_setting_t *s)
 
 static msp_status check_value(ctx *c, const config_setting_t *s, const key *k)
 {
+    if (k->line_off) *(int *)field(c, k->line_off) = msp_conffile_line(s);
     switch (k->kind) {
     case K_STRING: return check_string(c, s, k);
     case K_INT:

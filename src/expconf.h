@@ -60,7 +60,7 @@ typedef struct msp_expconf {
         char *train_list, *test_list, *names;
         int width, height, channels;
         char **classes; /* optional display names, n_classes entries, else NULL / 0 */
-        int n_classes;
+        int n_classes, classes_line;
         double validation; /* fraction of the training split held out, [0, 0.9] */
         int train_limit, test_limit; /* 0 = all */
     } data;
@@ -107,7 +107,7 @@ typedef struct msp_expconf {
         int features_line;
         int feature_selection;
         char **premodels;     /* kinds to train and compare; default all implemented */
-        int n_premodels;
+        int n_premodels, premodels_line;
         int k, max_depth, min_leaf, epochs; /* premodel parameters */
         double l2, lr;
         int gate_epochs, gate_batch; /* gate-cnn premodel */

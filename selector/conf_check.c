@@ -1,0 +1,63 @@
+/* conf_check.c: what any stage would refuse in an experiment config, found
+ * at once by `msprune check` and before `msprune all` starts, so that a
+ * config that passes never fails hours later on its own content. Each check
+ * calls the parser the stage itself uses; only the message gains the
+ * config's file and line. */
+#include <stdlib.h>
+
+#include "dncfg.h"
+#include "prune/prune.h"
+#include "selector/selector.h"
+#include "selector/stage.h"
+
+static msp_status with_line(const msp_expconf *c, int line, const char *key, msp_status st,
+                            msp_err *err)
+{
+    if (st == MSP_OK) return st;
+    msp_err e = *err;
+    return msp_err_set(err, st, c->path, line, "%s: %s", key, e.msg);
+}
+
+/* Class names and the data's shape must match the base network's outputs and inputs. */
+static msp_status check_base_fits(const msp_expconf *c, msp_err *err)
+{
+    msp_dn_cfg cfg = {0};
+    msp_dn_net net = {0};
+    msp_status st = msp_dncfg_read(c->base.cfg, &cfg, err);
+    if (st == MSP_OK) st = msp_dncfg_check(&cfg, &net, err);
+    int names = c->data.n_classes;
+    if (st == MSP_OK && c->data.format == MSP_DATA_LIST)
+        st = msp_imagelist_check_names(c->data.names, &names, err);
+    if (st == MSP_OK && names && names != net.classes)
+        st = msp_err_set(err, MSP_BAD_INPUT, c->path,
+                         c->data.format == MSP_DATA_LIST ? c->base.cfg_line : c->data.classes_line,
+                         "%s %d class names, but the base network %s has %d outputs",
+                         c->data.format == MSP_DATA_LIST ? "the names file has" : "data.classes has",
+                         names, c->base.cfg, net.classes);
+    if (st == MSP_OK && c->data.format == MSP_DATA_LIST &&
+        c->data.width * c->data.height * c->data.channels != net.w * net.h * net.c)
+        st = msp_err_set(err, MSP_BAD_INPUT, c->path, c->base.cfg_line,
+                         "data is %dx%dx%d, but the base network %s takes %dx%dx%d",
+                         c->data.width, c->data.height, c->data.channels, c->base.cfg, net.w,
+                         net.h, net.c);
+    msp_dnnet_free(&net);
+    msp_dncfg_free(&cfg);
+    return st;
+}
+
+msp_status msp_conf_check_stages(const msp_expconf *c, msp_err *err)
+{
+    msp_prune_criterion crit;
+    msp_status st = c->specialise.criterion
+                        ? with_line(c, c->specialise.criterion_line, "specialise.criterion",
+                                    msp_prune_criterion_parse(c->specialise.criterion, &crit, err), err)
+                        : MSP_OK;
+    msp_fset set;
+    if (st == MSP_OK) st = msp_sel_fset(c, &set, err);
+    msp_premodel_kind *kinds = NULL;
+    int n_kinds;
+    if (st == MSP_OK) st = msp_sel_kinds(c, &kinds, &n_kinds, err);
+    free(kinds);
+    if (st == MSP_OK) st = check_base_fits(c, err);
+    return st;
+}
