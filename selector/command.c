@@ -56,6 +56,13 @@ static msp_status table_predict(msp_premodel_kind kind, const msp_premodel_param
     uint8_t *ok = data->ok ? msp_malloc((size_t)n * (size_t)data->m + 1) : NULL;
     msp_status st = MSP_OK;
     double t_pred = 0;
+    /* Out-of-fold prediction is quadratic in the rows for knn: minutes on
+     * a large table, so it shows progress (rows predicted). */
+    msp_progress prog;
+    char label[64];
+    snprintf(label, sizeof label, "premodel %s, %d folds", msp_premodel_kind_name(kind), folds);
+    msp_progress_start(&prog, label, n);
+    int64_t done = 0;
     for (int f = 0; f < folds && st == MSP_OK; f++) {
         int nt = 0;
         for (int i = 0; i < n; i++) {
@@ -74,11 +81,15 @@ static msp_status table_predict(msp_premodel_kind kind, const msp_premodel_param
         st = msp_premodel_train(kind, p, &tr, NULL, 0, &pm, err);
         if (st != MSP_OK) break;
         double t0 = msp_now();
-        for (int i = 0; i < n; i++)
-            if (fold[i] == f) chosen[i] = msp_premodel_predict(pm, data->x + (size_t)i * d, NULL);
+        for (int i = 0; i < n; i++) {
+            if (fold[i] != f) continue;
+            chosen[i] = msp_premodel_predict(pm, data->x + (size_t)i * d, NULL);
+            msp_progress_update(&prog, ++done, NULL);
+        }
         t_pred += msp_now() - t0;
         msp_premodel_free(pm);
     }
+    if (st == MSP_OK) msp_progress_finish(&prog, done, NULL);
     *ms_per_input = t_pred * 1e3 / n;
     free(x);
     free(lab);
