@@ -145,8 +145,10 @@ static void prescan(const char *b, size_t n, const char *what, issue *is)
             for (; i < end; i++) line += b[i] == '\n';
             if (!close) note(is, open_line, "unterminated /* comment (no closing */)");
         } else if (c == '@') {
-            if (strncmp(b + i, "@include", 8) == 0)
+            if (strncmp(b + i, "@include", 8) == 0) {
                 note(is, line, "@include is not supported; put the settings in this file");
+                is->no_parse = true; /* libconfig would open it while parsing */
+            }
             i++;
         } else if (c == '{' || c == '(' || c == '[') {
             if (depth == MAX_DEPTH) {
