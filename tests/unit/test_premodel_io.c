@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -302,4 +304,25 @@ Test(premodel_io, cascade_start_checked)
     expect_bad("cascade start network 3 is out of range (0 to 2)");
     free(good);
     free(b);
+}
+
+/* A 3 GiB (sparse) file that is not a premodel is refused from its first
+ * bytes, under an address-space limit far below its size: it is never read
+ * into memory. AddressSanitizer's reservations rule out the limit there. */
+Test(premodel_io, huge_file_refused_before_reading)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    cr_assert_geq(fd, 0);
+    cr_assert_eq(write(fd, "NOTAPREM", 8), 8);
+    cr_assert_eq(ftruncate(fd, 3LL << 30), 0);
+    close(fd);
+#ifndef __SANITIZE_ADDRESS__
+    struct rlimit rl = {.rlim_cur = 1ull << 30, .rlim_max = RLIM_INFINITY};
+    cr_assert_eq(setrlimit(RLIMIT_AS, &rl), 0);
+#endif
+    msp_premodel *pm = NULL;
+    msp_err err = {{0}};
+    cr_assert_eq(msp_premodel_load(path, &pm, &err), MSP_BAD_INPUT, "%s", err.msg);
+    cr_assert(strstr(err.msg, "not a premodel file (bad magic)"), "%s", err.msg);
+    cr_assert_null(pm);
 }
