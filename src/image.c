@@ -24,7 +24,8 @@
  *    row's filter type is 0-4, and palette indices are below the number of
  *    PLTE entries (stb would read uninitialised palette entries).
  *  - JPEG: the marker structure up to the end-of-image marker (so a cut file
- *    is refused), one frame of a kind stb decodes, every component coded by
+ *    is refused), Huffman tables of at most 256 codes (stb overruns its
+ *    arrays on more), one frame of a kind stb decodes, every component coded by
  *    some scan (stb would leave it uninitialised), and per scan enough
  *    entropy-coded bytes for its blocks (stb pads missing data with zeros):
  *    a Huffman code is at least 1 bit, so a sequential scan needs at least
@@ -32,8 +33,10 @@
  *    progressive DC scan at least 1. The bound is sound, not tight: a file
  *    cut inside a scan and given a new end-of-image marker can still pass.
  *  - PNM, BMP: the pixel data is all there (stb pads short files with
- *    zeros); stb's PNM header parse overflows on long numbers, so a bounded
- *    parse goes first; BMP colour masks are contiguous and disjoint.
+ *    zeros); BMP colour masks are contiguous and disjoint.
+ * The PNM and JPEG checks come before stb reads the header (its header
+ * parsers are unsafe on those), the PNG and BMP ones once the size is
+ * known to be within the limits.
  * stb is restricted to PNG, JPEG, BMP and binary PNM, and compiled private
  * (STB_IMAGE_STATIC): libdarknet.so exports its own older stbi_* symbols.
  *
@@ -447,6 +450,21 @@ static const char *jpeg_frame(jpeg_walk *j, int marker, const unsigned char *d, 
     return NULL;
 }
 
+/* Huffman tables: stb fills its 257-entry code-length array before it
+ * checks the counts, so more than 256 codes overruns it (found by fuzzing). */
+static const char *jpeg_huffman(const unsigned char *d, size_t len)
+{
+    size_t k = 0;
+    while (k < len) {
+        if (len - k < 17 || d[k] >> 4 > 1 || (d[k] & 15) > 3) return "JPEG Huffman table is malformed";
+        size_t n = 0;
+        for (int i = 1; i <= 16; i++) n += d[k + i];
+        if (n > 256 || len - k - 17 < n) return "JPEG Huffman table is malformed";
+        k += 17 + n;
+    }
+    return NULL;
+}
+
 /* The least number of bits a scan's entropy-coded data can have. */
 static const char *jpeg_scan_need(jpeg_walk *j, const unsigned char *d, size_t len,
                                   long long *bits)
@@ -553,6 +571,7 @@ static const char *check_jpeg(FILE *f)
         const char *why = jpeg_segment(f, seg, &len);
         if (!why && m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc)
             why = jpeg_frame(&j, m, seg, len);
+        if (!why && m == 0xc4) why = jpeg_huffman(seg, len);
         if (!why && m == 0xda) {
             why = jpeg_scan(f, &j, seg, len, &marker);
             scans++;
@@ -563,16 +582,26 @@ static const char *check_jpeg(FILE *f)
 
 /* ---- decoding ----------------------------------------------------------- */
 
-static const char *check_container(FILE *f, long long size)
+/* Checks that must come before stb reads even the header: its PNM header
+ * parse overflows an int on a long number, and its JPEG header parse reads
+ * the Huffman tables (both found by fuzzing). */
+static const char *check_before_info(FILE *f, long long size)
 {
-    unsigned char m[2] = {0, 0};
-    if (fread(m, 1, 2, f) != 2) return "file is too short";
+    int m0 = getc(f), m1 = getc(f);
     rewind(f);
-    if (m[0] == 'P') return check_pnm(f, size);
-    if (m[0] == 'B' && m[1] == 'M') return check_bmp(f, size);
-    if (m[0] == 0x89 && m[1] == 'P') return check_png(f);
-    if (m[0] == 0xff && m[1] == 0xd8) return check_jpeg(f);
-    return NULL; /* stb refuses the rest */
+    if (m0 == 'P') return check_pnm(f, size);
+    if (m0 == 0xff && m1 == 0xd8) return check_jpeg(f);
+    return NULL;
+}
+
+/* The rest, once the size is known to be within the limits. */
+static const char *check_after_info(FILE *f, long long size)
+{
+    int m0 = getc(f), m1 = getc(f);
+    rewind(f);
+    if (m0 == 'B' && m1 == 'M') return check_bmp(f, size);
+    if (m0 == 0x89 && m1 == 'P') return check_png(f);
+    return NULL;
 }
 
 /* How stb returned the samples. */
@@ -667,11 +696,7 @@ static msp_status check_path(const img_at *at, long long *size)
 /* Header, size limits and container checks, then the decode. */
 static msp_status read_image(const img_at *at, FILE *f, long long size, image *out)
 {
-    /* stb's PNM header reader overflows an int on a long number (undefined
-     * behaviour, found by fuzzing): the bounded parse here goes first. */
-    int first = getc(f);
-    rewind(f);
-    const char *why = first == 'P' ? check_pnm(f, size) : NULL;
+    const char *why = check_before_info(f, size);
     rewind(f);
     int iw, ih, comp;
     if (why) return img_fail(at, "image", " cannot be decoded (%s)", why);
@@ -684,7 +709,7 @@ static msp_status read_image(const img_at *at, FILE *f, long long size, image *o
                         " is %dx%d; supported sizes are 1 to %d per side and at most %d pixels", iw,
                         ih, IMG_MAX_SIDE, IMG_MAX_PIXELS);
     rewind(f);
-    why = check_container(f, size);
+    why = check_after_info(f, size);
     if (!why) why = decode(f, out);
     if (why) return img_fail(at, "image", " cannot be decoded (%s)", why);
     return MSP_OK;

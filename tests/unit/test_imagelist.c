@@ -813,6 +813,17 @@ Test(imagelist, hostile_jpeg_and_bmp)
     k += sizeof flat_jpg - sos - hdr;
     write_file(P("cat-1comp.jpg"), one, k);
     expect_hostile(P("cat-1comp.jpg"), "JPEG leaves a colour component without data");
+    /* A Huffman table of 16 x 255 codes: stb wrote past its arrays. */
+    static unsigned char many[sizeof flat_jpg + 4200];
+    memcpy(many, flat_jpg, 2);
+    const unsigned char dht[] = {0xff, 0xc4, 0x10, 0x03, 0x00};
+    memcpy(many + 2, dht, sizeof dht);
+    memset(many + 2 + sizeof dht, 255, 16);
+    memset(many + 2 + sizeof dht + 16, 1, 16 * 255);
+    k = 2 + sizeof dht + 16 + 16 * 255;
+    memcpy(many + k, flat_jpg + 2, sizeof flat_jpg - 2);
+    write_file(P("cat-dht.jpg"), many, k + sizeof flat_jpg - 2);
+    expect_hostile(P("cat-dht.jpg"), "JPEG Huffman table is malformed");
     /* BMP colour masks that overlap. */
     unsigned char f[14 + 40 + 12 + 8] = {'B', 'M'};
     f[10] = 66, f[14] = 40, f[18] = 1, f[22] = 1, f[26] = 1, f[28] = 16, f[30] = 3;
