@@ -25,13 +25,15 @@
  *    PLTE entries (stb would read uninitialised palette entries).
  *  - JPEG: the marker structure up to the end-of-image marker (so a cut file
  *    is refused), Huffman tables of at most 256 codes (stb overruns its
- *    arrays on more), one frame of a kind stb decodes, every component coded by
- *    some scan (stb would leave it uninitialised), and per scan enough
- *    entropy-coded bytes for its blocks (stb pads missing data with zeros):
- *    a Huffman code is at least 1 bit, so a sequential scan needs at least
- *    2 bits per 8x8 block (DC code, then an AC code or end-of-block) and a
- *    progressive DC scan at least 1. The bound is sound, not tight: a file
- *    cut inside a scan and given a new end-of-image marker can still pass.
+ *    arrays on more), one frame of a kind stb decodes, every component coded
+ *    by some scan (stb would leave it uninitialised), and enough entropy-coded
+ *    data (stb pads missing data with zeros). Sequential scans are walked
+ *    code by code (no pixels), so running out of data, a missing restart
+ *    marker or an undefined code is found exactly. Progressive scans get a
+ *    sound lower bound: a DC scan has at least 1 bit a block (a Huffman code
+ *    is at least 1 bit; a refinement is 1 bit); AC scans have none (one
+ *    end-of-band run covers up to 32767 blocks), so a progressive file cut
+ *    inside an AC scan and given a new end marker can still pass.
  *  - PNM, BMP: the pixel data is all there (stb pads short files with
  *    zeros); BMP colour masks are contiguous and disjoint.
  * The PNM and JPEG checks come before stb reads the header (its header
@@ -416,13 +418,30 @@ typedef struct jpeg_comp {
     int coded;      /* a scan codes it (sequential) or its DC (progressive) */
 } jpeg_comp;
 
+/* A Huffman table as decoding needs it (codes of each length l are
+ * mincode[l]..maxcode[l], their symbols from sym[valptr[l]]). */
+typedef struct jpeg_huff {
+    int defined;
+    int mincode[17], maxcode[17], valptr[17];
+    unsigned char sym[256];
+} jpeg_huff;
+
 typedef struct jpeg_walk {
     int frame;        /* 0 none yet, 1 sequential, 2 progressive */
     long long w, h;
     int n;
     int hmax, vmax;
     jpeg_comp comp[4];
+    jpeg_huff huff[2][4]; /* [DC, AC][table] */
+    int restart;          /* MCUs between restart markers, 0 none */
 } jpeg_walk;
+
+/* One scan's header. */
+typedef struct jpeg_scan_hdr {
+    int ns;
+    int k[4], td[4], ta[4]; /* frame component, DC and AC table */
+    int ss, ah;
+} jpeg_scan_hdr;
 
 static long long ceil_div(long long a, long long b) { return (a + b - 1) / b; }
 
@@ -450,9 +469,24 @@ static const char *jpeg_frame(jpeg_walk *j, int marker, const unsigned char *d, 
     return NULL;
 }
 
+static void huff_build(jpeg_huff *h, const unsigned char *counts, const unsigned char *syms)
+{
+    int code = 0, k = 0;
+    for (int l = 1; l <= 16; l++) {
+        h->valptr[l] = k;
+        h->mincode[l] = code;
+        code += counts[l - 1];
+        k += counts[l - 1];
+        h->maxcode[l] = counts[l - 1] ? code - 1 : -1;
+        code <<= 1;
+    }
+    memcpy(h->sym, syms, (size_t)k);
+    h->defined = 1;
+}
+
 /* Huffman tables: stb fills its 257-entry code-length array before it
  * checks the counts, so more than 256 codes overruns it (found by fuzzing). */
-static const char *jpeg_huffman(const unsigned char *d, size_t len)
+static const char *jpeg_huffman(jpeg_walk *j, const unsigned char *d, size_t len)
 {
     size_t k = 0;
     while (k < len) {
@@ -460,37 +494,9 @@ static const char *jpeg_huffman(const unsigned char *d, size_t len)
         size_t n = 0;
         for (int i = 1; i <= 16; i++) n += d[k + i];
         if (n > 256 || len - k - 17 < n) return "JPEG Huffman table is malformed";
+        huff_build(&j->huff[d[k] >> 4][d[k] & 15], d + k + 1, d + k + 17);
         k += 17 + n;
     }
-    return NULL;
-}
-
-/* The least number of bits a scan's entropy-coded data can have. */
-static const char *jpeg_scan_need(jpeg_walk *j, const unsigned char *d, size_t len,
-                                  long long *bits)
-{
-    if (!j->frame) return "JPEG scan comes before the frame header";
-    int ns = len > 0 ? d[0] : 0;
-    if (ns < 1 || ns > j->n || len != 4 + 2 * (size_t)ns) return "JPEG scan header is malformed";
-    int ss = d[1 + 2 * ns], ah = d[3 + 2 * ns] >> 4;
-    long long blocks = 0;
-    long long mcus = ceil_div(j->w, 8LL * j->hmax) * ceil_div(j->h, 8LL * j->vmax);
-    for (int s = 0; s < ns; s++) {
-        int k = 0;
-        while (k < j->n && j->comp[k].id != d[1 + 2 * s]) k++;
-        if (k == j->n) return "JPEG scan names a component the frame does not have";
-        jpeg_comp *c = &j->comp[k];
-        if (ns == 1)
-            blocks = ceil_div(ceil_div(j->w * c->hs, j->hmax), 8) *
-                     ceil_div(ceil_div(j->h * c->vs, j->vmax), 8);
-        else
-            blocks += mcus * c->hs * c->vs;
-        if (j->frame == 1 || (ss == 0 && ah == 0)) c->coded = 1;
-    }
-    /* Sequential: DC and AC codes of at least 1 bit each; progressive DC
-     * scans: at least 1 bit; progressive AC scans: one end-of-band run can
-     * cover thousands of blocks, so no useful bound. */
-    *bits = j->frame == 1 ? 2 * blocks : ss == 0 ? blocks : 0;
     return NULL;
 }
 
@@ -512,6 +518,165 @@ static int jpeg_entropy(FILE *f, long long *bytes)
         else return ch;
     }
     return -1;
+}
+
+static const char *jpeg_scan_header(jpeg_walk *j, const unsigned char *d, size_t len,
+                                    jpeg_scan_hdr *sc)
+{
+    if (!j->frame) return "JPEG scan comes before the frame header";
+    int ns = len > 0 ? d[0] : 0;
+    if (ns < 1 || ns > j->n || len != 4 + 2 * (size_t)ns) return "JPEG scan header is malformed";
+    sc->ns = ns;
+    sc->ss = d[1 + 2 * ns];
+    sc->ah = d[3 + 2 * ns] >> 4;
+    for (int s = 0; s < ns; s++) {
+        int k = 0;
+        while (k < j->n && j->comp[k].id != d[1 + 2 * s]) k++;
+        if (k == j->n) return "JPEG scan names a component the frame does not have";
+        sc->k[s] = k;
+        sc->td[s] = d[2 + 2 * s] >> 4;
+        sc->ta[s] = d[2 + 2 * s] & 15;
+        if (j->frame == 1 || (sc->ss == 0 && sc->ah == 0)) j->comp[k].coded = 1;
+    }
+    return NULL;
+}
+
+/* Blocks of component k in a scan of it alone. */
+static long long comp_blocks(const jpeg_walk *j, int k)
+{
+    return ceil_div(ceil_div(j->w * j->comp[k].hs, j->hmax), 8) *
+           ceil_div(ceil_div(j->h * j->comp[k].vs, j->vmax), 8);
+}
+
+static long long frame_mcus(const jpeg_walk *j)
+{
+    return ceil_div(j->w, 8LL * j->hmax) * ceil_div(j->h, 8LL * j->vmax);
+}
+
+/* The least number of bits a progressive scan's entropy-coded data can
+ * have: a DC scan at least 1 bit a block (a Huffman code, or the one
+ * refinement bit); an AC scan's end-of-band run can cover thousands of
+ * blocks, so no useful bound. */
+static long long jpeg_progressive_need(const jpeg_walk *j, const jpeg_scan_hdr *sc)
+{
+    if (sc->ss != 0) return 0;
+    if (sc->ns == 1) return comp_blocks(j, sc->k[0]);
+    long long per_mcu = 0;
+    for (int s = 0; s < sc->ns; s++) per_mcu += j->comp[sc->k[s]].hs * j->comp[sc->k[s]].vs;
+    return frame_mcus(j) * per_mcu;
+}
+
+/* Bits of a sequential scan's entropy-coded data, read as the decoder reads
+ * them, to find where the data runs out (stb pads it with zeros). */
+typedef struct jpeg_bits {
+    FILE *f;
+    int acc, n;  /* the current byte and its unread bits */
+    int marker;  /* the marker that ended the data (EOF at the end), 0 none yet */
+    int out;     /* a bit was wanted past that marker */
+} jpeg_bits;
+
+static int jpeg_bit(jpeg_bits *b)
+{
+    if (b->n == 0) {
+        if (b->marker) {
+            b->out = 1;
+            return 0;
+        }
+        int c = getc(b->f), d = 0;
+        if (c == 0xff)
+            while ((d = getc(b->f)) == 0xff) {}
+        if (c == EOF || d != 0) {
+            b->marker = c == EOF ? EOF : d;
+            b->out = 1;
+            return 0;
+        }
+        b->acc = c;
+        b->n = 8;
+    }
+    return (b->acc >> --b->n) & 1;
+}
+
+/* A Huffman symbol; -1 out of data, -2 no such code. */
+static int jpeg_symbol(jpeg_bits *b, const jpeg_huff *h)
+{
+    int code = 0;
+    for (int l = 1; l <= 16; l++) {
+        code = code << 1 | jpeg_bit(b);
+        if (b->out) return -1;
+        if (h->maxcode[l] >= 0 && code >= h->mincode[l] && code <= h->maxcode[l])
+            return h->sym[h->valptr[l] + code - h->mincode[l]];
+    }
+    return -2;
+}
+
+/* One 8x8 block of a sequential scan: 0, -1 out of data, -2 corrupt. */
+static int jpeg_block(jpeg_bits *b, const jpeg_huff *dc, const jpeg_huff *ac)
+{
+    int t = jpeg_symbol(b, dc);
+    if (t < 0) return t;
+    if (t > 11) return -2;
+    while (t-- > 0) jpeg_bit(b);
+    for (int k = 1; k < 64 && !b->out;) {
+        int rs = jpeg_symbol(b, ac);
+        if (rs < 0) return rs;
+        int run = rs >> 4, size = rs & 15;
+        if (size == 0 && run != 15) break; /* end of block */
+        k += size == 0 ? 16 : run + 1;     /* 16 zeros, or a run and a value */
+        if (k > 64) return -2;
+        while (size-- > 0) jpeg_bit(b);
+    }
+    return b->out ? -1 : 0;
+}
+
+/* At a restart interval's end: the rest of the byte is padding, then RSTn. */
+static int jpeg_restart(jpeg_bits *b)
+{
+    b->n = 0;
+    if (!b->marker) {
+        int d;
+        if (getc(b->f) != 0xff) return 0;
+        while ((d = getc(b->f)) == 0xff) {}
+        b->marker = d;
+    }
+    int ok = b->marker >= 0xd0 && b->marker <= 0xd7;
+    b->marker = 0;
+    return ok;
+}
+
+static const char *const jpeg_short =
+    "JPEG scan has less data than its size needs (truncated, or the size was changed)";
+
+/* Decode every Huffman code of a sequential scan (no pixels); *next gets
+ * the marker after its data. */
+static const char *jpeg_sequential(FILE *f, const jpeg_walk *j, const jpeg_scan_hdr *sc, int *next)
+{
+    const jpeg_huff *dc[4], *ac[4];
+    for (int s = 0; s < sc->ns; s++) {
+        if (sc->td[s] > 3 || sc->ta[s] > 3 || !j->huff[0][sc->td[s]].defined ||
+            !j->huff[1][sc->ta[s]].defined)
+            return "JPEG scan uses an undefined Huffman table";
+        dc[s] = &j->huff[0][sc->td[s]];
+        ac[s] = &j->huff[1][sc->ta[s]];
+    }
+    /* A scan of one component has one block an MCU. */
+    long long mcus = sc->ns == 1 ? comp_blocks(j, sc->k[0]) : frame_mcus(j);
+    jpeg_bits b = {f, 0, 0, 0, 0};
+    for (long long m = 0; m < mcus; m++) {
+        if (j->restart && m > 0 && m % j->restart == 0 && !jpeg_restart(&b))
+            return "JPEG restart marker is missing";
+        for (int s = 0; s < sc->ns; s++) {
+            const jpeg_comp *c = &j->comp[sc->k[s]];
+            int n = sc->ns == 1 ? 1 : c->hs * c->vs;
+            for (int i = 0; i < n; i++) {
+                int r = jpeg_block(&b, dc[s], ac[s]);
+                if (r == -1) return jpeg_short;
+                if (r == -2) return "JPEG scan data is corrupt";
+            }
+        }
+    }
+    long long rest;
+    *next = b.marker ? b.marker : jpeg_entropy(f, &rest);
+    return NULL;
 }
 
 static const char *jpeg_finish(const jpeg_walk *j, int scans)
@@ -537,13 +702,13 @@ static const char *jpeg_segment(FILE *f, unsigned char *seg, size_t *len)
 static const char *jpeg_scan(FILE *f, jpeg_walk *j, const unsigned char *seg, size_t len,
                              int *next)
 {
-    long long need, bytes;
-    const char *why = jpeg_scan_need(j, seg, len, &need);
+    jpeg_scan_hdr sc;
+    const char *why = jpeg_scan_header(j, seg, len, &sc);
     if (why) return why;
+    if (j->frame == 1) return jpeg_sequential(f, j, &sc, next);
+    long long bytes;
     *next = jpeg_entropy(f, &bytes);
-    if (bytes * 8 < need)
-        return "JPEG scan has less data than its size needs (truncated, or the size was changed)";
-    return NULL;
+    return bytes * 8 < jpeg_progressive_need(j, &sc) ? jpeg_short : NULL;
 }
 
 /* Marker by marker to the end-of-image marker. */
@@ -571,7 +736,9 @@ static const char *check_jpeg(FILE *f)
         const char *why = jpeg_segment(f, seg, &len);
         if (!why && m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc)
             why = jpeg_frame(&j, m, seg, len);
-        if (!why && m == 0xc4) why = jpeg_huffman(seg, len);
+        if (!why && m == 0xc4) why = jpeg_huffman(&j, seg, len);
+        if (!why && m == 0xdd) j.restart = len == 2 ? seg[0] << 8 | seg[1] : -1;
+        if (!why && j.restart < 0) why = "JPEG restart interval (DRI) is malformed";
         if (!why && m == 0xda) {
             why = jpeg_scan(f, &j, seg, len, &marker);
             scans++;

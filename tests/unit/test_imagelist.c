@@ -5,6 +5,7 @@
  * refused as bad input (at LIST:LINE from a list) without Darknet seeing it. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -830,6 +831,79 @@ Test(imagelist, hostile_jpeg_and_bmp)
     f[55] = 0x0f, f[58] = 0xff, f[62] = 0x0f;
     write_file(P("cat-masks.bmp"), f, sizeof f);
     expect_hostile(P("cat-masks.bmp"), "BMP colour masks overlap or are not contiguous");
+}
+
+/* A w x h baseline grey JPEG by hand: one 1-bit Huffman code each for DC
+ * difference 0 and end-of-block, so every 8x8 block is 2 bits (mid grey).
+ * restart > 0: a restart marker after every `restart` blocks (each interval
+ * padded to a byte), left out if !rst_markers; keep: entropy-coded bytes kept. */
+static size_t hand_jpeg(unsigned char *out, int w, int h, int restart, int rst_markers, size_t keep)
+{
+    static const unsigned char head[] = {
+        0xff, 0xd8, 0xff, 0xdb, 0x00, 0x43, 0x00};
+    size_t k = 0;
+    memcpy(out, head, sizeof head);
+    k = sizeof head;
+    memset(out + k, 1, 64); /* quantisation table */
+    k += 64;
+    const unsigned char sof[] = {0xff, 0xc0, 0x00, 0x0b, 0x08, (unsigned char)(h >> 8), (unsigned char)h,
+                                 (unsigned char)(w >> 8), (unsigned char)w, 0x01, 0x01, 0x11, 0x00};
+    memcpy(out + k, sof, sizeof sof);
+    k += sizeof sof;
+    for (int ac = 0; ac < 2; ac++) {
+        const unsigned char dht[] = {0xff, 0xc4, 0x00, 0x14, (unsigned char)(ac << 4), 1};
+        memcpy(out + k, dht, sizeof dht);
+        k += sizeof dht;
+        memset(out + k, 0, 16); /* 15 more counts, then the symbol 0 */
+        k += 16;
+    }
+    if (restart) {
+        const unsigned char dri[] = {0xff, 0xdd, 0x00, 0x04, 0x00, (unsigned char)restart};
+        memcpy(out + k, dri, sizeof dri);
+        k += sizeof dri;
+    }
+    const unsigned char sos[] = {0xff, 0xda, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3f, 0x00};
+    memcpy(out + k, sos, sizeof sos);
+    k += sizeof sos;
+    int blocks = ((w + 7) / 8) * ((h + 7) / 8), per = restart ? restart : blocks;
+    size_t data = k;
+    for (int first = 0, i = 0; first < blocks; first += per, i++) {
+        int nb = blocks - first < per ? blocks - first : per; /* blocks of this interval */
+        memset(out + k, 0, (size_t)(2 * nb + 7) / 8);
+        k += (size_t)(2 * nb + 7) / 8;
+        if (nb % 4) out[k - 1] = (unsigned char)(0xff >> (2 * (nb % 4))); /* 1-bit padding */
+        if (rst_markers && first + per < blocks) out[k++] = 0xff, out[k++] = (unsigned char)(0xd0 + i % 8);
+    }
+    if (k - data > keep) k = data + keep;
+    out[k++] = 0xff, out[k++] = 0xd9;
+    return k;
+}
+
+Test(imagelist, jpeg_entropy_data_walked)
+{
+    static unsigned char j[4096];
+    size_t n = hand_jpeg(j, 64, 40, 0, 1, SIZE_MAX);
+    write_file(P("cat-hand.jpg"), j, n);
+    assert_as_darknet(P("cat-hand.jpg"), 0, 0); /* libjpeg agrees: every pixel 128 */
+    n = hand_jpeg(j, 64, 40, 3, 1, SIZE_MAX);
+    write_file(P("cat-rst.jpg"), j, n);
+    assert_as_darknet(P("cat-rst.jpg"), 0, 0);
+    /* Cut to half its entropy-coded data and given its end marker back. */
+    n = hand_jpeg(j, 64, 40, 0, 1, 5);
+    write_file(P("cat-half.jpg"), j, n);
+    expect_hostile(P("cat-half.jpg"), "JPEG scan has less data than its size needs");
+    /* stb_image_write's 6x5 JPEG cut to 5 of its 10 entropy-coded bytes:
+     * more than 2 bits a block are left, but not all of its codes. */
+    size_t sos = 0;
+    while (!(flat_jpg[sos] == 0xff && flat_jpg[sos + 1] == 0xda)) sos++;
+    size_t data = sos + 2 + (size_t)(flat_jpg[sos + 2] << 8 | flat_jpg[sos + 3]);
+    memcpy(j, flat_jpg, data + 5);
+    j[data + 5] = 0xff, j[data + 6] = 0xd9;
+    write_file(P("cat-flat-cut.jpg"), j, data + 7);
+    expect_hostile(P("cat-flat-cut.jpg"), "JPEG scan has less data than its size needs");
+    n = hand_jpeg(j, 64, 40, 3, 0, SIZE_MAX);
+    write_file(P("cat-norst.jpg"), j, n);
+    expect_hostile(P("cat-norst.jpg"), "JPEG restart marker is missing");
 }
 
 /* A path of 500+ bytes through folders; Darknet's loader copied a failing
