@@ -77,8 +77,7 @@ msp_status msp_imagelist_check_names(const char *names_path, int *n_classes, msp
  * those of Darknet's load_image. A file that is not a complete, valid image
  * is MSP_BAD_INPUT with a message naming it and what is wrong. */
 msp_status msp_image_load(const char *path, int w, int h, int c, float *dst, msp_err *err);
-/* As msp_image_load, with messages at LIST:LINE when lpath is not NULL;
- * dst NULL only checks and decodes. */
+/* As msp_image_load, with messages at LIST:LINE when lpath is not NULL. */
 msp_status msp_image_load_at(const char *lpath, int line, const char *path, int w, int h, int c,
                              float *dst, msp_err *err);
 

@@ -919,8 +919,7 @@ msp_status msp_image_load_at(const char *lpath, int line, const char *path, int 
     s = read_image(&at, f, size, &im);
     fclose(f);
     if (s != MSP_OK) return s;
-    if (dst) fit(im, w, h, c, dst);
-    else free_image(im);
+    fit(im, w, h, c, dst);
     return MSP_OK;
 }
 
