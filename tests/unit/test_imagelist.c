@@ -1,8 +1,9 @@
 /* test_imagelist.c: the image-list loader and msprune's one image decoder on
- * PGM/PPM, PNG and BMP images written at test time (by hand, with zlib, or
- * with stb_image_write) in a mkdtemp directory: labels from paths, pixels
- * equal to Darknet's own load_image, and every bad line or hostile file
- * refused as bad input (at LIST:LINE from a list) without Darknet seeing it. */
+ * PGM/PPM, PNG, BMP and JPEG images written at test time (by hand, with
+ * zlib, or with stb_image_write) in a mkdtemp directory: labels from paths,
+ * pixels equal to Darknet's own load_image, and every bad line or hostile
+ * file refused as bad input (at LIST:LINE from a list) without Darknet
+ * seeing it. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdint.h>
