@@ -718,7 +718,10 @@ static const char *check_jpeg(FILE *f)
     unsigned char seg[65536];
     jpeg_walk j;
     memset(&j, 0, sizeof j);
-    if (getc(f) != 0xff || getc(f) != 0xd8) return "not a JPEG";
+    int soi = getc(f);
+    if (soi == 0xff)
+        while ((soi = getc(f)) == 0xff) {}
+    if (soi != 0xd8) return "not a JPEG";
     int scans = 0, marker = 0; /* 0: none pending */
     for (;;) {
         if (marker == 0) {
@@ -754,10 +757,10 @@ static const char *check_jpeg(FILE *f)
  * the Huffman tables (both found by fuzzing). */
 static const char *check_before_info(FILE *f, long long size)
 {
-    int m0 = getc(f), m1 = getc(f);
+    int m0 = getc(f);
     rewind(f);
     if (m0 == 'P') return check_pnm(f, size);
-    if (m0 == 0xff && m1 == 0xd8) return check_jpeg(f);
+    if (m0 == 0xff) return check_jpeg(f); /* stb skips 0xff fill bytes before SOI */
     return NULL;
 }
 

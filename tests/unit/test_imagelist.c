@@ -826,6 +826,11 @@ Test(imagelist, hostile_jpeg_and_bmp)
     memcpy(many + k, flat_jpg + 2, sizeof flat_jpg - 2);
     write_file(P("cat-dht.jpg"), many, k + sizeof flat_jpg - 2);
     expect_hostile(P("cat-dht.jpg"), "JPEG Huffman table is malformed");
+    /* The same after fill bytes before the start marker, which stb skips. */
+    memmove(many + 3, many, k + sizeof flat_jpg - 2);
+    many[0] = many[1] = many[2] = 0xff;
+    write_file(P("cat-fill.jpg"), many, k + sizeof flat_jpg + 1);
+    expect_hostile(P("cat-fill.jpg"), "JPEG Huffman table is malformed");
     /* BMP colour masks that overlap. */
     unsigned char f[14 + 40 + 12 + 8] = {'B', 'M'};
     f[10] = 66, f[14] = 40, f[18] = 1, f[22] = 1, f[26] = 1, f[28] = 16, f[30] = 3;
