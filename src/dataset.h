@@ -62,20 +62,24 @@ msp_status msp_idx_load(const char *images_path, const char *labels_path, int n_
  * relative to the cwd as in Darknet). names_path: one class name per line.
  * The label of an image is the class whose name occurs as a substring of the
  * path (as Darknet's classifier does); exactly one class must match.
- * Every image is checked to be a regular file in PNG, JPEG, BMP or PGM/PPM
- * format that decodes completely, before Darknet's load_image (which resizes
- * to w x h with c channels) sees it. c must be 1 or 3 (what Darknet's OpenCV
- * loader supports). limit > 0 reads only the first `limit` images. */
+ * Every image is read as msp_image_load reads it, with errors at LIST:LINE.
+ * c must be 1 or 3. limit > 0 reads only the first `limit` images. */
 msp_status msp_imagelist_load(const char *list_path, const char *names_path, int w, int h, int c,
                               int limit, msp_dataset *d, msp_err *err);
 /* Read a names file as msp_imagelist_load does (one class name per line in
  * UTF-8, no blank line, no repeat) and count its classes. */
 msp_status msp_imagelist_check_names(const char *names_path, int *n_classes, msp_err *err);
 
-/* One image file, checked as an image list's lines are, then read by
- * Darknet's loader and resized to w x h with c (1 or 3) channels into
- * dst[c*h*w] (CHW, values in [0, 1]). */
+/* One image file (PNG, JPEG, BMP or binary PGM/PPM) into dst[c*h*w] (CHW,
+ * RGB or grey, values in [0, 1]), resized to w x h as Darknet's load_image
+ * resizes; c is 1 or 3. The file is checked strictly and decoded by msprune
+ * itself (Darknet never gets the path); for PNG, BMP and PNM the pixels equal
+ * those of Darknet's load_image. A file that is not a complete, valid image
+ * is MSP_BAD_INPUT with a message naming it and what is wrong. */
 msp_status msp_image_load(const char *path, int w, int h, int c, float *dst, msp_err *err);
+/* As msp_image_load, with messages at LIST:LINE when lpath is not NULL. */
+msp_status msp_image_load_at(const char *lpath, int line, const char *path, int w, int h, int c,
+                             float *dst, msp_err *err);
 
 /* Deterministic stratified split: within each class, indices are shuffled
  * with a generator seeded from `seed` and the first ones go to validation.

@@ -98,7 +98,7 @@ col=$(head -1 "$TMP/sa/per-input.csv" | tr , '\n' | grep -nx "$kind" | cut -d: -
 paste -d, <(tail -n +2 "$TMP/run.csv" | cut -d, -f3) <(tail -n +2 "$TMP/sa/per-input.csv" | head -60 | cut -d, -f"$col") |
     awk -F, '$1 != $2 && $1 != "base" { bad++ } END { exit bad > 0 }' && ok || bad "run chose other networks than evaluate ($kind)"
 
-# run on image files through Darknet's loader.
+# run on image files (decoded by msprune, resized with Darknet's resize).
 python3 - "$TMP" <<'PY' || bad "could not write test images"
 import sys, gzip
 d = gzip.open('/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz').read()

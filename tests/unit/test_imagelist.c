@@ -1,17 +1,29 @@
-/* test_imagelist.c: the Darknet image-list loader on PGM/PPM (written by
- * hand), PNG/BMP/JPEG (written with stb_image_write) images generated at
- * test time in a mkdtemp directory: labels from paths, exact pixel values
- * through Darknet's load_image, and every bad line rejected at LIST:LINE
- * before Darknet sees it. */
+/* test_imagelist.c: the image-list loader and msprune's one image decoder on
+ * PGM/PPM, PNG, BMP and JPEG images written at test time (by hand, with
+ * zlib, or with stb_image_write) in a mkdtemp directory: labels from paths,
+ * pixels equal to Darknet's own load_image, and every bad line or hostile
+ * file refused as bad input (at LIST:LINE from a list) without Darknet
+ * seeing it. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "dataset.h"
+
+/* Darknet's own path loader, the reference (darknet.h itself is not included:
+ * its typedefs `list` and `data` would shadow names here). */
+typedef struct dn_image {
+    int w, h, c;
+    float *data;
+} dn_image;
+dn_image load_image(char *filename, int w, int h, int c);
+void free_image(dn_image m);
 
 #define STB_IMAGE_WRITE_STATIC
 #define STB_IMAGE_WRITE_IMPLEMENTATION
@@ -328,15 +340,15 @@ Test(imagelist, missing_and_non_image_files)
                     "list:2: cannot open image '%s/cat-missing.pgm': No such file or directory");
     write_text(P("cat-notes.txt"), "just some text, not an image\n");
     expect_bad_list("%s/cat-notes.txt\n", 3,
-                    "list:1: '%s/cat-notes.txt' is not a readable PNG, JPEG, BMP or binary "
+                    "list:1: image '%s/cat-notes.txt' is not a readable PNG, JPEG, BMP or binary "
                     "PGM/PPM image");
     write_file(P("cat-empty.png"), "", 0);
-    expect_bad_list("%s/cat-empty.png\n", 3, "list:1: '%s/cat-empty.png' is not a readable PNG");
+    expect_bad_list("%s/cat-empty.png\n", 3, "list:1: image '%s/cat-empty.png' is not a readable PNG");
     /* GIF: stb could, but Darknet's OpenCV reader cannot, so refused. */
     static const unsigned char gif[] = "GIF89a\x01\x00\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01"
                                        "\x00\x01\x00\x00\x02\x02L\x01\x00;";
     write_file(P("cat.gif"), gif, sizeof gif - 1);
-    expect_bad_list("%s/cat.gif\n", 3, "list:1: '%s/cat.gif' is not a readable PNG");
+    expect_bad_list("%s/cat.gif\n", 3, "list:1: image '%s/cat.gif' is not a readable PNG");
     cr_assert_eq(mkdir(P("dogs"), 0700), 0);
     expect_bad_list("%s/dogs\n", 3, "list:1: image '%s/dogs' is not a regular file");
 }
@@ -421,17 +433,24 @@ Test(imagelist, darknet_never_sees_a_bad_image)
     assert_zeroed(&d);
 }
 
-Test(imagelist, unsafe_and_overlong_lines)
+Test(imagelist, shell_characters_and_overlong_lines)
 {
     fixtures();
-    expect_bad_list("%s/cat;rm -rf x.pgm\n", 3, "list:1: image path '%s/cat;rm -rf x.pgm' contains ';'");
-    expect_bad_list("%s/cat$(id).pgm\n", 3, "contains '$'");
+    /* No shell ever sees a path: such names are just names. */
+    write_pnm(P("cat;$(id)`x`|&<>.pgm"), FW, FH, 1, grey);
+    char list[512];
+    snprintf(list, sizeof list, "%s/cat;$(id)`x`|&<>.pgm\n", dir);
+    write_text(P("list"), list);
+    msp_dataset d;
+    msp_err err = {{0}};
+    cr_assert_eq(msp_imagelist_load(P("list"), P("names"), FW, FH, 1, 0, &d, &err), MSP_OK, "%s",
+                 err.msg);
+    cr_assert_eq(d.x[1], px(grey[1]));
+    msp_dataset_free(&d);
     static char longl[6000];
     memset(longl, 'a', 5000);
     memcpy(longl + 5000, "cat\n", 5);
     write_text(P("list"), longl);
-    msp_dataset d;
-    msp_err err = {{0}};
     cr_assert_eq(msp_imagelist_load(P("list"), P("names"), FW, FH, 3, 0, &d, &err), MSP_BAD_INPUT);
     cr_assert_not_null(strstr(err.msg, "list:1: line is longer than 4096 bytes"), "%s", err.msg);
     write_file(P("list"), "cat\0.pgm\n", 9);
@@ -493,4 +512,420 @@ Test(imagelist, bad_shape_arguments)
     msp_imagelist_load(P("list"), P("names"), 4, 5000, 3, 0, &d, &err);
     cr_assert_str_eq(err.msg,
                      "image size 4x5000 is out of range: width and height must be 1 to 4096");
+}
+
+/* ---- msprune's decoder against Darknet's load_image, and hostile files ---- */
+
+/* A PNG by hand: IHDR, optional PLTE, one IDAT holding zlib(raw) (raw = the
+ * filtered rows), IEND. adler != 0 is XORed into the zlib checksum's last
+ * byte (the chunk CRC stays right); tail bytes follow the zlib stream. */
+typedef struct png_spec {
+    int w, h, depth, ctype, interlace;
+    const unsigned char *plte;
+    int plte_n;
+    int adler;
+    const unsigned char *tail;
+    size_t tail_n;
+} png_spec;
+
+static size_t png_chunk(unsigned char *out, const char *type, const unsigned char *d, size_t n)
+{
+    unsigned char *p = out;
+    *p++ = (unsigned char)(n >> 24), *p++ = (unsigned char)(n >> 16);
+    *p++ = (unsigned char)(n >> 8), *p++ = (unsigned char)n;
+    memcpy(p, type, 4);
+    if (n) memcpy(p + 4, d, n);
+    uLong crc = crc32(crc32(0L, Z_NULL, 0), p, (uInt)(n + 4));
+    p += 4 + n;
+    *p++ = (unsigned char)(crc >> 24), *p++ = (unsigned char)(crc >> 16);
+    *p++ = (unsigned char)(crc >> 8), *p++ = (unsigned char)crc;
+    return (size_t)(p - out);
+}
+
+static void write_png_raw(const char *path, const png_spec *s, const unsigned char *raw, size_t n)
+{
+    static unsigned char file[1 << 16], z[1 << 15];
+    unsigned char ihdr[13] = {0, 0, 0, (unsigned char)s->w, 0, 0, 0, (unsigned char)s->h,
+                              (unsigned char)s->depth, (unsigned char)s->ctype, 0, 0,
+                              (unsigned char)s->interlace};
+    uLongf zn = sizeof z;
+    cr_assert_eq(compress(z, &zn, raw, n), Z_OK);
+    z[zn - 1] ^= (unsigned char)s->adler;
+    cr_assert_lt(zn + s->tail_n, sizeof z);
+    if (s->tail_n) memcpy(z + zn, s->tail, s->tail_n);
+    size_t k = 8;
+    memcpy(file, "\x89PNG\r\n\x1a\n", 8);
+    k += png_chunk(file + k, "IHDR", ihdr, 13);
+    if (s->plte) k += png_chunk(file + k, "PLTE", s->plte, 3 * (size_t)s->plte_n);
+    k += png_chunk(file + k, "IDAT", z, zn + s->tail_n);
+    k += png_chunk(file + k, "IEND", NULL, 0);
+    write_file(path, file, k);
+}
+
+/* Sample values for an image of b bytes a row: a fixed pseudo-random pattern. */
+static unsigned char sample(int x, int y, int salt) { return (unsigned char)((x * 37 + y * 101 + salt * 59) ^ (x * y)); }
+
+/* Rows of rb bytes each, filter type (y % 5) applied to samples, bpp bytes a
+ * pixel for the filters' left neighbour; raw gets h * (1 + rb) bytes. */
+static size_t filtered_rows(unsigned char *raw, const unsigned char *img, int rb, int h, int bpp)
+{
+    size_t k = 0;
+    for (int y = 0; y < h; y++) {
+        int f = y % 5;
+        raw[k++] = (unsigned char)f;
+        for (int i = 0; i < rb; i++) {
+            int a = i >= bpp ? img[y * rb + i - bpp] : 0, b = y > 0 ? img[(y - 1) * rb + i] : 0;
+            int c = i >= bpp && y > 0 ? img[(y - 1) * rb + i - bpp] : 0;
+            int pa = abs(b - c), pb = abs(a - c), pc = abs(a + b - 2 * c);
+            int paeth = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+            int pred[5] = {0, a, b, (a + b) / 2, paeth};
+            raw[k++] = (unsigned char)(img[y * rb + i] - pred[f]);
+        }
+    }
+    return k;
+}
+
+/* A w x h PNG of the given type with sample() pixels (indices below plte_n
+ * for palette images), rows filtered with every filter type. */
+static void write_png(const char *path, png_spec s)
+{
+    static unsigned char img[64 * 64 * 8], raw[64 * 65 * 8];
+    int ch = (int[]){1, 0, 3, 1, 2, 0, 4}[s.ctype];
+    int bits = ch * s.depth, rb = (s.w * bits + 7) / 8, bpp = bits >= 8 ? bits / 8 : 1;
+    cr_assert(!s.interlace && rb * s.h <= (int)sizeof img);
+    for (int y = 0; y < s.h; y++)
+        for (int i = 0; i < rb; i++) {
+            unsigned char v = sample(i, y, s.ctype);
+            if (s.ctype == 3) { /* packed indices, each below plte_n */
+                int per = 8 / s.depth;
+                v = 0;
+                for (int j = 0; j < per; j++)
+                    v = (unsigned char)(v << s.depth | ((i * per + j + y) % s.plte_n));
+            }
+            img[y * rb + i] = v;
+        }
+    write_png_raw(path, &s, raw, filtered_rows(raw, img, rb, s.h, bpp));
+}
+
+static const unsigned char palette[3 * 7] = {0, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30,
+                                             200, 150, 100, 255, 255, 255};
+
+/* msp_image_load at w x h (0: the image's own size) equals load_image bit for bit. */
+static void assert_as_darknet(const char *path, int w, int h)
+{
+    dn_image ref = load_image((char *)path, w, h, 3);
+    cr_assert(ref.data && ref.c == 3, "%s", path);
+    float *mine = malloc(3 * sizeof(float) * (size_t)ref.w * ref.h);
+    msp_err err = {{0}};
+    cr_assert_eq(msp_image_load(path, ref.w, ref.h, 3, mine, &err), MSP_OK, "%s", err.msg);
+    for (int i = 0; i < 3 * ref.w * ref.h; i++)
+        cr_assert_eq(mine[i], ref.data[i], "%s at %dx%d: value %d is %.9g, Darknet %.9g", path,
+                     ref.w, ref.h, i, mine[i], ref.data[i]);
+    float *grey1 = malloc(sizeof(float) * (size_t)ref.w * ref.h);
+    cr_assert_eq(msp_image_load(path, ref.w, ref.h, 1, grey1, &err), MSP_OK, "%s", err.msg);
+    for (int i = 0; i < ref.w * ref.h; i++) {
+        const float *r = ref.data;
+        int n = ref.w * ref.h;
+        if (r[i] == r[n + i] && r[i] == r[2 * n + i]) cr_assert_eq(grey1[i], r[i], "%s grey %d", path, i);
+    }
+    free(grey1);
+    free(mine);
+    free_image(ref);
+}
+
+static void assert_as_darknet_sizes(const char *path)
+{
+    assert_as_darknet(path, 0, 0);
+    assert_as_darknet(path, 13, 9); /* up */
+    assert_as_darknet(path, 3, 2);  /* down */
+}
+
+Test(imagelist, same_pixels_as_darknet_png)
+{
+    const png_spec specs[] = {
+        {.w = 11, .h = 7, .depth = 8, .ctype = 2},  {.w = 11, .h = 7, .depth = 8, .ctype = 0},
+        {.w = 11, .h = 7, .depth = 8, .ctype = 6},  {.w = 11, .h = 7, .depth = 8, .ctype = 4},
+        {.w = 11, .h = 7, .depth = 16, .ctype = 2}, {.w = 11, .h = 7, .depth = 16, .ctype = 0},
+        {.w = 11, .h = 7, .depth = 1, .ctype = 0},  {.w = 11, .h = 7, .depth = 4, .ctype = 0},
+        {.w = 11, .h = 7, .depth = 8, .ctype = 3, .plte = palette, .plte_n = 7},
+        {.w = 11, .h = 7, .depth = 2, .ctype = 3, .plte = palette, .plte_n = 4},
+        {.w = 11, .h = 7, .depth = 4, .ctype = 3, .plte = palette, .plte_n = 7},
+    };
+    for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "cat-%zu.png", i);
+        write_png(P(name), specs[i]);
+        assert_as_darknet_sizes(P(name));
+    }
+    /* stb_image_write's choice of filters, and an Adam7-interlaced file (one
+     * byte a row of each non-empty pass: a 1x1 grey image). */
+    static unsigned char noise[23 * 17 * 3];
+    for (size_t i = 0; i < sizeof noise; i++) noise[i] = (unsigned char)((i * 2654435761u) >> 13);
+    cr_assert(stbi_write_png(P("cat-stb.png"), 23, 17, 3, noise, 23 * 3));
+    assert_as_darknet_sizes(P("cat-stb.png"));
+    const unsigned char one[2] = {0, 77};
+    write_png_raw(P("cat-adam7.png"), &(png_spec){.w = 1, .h = 1, .depth = 8, .interlace = 1}, one, 2);
+    assert_as_darknet_sizes(P("cat-adam7.png"));
+}
+
+Test(imagelist, same_pixels_as_darknet_bmp_pnm)
+{
+    static unsigned char noise[19 * 13 * 4];
+    for (size_t i = 0; i < sizeof noise; i++) noise[i] = (unsigned char)((i * 2654435761u) >> 11);
+    cr_assert(stbi_write_bmp(P("cat-24.bmp"), 19, 13, 3, noise));
+    cr_assert(stbi_write_bmp(P("cat-32.bmp"), 19, 13, 4, noise));
+    write_pnm(P("cat-grey.pgm"), 19, 13, 1, noise);
+    write_pnm(P("cat-rgb.ppm"), 19, 13, 3, noise);
+    /* 16 bits a sample: Darknet keeps the high byte (stb's 8-bit view does not). */
+    static unsigned char p16[64 + 19 * 13 * 2];
+    int k = snprintf((char *)p16, 64, "P5\n19 13\n65535\n");
+    memcpy(p16 + k, noise, 19 * 13 * 2);
+    write_file(P("cat-16.pgm"), p16, (size_t)k + 19 * 13 * 2);
+    const char *files[] = {"cat-24.bmp", "cat-32.bmp", "cat-grey.pgm", "cat-rgb.ppm", "cat-16.pgm"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) assert_as_darknet_sizes(P(files[i]));
+}
+
+/* A 16-bit BMP with 4-4-4 colour masks: OpenCV cannot read it (Darknet
+ * substituted a blank image), stb can, and its pixels are the 4-bit values
+ * scaled to 8 bits. */
+Test(imagelist, bmp_444)
+{
+    enum { W = 3, H = 2 };
+    unsigned char f[14 + 40 + 12 + 2 * 4 * H] = {'B', 'M'};
+    f[10] = 66, f[14] = 40, f[18] = W, f[22] = H, f[26] = 1, f[28] = 16, f[30] = 3;
+    f[55] = 0x0f, f[58] = 0xf0, f[62] = 0x0f; /* masks 0xf00, 0xf0, 0xf */
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            int v = (x + 1) << 8 | (y + 5) << 4 | (x * 4 + y);
+            f[66 + y * 8 + 2 * x] = (unsigned char)v, f[67 + y * 8 + 2 * x] = (unsigned char)(v >> 8);
+        }
+    write_file(P("cat-444.bmp"), f, sizeof f);
+    float out[3 * W * H];
+    msp_err err = {{0}};
+    cr_assert_eq(msp_image_load(P("cat-444.bmp"), W, H, 3, out, &err), MSP_OK, "%s", err.msg);
+    for (int y = 0; y < H; y++) /* BMP rows are stored bottom-up */
+        for (int x = 0; x < W; x++) {
+            int i = (H - 1 - y) * W + x;
+            cr_assert_eq(out[i], px((unsigned char)(17 * (x + 1))));
+            cr_assert_eq(out[W * H + i], px((unsigned char)(17 * (y + 5))));
+            cr_assert_eq(out[2 * W * H + i], px((unsigned char)(17 * (x * 4 + y))));
+        }
+}
+
+/* path must be refused as bad input, naming the file and containing why,
+ * alone and from a list (at LIST:1), with no ./bad.list written. */
+static void expect_hostile(const char *path, const char *why)
+{
+    char old[4096];
+    cr_assert_not_null(getcwd(old, sizeof old));
+    cr_assert_eq(chdir(dir), 0);
+    static float out[3 * FW * FH];
+    msp_err err = {{0}};
+    msp_status s = msp_image_load(path, FW, FH, 3, out, &err);
+    int bad_list = access("bad.list", F_OK) == 0;
+    cr_assert_eq(chdir(old), 0);
+    cr_assert_eq(s, MSP_BAD_INPUT, "%s: status %d: %s", path, s, err.msg);
+    char want[4200];
+    snprintf(want, sizeof want, "%s: image cannot be decoded (", path);
+    cr_assert(strncmp(err.msg, want, strlen(want)) == 0, "message\n  %s\nlacks\n  %s", err.msg, want);
+    cr_assert_not_null(strstr(err.msg, why), "message\n  %s\nlacks\n  %s", err.msg, why);
+    cr_assert_not(bad_list, "%s: ./bad.list was written", path);
+    char list[4200];
+    snprintf(list, sizeof list, "%s\n", path);
+    write_text(P("list"), list);
+    write_text(P("names"), "cat\n");
+    msp_dataset d;
+    cr_assert_eq(msp_imagelist_load(P("list"), P("names"), FW, FH, 3, 0, &d, &err), MSP_BAD_INPUT);
+    snprintf(want, sizeof want, "%s:1: image '%s' cannot be decoded (", P("list"), path);
+    cr_assert(strncmp(err.msg, want, strlen(want)) == 0, "message\n  %s\nlacks\n  %s", err.msg, want);
+    cr_assert_not_null(strstr(err.msg, why), "%s", err.msg);
+    assert_zeroed(&d);
+}
+
+/* An RGB 11x7 PNG whose zlib stream holds raw (n bytes) */
+static void hostile_png(const char *name, const unsigned char *raw, size_t n, png_spec s)
+{
+    s.w = 11, s.h = 7, s.depth = 8;
+    if (!s.ctype) s.ctype = 2;
+    write_png_raw(P(name), &s, raw, n);
+}
+
+Test(imagelist, hostile_png)
+{
+    static unsigned char raw[7 * (1 + 11 * 3) + 64];
+    const size_t n = 7 * (1 + 11 * 3);
+    for (size_t i = 0; i < n; i++) raw[i] = i % 34 == 0 ? 0 : (unsigned char)(i * 7);
+    hostile_png("cat-ok.png", raw, n, (png_spec){0});
+    assert_as_darknet(P("cat-ok.png"), 0, 0);
+    hostile_png("cat-adler.png", raw, n, (png_spec){.adler = 1});
+    expect_hostile(P("cat-adler.png"), "PNG image data fails its Adler-32 check");
+    hostile_png("cat-surplus.png", raw, n + 64, (png_spec){0});
+    expect_hostile(P("cat-surplus.png"), "PNG image data is longer than its size needs");
+    hostile_png("cat-short.png", raw, n - 1, (png_spec){0});
+    expect_hostile(P("cat-short.png"), "PNG image data is shorter than its size needs");
+    hostile_png("cat-after.png", raw, n, (png_spec){.tail = (const unsigned char *)"junk", .tail_n = 4});
+    expect_hostile(P("cat-after.png"), "PNG image data continues after the end of its zlib stream");
+    raw[34] = 5;
+    hostile_png("cat-filter.png", raw, n, (png_spec){0});
+    expect_hostile(P("cat-filter.png"), "PNG row has an unknown filter type");
+    /* Palette: 7 entries, one index 7 (stb reads an uninitialised entry). */
+    unsigned char pal[7 * 12];
+    for (int y = 0; y < 7; y++) {
+        pal[y * 12] = (unsigned char)(y % 5 == 1 ? 1 : 0);
+        for (int x = 0; x < 11; x++) pal[y * 12 + 1 + x] = (unsigned char)(pal[y * 12] ? 0 : (x + y) % 7);
+    }
+    hostile_png("cat-pal.png", pal, sizeof pal, (png_spec){.ctype = 3, .plte = palette, .plte_n = 7});
+    assert_as_darknet(P("cat-pal.png"), 0, 0);
+    pal[6 * 12 + 5] = 7;
+    hostile_png("cat-pal7.png", pal, sizeof pal, (png_spec){.ctype = 3, .plte = palette, .plte_n = 7});
+    expect_hostile(P("cat-pal7.png"), "PNG palette index is beyond the palette's entries");
+    /* Through the Sub filter of row 1: decoded index 0 + 7 = 7. */
+    pal[6 * 12 + 5] = 0;
+    pal[12 + 4] = 7;
+    hostile_png("cat-pal-sub.png", pal, sizeof pal, (png_spec){.ctype = 3, .plte = palette, .plte_n = 7});
+    expect_hostile(P("cat-pal-sub.png"), "PNG palette index is beyond the palette's entries");
+}
+
+Test(imagelist, hostile_jpeg_and_bmp)
+{
+    /* The 6x5 JPEG patched to claim 8192x4096: stb decodes it, padding the
+     * missing data with zeros. */
+    unsigned char j[sizeof flat_jpg];
+    memcpy(j, flat_jpg, sizeof j);
+    size_t sof = 0;
+    while (!(j[sof] == 0xff && j[sof + 1] == 0xc0)) sof++;
+    j[sof + 5] = 0x10, j[sof + 6] = 0; /* height 4096 */
+    j[sof + 7] = 0x20, j[sof + 8] = 0; /* width 8192 */
+    write_file(P("cat-big.jpg"), j, sizeof j);
+    expect_hostile(P("cat-big.jpg"), "JPEG scan has less data than its size needs");
+    write_file(P("cat-cut.jpg"), flat_jpg, sizeof flat_jpg - 2); /* no end-of-image marker */
+    expect_hostile(P("cat-cut.jpg"), "JPEG ends before its end-of-image marker (truncated)");
+    /* A 3-component frame whose only scan codes 1 component. */
+    memcpy(j, flat_jpg, sizeof j);
+    size_t sos = 0;
+    while (!(j[sos] == 0xff && j[sos + 1] == 0xda)) sos++;
+    static unsigned char one[sizeof flat_jpg];
+    memcpy(one, j, sos);
+    size_t k = sos;
+    const unsigned char sos1[] = {0xff, 0xda, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3f, 0x00};
+    memcpy(one + k, sos1, sizeof sos1);
+    k += sizeof sos1;
+    size_t hdr = 2 + (size_t)(j[sos + 2] << 8 | j[sos + 3]);
+    memcpy(one + k, j + sos + hdr, sizeof flat_jpg - sos - hdr);
+    k += sizeof flat_jpg - sos - hdr;
+    write_file(P("cat-1comp.jpg"), one, k);
+    expect_hostile(P("cat-1comp.jpg"), "JPEG leaves a colour component without data");
+    /* A Huffman table of 16 x 255 codes: stb wrote past its arrays. */
+    static unsigned char many[sizeof flat_jpg + 4200];
+    memcpy(many, flat_jpg, 2);
+    const unsigned char dht[] = {0xff, 0xc4, 0x10, 0x03, 0x00};
+    memcpy(many + 2, dht, sizeof dht);
+    memset(many + 2 + sizeof dht, 255, 16);
+    memset(many + 2 + sizeof dht + 16, 1, 16 * 255);
+    k = 2 + sizeof dht + 16 + 16 * 255;
+    memcpy(many + k, flat_jpg + 2, sizeof flat_jpg - 2);
+    write_file(P("cat-dht.jpg"), many, k + sizeof flat_jpg - 2);
+    expect_hostile(P("cat-dht.jpg"), "JPEG Huffman table is malformed");
+    /* The same after fill bytes before the start marker, which stb skips. */
+    memmove(many + 3, many, k + sizeof flat_jpg - 2);
+    many[0] = many[1] = many[2] = 0xff;
+    write_file(P("cat-fill.jpg"), many, k + sizeof flat_jpg + 1);
+    expect_hostile(P("cat-fill.jpg"), "JPEG Huffman table is malformed");
+    /* BMP colour masks that overlap. */
+    unsigned char f[14 + 40 + 12 + 8] = {'B', 'M'};
+    f[10] = 66, f[14] = 40, f[18] = 1, f[22] = 1, f[26] = 1, f[28] = 16, f[30] = 3;
+    f[55] = 0x0f, f[58] = 0xff, f[62] = 0x0f;
+    write_file(P("cat-masks.bmp"), f, sizeof f);
+    expect_hostile(P("cat-masks.bmp"), "BMP colour masks overlap or are not contiguous");
+}
+
+/* A w x h baseline grey JPEG by hand: one 1-bit Huffman code each for DC
+ * difference 0 and end-of-block, so every 8x8 block is 2 bits (mid grey).
+ * restart > 0: a restart marker after every `restart` blocks (each interval
+ * padded to a byte), left out if !rst_markers; keep: entropy-coded bytes kept. */
+static size_t hand_jpeg(unsigned char *out, int w, int h, int restart, int rst_markers, size_t keep)
+{
+    static const unsigned char head[] = {
+        0xff, 0xd8, 0xff, 0xdb, 0x00, 0x43, 0x00};
+    size_t k = 0;
+    memcpy(out, head, sizeof head);
+    k = sizeof head;
+    memset(out + k, 1, 64); /* quantisation table */
+    k += 64;
+    const unsigned char sof[] = {0xff, 0xc0, 0x00, 0x0b, 0x08, (unsigned char)(h >> 8), (unsigned char)h,
+                                 (unsigned char)(w >> 8), (unsigned char)w, 0x01, 0x01, 0x11, 0x00};
+    memcpy(out + k, sof, sizeof sof);
+    k += sizeof sof;
+    for (int ac = 0; ac < 2; ac++) {
+        const unsigned char dht[] = {0xff, 0xc4, 0x00, 0x14, (unsigned char)(ac << 4), 1};
+        memcpy(out + k, dht, sizeof dht);
+        k += sizeof dht;
+        memset(out + k, 0, 16); /* 15 more counts, then the symbol 0 */
+        k += 16;
+    }
+    if (restart) {
+        const unsigned char dri[] = {0xff, 0xdd, 0x00, 0x04, 0x00, (unsigned char)restart};
+        memcpy(out + k, dri, sizeof dri);
+        k += sizeof dri;
+    }
+    const unsigned char sos[] = {0xff, 0xda, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3f, 0x00};
+    memcpy(out + k, sos, sizeof sos);
+    k += sizeof sos;
+    int blocks = ((w + 7) / 8) * ((h + 7) / 8), per = restart ? restart : blocks;
+    size_t data = k;
+    for (int first = 0, i = 0; first < blocks; first += per, i++) {
+        int nb = blocks - first < per ? blocks - first : per; /* blocks of this interval */
+        memset(out + k, 0, (size_t)(2 * nb + 7) / 8);
+        k += (size_t)(2 * nb + 7) / 8;
+        if (nb % 4) out[k - 1] = (unsigned char)(0xff >> (2 * (nb % 4))); /* 1-bit padding */
+        if (rst_markers && first + per < blocks) out[k++] = 0xff, out[k++] = (unsigned char)(0xd0 + i % 8);
+    }
+    if (k - data > keep) k = data + keep;
+    out[k++] = 0xff, out[k++] = 0xd9;
+    return k;
+}
+
+Test(imagelist, jpeg_entropy_data_walked)
+{
+    static unsigned char j[4096];
+    size_t n = hand_jpeg(j, 64, 40, 0, 1, SIZE_MAX);
+    write_file(P("cat-hand.jpg"), j, n);
+    assert_as_darknet(P("cat-hand.jpg"), 0, 0); /* libjpeg agrees: every pixel 128 */
+    n = hand_jpeg(j, 64, 40, 3, 1, SIZE_MAX);
+    write_file(P("cat-rst.jpg"), j, n);
+    assert_as_darknet(P("cat-rst.jpg"), 0, 0);
+    /* Cut to half its entropy-coded data and given its end marker back. */
+    n = hand_jpeg(j, 64, 40, 0, 1, 5);
+    write_file(P("cat-half.jpg"), j, n);
+    expect_hostile(P("cat-half.jpg"), "JPEG scan has less data than its size needs");
+    /* stb_image_write's 6x5 JPEG cut to 5 of its 10 entropy-coded bytes:
+     * more than 2 bits a block are left, but not all of its codes. */
+    size_t sos = 0;
+    while (!(flat_jpg[sos] == 0xff && flat_jpg[sos + 1] == 0xda)) sos++;
+    size_t data = sos + 2 + (size_t)(flat_jpg[sos + 2] << 8 | flat_jpg[sos + 3]);
+    memcpy(j, flat_jpg, data + 5);
+    j[data + 5] = 0xff, j[data + 6] = 0xd9;
+    write_file(P("cat-flat-cut.jpg"), j, data + 7);
+    expect_hostile(P("cat-flat-cut.jpg"), "JPEG scan has less data than its size needs");
+    n = hand_jpeg(j, 64, 40, 3, 0, SIZE_MAX);
+    write_file(P("cat-norst.jpg"), j, n);
+    expect_hostile(P("cat-norst.jpg"), "JPEG restart marker is missing");
+}
+
+/* A path of 500+ bytes through folders; Darknet's loader copied a failing
+ * path into a 256-byte stack buffer. */
+Test(imagelist, long_path_bad_png)
+{
+    static char path[1024];
+    int k = snprintf(path, sizeof path, "%s", dir);
+    for (int i = 0; i < 5; i++) {
+        k += snprintf(path + k, sizeof path - (size_t)k, "/%0100d", i);
+        cr_assert_eq(mkdir(path, 0700), 0, "%s", path);
+    }
+    snprintf(path + k, sizeof path - (size_t)k, "/cat-adler.png");
+    static unsigned char raw[7 * (1 + 11 * 3)];
+    for (size_t i = 0; i < sizeof raw; i++) raw[i] = i % 34 == 0 ? 0 : (unsigned char)i;
+    write_png_raw(path, &(png_spec){.w = 11, .h = 7, .depth = 8, .ctype = 2, .adler = 1}, raw, sizeof raw);
+    cr_assert_gt(strlen(path), 500);
+    expect_hostile(path, "PNG image data fails its Adler-32 check");
 }
