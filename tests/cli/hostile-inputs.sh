@@ -114,3 +114,10 @@ PY
     done
     [ $passed -gt 0 ] && ok || bad "run never succeeded under a memory limit (refused $refused)"
 fi
+
+# --- premodel --table shows each premodel's progress -------------------------
+expect 0 "" -- "$MSPRUNE" premodel --table tests/data/table-mt.csv --premodel knn --premodel dtree
+for kind in knn dtree; do
+    grep -Eq "^msprune: premodel $kind, 10 folds 100\.0% .* took " "$TMP/err" && ok ||
+        bad "premodel --table: no progress line for $kind: $(cat "$TMP/err")"
+done
