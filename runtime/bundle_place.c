@@ -183,19 +183,6 @@ msp_status msp_bundle_tmp_make(const char *out, char **tmp, msp_err *err)
     return st;
 }
 
-/* fsync a folder: the renames into it survive a power cut. */
-static msp_status sync_dir(const char *dir, msp_err *err)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0 || fsync(fd) != 0) {
-        msp_status st = msp_err_set(err, MSP_FAIL, dir, 0, "cannot sync: %s", strerror(errno));
-        if (fd >= 0) close(fd);
-        return st;
-    }
-    close(fd);
-    return MSP_OK;
-}
-
 /* Replace out by tmp without RENAME_EXCHANGE: out moves aside first. */
 static msp_status swap_by_two_renames(const char *tmp, const char *out, char **old, msp_err *err)
 {
@@ -219,9 +206,9 @@ static msp_status swap_by_two_renames(const char *tmp, const char *out, char **o
 msp_status msp_bundle_swap_in(const char *tmp, const char *out, msp_err *err)
 {
     char *nets = msp_strcat3(tmp, "/", "nets");
-    msp_status st = sync_dir(nets, err);
+    msp_status st = msp_fsync(nets, err);
     free(nets);
-    if (st == MSP_OK) st = sync_dir(tmp, err);
+    if (st == MSP_OK) st = msp_fsync(tmp, err);
     if (st != MSP_OK) return st;
     char *old = NULL;
     /* Missing or an empty folder: a plain rename replaces it in one step. */

@@ -116,7 +116,7 @@ msp_status msp_atomic_open(msp_atomic *a, const char *path, msp_err *err)
 
 static msp_status fsync_path(const char *p, msp_err *err, const char *shown)
 {
-    int fd = open(p, O_RDONLY);
+    int fd = open(p, O_RDONLY | O_CLOEXEC);
     if (fd < 0 || fsync(fd) != 0) {
         msp_status st = msp_err_set(err, MSP_FAIL, shown, 0, "cannot sync: %s", strerror(errno));
         if (fd >= 0) close(fd);
@@ -185,6 +185,11 @@ void msp_atomic_abort(msp_atomic *a)
     free(a->tmp_path);
     free(a->path);
     memset(a, 0, sizeof *a);
+}
+
+msp_status msp_fsync(const char *path, msp_err *err)
+{
+    return fsync_path(path, err, path);
 }
 
 msp_status msp_mkdirs(const char *path, msp_err *err)

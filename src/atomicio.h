@@ -42,6 +42,9 @@ char *msp_atomic_tmp_name(const char *path);
  * on failure. */
 msp_status msp_atomic_rename(const char *tmp, const char *path, msp_err *err);
 
+/* fsync a file or folder by name (a folder: the renames into it survive a
+ * power cut). */
+msp_status msp_fsync(const char *path, msp_err *err);
 /* mkdir -p; MSP_FAIL with a message on failure, MSP_BAD_INPUT when path
  * exists and is not a folder (a file, a FIFO, ...). */
 msp_status msp_mkdirs(const char *path, msp_err *err);
