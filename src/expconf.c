@@ -568,6 +568,9 @@ static msp_status check_strings(ctx *c, const config_setting_t *s, const key *k)
             return fail(c, entry_line(c, s, i), "entry %d of '%s' is not valid UTF-8 (byte 0x%02x at "
                         "position %ld): save the file as UTF-8", i + 1, k->name,
                         (unsigned char)v[bad], bad + 1);
+        if (msp_utf8_unprintable(v) >= 0) /* C1 controls: some terminals obey U+009B */
+            return fail(c, entry_line(c, s, i), "entry %d of '%s' contains a control character",
+                        i + 1, k->name);
     }
     named *sorted = msp_malloc((size_t)n * sizeof *sorted);
     for (int i = 0; i < n; i++) sorted[i] = (named){ config_setting_get_string_elem(s, i), i };

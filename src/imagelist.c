@@ -123,6 +123,11 @@ static msp_status load_names(const char *path, char ***out, int *n_out, msp_err 
                             "the file as UTF-8", (unsigned char)r->buf[bad], bad + 1);
             break;
         }
+        if (msp_utf8_unprintable(r->buf) >= 0) {
+            /* names are shown on terminals and carried into bundles */
+            s = msp_err_set(err, MSP_BAD_INPUT, path, r->line, "class name contains a control character");
+            break;
+        }
         if (n == MSP_DATASET_MAX_CLASSES) {
             s = msp_err_set(err, MSP_BAD_INPUT, path, r->line, "more than %d class names",
                             MSP_DATASET_MAX_CLASSES);

@@ -121,3 +121,17 @@ for kind in knn dtree; do
     grep -Eq "^msprune: premodel $kind, 10 folds 100\.0% .* took " "$TMP/err" && ok ||
         bad "premodel --table: no progress line for $kind: $(cat "$TMP/err")"
 done
+
+# --- class names with a C1 control character (U+009B starts an escape
+# sequence on some terminals): refused in a names file and in data.classes --
+printf 'cat\nca\xc2\x9bt\n' >"$HI/c1.names"
+cat >"$HI/c1-list.conf" <<CONF
+name = "c1";
+data: { format = "list"; train_list = "$HI/c1.names"; test_list = "$HI/c1.names";
+        names = "$HI/c1.names"; width = 28; height = 28; channels = 1; };
+base: { cfg = "tests/data/tiny-fashion.cfg"; weights = "$HI/none.weights"; };
+CONF
+expect 2 "c1.names:2: class name contains a control character" -- "$MSPRUNE" check "$HI/c1-list.conf"
+hi_conf classes "[\"a\", \"b$(printf '\xc2\x9b')\", \"c\", \"d\", \"e\", \"f\", \"g\", \"h\", \"i\", \"j\"]"
+line=$(grep -n "classes = " "$HI/stage.conf" | head -1 | cut -d: -f1)
+expect 2 "stage.conf:$line: entry 2 of 'classes' contains a control character" -- "$MSPRUNE" check "$HI/stage.conf"
