@@ -82,7 +82,10 @@ static msp_status train_net(const msp_expconf *conf, const char *net, const char
                         .verbose = verbose, .net = net};
     free(ckpt);
     msp_log(MSP_LOG_INFO, "stage train: %s%s", net ? net : "base", t.resume ? " (resuming)" : "");
-    return msp_train_base(conf, &t, err);
+    msp_status st = msp_train_base(conf, &t, err);
+    if (st == MSP_INTERRUPTED) /* all resumes from the checkpoint by itself */
+        msp_log(MSP_LOG_WARN, "continue with: msprune all %s", conf->path);
+    return st;
 }
 
 typedef struct {

@@ -141,6 +141,8 @@ static int run(const char *cmd, const char *usage, int argc, char **argv)
             .resume = o.resume, .epochs = o.epochs, .engine = o.engine, .verbose = o.verbose,
             .net = o.net};
         st = msp_train_base(&conf, &t, &err);
+        if (st == MSP_INTERRUPTED)
+            msp_log(MSP_LOG_WARN, "continue with: msprune %s %s --resume", cmd, conf.path);
     }
     if (st == MSP_OK && do_eval) {
         msp_eval_opts e = {.net_name = o.net, .engine = o.engine, .verbose = o.verbose,

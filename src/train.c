@@ -204,9 +204,8 @@ msp_status msp_train_run(const msp_train_job *j, const msp_train_opts *opts, msp
         if (g_stop) {
             st = msp_checkpoint_save(j->dir, net, &s, err);
             if (st == MSP_OK) {
-                msp_log(MSP_LOG_WARN,
-                        "interrupted: checkpoint saved at epoch %u batch %u; continue with "
-                        "--resume",
+                /* the command says how to continue: its own way */
+                msp_log(MSP_LOG_WARN, "interrupted: checkpoint saved at epoch %u batch %u",
                         s.epoch + 1, s.batch + 1);
                 st = MSP_INTERRUPTED;
             }
