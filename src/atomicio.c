@@ -19,15 +19,15 @@ char *msp_atomic_tmp_name(const char *path)
     return t;
 }
 
-/* What a file type is called in messages. */
-static const char *type_name(mode_t m)
+const char *msp_file_type_name(unsigned mode)
 {
-    if (S_ISDIR(m)) return "a folder";
-    if (S_ISCHR(m)) return "a character device";
-    if (S_ISBLK(m)) return "a block device";
-    if (S_ISFIFO(m)) return "a FIFO";
-    if (S_ISSOCK(m)) return "a socket";
-    return "not a regular file";
+    if (S_ISREG(mode)) return "a file";
+    if (S_ISDIR(mode)) return "a directory";
+    if (S_ISCHR(mode)) return "a character device";
+    if (S_ISBLK(mode)) return "a block device";
+    if (S_ISFIFO(mode)) return "a FIFO (named pipe)";
+    if (S_ISSOCK(mode)) return "a socket";
+    return "a special file";
 }
 
 msp_status msp_atomic_check_target(const char *path, msp_err *err)
@@ -42,7 +42,7 @@ msp_status msp_atomic_check_target(const char *path, msp_err *err)
                            "one; name the file it points to, or remove the link");
     return msp_err_set(err, MSP_BAD_INPUT, path, 0,
                        "is %s: msprune writes only to a regular file or a new name",
-                       type_name(sb.st_mode));
+                       msp_file_type_name(sb.st_mode));
 }
 
 /* The temporary file's stream writes through a cookie that keeps the errno
@@ -214,17 +214,8 @@ msp_status msp_mkdirs(const char *path, msp_err *err)
     if (stat(path, &sb) != 0) return msp_err_set(err, MSP_FAIL, path, 0, "not a folder");
     if (!S_ISDIR(sb.st_mode))
         return msp_err_set(err, MSP_BAD_INPUT, path, 0, "is %s, not a folder",
-                           S_ISREG(sb.st_mode) ? "a file" : type_name(sb.st_mode));
+                           msp_file_type_name(sb.st_mode));
     return MSP_OK;
-}
-
-static const char *not_regular(mode_t m)
-{
-    if (S_ISDIR(m)) return "is a directory, not a regular file";
-    if (S_ISFIFO(m)) return "is a FIFO (named pipe), not a regular file";
-    if (S_ISCHR(m) || S_ISBLK(m)) return "is a device, not a regular file";
-    if (S_ISSOCK(m)) return "is a socket, not a regular file";
-    return "not a regular file";
 }
 
 msp_status msp_open_regular(const char *path, int *fd, uint64_t *size, msp_err *err)
@@ -237,7 +228,8 @@ msp_status msp_open_regular(const char *path, int *fd, uint64_t *size, msp_err *
     struct stat sb;
     msp_status st = MSP_OK;
     if (fstat(*fd, &sb) != 0) st = msp_err_set(err, MSP_FAIL, path, 0, "cannot stat: %s", strerror(errno));
-    else if (!S_ISREG(sb.st_mode)) st = msp_err_set(err, MSP_BAD_INPUT, path, 0, "%s", not_regular(sb.st_mode));
+    else if (!S_ISREG(sb.st_mode)) st = msp_err_set(err, MSP_BAD_INPUT, path, 0, "is %s, not a regular file",
+                                                    msp_file_type_name(sb.st_mode));
     else if (fcntl(*fd, F_SETFL, fcntl(*fd, F_GETFL) & ~O_NONBLOCK) != 0)
         st = msp_err_set(err, MSP_FAIL, path, 0, "cannot read: %s", strerror(errno));
     if (st != MSP_OK) {

@@ -48,6 +48,9 @@ msp_status msp_fsync(const char *path, msp_err *err);
 /* mkdir -p; MSP_FAIL with a message on failure, MSP_BAD_INPUT when path
  * exists and is not a folder (a file, a FIFO, ...). */
 msp_status msp_mkdirs(const char *path, msp_err *err);
+/* What a file of this st_mode is called in messages: "a directory", "a FIFO
+ * (named pipe)", "a character device", ... */
+const char *msp_file_type_name(unsigned mode);
 /* Open an input file that must be a regular file: the descriptor and its
  * size. Missing, unreadable or not a regular file (a directory, FIFO or
  * device: refused without blocking) -> MSP_BAD_INPUT (a wrong path is bad

@@ -36,10 +36,16 @@ void msp_engine_seed(uint64_t seed) { srand((unsigned)(seed ^ (seed >> 32))); }
 
 void msp_engine_set_threads(int n) { openblas_set_num_threads(n > 0 ? n : 1); }
 
-int msp_engine_exit_status(int status)
+/* The address-space limit (ulimit -v) in bytes, 0 when there is none. */
+static double address_space_limit(void)
 {
     struct rlimit rl;
-    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+    return getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY ? (double)rl.rlim_cur : 0;
+}
+
+int msp_engine_exit_status(int status)
+{
+    if (address_space_limit() > 0) {
         /* OpenBLAS's shutdown joins its threads, and a thread that could not
          * map its buffer under the limit never finishes: leave without it. */
         fflush(NULL);
@@ -51,8 +57,7 @@ int msp_engine_exit_status(int status)
 void msp_engine_default_threads(char **argv)
 {
     if (getenv("OPENBLAS_NUM_THREADS")) return;
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+    if (address_space_limit() > 0) {
         /* OpenBLAS started its threads before main(); under a limit their
          * buffers are worth having back, and only the environment sets their
          * number, so run again with it (once: the variable is set now). */
@@ -129,9 +134,9 @@ static msp_status check_memory(const char *cfg_path, const msp_dn_net *info, msp
     double need = need_bytes(info, batch);
     double have = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE);
     const char *what = "physical memory";
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && (double)rl.rlim_cur < have) {
-        have = (double)rl.rlim_cur;
+    double limit = address_space_limit();
+    if (limit > 0 && limit < have) {
+        have = limit;
         what = "the address-space limit (ulimit -v)";
     }
     const double gib = 1024.0 * 1024 * 1024, mib = 1024.0 * 1024;

@@ -349,7 +349,7 @@ static msp_status check_input_file(ctx *c, const config_setting_t *s, const char
         return fail(c, msp_conffile_line(s), "%s: '%s' is a directory, not a file", name, p);
     if (!S_ISREG(st.st_mode)) /* a FIFO would block its reader, a device never end */
         return fail(c, msp_conffile_line(s), "%s: '%s' is %s, not a regular file", name, p,
-                    S_ISFIFO(st.st_mode) ? "a FIFO (named pipe)" : S_ISSOCK(st.st_mode) ? "a socket" : "a device");
+                    msp_file_type_name(st.st_mode));
     if (access(p, R_OK) != 0)
         return fail(c, msp_conffile_line(s), "%s: file '%s' is not readable: %s", name, p, strerror(errno));
     return MSP_OK;

@@ -32,7 +32,7 @@ mkfifo "$H/fifo"
 python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$H/sock"
 echo precious >"$H/target.csv"
 ln -s "$H/target.csv" "$H/link.csv"
-for t in "$CHR:is a character device" "$H/fifo:is a FIFO" "$H/dir:is a folder" \
+for t in "$CHR:is a character device" "$H/fifo:is a FIFO" "$H/dir:is a directory" \
     "$H/sock:is a socket" "$H/link.csv:is a symbolic link"; do
     expect 2 "msprune: ${t%%:*}: ${t#*:}" -- "$MSPRUNE" run "$B" --idx "$FIVE" --csv "${t%%:*}"
     # Refused before any work: no per-input line, no summary.
@@ -46,7 +46,7 @@ expect 2 "msprune: $H/fifo: is a FIFO" -- "$MSPRUNE" profile "$B" --out "$H/fifo
 expect 2 "msprune: $H/fifo: is a FIFO" -- "$MSPRUNE" evaluate "$TMP/dep.conf" --predictions "$H/fifo" -q
 mkdir -p "$H/rep" && mkfifo "$H/rep/report.html"
 expect 2 "msprune: $H/rep/report.html: is a FIFO" -- "$MSPRUNE" report "$TMP/dep.conf" --out "$H/rep" -q
-expect 2 "msprune: $H/fifo: is a FIFO, not a folder" -- "$MSPRUNE" report "$TMP/dep.conf" --out "$H/fifo" -q
+expect 2 "msprune: $H/fifo: is a FIFO (named pipe), not a folder" -- "$MSPRUNE" report "$TMP/dep.conf" --out "$H/fifo" -q
 expect 2 "msprune: $H/fifo: is a FIFO" -- "$MSPRUNE" deploy "$TMP/dep.conf" --out "$H/fifo"
 expect 2 "msprune: $H/target.csv: is a file: a bundle is a folder" -- "$MSPRUNE" deploy "$TMP/dep.conf" --out "$H/target.csv"
 ln -s "$B" "$H/bundle-link"

@@ -76,7 +76,7 @@ Test(atomicio, refuses_what_is_not_a_regular_file)
     cr_assert_eq(mkfifo(in_dir("fifo"), 0600), 0);
     expect_refused(in_dir("fifo"), "is a FIFO");
     cr_assert_eq(mkdir(in_dir("sub"), 0700), 0);
-    expect_refused(in_dir("sub"), "is a folder");
+    expect_refused(in_dir("sub"), "is a directory");
     cr_assert_eq(symlink(in_dir("elsewhere"), in_dir("link")), 0);
     expect_refused(in_dir("link"), "is a symbolic link");
     int s = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -130,7 +130,7 @@ Test(atomicio, rename_checks_the_target)
     fclose(f);
     cr_assert_eq(mkdir(in_dir("w"), 0700), 0);
     cr_assert_eq(msp_atomic_rename(tmp, in_dir("w"), &err), MSP_BAD_INPUT);
-    cr_assert(strstr(err.msg, "is a folder"), "%s", err.msg);
+    cr_assert(strstr(err.msg, "is a directory"), "%s", err.msg);
     cr_assert_neq(access(tmp, F_OK), 0, "the temporary file stayed");
     free(tmp);
 }

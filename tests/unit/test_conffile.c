@@ -121,7 +121,8 @@ Test(conffile, only_regular_files_are_read)
     cr_assert_eq(mkfifo(p, 0600), 0);
     const char *paths[] = {p, dir, "/dev/zero"};
     const char *want[] = {"is a FIFO (named pipe), not a regular file",
-                          "is a directory, not a regular file", "is a device, not a regular file"};
+                          "is a directory, not a regular file",
+                          "is a character device, not a regular file"};
     for (int i = 0; i < 3; i++) {
         msp_err err = {{0}};
         config_t cf;
