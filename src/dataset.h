@@ -66,6 +66,15 @@ msp_status msp_idx_load(const char *images_path, const char *labels_path, int n_
  * c must be 1 or 3. limit > 0 reads only the first `limit` images. */
 msp_status msp_imagelist_load(const char *list_path, const char *names_path, int w, int h, int c,
                               int limit, msp_dataset *d, msp_err *err);
+/* The image paths of a list as msp_imagelist_load resolves them, with their
+ * line numbers (blank lines skipped); two owned arrays, n entries. */
+msp_status msp_imagelist_paths(const char *list_path, char ***paths, int **lines, int *n,
+                               msp_err *err);
+/* The label of image path p (line `line` of list lpath, for messages) among
+ * the class names[0..k) read from names_path, by msp_imagelist_load's rule.
+ * MSP_BAD_INPUT, at LIST:LINE, when no class or more than one matches. */
+msp_status msp_imagelist_class_of(const char *lpath, int line, const char *p, char *const *names,
+                                  int k, const char *names_path, int *label, msp_err *err);
 /* Read a names file as msp_imagelist_load does (one class name per line in
  * UTF-8, no blank line, no repeat) and count its classes. */
 msp_status msp_imagelist_check_names(const char *names_path, int *n_classes, msp_err *err);

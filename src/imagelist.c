@@ -175,8 +175,8 @@ msp_status msp_imagelist_check_names(const char *names_path, int *n_classes, msp
 }
 
 /* The label of `p`: the one class whose name is a substring of it. */
-static msp_status match_class(const char *lpath, int line, const char *p, char **names, int k,
-                              const char *names_path, int *label, msp_err *err)
+msp_status msp_imagelist_class_of(const char *lpath, int line, const char *p, char *const *names,
+                                  int k, const char *names_path, int *label, msp_err *err)
 {
     int found = -1;
     for (int i = 0; i < k; i++) {
@@ -194,6 +194,41 @@ static msp_status match_class(const char *lpath, int line, const char *p, char *
                            "as substrings of the path)",
                            p, names_path);
     *label = found;
+    return MSP_OK;
+}
+
+msp_status msp_imagelist_paths(const char *list_path, char ***paths, int **lines, int *n_out,
+                               msp_err *err)
+{
+    *paths = NULL;
+    *lines = NULL;
+    *n_out = 0;
+    line_reader *r = msp_malloc(sizeof *r);
+    msp_status s = open_text(r, list_path, "image list", err);
+    char **p = NULL;
+    int *l = NULL, n = 0, cap = 0, have = 1;
+    while (s == MSP_OK) {
+        s = next_line(r, &have, err);
+        if (s != MSP_OK || !have) break;
+        if (r->buf[0] == '\0') continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 64;
+            p = msp_realloc(p, (size_t)cap * sizeof *p);
+            l = msp_realloc(l, (size_t)cap * sizeof *l);
+        }
+        l[n] = r->line;
+        p[n++] = msp_strdup(r->buf);
+    }
+    if (r->f) fclose(r->f);
+    free(r);
+    if (s != MSP_OK) {
+        free_strings(p, n);
+        free(l);
+        return s;
+    }
+    *paths = p;
+    *lines = l;
+    *n_out = n;
     return MSP_OK;
 }
 
@@ -226,7 +261,7 @@ msp_status msp_imagelist_load(const char *list_path, const char *names_path, int
         if (s != MSP_OK || !have) break;
         if (r->buf[0] == '\0') continue;
         int label = -1;
-        s = match_class(list_path, r->line, r->buf, names, k, names_path, &label, err);
+        s = msp_imagelist_class_of(list_path, r->line, r->buf, names, k, names_path, &label, err);
         if (s != MSP_OK) break;
         if (n == cap) {
             cap = cap ? 2 * cap : 64;
