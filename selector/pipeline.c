@@ -1,17 +1,23 @@
 /* pipeline.c: `msprune all CONFIG`: the whole pipeline, make-like. Each
- * stage runs only when its output is missing or older than its inputs:
+ * stage records what it was built from (stamp.h: the config settings it
+ * reads, its input files by content, the data's files by size and time)
+ * and runs again only when its output is missing or one of those changed,
+ * saying which:
  *
- *   train     base (and ladder) weights      <- the network cfg
- *   evaluate  <output>/eval-base.json         <- base weights
- *   specialise <output>/family.conf           <- base (ladder) weights, the config
- *   premodel  <output>/selector/premodels.json <- family.conf, the config
- *   selector  <output>/summary.json           <- premodels.json, family.conf
- *   report    <output>/report.html            <- summary.json, eval-base.json
+ *   train      base (and ladder) weights       <- data, base.epochs/batch, cfg
+ *   evaluate   <output>/eval-base.json          <- test data, evaluate.*, base
+ *   specialise <output>/family.conf             <- data, specialise.*, base, ladder
+ *   premodel   <output>/selector/premodels.json <- data, selector.*, family.conf
+ *   selector   <output>/summary.json            <- test data, selector.*, family,
+ *                                                  premodels.json
+ *   report     <output>/report.html             <- summary.json, eval-base.json
  *
- * --force runs every stage, --from STAGE that stage and the ones after it.
- * Every stage resumes by itself (training from its checkpoint, specialise
- * keeps finished specialists), so an interrupted `all` continues when run
- * again. */
+ * An output without a record (made by an older msprune, or weights the user
+ * brought) is judged by modification times, as make does; the report always
+ * is. --force runs every stage, --from STAGE that stage and the ones after
+ * it. Every stage resumes by itself (training from its checkpoint when that
+ * was made from the same inputs, specialise keeps finished specialists), so
+ * an interrupted `all` continues when run again. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +32,7 @@
 #include "progress.h"
 #include "report.h"
 #include "selector/stage.h"
+#include "stamp.h"
 #include "train.h"
 
 static const char *const stages[] = {"train", "evaluate", "specialise", "premodel", "selector",
@@ -38,9 +45,9 @@ static const char *const usage =
     "The whole pipeline, make-like: train the base (and ladder) networks,\n"
     "evaluate the base, build the family (specialise), label and train the\n"
     "premodels, evaluate the selector against every network and the oracle, and\n"
-    "write the report. A stage runs only when its outputs are missing or older\n"
-    "than its inputs; an interrupted run continues where it stopped when started\n"
-    "again.\n"
+    "write the report. A stage runs only when its outputs are missing or what it\n"
+    "was built from changed (config settings, files, the data's images), and says\n"
+    "which; an interrupted run continues where it stopped when started again.\n"
     "\n"
     "options:\n"
     "  --force        run every stage\n"
@@ -71,21 +78,75 @@ static int stale(const char *out, const char *const *in)
     return 0;
 }
 
+/* Must the stage that wrote out (recorded at rec) run again? A record that
+ * differs from the inputs now names the change in why; without a record (an
+ * output made by an older msprune, or given by the user) the modification
+ * times decide, as make does. */
+static int outdated(const char *out, const char *rec, const msp_stamp *now,
+                    const char *const *in, char *why, size_t size, int *unrecorded)
+{
+    *unrecorded = 0;
+    if (mtime(out) < 0) return 1;
+    switch (msp_stamp_compare(now, rec, why, size)) {
+    case MSP_STAMP_SAME: return 0;
+    case MSP_STAMP_CHANGED: return 1;
+    case MSP_STAMP_NONE: break;
+    }
+    why[0] = '\0';
+    *unrecorded = 1;
+    return stale(out, in);
+}
+
+/* "stage NAME", and why it runs again when an input changed. */
+static void announce(const char *stage, const char *why, const char *again)
+{
+    if (why[0]) msp_log(MSP_LOG_INFO, "stage %s: %s: %s", stage, why, again);
+    else msp_log(MSP_LOG_INFO, "stage %s", stage);
+}
+
 static msp_status train_net(const msp_expconf *conf, const char *net, const char *cfg,
                             const char *weights, const char *dir, int force,
                             msp_engine_kind engine, int verbose, msp_err *err)
 {
+    msp_stamp now = {0};
+    msp_status st = msp_train_inputs(conf, net, &now, err);
+    char *rec = msp_train_record_path(conf, net);
     const char *in[] = {cfg, NULL};
-    if (!force && !stale(weights, in)) return MSP_OK;
+    char why[600] = "";
+    int unrecorded = 0;
+    int run = st == MSP_OK && (force || outdated(weights, rec, &now, in, why, sizeof why,
+                                                 &unrecorded));
+    if (st == MSP_OK && !run && unrecorded)
+        msp_log(MSP_LOG_INFO, "using %s as it is: no record that msprune trained it from these "
+                              "inputs (--from train trains it)", weights);
+    msp_stamp_free(&now);
+    free(rec);
+    if (!run) return st;
+    char stage[96];
+    snprintf(stage, sizeof stage, "train: %s", net ? net : "base");
+    announce(stage, why, "retraining");
     char *ckpt = msp_checkpoint_weights_path(dir);
     msp_train_opts t = {.resume = !force && msp_file_readable(ckpt), .engine = engine,
                         .verbose = verbose, .net = net};
     free(ckpt);
-    msp_log(MSP_LOG_INFO, "stage train: %s%s", net ? net : "base", t.resume ? " (resuming)" : "");
-    msp_status st = msp_train_base(conf, &t, err);
+    st = msp_train_base(conf, &t, err);
     if (st == MSP_INTERRUPTED) /* all resumes from the checkpoint by itself */
         msp_log(MSP_LOG_WARN, "continue with: msprune all %s", conf->path);
     return st;
+}
+
+/* A later stage: run it when forced or outdated (announced). now was built
+ * by the stage's own inputs function, the one the stage records with. */
+static int must_run(int forced, const char *stage, const char *again, const char *out,
+                    char *rec, msp_stamp *now, const char *const *in)
+{
+    char why[600] = "";
+    int unrecorded;
+    int run = forced || outdated(out, rec, now, in, why, sizeof why, &unrecorded);
+    if (run) announce(stage, why, again);
+    msp_stamp_free(now);
+    free(rec);
+    return run;
 }
 
 typedef struct {
@@ -98,7 +159,7 @@ static int parse_args(int argc, char **argv, all_args *a)
 {
     static const struct option longopts[] = {
         {"force", no_argument, 0, 'F'},     {"from", required_argument, 0, 'f'},
-        {"jobs", required_argument, 0, 'j'}, MSP_CLI_ENGINE,
+        {"jobs", required_argument, 0, 'j'}, {"resume", no_argument, 0, 'R'}, MSP_CLI_ENGINE,
         MSP_CLI_COMMON};
     msp_cli cli = {.cmd = "all", .usage = usage};
     memset(a, 0, sizeof *a);
@@ -117,6 +178,9 @@ static int parse_args(int argc, char **argv, all_args *a)
             a->from = s;
             break;
         }
+        case 'R':
+            return msp_cli_usage_error("all", "has no --resume: it resumes by itself; run "
+                                              "`msprune all CONFIG` again");
         case 'j':
             if (!msp_cli_parse_int(optarg, 1, 256, &a->jobs))
                 return msp_cli_usage_error("all", "-j wants an integer in [1, 256]");
@@ -164,28 +228,33 @@ int msp_cmd_all(int argc, char **argv)
                        a.from <= S_TRAIN, a.engine, a.verbose, &err);
         free(dir);
     }
+    msp_stamp now = {0};
     const char *in_eval[] = {conf.base.weights, NULL};
-    if (st == MSP_OK && (a.from <= S_EVALUATE || stale(eval_json, in_eval))) {
-        msp_log(MSP_LOG_INFO, "stage evaluate: base");
+    if (st == MSP_OK) msp_evaluate_base_inputs(&conf, &now);
+    if (st == MSP_OK && must_run(a.from <= S_EVALUATE, "evaluate: base", "evaluating again", eval_json,
+                                 msp_evaluate_record_path(&conf, NULL), &now, in_eval)) {
         msp_eval_opts e = {.engine = a.engine, .verbose = a.verbose};
         st = msp_evaluate_experiment(&conf, &e, &err);
     }
-    const char *in_spec[] = {conf.base.weights, conf.path, NULL};
-    int ladder_stale = 0;
-    for (int i = 0; i < conf.n_ladder; i++) ladder_stale |= mtime(conf.ladder[i].weights) > mtime(family);
-    if (st == MSP_OK && (a.from <= S_SPECIALISE || stale(family, in_spec) || ladder_stale)) {
-        msp_log(MSP_LOG_INFO, "stage specialise");
+    const char *in_spec[MSP_EXPCONF_LADDER_MAX + 3] = {conf.base.weights, conf.path};
+    for (int i = 0; i < conf.n_ladder; i++) in_spec[2 + i] = conf.ladder[i].weights;
+    if (st == MSP_OK) msp_specialise_inputs(&conf, &now);
+    if (st == MSP_OK && must_run(a.from <= S_SPECIALISE, "specialise", "building the family again",
+                                 family, msp_specialise_record_path(&conf), &now, in_spec)) {
         msp_specialise_opts o = {.jobs = a.jobs, .job = -1, .verbose = a.verbose, .engine = a.engine};
         st = msp_specialise(&conf, &o, &err);
     }
     const char *in_pm[] = {family, conf.path, NULL};
-    if (st == MSP_OK && (a.from <= S_PREMODEL || stale(premodels, in_pm))) {
-        msp_log(MSP_LOG_INFO, "stage premodel");
+    if (st == MSP_OK) msp_selector_train_inputs(&conf, NULL, &now);
+    if (st == MSP_OK && must_run(a.from <= S_PREMODEL, "premodel", "training the premodels again",
+                                 premodels, msp_selector_record_path(&conf, "premodel"), &now,
+                                 in_pm)) {
         st = msp_selector_train(&conf, &so, &err);
     }
     const char *in_sel[] = {premodels, family, NULL};
-    if (st == MSP_OK && (a.from <= S_SELECTOR || stale(summary, in_sel))) {
-        msp_log(MSP_LOG_INFO, "stage selector");
+    if (st == MSP_OK) msp_selector_evaluate_inputs(&conf, &now);
+    if (st == MSP_OK && must_run(a.from <= S_SELECTOR, "selector", "evaluating it again", summary,
+                                 msp_selector_record_path(&conf, "selector"), &now, in_sel)) {
         st = msp_selector_evaluate(&conf, &so, &err);
     }
     const char *in_rep[] = {summary, eval_json, NULL};

@@ -58,6 +58,19 @@ msp_status msp_selector_train(const msp_expconf *conf, const msp_selector_opts *
 msp_status msp_selector_evaluate(const msp_expconf *conf, const msp_selector_opts *o,
                                  msp_err *err);
 
+struct msp_stamp;
+/* What the premodel stage reads: the training data (labelling images), the
+ * selector settings, family.conf, and the device profile when one is given
+ * (latencies, NULL if none). */
+void msp_selector_train_inputs(const msp_expconf *conf, const char *latencies,
+                               struct msp_stamp *s);
+/* What the evaluation stage reads: the test data, the selector and evaluate
+ * settings, family.conf and premodels.json. */
+void msp_selector_evaluate_inputs(const msp_expconf *conf, struct msp_stamp *s);
+/* "<output>/stamps/<stage>.inputs" for stage "premodel" or "selector": the
+ * stages record what they were made from when they succeed. */
+char *msp_selector_record_path(const msp_expconf *conf, const char *stage);
+
 /* The safety net a premodel of this kind runs with, in evaluation and in a
  * deployed bundle alike: the config's, with the thresholds the premodel
  * stage tuned for the kind (premodels.json: one number, or one per network

@@ -6,10 +6,12 @@
 #include <sys/stat.h>
 
 #include "atomicio.h"
+#include "experiment.h"
 #include "json.h"
 #include "jsonread.h"
 #include "log.h"
 #include "selector/stage.h"
+#include "stamp.h"
 
 char *msp_sel_path(const msp_expconf *conf, const char *leaf)
 {
@@ -220,4 +222,44 @@ void msp_sel_json_min_prob(FILE *f, const msp_safety *sn, char *const *names, in
         msp_json_number(f, sn->min_prob[j]);
     }
     fprintf(f, "}");
+}
+
+/* The premodels are trained on the labelling images (from the training
+ * data), against the family, with the selector settings. */
+void msp_selector_train_inputs(const msp_expconf *conf, const char *latencies, msp_stamp *s)
+{
+    msp_experiment_stamp_data(conf, MSP_SPLIT_TRAIN | MSP_SPLIT_VAL, s);
+    msp_expconf_stamp(conf, "selector", s);
+    char *family = msp_strcat3(conf->output, "/", "family.conf");
+    msp_stamp_add_file(s, family);
+    free(family);
+    if (latencies) msp_stamp_add_file(s, latencies);
+}
+
+/* The evaluation runs the family and the premodels on the test data. */
+void msp_selector_evaluate_inputs(const msp_expconf *conf, msp_stamp *s)
+{
+    msp_experiment_stamp_data(conf, MSP_SPLIT_TEST, s);
+    msp_expconf_stamp(conf, "selector", s);
+    msp_expconf_stamp(conf, "evaluate", s);
+    char *family = msp_strcat3(conf->output, "/", "family.conf");
+    char *premodels = msp_sel_path(conf, "premodels.json");
+    msp_stamp_add_file(s, family);
+    msp_stamp_add_file(s, premodels);
+    free(family);
+    free(premodels);
+}
+
+char *msp_selector_record_path(const msp_expconf *conf, const char *stage)
+{
+    return msp_stamp_path(conf->output, stage);
+}
+
+msp_status msp_sel_record(const msp_expconf *conf, const char *stage, const msp_stamp *in,
+                          msp_err *err)
+{
+    char *rec = msp_selector_record_path(conf, stage);
+    msp_status st = msp_stamp_write(in, rec, err);
+    free(rec);
+    return st;
 }

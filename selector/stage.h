@@ -7,6 +7,11 @@
 
 #include "selector/selector.h"
 
+/* Record in the stage's record (msp_selector_record_path) what it made its
+ * outputs from. */
+msp_status msp_sel_record(const msp_expconf *conf, const char *stage, const struct msp_stamp *in,
+                          msp_err *err);
+
 /* "<output>/selector/<leaf>" (leaf NULL: the folder), owned by the caller. */
 char *msp_sel_path(const msp_expconf *conf, const char *leaf);
 /* <output>/family.conf, checked; a missing one says which command makes it. */

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "atomicio.h"
 #include "evaluate.h"
@@ -29,6 +30,7 @@
 #include "progress.h"
 #include "report.h"
 #include "selector/stage.h"
+#include "stamp.h"
 
 #define CHUNK 16
 
@@ -341,6 +343,8 @@ msp_status msp_selector_evaluate(const msp_expconf *conf, const msp_selector_opt
     timings tm = {0};
     msp_fset set;
     msp_status st;
+    msp_stamp in = {0};
+    msp_selector_evaluate_inputs(conf, &in);
     if ((st = msp_sel_fset(conf, &set, err)) || (st = msp_sel_kinds(conf, &kinds, &n_kinds, err)) ||
         (st = msp_sel_family(conf, &fam, err)) ||
         (st = msp_experiment_load_data(conf, MSP_SPLIT_TEST, &data, err)))
@@ -419,7 +423,15 @@ msp_status msp_selector_evaluate(const msp_expconf *conf, const msp_selector_opt
     if ((st = write_summary(conf, &fam, &o, single, &oracle, r, n_r, best, &tm, err)) == MSP_OK)
         st = write_per_input(conf, &o, label, r, n_r, &tm, err);
     if (st == MSP_OK) printf("  wrote %s/summary.json and %s/per-input.csv\n", conf->output, conf->output);
+    /* A summary without the premodels is not the selector stage's output. */
+    if (st == MSP_OK && !opt->oracle_only) st = msp_sel_record(conf, "selector", &in, err);
+    if (st == MSP_OK && opt->oracle_only) {
+        char *rec = msp_selector_record_path(conf, "selector");
+        unlink(rec);
+        free(rec);
+    }
 out:
+    msp_stamp_free(&in);
     for (int k = 0; r && k < n_r; k++) {
         msp_select_stats_free(&r[k].s);
         free(r[k].chosen);

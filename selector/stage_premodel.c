@@ -15,6 +15,7 @@
 #include "progress.h"
 #include "runtime/bundle.h"
 #include "selector/stage.h"
+#include "stamp.h"
 
 typedef struct trained {
     msp_premodel_kind kind;
@@ -266,6 +267,8 @@ msp_status msp_selector_train(const msp_expconf *conf, const msp_selector_opts *
     uint8_t *use = NULL;
     msp_fset set;
     msp_status st;
+    msp_stamp in = {0};
+    msp_selector_train_inputs(conf, opt->latencies, &in);
     if ((st = msp_sel_fset(conf, &set, err)) || (st = msp_sel_kinds(conf, &kinds, &n_kinds, err)) ||
         (st = msp_sel_family(conf, &fam, err)) ||
         (st = msp_experiment_load_data(conf, MSP_SPLIT_VAL, &data, err)))
@@ -344,7 +347,9 @@ msp_status msp_selector_train(const msp_expconf *conf, const msp_selector_opts *
         }
     }
     if (st == MSP_OK) st = write_report(conf, &o, order, gains, n_used, set, t, n_kinds, err);
+    if (st == MSP_OK) st = msp_sel_record(conf, "premodel", &in, err);
 out:
+    msp_stamp_free(&in);
     for (int i = 0; t && i < n_kinds; i++) free(t[i].kept);
     free(t);
     free(kinds);

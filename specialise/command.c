@@ -19,6 +19,7 @@
 #include "experiment.h"
 #include "log.h"
 #include "specialise.h"
+#include "stamp.h"
 
 static const char *const usage =
     "usage: msprune specialise CONFIG [-j N] [--jobs-file FILE] [--job N]\n"
@@ -420,6 +421,35 @@ int msp_cmd_specialise(int argc, char **argv)
     return msp_cli_finish(st, &err);
 }
 
+void msp_specialise_inputs(const msp_expconf *c, msp_stamp *s)
+{
+    msp_experiment_stamp_data(c, MSP_SPLIT_TRAIN | MSP_SPLIT_VAL | MSP_SPLIT_TEST, s);
+    msp_expconf_stamp(c, "specialise", s);
+    msp_expconf_stamp(c, "evaluate", s);
+    msp_stamp_add(s, "base.batch", "%d", c->base.batch);
+    msp_stamp_add_file(s, c->base.cfg);
+    msp_stamp_add_file(s, c->base.weights);
+    for (int i = 0; i < c->n_ladder; i++) {
+        msp_expconf_stamp_ladder(&c->ladder[i], s);
+        msp_stamp_add_file(s, c->ladder[i].cfg);
+        msp_stamp_add_file(s, c->ladder[i].weights);
+    }
+}
+
+char *msp_specialise_record_path(const msp_expconf *c)
+{
+    return msp_stamp_path(c->output, "specialise");
+}
+
+/* The family is written: record what it was built from. */
+static msp_status record_family(const msp_expconf *c, const msp_stamp *in, msp_err *err)
+{
+    char *rec = msp_specialise_record_path(c);
+    msp_status st = msp_stamp_write(in, rec, err);
+    free(rec);
+    return st;
+}
+
 msp_status msp_specialise(const msp_expconf *cf, const msp_specialise_opts *ao, msp_err *err)
 {
     msp_specialise_opts a = *ao;
@@ -430,6 +460,8 @@ msp_status msp_specialise(const msp_expconf *cf, const msp_specialise_opts *ao, 
     msp_family fam = {0};
     msp_net *base = NULL;
     msp_status st = MSP_OK;
+    msp_stamp in = {0};
+    msp_specialise_inputs(c, &in);
     msp_engine_set_threads(c->threads);
     if (!msp_file_readable(c->base.weights)) {
         st = msp_err_set(err, MSP_BAD_INPUT, c->path, c->base.weights_line,
@@ -441,6 +473,7 @@ msp_status msp_specialise(const msp_expconf *cf, const msp_specialise_opts *ao, 
         /* An off-the-shelf ladder is the family: nothing to specialise. */
         st = msp_experiment_load_data(c, MSP_SPLIT_VAL | MSP_SPLIT_TEST, &data, err);
         if (st == MSP_OK) st = build_ladder(c, &data.val, &data.test, a.engine, &fam, err);
+        if (st == MSP_OK) st = record_family(c, &in, err);
         if (st == MSP_OK) print_family(c, &fam);
         goto out;
     }
@@ -477,8 +510,10 @@ msp_status msp_specialise(const msp_expconf *cf, const msp_specialise_opts *ao, 
             st = msp_spec_job_run(c, &plan, k, &data.train, &data.val, &data.test, &jo, err);
     }
     if (st == MSP_OK) st = build_manifest(c, &plan, &data.val, &data.test, a.engine, &fam, err);
+    if (st == MSP_OK) st = record_family(c, &in, err);
     if (st == MSP_OK) print_family(c, &fam);
 out:
+    msp_stamp_free(&in);
     msp_family_free(&fam);
     msp_spec_plan_free(&plan);
     msp_experiment_data_free(&data);

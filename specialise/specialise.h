@@ -331,8 +331,17 @@ typedef struct msp_specialise_opts {
 } msp_specialise_opts;
 
 /* `msprune specialise` on a loaded config: the plan, the jobs, the manifest
- * (a ladder config without a `specialise` section: base + ladder). */
+ * (a ladder config without a `specialise` section: base + ladder). When the
+ * manifest is written, what it was built from is recorded at
+ * msp_specialise_record_path. */
 msp_status msp_specialise(const msp_expconf *conf, const msp_specialise_opts *o, msp_err *err);
+
+struct msp_stamp;
+/* What the family is built from: all the data, the specialise and evaluate
+ * settings, the base's (and ladder's) cfg and weights by content. */
+void msp_specialise_inputs(const msp_expconf *conf, struct msp_stamp *s);
+/* "<output>/stamps/specialise.inputs". */
+char *msp_specialise_record_path(const msp_expconf *conf);
 int msp_cmd_specialise(int argc, char **argv);
 
 #endif

@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 #include "atomicio.h"
 #include "testpoint.h"
 
@@ -294,4 +296,20 @@ int msp_file_readable(const char *path)
 {
     struct stat sb;
     return stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && access(path, R_OK) == 0;
+}
+
+msp_status msp_file_crc32(const char *path, uint32_t *crc, msp_err *err)
+{
+    FILE *f;
+    msp_status st = msp_fopen_regular(path, &f, NULL, err);
+    if (st != MSP_OK) return st;
+    uLong c = crc32(0L, Z_NULL, 0);
+    unsigned char buf[1 << 16];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) c = crc32(c, buf, (uInt)n);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) return msp_err_set(err, MSP_FAIL, path, 0, "read error");
+    *crc = (uint32_t)c;
+    return MSP_OK;
 }

@@ -63,6 +63,8 @@ msp_status msp_fopen_regular(const char *path, FILE **f, uint64_t *size, msp_err
  * the file is ("a bundle manifest"), checked before anything is read. */
 msp_status msp_read_small(const char *path, size_t max, const char *what, char **text, size_t *len,
                           msp_err *err);
+/* The CRC-32 (zlib's) of a whole regular file. */
+msp_status msp_file_crc32(const char *path, uint32_t *crc, msp_err *err);
 /* Does a regular, readable file exist at path? */
 int msp_file_readable(const char *path);
 

@@ -8,6 +8,7 @@
  * with its weights still under the .next name, which msp_checkpoint_settle
  * renames into place before resuming.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,22 +26,6 @@
 #define CKPT_MAX_EPOCHS 100000u
 
 char *msp_checkpoint_weights_path(const char *dir) { return msp_strcat3(dir, "/", "checkpoint.weights"); }
-
-static msp_status file_crc(const char *path, uint32_t *crc, msp_err *err)
-{
-    FILE *f;
-    msp_status st = msp_fopen_regular(path, &f, NULL, err);
-    if (st != MSP_OK) return st;
-    uLong c = crc32(0L, Z_NULL, 0);
-    unsigned char buf[1 << 16];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0) c = crc32(c, buf, (uInt)n);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) return msp_err_set(err, MSP_FAIL, path, 0, "read error");
-    *crc = (uint32_t)c;
-    return MSP_OK;
-}
 
 /* A growable byte buffer: the state is built in memory, CRC'd, written once. */
 typedef struct {
@@ -66,7 +51,7 @@ msp_status msp_checkpoint_save(const char *dir, msp_net *net, const msp_train_st
     char *npath = msp_strcat3(dir, "/", "checkpoint.next.weights");
     msp_status st = msp_net_save_weights(net, npath, err);
     uint32_t wcrc = 0;
-    if (st == MSP_OK) st = file_crc(npath, &wcrc, err);
+    if (st == MSP_OK) st = msp_file_crc32(npath, &wcrc, err);
     if (st != MSP_OK) goto out;
 
     buf_t b = {0};
@@ -181,7 +166,7 @@ msp_status msp_checkpoint_settle(const char *dir, msp_err *err)
     msp_status st = MSP_OK;
     uint32_t want, have;
     if (msp_file_readable(npath) && state_weights_crc(spath, &want) &&
-        file_crc(npath, &have, NULL) == MSP_OK && have == want) {
+        msp_file_crc32(npath, &have, NULL) == MSP_OK && have == want) {
         msp_log(MSP_LOG_INFO, "completing a checkpoint interrupted while it was saved");
         st = msp_atomic_rename(npath, wpath, err);
     }
@@ -252,7 +237,7 @@ msp_status msp_checkpoint_load(const char *dir, const msp_train_state *expect, s
         msp_err_set(err, st, spath, 0, "checkpoint has trailing bytes");
         goto out;
     }
-    st = file_crc(wpath, &wcrc_now, err);
+    st = msp_file_crc32(wpath, &wcrc_now, err);
     if (st == MSP_OK && wcrc_now != wcrc)
         st = msp_err_set(err, MSP_BAD_INPUT, wpath, 0,
                          "weights do not match checkpoint.state (interrupted while saving?); "
@@ -273,4 +258,19 @@ void msp_train_state_free(msp_train_state *s)
 {
     free(s->hist);
     memset(s, 0, sizeof *s);
+}
+
+msp_status msp_checkpoint_remove(const char *dir, msp_err *err)
+{
+    static const char *const names[] = {"checkpoint.next.weights", "checkpoint.state",
+                                        "checkpoint.weights", "checkpoint.inputs"};
+    msp_status st = MSP_OK;
+    for (size_t i = 0; i < sizeof names / sizeof names[0] && st == MSP_OK; i++) {
+        char *p = msp_strcat3(dir, "/", names[i]);
+        if (unlink(p) != 0 && errno != ENOENT)
+            st = msp_err_set(err, MSP_FAIL, p, 0, "cannot remove an old checkpoint file: %s",
+                             strerror(errno));
+        free(p);
+    }
+    return st;
 }

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "progress.h"
 #include "rng.h"
+#include "stamp.h"
 
 /* Runs net over d in full batches, handing each batch's outputs to sink.
  * With a label, a progress bar, finished only if it was ever drawn (after a
@@ -247,6 +248,28 @@ static msp_status write_json(const char *path, const char *name, const char *cfg
     return msp_atomic_commit(&a, err);
 }
 
+/* Evaluating a network reads its cfg and weights, the test data and the
+ * evaluate settings. */
+static void eval_inputs(const msp_expconf *c, const char *cfg, const char *weights, msp_stamp *s)
+{
+    msp_experiment_stamp_data(c, MSP_SPLIT_TEST, s);
+    msp_expconf_stamp(c, "evaluate", s);
+    msp_stamp_add_file(s, cfg);
+    msp_stamp_add_file(s, weights);
+}
+
+void msp_evaluate_base_inputs(const msp_expconf *c, msp_stamp *s)
+{
+    eval_inputs(c, c->base.cfg, c->base.weights, s);
+}
+
+char *msp_evaluate_record_path(const msp_expconf *c, const char *net)
+{
+    char name[MSP_EXPCONF_NAME_MAX + 16];
+    snprintf(name, sizeof name, "evaluate-%s", net ? net : "base");
+    return msp_stamp_path(c->output, name);
+}
+
 msp_status msp_evaluate_experiment(const msp_expconf *c, const msp_eval_opts *opts, msp_err *err)
 {
     const char *name = opts->net_name ? opts->net_name : "base";
@@ -266,9 +289,14 @@ msp_status msp_evaluate_experiment(const msp_expconf *c, const msp_eval_opts *op
         return msp_err_set(err, MSP_BAD_INPUT, c->path, line,
                            "weights '%s' not found: run 'msprune train %s%s%s' first", weights,
                            c->path, cfg == c->base.cfg ? "" : " --net ", cfg == c->base.cfg ? "" : name);
+    msp_stamp in = {0};
+    eval_inputs(c, cfg, weights, &in);
     msp_experiment_data data;
     msp_status st = msp_experiment_load_data(c, MSP_SPLIT_TEST, &data, err);
-    if (st != MSP_OK) return st;
+    if (st != MSP_OK) {
+        msp_stamp_free(&in);
+        return st;
+    }
 
     msp_net *net = NULL, *net1 = NULL;
     msp_net_opts batched = {.batch = 100, .engine = opts->engine, .verbose = opts->verbose};
@@ -308,7 +336,13 @@ msp_status msp_evaluate_experiment(const msp_expconf *c, const msp_eval_opts *op
         if (st == MSP_OK) msp_log(MSP_LOG_INFO, "wrote %s", path);
         free(path);
     }
+    if (st == MSP_OK) {
+        char *rec = msp_evaluate_record_path(c, name);
+        st = msp_stamp_write(&in, rec, err);
+        free(rec);
+    }
 out:
+    msp_stamp_free(&in);
     msp_metrics_free(&m);
     msp_net_free(net);
     msp_net_free(net1);

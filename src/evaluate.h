@@ -57,8 +57,16 @@ typedef struct msp_eval_opts {
 } msp_eval_opts;
 
 /* `msprune evaluate`: print a table on stdout and write
- * <output>/eval-<name>.json (and opts->predictions if set). */
+ * <output>/eval-<name>.json (and opts->predictions if set), and record what
+ * it was made from at msp_evaluate_record_path. */
 msp_status msp_evaluate_experiment(const msp_expconf *conf, const msp_eval_opts *opts,
                                    msp_err *err);
+
+struct msp_stamp;
+/* What evaluating the base reads: the test data, the evaluate settings, the
+ * base's cfg and weights by content. */
+void msp_evaluate_base_inputs(const msp_expconf *conf, struct msp_stamp *s);
+/* "<output>/stamps/evaluate-<net>.inputs" (net NULL: "base"). */
+char *msp_evaluate_record_path(const msp_expconf *conf, const char *net);
 
 #endif

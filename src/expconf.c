@@ -25,6 +25,7 @@
 #include "atomicio.h"
 #include "conffile.h"
 #include "expconf.h"
+#include "stamp.h"
 #include "suggest.h"
 #include "utf8.h"
 
@@ -830,4 +831,68 @@ msp_status msp_expconf_load(const char *path, msp_expconf *conf, msp_err *err)
         snprintf(conf->output, n, "results/%s", conf->name);
     }
     return MSP_OK;
+}
+
+/* ---- what a stage read ---- */
+
+static void stamp_value(const void *base, const key *k, const char *name, msp_stamp *s)
+{
+    const char *p = (const char *)base + k->off;
+    switch (k->kind) {
+    case K_STRING: {
+        const char *v = *(char *const *)p;
+        msp_stamp_add(s, name, "%s", v ? v : "(none)");
+        break;
+    }
+    case K_INT: msp_stamp_add(s, name, "%d", *(const int *)p); break;
+    case K_BOOL: msp_stamp_add(s, name, "%s", *(const int *)p ? "true" : "false"); break;
+    case K_U64: msp_stamp_add(s, name, "%llu", (unsigned long long)*(const uint64_t *)p); break;
+    case K_FLOAT: msp_stamp_add(s, name, "%.17g", *(const double *)p); break;
+    case K_ENUM: msp_stamp_add(s, name, "%s", k->values[*(const int *)p]); break;
+    case K_STRINGS:
+    case K_FLOATS: {
+        int n = *(const int *)((const char *)base + k->aux_off);
+        size_t len = 0, cap = 64;
+        char *buf = msp_malloc(cap);
+        buf[0] = '\0';
+        for (int i = 0; i < n; i++) {
+            char num[32];
+            const char *item = num;
+            if (k->kind == K_FLOATS) snprintf(num, sizeof num, "%.17g", ((const double *)p)[i]);
+            else item = (*(char *const *const *)p)[i];
+            size_t need = len + strlen(item) + 3;
+            if (need > cap) buf = msp_realloc(buf, cap = 2 * need);
+            len += (size_t)sprintf(buf + len, "%s%s", i ? ", " : "", item);
+        }
+        msp_stamp_add(s, name, "[%s]", buf);
+        free(buf);
+        break;
+    }
+    default: break;
+    }
+}
+
+void msp_expconf_stamp(const msp_expconf *conf, const char *group, msp_stamp *s)
+{
+    for (const key *g = root_keys; g->name; g++) {
+        if (g->kind != K_GROUP || strcmp(g->name, group) != 0) continue;
+        for (const key *k = g->sub; k->name; k++) {
+            /* display names change no result */
+            if (!strcmp(group, "data") && !strcmp(k->name, "classes")) continue;
+            char name[96];
+            snprintf(name, sizeof name, "%s.%s", group, k->name);
+            stamp_value(conf, k, name, s);
+        }
+        return;
+    }
+    MSP_ASSERT(!"no such config group");
+}
+
+void msp_expconf_stamp_ladder(const msp_ladder_net *n, msp_stamp *s)
+{
+    for (const key *k = ladder_keys; k->name; k++) {
+        char name[96];
+        snprintf(name, sizeof name, "ladder.%s.%s", n->name, k->name);
+        stamp_value(n, k, name, s);
+    }
 }

@@ -130,4 +130,13 @@ msp_status msp_expconf_load(const char *path, msp_expconf *conf, msp_err *err);
 /* Free everything conf owns and zero it; safe on a zeroed struct. */
 void msp_expconf_free(msp_expconf *conf);
 
+struct msp_stamp;
+/* Append every setting of config group `group` ("data", "base", "evaluate",
+ * "specialise", "selector") to a stamp as "group.key" = its value after
+ * defaults, so that a changed setting names itself. data.classes (display
+ * names, which change no result) is left out. */
+void msp_expconf_stamp(const msp_expconf *conf, const char *group, struct msp_stamp *s);
+/* The same for one ladder network ("ladder.NAME.key"). */
+void msp_expconf_stamp_ladder(const msp_ladder_net *n, struct msp_stamp *s);
+
 #endif

@@ -5,6 +5,7 @@
 
 #include "experiment.h"
 #include "log.h"
+#include "stamp.h"
 
 static msp_status load_one(const msp_expconf *c, int test, int limit, msp_dataset *out,
                            msp_err *err)
@@ -71,4 +72,39 @@ void msp_experiment_data_free(msp_experiment_data *d)
 char *msp_experiment_path(const msp_expconf *c, const char *leaf)
 {
     return msp_strcat3(c->output, "/", leaf);
+}
+
+/* A list by content, its images by size and time: touching an image, or
+ * regenerating it, is a change; reading them all would be a training's
+ * worth of work on every run. */
+static void stamp_list(const char *list, msp_stamp *s)
+{
+    msp_stamp_add_file(s, list);
+    char **paths = NULL;
+    int *lines = NULL, n = 0;
+    msp_err ignore;
+    if (msp_imagelist_paths(list, &paths, &lines, &n, &ignore) != MSP_OK) return;
+    for (int i = 0; i < n; i++) {
+        msp_stamp_add_file_time(s, "image", paths[i]);
+        free(paths[i]);
+    }
+    free(paths);
+    free(lines);
+}
+
+void msp_experiment_stamp_data(const msp_expconf *c, int mask, msp_stamp *s)
+{
+    msp_stamp_add(s, "seed", "%llu", (unsigned long long)c->seed);
+    msp_expconf_stamp(c, "data", s);
+    int train = mask & (MSP_SPLIT_TRAIN | MSP_SPLIT_VAL), test = mask & MSP_SPLIT_TEST;
+    if (c->data.format == MSP_DATA_IDX) {
+        if (train) msp_stamp_add_file_time(s, "data", c->data.train_images);
+        if (train) msp_stamp_add_file_time(s, "data", c->data.train_labels);
+        if (test) msp_stamp_add_file_time(s, "data", c->data.test_images);
+        if (test) msp_stamp_add_file_time(s, "data", c->data.test_labels);
+        return;
+    }
+    msp_stamp_add_file(s, c->data.names);
+    if (train) stamp_list(c->data.train_list, s);
+    if (test) stamp_list(c->data.test_list, s);
 }

@@ -25,6 +25,12 @@ msp_status msp_experiment_load_data(const msp_expconf *conf, int mask, msp_exper
                                     msp_err *err);
 void msp_experiment_data_free(msp_experiment_data *d);
 
+struct msp_stamp;
+/* What the splits in mask are made of, appended to a stamp: the seed, the
+ * data settings, and the files (IDX files and image files by size and
+ * modification time, lists and the names file by content). */
+void msp_experiment_stamp_data(const msp_expconf *conf, int mask, struct msp_stamp *s);
+
 /* "<output>/<leaf>" in a new string. */
 char *msp_experiment_path(const msp_expconf *conf, const char *leaf);
 

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "progress.h"
 #include "rng.h"
+#include "stamp.h"
 #include "testpoint.h"
 #include "train.h"
 
@@ -266,32 +267,102 @@ out:
     return st;
 }
 
+/* The ladder network called name, NULL for the base ("base" or NULL). */
+static msp_status find_net(const msp_expconf *c, const char *name, const msp_ladder_net **ln,
+                           msp_err *err)
+{
+    *ln = NULL;
+    if (!name || !strcmp(name, "base")) return MSP_OK;
+    for (int i = 0; i < c->n_ladder; i++)
+        if (!strcmp(c->ladder[i].name, name)) *ln = &c->ladder[i];
+    if (*ln) return MSP_OK;
+    return msp_err_set(err, MSP_BAD_INPUT, c->path, 0, "no network '%s': the config has 'base'%s",
+                       name, c->n_ladder ? " and its ladder networks" : " only");
+}
+
+static int net_epochs(const msp_expconf *c, const msp_ladder_net *ln, int override)
+{
+    if (override > 0) return override;
+    return ln && ln->epochs > 0 ? ln->epochs : c->base.epochs;
+}
+
+static void train_inputs(const msp_expconf *c, const msp_ladder_net *ln, int epochs, msp_stamp *s)
+{
+    msp_experiment_stamp_data(c, MSP_SPLIT_TRAIN | MSP_SPLIT_VAL, s);
+    char key[96];
+    snprintf(key, sizeof key, "%s%s.epochs", ln ? "ladder." : "base", ln ? ln->name : "");
+    msp_stamp_add(s, key, "%d", epochs);
+    msp_stamp_add(s, "base.batch", "%d", c->base.batch);
+    msp_stamp_add_file(s, ln ? ln->cfg : c->base.cfg);
+}
+
+msp_status msp_train_inputs(const msp_expconf *c, const char *net, msp_stamp *s, msp_err *err)
+{
+    const msp_ladder_net *ln;
+    msp_status st = find_net(c, net, &ln, err);
+    if (st == MSP_OK) train_inputs(c, ln, net_epochs(c, ln, 0), s);
+    return st;
+}
+
+char *msp_train_record_path(const msp_expconf *c, const char *net)
+{
+    char name[MSP_EXPCONF_NAME_MAX + 8];
+    snprintf(name, sizeof name, "train-%s", net ? net : "base");
+    return msp_stamp_path(c->output, name);
+}
+
+/* Is the checkpoint in dir one of this run? A checkpoint made from other
+ * inputs is removed (with a message), so that nothing resumes it; a fresh
+ * run records its inputs before its first checkpoint. */
+static msp_status settle_checkpoint(const char *dir, const msp_stamp *in, int *resume, msp_err *err)
+{
+    char *rec = msp_strcat3(dir, "/", "checkpoint.inputs");
+    char why[512];
+    msp_status st = MSP_OK;
+    if (*resume && msp_stamp_compare(in, rec, why, sizeof why) == MSP_STAMP_CHANGED) {
+        msp_log(MSP_LOG_WARN, "not resuming the checkpoint in %s: it was made from other inputs "
+                              "(%s); training from the start", dir, why);
+        *resume = 0;
+    }
+    if (!*resume) {
+        st = msp_checkpoint_remove(dir, err);
+        if (st == MSP_OK) st = msp_stamp_write(in, rec, err);
+    }
+    free(rec);
+    return st;
+}
+
 msp_status msp_train_base(const msp_expconf *c, const msp_train_opts *opts, msp_err *err)
 {
-    const msp_ladder_net *ln = NULL;
-    if (opts->net && strcmp(opts->net, "base") != 0) {
-        for (int i = 0; i < c->n_ladder; i++)
-            if (!strcmp(c->ladder[i].name, opts->net)) ln = &c->ladder[i];
-        if (!ln)
-            return msp_err_set(err, MSP_BAD_INPUT, c->path, 0,
-                               "no network '%s': the config has 'base'%s", opts->net,
-                               c->n_ladder ? " and its ladder networks" : " only");
-    }
+    const msp_ladder_net *ln;
+    msp_status st = find_net(c, opts->net, &ln, err);
+    if (st != MSP_OK) return st;
     msp_experiment_data data;
-    msp_status st = msp_experiment_load_data(c, MSP_SPLIT_TRAIN | MSP_SPLIT_VAL, &data, err);
+    st = msp_experiment_load_data(c, MSP_SPLIT_TRAIN | MSP_SPLIT_VAL, &data, err);
     if (st != MSP_OK) return st;
     char *dir = ln ? msp_strcat3(c->output, "/ladder/", ln->name) : msp_strdup(c->output);
-    int epochs = ln && ln->epochs > 0 ? ln->epochs : c->base.epochs;
+    int epochs = net_epochs(c, ln, opts->epochs);
+    msp_stamp in = {0};
+    train_inputs(c, ln, epochs, &in);
+    msp_train_opts o = *opts;
+    st = msp_mkdirs(dir, err);
+    if (st == MSP_OK) st = settle_checkpoint(dir, &in, &o.resume, err);
     msp_train_job j = {.name = ln ? ln->name : c->name,
                        .cfg = ln ? ln->cfg : c->base.cfg,
                        .out_weights = ln ? ln->weights : c->base.weights,
                        .dir = dir,
-                       .epochs = opts->epochs > 0 ? opts->epochs : epochs,
+                       .epochs = epochs,
                        .batch = c->base.batch,
                        .seed = c->seed,
                        .train = &data.train,
                        .val = &data.val};
-    st = msp_train_run(&j, opts, err);
+    if (st == MSP_OK) st = msp_train_run(&j, &o, err);
+    if (st == MSP_OK) {
+        char *rec = msp_train_record_path(c, ln ? ln->name : NULL);
+        st = msp_stamp_write(&in, rec, err);
+        free(rec);
+    }
+    msp_stamp_free(&in);
     free(dir);
     msp_experiment_data_free(&data);
     return st;

@@ -53,6 +53,17 @@ msp_status msp_train_run(const msp_train_job *job, const msp_train_opts *opts, m
  * MSP_INTERRUPTED after a clean stop on a signal (checkpoint saved). */
 msp_status msp_train_base(const msp_expconf *conf, const msp_train_opts *opts, msp_err *err);
 
+struct msp_stamp;
+/* What network net (as opts->net) is trained from: the training data
+ * (msp_experiment_stamp_data), its epochs and batch, its cfg by content.
+ * msp_train_base records it at msp_train_record_path when it succeeds, and
+ * beside the checkpoint when a run starts: a checkpoint made from other
+ * inputs is never resumed (the run starts afresh and says why). */
+msp_status msp_train_inputs(const msp_expconf *conf, const char *net, struct msp_stamp *s,
+                            msp_err *err);
+/* "<output>/stamps/train-<net>.inputs" (net NULL: "base"). */
+char *msp_train_record_path(const msp_expconf *conf, const char *net);
+
 /* Batch-norm statistics of cfg + in_weights re-estimated on the first
  * batches of train (no weight changes), saved to out_weights (may equal
  * in_weights). After pruning, a removed filter changes what every later
