@@ -427,7 +427,9 @@ void msp_specialise_inputs(const msp_expconf *c, msp_stamp *s)
     msp_expconf_stamp(c, "specialise", s);
     msp_expconf_stamp(c, "evaluate", s);
     msp_stamp_add(s, "base.batch", "%d", c->base.batch);
+    msp_stamp_add(s, "base.cfg", "%s", c->base.cfg);
     msp_stamp_add_file(s, c->base.cfg);
+    msp_stamp_add(s, "base.weights", "%s", c->base.weights);
     msp_stamp_add_file(s, c->base.weights);
     for (int i = 0; i < c->n_ladder; i++) {
         msp_expconf_stamp_ladder(&c->ladder[i], s);

@@ -254,7 +254,9 @@ static void eval_inputs(const msp_expconf *c, const char *cfg, const char *weigh
 {
     msp_experiment_stamp_data(c, MSP_SPLIT_TEST, s);
     msp_expconf_stamp(c, "evaluate", s);
+    msp_stamp_add(s, "network.cfg", "%s", cfg);
     msp_stamp_add_file(s, cfg);
+    msp_stamp_add(s, "network.weights", "%s", weights);
     msp_stamp_add_file(s, weights);
 }
 

@@ -293,6 +293,9 @@ static void train_inputs(const msp_expconf *c, const msp_ladder_net *ln, int epo
     snprintf(key, sizeof key, "%s%s.epochs", ln ? "ladder." : "base", ln ? ln->name : "");
     msp_stamp_add(s, key, "%d", epochs);
     msp_stamp_add(s, "base.batch", "%d", c->base.batch);
+    /* the path first: a switched cfg is named as such */
+    snprintf(key, sizeof key, "%s%s.cfg", ln ? "ladder." : "base", ln ? ln->name : "");
+    msp_stamp_add(s, key, "%s", ln ? ln->cfg : c->base.cfg);
     msp_stamp_add_file(s, ln ? ln->cfg : c->base.cfg);
 }
 

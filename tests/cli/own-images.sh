@@ -83,7 +83,7 @@ activation=linear
 
 [softmax]
 CFG
-own_conf() { # EPOCHS
+own_conf() { # EPOCHS [CFG]
     cat >"$OI/own.conf" <<CONF
 name = "own";
 seed = 3;
@@ -95,7 +95,7 @@ data = {
     names = "data/names.txt";
     validation = 0.25;
 };
-base = { cfg = "own.cfg"; weights = "results/base.weights"; epochs = $1; batch = 16; };
+base = { cfg = "${2:-own.cfg}"; weights = "results/base.weights"; epochs = $1; batch = 16; };
 evaluate = { latency_runs = 3; warmup = 1; };
 specialise = { k = 2; target_flops = 0.5; protect_first = false; finetune_epochs = 1;
                generalists = [0.3]; };
@@ -148,6 +148,15 @@ st=$?
 [ "$st" = 0 ] && grep -qF "msprune: warning: not resuming the checkpoint in results: it was made from other inputs (base.epochs changed (3 -> 4)); training from the start" "$TMP/err" &&
     ! grep -q "resuming at epoch" "$TMP/err" && ok ||
     bad "own images: a checkpoint of other settings -> exit $st: $(head -c 900 "$TMP/err")"
+
+# Nor is one of another cfg (it would not even load into this one).
+(cd "$OI" && MSP_TEST_KILL_AT=train-checkpoint "$OM" all own.conf) >/dev/null 2>&1
+sed 's/^filters=16$/filters=24/' "$OI/own.cfg" >"$OI/own2.cfg"
+own_conf 4 own2.cfg
+own all own.conf
+st=$?
+[ "$st" = 0 ] && grep -qF "msprune: warning: not resuming the checkpoint in results: it was made from other inputs (base.cfg changed (own.cfg -> own2.cfg)); training from the start" "$TMP/err" &&
+    ok || bad "own images: a checkpoint of another cfg -> exit $st: $(head -c 900 "$TMP/err")"
 
 # The bundle and run speak the class names from the names file.
 own deploy own.conf --out bundle
