@@ -104,9 +104,21 @@ static void announce(const char *stage, const char *why, const char *again)
     else msp_log(MSP_LOG_INFO, "stage %s", stage);
 }
 
+/* "train 80 s, evaluate 3 s, ..." for the stages that ran. */
+static void stage_times(const double *spent, char *out, size_t size)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (int i = 0; i < S_COUNT && len < size; i++)
+        if (spent[i] >= 0)
+            len += (size_t)snprintf(out + len, size - len, "%s%s %.1f s", len ? ", " : "",
+                                    stages[i], spent[i]);
+    if (!len) snprintf(out, size, "every stage up to date");
+}
+
 static msp_status train_net(const msp_expconf *conf, const char *net, const char *cfg,
                             const char *weights, const char *dir, int force,
-                            msp_engine_kind engine, int verbose, msp_err *err)
+                            msp_engine_kind engine, int verbose, int *ran, msp_err *err)
 {
     msp_stamp now = {0};
     msp_status st = msp_train_inputs(conf, net, &now, err);
@@ -122,6 +134,7 @@ static msp_status train_net(const msp_expconf *conf, const char *net, const char
     msp_stamp_free(&now);
     free(rec);
     if (!run) return st;
+    *ran = 1;
     char stage[96];
     snprintf(stage, sizeof stage, "train: %s", net ? net : "base");
     announce(stage, why, "retraining");
@@ -219,22 +232,29 @@ int msp_cmd_all(int argc, char **argv)
     char *report = msp_strcat3(conf.output, "/", "report.html");
     msp_selector_opts so = {.engine = a.engine, .verbose = a.verbose};
 
+    double spent[S_COUNT], t;
+    for (int i = 0; i < S_COUNT; i++) spent[i] = -1;
     /* train: the base, then every ladder network. */
+    t = msp_now();
+    int ran = 0;
     st = train_net(&conf, NULL, conf.base.cfg, conf.base.weights, conf.output, a.from <= S_TRAIN,
-                   a.engine, a.verbose, &err);
+                   a.engine, a.verbose, &ran, &err);
     for (int i = 0; i < conf.n_ladder && st == MSP_OK; i++) {
         char *dir = msp_strcat3(conf.output, "/ladder/", conf.ladder[i].name);
         st = train_net(&conf, conf.ladder[i].name, conf.ladder[i].cfg, conf.ladder[i].weights, dir,
-                       a.from <= S_TRAIN, a.engine, a.verbose, &err);
+                       a.from <= S_TRAIN, a.engine, a.verbose, &ran, &err);
         free(dir);
     }
+    if (ran) spent[S_TRAIN] = msp_now() - t;
     msp_stamp now = {0};
     const char *in_eval[] = {conf.base.weights, NULL};
     if (st == MSP_OK) msp_evaluate_base_inputs(&conf, &now);
     if (st == MSP_OK && must_run(a.from <= S_EVALUATE, "evaluate: base", "evaluating again", eval_json,
                                  msp_evaluate_record_path(&conf, NULL), &now, in_eval)) {
         msp_eval_opts e = {.engine = a.engine, .verbose = a.verbose};
+        t = msp_now();
         st = msp_evaluate_experiment(&conf, &e, &err);
+        spent[S_EVALUATE] = msp_now() - t;
     }
     const char *in_spec[MSP_EXPCONF_LADDER_MAX + 3] = {conf.base.weights, conf.path};
     for (int i = 0; i < conf.n_ladder; i++) in_spec[2 + i] = conf.ladder[i].weights;
@@ -242,25 +262,33 @@ int msp_cmd_all(int argc, char **argv)
     if (st == MSP_OK && must_run(a.from <= S_SPECIALISE, "specialise", "building the family again",
                                  family, msp_specialise_record_path(&conf), &now, in_spec)) {
         msp_specialise_opts o = {.jobs = a.jobs, .job = -1, .verbose = a.verbose, .engine = a.engine};
+        t = msp_now();
         st = msp_specialise(&conf, &o, &err);
+        spent[S_SPECIALISE] = msp_now() - t;
     }
     const char *in_pm[] = {family, conf.path, NULL};
     if (st == MSP_OK) msp_selector_train_inputs(&conf, NULL, &now);
     if (st == MSP_OK && must_run(a.from <= S_PREMODEL, "premodel", "training the premodels again",
                                  premodels, msp_selector_record_path(&conf, "premodel"), &now,
                                  in_pm)) {
+        t = msp_now();
         st = msp_selector_train(&conf, &so, &err);
+        spent[S_PREMODEL] = msp_now() - t;
     }
     const char *in_sel[] = {premodels, family, NULL};
     if (st == MSP_OK) msp_selector_evaluate_inputs(&conf, &now);
     if (st == MSP_OK && must_run(a.from <= S_SELECTOR, "selector", "evaluating it again", summary,
                                  msp_selector_record_path(&conf, "selector"), &now, in_sel)) {
+        t = msp_now();
         st = msp_selector_evaluate(&conf, &so, &err);
+        spent[S_SELECTOR] = msp_now() - t;
     }
     const char *in_rep[] = {summary, eval_json, NULL};
     if (st == MSP_OK && (a.from <= S_REPORT || stale(report, in_rep))) {
         msp_log(MSP_LOG_INFO, "stage report");
+        t = msp_now();
         st = msp_report_write(conf.output, conf.output, conf.name, conf.path, &err);
+        spent[S_REPORT] = msp_now() - t;
     }
     if (st == MSP_OK) {
         /* The verdict in one plain line, worded as the report words it. */
@@ -272,8 +300,10 @@ int msp_cmd_all(int argc, char **argv)
             printf("%s\n", line);
             msp_report_free(&rep);
         }
-        printf("pipeline of %s done in %.0f s; report: %s (and report.md)\n", conf.name,
-               msp_now() - t0, report);
+        char times[256];
+        stage_times(spent, times, sizeof times);
+        printf("pipeline of %s done in %.0f s (%s); report: %s (and report.md)\n", conf.name,
+               msp_now() - t0, times, report);
     }
     free(eval_json);
     free(family);
