@@ -8,7 +8,6 @@
  * with its weights still under the .next name, which msp_checkpoint_settle
  * renames into place before resuming.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,19 +257,4 @@ void msp_train_state_free(msp_train_state *s)
 {
     free(s->hist);
     memset(s, 0, sizeof *s);
-}
-
-msp_status msp_checkpoint_remove(const char *dir, msp_err *err)
-{
-    static const char *const names[] = {"checkpoint.next.weights", "checkpoint.state",
-                                        "checkpoint.weights", "checkpoint.inputs"};
-    msp_status st = MSP_OK;
-    for (size_t i = 0; i < sizeof names / sizeof names[0] && st == MSP_OK; i++) {
-        char *p = msp_strcat3(dir, "/", names[i]);
-        if (unlink(p) != 0 && errno != ENOENT)
-            st = msp_err_set(err, MSP_FAIL, p, 0, "cannot remove an old checkpoint file: %s",
-                             strerror(errno));
-        free(p);
-    }
-    return st;
 }

@@ -52,10 +52,6 @@ void msp_train_state_free(msp_train_state *s);
  * place, rename its weights (checkpoint.next.weights) into place too. */
 msp_status msp_checkpoint_settle(const char *dir, msp_err *err);
 
-/* Remove the checkpoint in dir (every file of it, and the record of its
- * inputs), so that nothing resumes it. Missing files are fine. */
-msp_status msp_checkpoint_remove(const char *dir, msp_err *err);
-
 char *msp_checkpoint_weights_path(const char *dir);
 
 #endif

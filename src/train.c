@@ -79,6 +79,21 @@ static void recalibrate(msp_net *net, const msp_dataset *tr, const int *order, i
     free(x);
 }
 
+/* Save a checkpoint, then (once per run) the record of its inputs: a kill
+ * between the two leaves a record that no longer matches, so the
+ * checkpoint is not resumed; never one that matches an older checkpoint. */
+static msp_status save_checkpoint(const msp_train_job *j, msp_net *net, const msp_train_state *s,
+                                  int *recorded, msp_err *err)
+{
+    msp_status st = msp_checkpoint_save(j->dir, net, s, err);
+    if (st != MSP_OK || !j->inputs || *recorded) return st;
+    char *rec = msp_strcat3(j->dir, "/", "checkpoint.inputs");
+    st = msp_stamp_write(j->inputs, rec, err);
+    free(rec);
+    *recorded = st == MSP_OK;
+    return st;
+}
+
 static void on_signal(int sig)
 {
     (void)sig;
@@ -99,6 +114,7 @@ msp_status msp_train_run(const msp_train_job *j, const msp_train_opts *opts, msp
     msp_net *net = NULL;
     msp_train_state s = {.seed = seed, .batch_size = (uint32_t)bs, .n_train = (uint64_t)tr->n};
     float *opt = NULL;
+    int recorded = 0;
     char *ckpt_w = msp_checkpoint_weights_path(j->dir);
     msp_net_opts no = {.batch = bs,
                        .max_batches = epochs * per_epoch,
@@ -203,7 +219,7 @@ msp_status msp_train_run(const msp_train_job *j, const msp_train_opts *opts, msp
         }
         if (st != MSP_OK) break;
         if (g_stop) {
-            st = msp_checkpoint_save(j->dir, net, &s, err);
+            st = save_checkpoint(j, net, &s, &recorded, err);
             if (st == MSP_OK) {
                 /* the command says how to continue: its own way */
                 msp_log(MSP_LOG_WARN, "interrupted: checkpoint saved at epoch %u batch %u",
@@ -226,7 +242,7 @@ msp_status msp_train_run(const msp_train_job *j, const msp_train_opts *opts, msp
         msp_train_state next = s;
         next.epoch++;
         next.batch = 0;
-        st = msp_checkpoint_save(j->dir, net, &next, err);
+        st = save_checkpoint(j, net, &next, &recorded, err);
         msp_testpoint("train-checkpoint");
         if (st == MSP_OK) {
             char *log_path = msp_strcat3(j->dir, "/", "train.json");
@@ -314,25 +330,18 @@ char *msp_train_record_path(const msp_expconf *c, const char *net)
     return msp_stamp_path(c->output, name);
 }
 
-/* Is the checkpoint in dir one of this run? A checkpoint made from other
- * inputs is removed (with a message), so that nothing resumes it; a fresh
- * run records its inputs before its first checkpoint. */
-static msp_status settle_checkpoint(const char *dir, const msp_stamp *in, int *resume, msp_err *err)
+/* May the checkpoint in dir be resumed? Not when it was made from other
+ * inputs: the run starts afresh, and says why. */
+static int resumable(const char *dir, const msp_stamp *in)
 {
     char *rec = msp_strcat3(dir, "/", "checkpoint.inputs");
     char why[512];
-    msp_status st = MSP_OK;
-    if (*resume && msp_stamp_compare(in, rec, why, sizeof why) == MSP_STAMP_CHANGED) {
+    int ok = msp_stamp_compare(in, rec, why, sizeof why) != MSP_STAMP_CHANGED;
+    if (!ok)
         msp_log(MSP_LOG_WARN, "not resuming the checkpoint in %s: it was made from other inputs "
                               "(%s); training from the start", dir, why);
-        *resume = 0;
-    }
-    if (!*resume) {
-        st = msp_checkpoint_remove(dir, err);
-        if (st == MSP_OK) st = msp_stamp_write(in, rec, err);
-    }
     free(rec);
-    return st;
+    return ok;
 }
 
 msp_status msp_train_base(const msp_expconf *c, const msp_train_opts *opts, msp_err *err)
@@ -348,8 +357,7 @@ msp_status msp_train_base(const msp_expconf *c, const msp_train_opts *opts, msp_
     msp_stamp in = {0};
     train_inputs(c, ln, epochs, &in);
     msp_train_opts o = *opts;
-    st = msp_mkdirs(dir, err);
-    if (st == MSP_OK) st = settle_checkpoint(dir, &in, &o.resume, err);
+    o.resume = o.resume && resumable(dir, &in);
     msp_train_job j = {.name = ln ? ln->name : c->name,
                        .cfg = ln ? ln->cfg : c->base.cfg,
                        .out_weights = ln ? ln->weights : c->base.weights,
@@ -358,8 +366,9 @@ msp_status msp_train_base(const msp_expconf *c, const msp_train_opts *opts, msp_
                        .batch = c->base.batch,
                        .seed = c->seed,
                        .train = &data.train,
-                       .val = &data.val};
-    if (st == MSP_OK) st = msp_train_run(&j, &o, err);
+                       .val = &data.val,
+                       .inputs = &in};
+    st = msp_train_run(&j, &o, err);
     if (st == MSP_OK) {
         char *rec = msp_train_record_path(c, ln ? ln->name : NULL);
         st = msp_stamp_write(&in, rec, err);

@@ -19,6 +19,8 @@
 #include "dataset.h"
 #include "engine.h"
 
+struct msp_stamp;
+
 typedef struct msp_train_opts {
     int resume;      /* continue from <dir>/checkpoint.* */
     int epochs;      /* > 0 overrides the config (msp_train_base only) */
@@ -44,6 +46,10 @@ typedef struct msp_train_job {
      * target of image i is (1 - soft_weight) one-hot(y_i) + soft_weight soft_i. */
     const float *soft;
     float soft_weight;
+    /* NULL, or what the run is made from: recorded beside the checkpoint
+     * (checkpoint.inputs) after its first save, for msp_train_base to
+     * refuse resuming a checkpoint of other inputs. */
+    const struct msp_stamp *inputs;
 } msp_train_job;
 
 msp_status msp_train_run(const msp_train_job *job, const msp_train_opts *opts, msp_err *err);
@@ -53,7 +59,6 @@ msp_status msp_train_run(const msp_train_job *job, const msp_train_opts *opts, m
  * MSP_INTERRUPTED after a clean stop on a signal (checkpoint saved). */
 msp_status msp_train_base(const msp_expconf *conf, const msp_train_opts *opts, msp_err *err);
 
-struct msp_stamp;
 /* What network net (as opts->net) is trained from: the training data
  * (msp_experiment_stamp_data), its epochs and batch, its cfg by content.
  * msp_train_base records it at msp_train_record_path when it succeeds, and
