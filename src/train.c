@@ -349,13 +349,18 @@ msp_status msp_train_base(const msp_expconf *c, const msp_train_opts *opts, msp_
     const msp_ladder_net *ln;
     msp_status st = find_net(c, opts->net, &ln, err);
     if (st != MSP_OK) return st;
-    msp_experiment_data data;
-    st = msp_experiment_load_data(c, MSP_SPLIT_TRAIN | MSP_SPLIT_VAL, &data, err);
-    if (st != MSP_OK) return st;
-    char *dir = ln ? msp_strcat3(c->output, "/ladder/", ln->name) : msp_strdup(c->output);
+    /* what the data is before it is read: a change while it is read shows
+     * next time */
     int epochs = net_epochs(c, ln, opts->epochs);
     msp_stamp in = {0};
     train_inputs(c, ln, epochs, &in);
+    msp_experiment_data data;
+    st = msp_experiment_load_data(c, MSP_SPLIT_TRAIN | MSP_SPLIT_VAL, &data, err);
+    if (st != MSP_OK) {
+        msp_stamp_free(&in);
+        return st;
+    }
+    char *dir = ln ? msp_strcat3(c->output, "/ladder/", ln->name) : msp_strdup(c->output);
     msp_train_opts o = *opts;
     o.resume = o.resume && resumable(dir, &in);
     msp_train_job j = {.name = ln ? ln->name : c->name,
