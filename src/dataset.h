@@ -119,7 +119,16 @@ typedef enum msp_class_mode {
 msp_status msp_dataset_filter_classes(const msp_dataset *d, const int *classes, int k,
                                       msp_class_mode mode, msp_dataset *out, msp_err *err);
 
-/* A seeded random subset of min(m, n) examples, kept in original order. */
+/* A stratified seeded draw of min(m, n) of the indices 0..n-1 with labels
+ * y[i] in [0, k): every index is shuffled once by a generator seeded from
+ * seed, and class c takes the first q_c of its indices in that order, where
+ * the quotas are cumulative roundings of m * n_c / n (as in
+ * msp_dataset_split: they total m, each within 1 of its class's share).
+ * Returns an owned array of *n_out indices in ascending order. */
+int *msp_stratified_draw(const int *y, int n, int k, int m, uint64_t seed, int *n_out);
+
+/* The examples msp_stratified_draw picks (min(m, n) of them, stratified by
+ * class, seeded), kept in original order. */
 void msp_dataset_sample(const msp_dataset *d, int m, uint64_t seed, msp_dataset *out);
 
 #endif
