@@ -117,6 +117,9 @@ msp_status msp_imagelist_paths(const char *list_path, char ***paths, int **lines
  * two different classes that no longer match overlaps. */
 msp_status msp_imagelist_class_of(const char *lpath, int line, const char *p, char *const *names,
                                   int k, const char *names_path, int *label, msp_err *err);
+/* That rule in the words the messages use. */
+#define MSP_IMAGELIST_CLASS_RULE \
+    "a class is a whole folder name of the path or, failing that, a whole word of the file name"
 /* Read a names file (one class name per line in UTF-8, no blank line, no
  * repeat, no control character): *names is an owned array of *n_classes
  * owned strings. */

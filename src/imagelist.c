@@ -178,8 +178,6 @@ msp_status msp_imagelist_check_names(const char *names_path, int *n_classes, msp
 
 /* ---- which class a path names ---- */
 
-#define CLASS_RULE "a class is a whole folder name of the path or, failing that, a whole word of the file name"
-
 /* Part of a word: ASCII letters and digits, and every byte of a multi-byte
  * UTF-8 character (so a non-ASCII name is never split). */
 static int word_char(unsigned char ch)
@@ -263,7 +261,7 @@ msp_status msp_imagelist_class_of(const char *lpath, int line, const char *p, ch
         return msp_err_set(err, MSP_BAD_INPUT, lpath, line,
                            "image path '%s' is ambiguous: its folders name two classes, '%s' and "
                            "'%s' (%s)",
-                           p, names[found], names[other], CLASS_RULE);
+                           p, names[found], names[other], MSP_IMAGELIST_CLASS_RULE);
     if (found < 0) {
         const char *slash = strrchr(p, '/');
         const char *file = slash ? slash + 1 : p;
@@ -272,11 +270,12 @@ msp_status msp_imagelist_class_of(const char *lpath, int line, const char *p, ch
             return msp_err_set(err, MSP_BAD_INPUT, lpath, line,
                                "image path '%s' is ambiguous: its file name names two classes, "
                                "'%s' and '%s' (%s)",
-                               p, names[found], names[other], CLASS_RULE);
+                               p, names[found], names[other], MSP_IMAGELIST_CLASS_RULE);
     }
     if (found < 0)
         return msp_err_set(err, MSP_BAD_INPUT, lpath, line,
-                           "image path '%s' names no class of %s (%s)", p, names_path, CLASS_RULE);
+                           "image path '%s' names no class of %s (%s)", p, names_path,
+                           MSP_IMAGELIST_CLASS_RULE);
     *label = found;
     return MSP_OK;
 }
