@@ -51,15 +51,17 @@ static void add(char *out, size_t n, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Per-class counts, compactly: "tshirt 6/2, shirt 6/2" (train/test), the
- * first few classes only. */
+/* Per-class counts, compactly: "tshirt 6/2, shirt 6/2" (train/test; by
+ * number without names), the first few classes only. */
 static void add_per_class(char *out, size_t n, char *const *names, int k, const int *train,
                           const int *test)
 {
     enum { SHOWN = 12 };
     add(out, n, " (train/test per class: ");
-    for (int i = 0; i < k && i < SHOWN; i++)
-        add(out, n, "%s%s %d/%d", i ? ", " : "", names[i], train[i], test[i]);
+    for (int i = 0; i < k && i < SHOWN; i++) {
+        if (names) add(out, n, "%s%s %d/%d", i ? ", " : "", names[i], train[i], test[i]);
+        else add(out, n, "%s%d: %d/%d", i ? ", " : "", i, train[i], test[i]);
+    }
     if (k > SHOWN) add(out, n, ", ... %d more", k - SHOWN);
     add(out, n, ")");
 }
@@ -109,6 +111,16 @@ static msp_status check_list_data(const msp_expconf *c, char *out, size_t n, msp
     return st;
 }
 
+/* The IDX file (train or test) whose images are not the network's input
+ * (IDX images are grey), or NULL. */
+static const msp_idx_shape *idx_misfit(const msp_idx_shape *tr, const msp_idx_shape *te,
+                                       const msp_dn_net *net)
+{
+    if (tr->w != net->w || tr->h != net->h || net->c != 1) return tr;
+    if (te->w != net->w || te->h != net->h) return te;
+    return NULL;
+}
+
 /* An IDX experiment, cheaply: headers and labels, not pixels. The images
  * must be the network's input, the labels within its outputs. */
 static msp_status check_idx_data(const msp_expconf *c, const msp_dn_net *net, char *out, size_t n,
@@ -119,24 +131,30 @@ static msp_status check_idx_data(const msp_expconf *c, const msp_dn_net *net, ch
      * there is the config's fault, reported at its line by the stage checks. */
     msp_status st = msp_idx_info(c->data.train_images, c->data.train_labels, 0, &tr, err);
     if (st == MSP_OK) st = msp_idx_info(c->data.test_images, c->data.test_labels, 0, &te, err);
-    const msp_idx_shape *bad = st != MSP_OK ? NULL : (tr.w != net->w || tr.h != net->h) ? &tr
-                                                  : (te.w != net->w || te.h != net->h) ? &te : NULL;
-    if (bad || (st == MSP_OK && net->c != 1))
+    const msp_idx_shape *bad = st != MSP_OK ? NULL : idx_misfit(&tr, &te, net);
+    if (bad)
         st = msp_err_set(err, MSP_BAD_INPUT, c->path, c->base.cfg_line,
                          "the IDX images of %s are %dx%d grey (1 channel), but the base network "
                          "%s takes %dx%d with %d channel%s",
-                         bad == &te ? c->data.test_images : c->data.train_images,
-                         (bad ? bad : &tr)->w, (bad ? bad : &tr)->h, c->base.cfg, net->w, net->h,
-                         net->c, net->c == 1 ? "" : "s");
+                         bad == &te ? c->data.test_images : c->data.train_images, bad->w, bad->h,
+                         c->base.cfg, net->w, net->h, net->c, net->c == 1 ? "" : "s");
     int k = tr.n_classes > te.n_classes ? tr.n_classes : te.n_classes;
     if (st == MSP_OK && k > net->classes)
         st = msp_err_set(err, MSP_BAD_INPUT,
                          tr.n_classes >= te.n_classes ? c->data.train_labels : c->data.test_labels,
                          0, "labels go up to %d, but the base network %s has %d outputs", k - 1,
                          c->base.cfg, net->classes);
-    if (st == MSP_OK)
-        add(out, n, "\n  data: %d training + %d test images of %dx%d grey, labels 0 to %d", tr.n,
-            te.n, tr.w, tr.h, k - 1);
+    if (st == MSP_OK) {
+        /* both files' counts over the same k classes */
+        int *train = msp_calloc((size_t)k, sizeof(int)), *test = msp_calloc((size_t)k, sizeof(int));
+        memcpy(train, tr.per_class, (size_t)tr.n_classes * sizeof(int));
+        memcpy(test, te.per_class, (size_t)te.n_classes * sizeof(int));
+        add(out, n, "\n  data: %d training + %d test images of %dx%d grey, %d classes", tr.n,
+            te.n, tr.w, tr.h, k);
+        add_per_class(out, n, k == c->data.n_classes ? c->data.classes : NULL, k, train, test);
+        free(train);
+        free(test);
+    }
     free(tr.per_class);
     free(te.per_class);
     return st;
