@@ -18,28 +18,20 @@ static msp_status with_line(const msp_expconf *c, int line, const char *key, msp
     return msp_err_set(err, st, c->path, line, "%s: %s", key, e.msg);
 }
 
-/* Class names and the data's shape must match the base network's outputs and inputs. */
+/* The class names must match the base network's outputs (the data's shape
+ * is matched when the config is loaded for lists, by `check` for IDX). */
 static msp_status check_base_fits(const msp_expconf *c, msp_err *err)
 {
     msp_dn_cfg cfg = {0};
     msp_dn_net net = {0};
     msp_status st = msp_dncfg_read(c->base.cfg, &cfg, err);
     if (st == MSP_OK) st = msp_dncfg_check(&cfg, &net, err);
-    int names = c->data.n_classes;
-    if (st == MSP_OK && c->data.format == MSP_DATA_LIST)
-        st = msp_imagelist_check_names(c->data.names, &names, err);
+    int names = c->data.n_classes, from_file = c->data.format == MSP_DATA_LIST && !c->data.classes_line;
     if (st == MSP_OK && names && names != net.classes)
-        st = msp_err_set(err, MSP_BAD_INPUT, c->path,
-                         c->data.format == MSP_DATA_LIST ? c->base.cfg_line : c->data.classes_line,
-                         "%s %d class names, but the base network %s has %d outputs",
-                         c->data.format == MSP_DATA_LIST ? "the names file has" : "data.classes has",
-                         names, c->base.cfg, net.classes);
-    if (st == MSP_OK && c->data.format == MSP_DATA_LIST &&
-        c->data.width * c->data.height * c->data.channels != net.w * net.h * net.c)
-        st = msp_err_set(err, MSP_BAD_INPUT, c->path, c->base.cfg_line,
-                         "data is %dx%dx%d, but the base network %s takes %dx%dx%d",
-                         c->data.width, c->data.height, c->data.channels, c->base.cfg, net.w,
-                         net.h, net.c);
+        st = msp_err_set(err, MSP_BAD_INPUT, c->path, from_file ? c->base.cfg_line : c->data.classes_line,
+                         "%s%s has %d class names, but the base network %s has %d outputs",
+                         from_file ? "the names file " : "data.classes",
+                         from_file ? c->data.names : "", names, c->base.cfg, net.classes);
     msp_dnnet_free(&net);
     msp_dncfg_free(&cfg);
     return st;

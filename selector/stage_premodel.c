@@ -282,6 +282,10 @@ msp_status msp_selector_train(const msp_expconf *conf, const msp_selector_opts *
         goto out;
     }
     int want = conf->selector.label_images;
+    if (conf->selector.label_images_line && want > data.val.n)
+        msp_log(MSP_LOG_WARN, "selector.label_images = %d but the validation split has %d images: "
+                "labelling %d", want, data.val.n, data.val.n);
+    /* Stratified, so every class is labelled in proportion. */
     msp_dataset_sample(&data.val, want > 0 && want < data.val.n ? want : data.val.n,
                        conf->seed ^ 0x1abe1ull, &lab);
     char *dir = msp_sel_path(conf, NULL);

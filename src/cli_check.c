@@ -13,8 +13,10 @@ static const char *const usage =
     "       msprune check [-q|-v] --cfg NET.cfg WEIGHTS\n"
     "\n"
     "Validate experiment configs (.conf) and Darknet cfgs (.cfg), and a .weights\n"
-    "file against its cfg, before anything reaches Darknet. Prints one line per\n"
-    "good file and an error with FILE:LINE for each bad one.\n"
+    "file against its cfg, before anything reaches Darknet. A config's data is\n"
+    "checked too (for image lists every line and image). Prints one line per\n"
+    "good file (and the data's counts for a config) and an error with FILE:LINE\n"
+    "for each bad one.\n"
     "\n"
     "options:\n"
     "  --cfg NET.cfg  check WEIGHTS against this cfg\n"
@@ -53,7 +55,7 @@ int msp_cmd_check(int argc, char **argv)
     if (cfg && nargs != 1) return msp_cli_usage_error("check", "--cfg takes exactly one WEIGHTS file");
     if (!cfg && nargs < 1) return msp_cli_usage_error("check", "no file given");
 
-    char summary[512];
+    char summary[2048];
     msp_err err = {{0}};
     if (cfg) {
         msp_status st = msp_check_cfg_weights(cfg, argv[optind], summary, sizeof summary, &err);

@@ -169,23 +169,51 @@ msp_status msp_dataset_filter_classes(const msp_dataset *d, const int *classes, 
     return MSP_OK;
 }
 
-void msp_dataset_sample(const msp_dataset *d, int m, uint64_t seed, msp_dataset *out)
+int *msp_stratified_draw(const int *y, int n, int k, int m, uint64_t seed, int *n_out)
 {
-    int n = d->n;
+    MSP_ASSERT(n >= 0 && k >= 0);
     if (m < 0) m = 0;
     if (m > n) m = n;
-    int *idx = msp_malloc((size_t)n * sizeof(int));
-    for (int i = 0; i < n; i++) idx[i] = i;
-    /* Partial Fisher-Yates: the first m slots are a uniform random subset. */
+    /* One seeded shuffle of every index; each class then takes its quota in
+     * shuffled order, so a class-sorted list gives every class its share. */
+    int *order = msp_malloc((size_t)n * sizeof(int) + 1);
+    for (int i = 0; i < n; i++) order[i] = i;
     msp_rng rng;
     msp_rng_seed(&rng, seed);
-    for (int i = 0; i < m; i++) {
-        int j = i + (int)msp_rng_below(&rng, (uint64_t)(n - i));
-        int t = idx[i];
-        idx[i] = idx[j];
-        idx[j] = t;
+    msp_rng_shuffle(&rng, order, n);
+    long *count = msp_calloc((size_t)k + 1, sizeof(long));
+    for (int i = 0; i < n; i++) {
+        MSP_ASSERT(y[i] >= 0 && y[i] < k);
+        count[y[i]]++;
     }
+    /* Quotas by cumulative rounding, as msp_dataset_split: they total m and
+     * each is within 1 of the class's share n_c * m / n. */
+    long before = 0;
+    for (int c = 0; c < k; c++) {
+        long upto = before + count[c];
+        long q = n ? lround((double)upto * m / n) - lround((double)before * m / n) : 0;
+        before = upto;
+        count[c] = q;
+    }
+    int *idx = msp_malloc((size_t)m * sizeof(int) + 1);
+    int got = 0;
+    for (int i = 0; i < n; i++)
+        if (count[y[order[i]]] > 0) {
+            count[y[order[i]]]--;
+            idx[got++] = order[i];
+        }
+    MSP_ASSERT(got == m);
+    free(count);
+    free(order);
     qsort(idx, (size_t)m, sizeof(int), cmp_int);
-    msp_dataset_subset(d, idx, m, out);
+    *n_out = m;
+    return idx;
+}
+
+void msp_dataset_sample(const msp_dataset *d, int m, uint64_t seed, msp_dataset *out)
+{
+    int got;
+    int *idx = msp_stratified_draw(d->y, d->n, d->n_classes, m, seed, &got);
+    msp_dataset_subset(d, idx, got, out);
     free(idx);
 }

@@ -1,7 +1,8 @@
 /* dataset.h: labelled image sets for training and evaluation.
  *
  * Loaders: IDX files (MNIST / Fashion-MNIST, raw or gzip) and Darknet-style
- * image lists (one path per line + a class-names file). Both validate
+ * image lists (one path per line + a class-names file; the class of an image
+ * is the class its path names by a whole folder or file-name word). Both validate
  * everything before allocating or handing anything to Darknet.
  * Operations: deterministic stratified split, subsets, class filtering and
  * seeded sampling. All randomness comes from an explicit seed (msp_rng).
@@ -57,26 +58,74 @@ static inline size_t msp_dataset_example_size(const msp_dataset *d)
 msp_status msp_idx_load(const char *images_path, const char *labels_path, int n_classes_hint,
                         int limit, msp_dataset *d, msp_err *err);
 
+/* What an IDX pair holds, without its pixels. */
+typedef struct msp_idx_shape {
+    int n, w, h;    /* images, cols, rows */
+    int n_classes;  /* as msp_idx_load counts them */
+    int *per_class; /* owned, n_classes image counts */
+} msp_idx_shape;
+
+/* The image file's header and the whole label file, checked as msp_idx_load
+ * checks them (the image pixels are not read: a cheap check). */
+msp_status msp_idx_info(const char *images_path, const char *labels_path, int n_classes_hint,
+                        msp_idx_shape *shape, msp_err *err);
+
+/* How an image list becomes a dataset. */
+typedef struct msp_imagelist_opts {
+    int w, h, c;   /* the network's input; c is 1 (grey) or 3 (RGB) */
+    int resize;    /* 0: an image of another size, or grey for 3 channels, or colour
+                    * for 1, is refused at LIST:LINE naming both shapes; 1: such
+                    * images are resized and converted as Darknet's load_image does */
+    int limit;     /* > 0: keep min(limit, lines) images drawn by msp_stratified_draw
+                    * over the lines' classes; only those images are decoded */
+    uint64_t seed; /* of that draw */
+} msp_imagelist_opts;
+
 /* Load a Darknet image-list dataset. list_path: one image path per line
- * (blank lines ignored, surrounding whitespace trimmed, relative paths
- * relative to the cwd as in Darknet). names_path: one class name per line.
- * The label of an image is the class whose name occurs as a substring of the
- * path (as Darknet's classifier does); exactly one class must match.
- * Every image is read as msp_image_load reads it, with errors at LIST:LINE.
- * c must be 1 or 3. limit > 0 reads only the first `limit` images. */
-msp_status msp_imagelist_load(const char *list_path, const char *names_path, int w, int h, int c,
-                              int limit, msp_dataset *d, msp_err *err);
+ * (blank lines ignored, surrounding whitespace trimmed). A relative image
+ * path is relative to the working folder (as in Darknet and as the config's
+ * own paths), never to the list's folder; when such a path is missing but
+ * exists next to the list, the error says so and what to do.
+ * names_path: one class name per line (msp_imagelist_names). The class of
+ * each line is msp_imagelist_class_of's. Every line's class is resolved
+ * before any image is read; every image kept is read as msp_image_load_fit_at
+ * reads it, with errors at LIST:LINE. The dataset keeps the list's order. */
+msp_status msp_imagelist_load(const char *list_path, const char *names_path,
+                              const msp_imagelist_opts *o, msp_dataset *d, msp_err *err);
+/* Check a whole list as msp_imagelist_load would load it without a limit
+ * (every line's class, every image exists, decodes and fits o), one image
+ * at a time. *per_class: an owned array of *n_classes image counts. */
+msp_status msp_imagelist_scan(const char *list_path, const char *names_path,
+                              const msp_imagelist_opts *o, int **per_class, int *n_classes,
+                              msp_err *err);
 /* The image paths of a list as msp_imagelist_load resolves them, with their
  * line numbers (blank lines skipped); two owned arrays, n entries. */
 msp_status msp_imagelist_paths(const char *list_path, char ***paths, int **lines, int *n,
                                msp_err *err);
 /* The label of image path p (line `line` of list lpath, for messages) among
- * the class names[0..k) read from names_path, by msp_imagelist_load's rule.
- * MSP_BAD_INPUT, at LIST:LINE, when no class or more than one matches. */
+ * the class names[0..k) read from names_path. A class is named by a whole
+ * path component, never by a substring:
+ *  (a) a folder of p (any component but the last) equal to a class name
+ *      decides, e.g. data/train/tshirt/1.png is "tshirt", not "shirt";
+ *  (b) else a class name found in the file name bounded on each side by the
+ *      file name's start or end or a character that is not an ASCII letter
+ *      or digit (bytes of non-ASCII characters count as letters), e.g.
+ *      1000_truck.png is "truck"; where two such matches overlap, the longer
+ *      wins (t-shirt_3.png is "t-shirt" with classes "t-shirt" and "shirt").
+ * MSP_BAD_INPUT at LIST:LINE, saying the rule, when no class matches, when
+ * folders name two different classes, or when the file name has matches of
+ * two different classes that no longer match overlaps. */
 msp_status msp_imagelist_class_of(const char *lpath, int line, const char *p, char *const *names,
                                   int k, const char *names_path, int *label, msp_err *err);
-/* Read a names file as msp_imagelist_load does (one class name per line in
- * UTF-8, no blank line, no repeat) and count its classes. */
+/* That rule in the words the messages use. */
+#define MSP_IMAGELIST_CLASS_RULE \
+    "a class is a whole folder name of the path or, failing that, a whole word of the file name"
+/* Read a names file (one class name per line in UTF-8, no blank line, no
+ * repeat, no control character): *names is an owned array of *n_classes
+ * owned strings. */
+msp_status msp_imagelist_names(const char *names_path, char ***names, int *n_classes,
+                               msp_err *err);
+/* msp_imagelist_names, counting only. */
 msp_status msp_imagelist_check_names(const char *names_path, int *n_classes, msp_err *err);
 
 /* One image file (PNG, JPEG, BMP or binary PGM/PPM) into dst[c*h*w] (CHW,
@@ -89,6 +138,11 @@ msp_status msp_image_load(const char *path, int w, int h, int c, float *dst, msp
 /* As msp_image_load, with messages at LIST:LINE when lpath is not NULL. */
 msp_status msp_image_load_at(const char *lpath, int line, const char *path, int w, int h, int c,
                              float *dst, msp_err *err);
+/* As msp_image_load_at; with resize = 0, an image that is not w x h, or
+ * whose colour does not match c (a grey image, with or without alpha, is 1
+ * channel; a colour one 3), is MSP_BAD_INPUT naming both shapes. */
+msp_status msp_image_load_fit_at(const char *lpath, int line, const char *path, int w, int h, int c,
+                                 int resize, float *dst, msp_err *err);
 
 /* Deterministic stratified split: within each class, indices are shuffled
  * with a generator seeded from `seed` and the first ones go to validation.
@@ -119,7 +173,16 @@ typedef enum msp_class_mode {
 msp_status msp_dataset_filter_classes(const msp_dataset *d, const int *classes, int k,
                                       msp_class_mode mode, msp_dataset *out, msp_err *err);
 
-/* A seeded random subset of min(m, n) examples, kept in original order. */
+/* A stratified seeded draw of min(m, n) of the indices 0..n-1 with labels
+ * y[i] in [0, k): every index is shuffled once by a generator seeded from
+ * seed, and class c takes the first q_c of its indices in that order, where
+ * the quotas are cumulative roundings of m * n_c / n (as in
+ * msp_dataset_split: they total m, each within 1 of its class's share).
+ * Returns an owned array of *n_out indices in ascending order. */
+int *msp_stratified_draw(const int *y, int n, int k, int m, uint64_t seed, int *n_out);
+
+/* The examples msp_stratified_draw picks (min(m, n) of them, stratified by
+ * class, seeded), kept in original order. */
 void msp_dataset_sample(const msp_dataset *d, int m, uint64_t seed, msp_dataset *out);
 
 #endif

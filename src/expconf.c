@@ -24,6 +24,8 @@
 
 #include "atomicio.h"
 #include "conffile.h"
+#include "dataset.h"
+#include "dncfg.h"
 #include "expconf.h"
 #include "stamp.h"
 #include "suggest.h"
@@ -126,9 +128,16 @@ static const key data_keys[] = {
     STR("train_list", F_REQUIRED | F_INPUT, LIST, PATH_LEN_MAX, data.train_list),
     STR("test_list", F_REQUIRED | F_INPUT, LIST, PATH_LEN_MAX, data.test_list),
     STR("names", F_REQUIRED | F_INPUT, LIST, PATH_LEN_MAX, data.names),
-    INT("width", F_REQUIRED, LIST, 1, 4096, 0, data.width),
-    INT("height", F_REQUIRED, LIST, 1, 4096, 0, data.height),
-    INT_OF("channels", F_REQUIRED, LIST, channel_counts, 0, data.channels),
+    /* Optional: the base cfg's [net] input decides; if given, they must agree. */
+    { .name = "width", .kind = K_INT, .modes = LIST, .lo = 1, .hi = 4096, .off = OFF(data.width),
+      .aux_off = NO_OFF, .line_off = OFF(data.width_line) },
+    { .name = "height", .kind = K_INT, .modes = LIST, .lo = 1, .hi = 4096, .off = OFF(data.height),
+      .aux_off = NO_OFF, .line_off = OFF(data.height_line) },
+    { .name = "channels", .kind = K_INT, .modes = LIST, .lo = INT_MIN, .hi = INT_MAX,
+      .off = OFF(data.channels), .aux_off = NO_OFF, .choices = channel_counts,
+      .n_choices = (int)(sizeof channel_counts / sizeof channel_counts[0]),
+      .line_off = OFF(data.channels_line) },
+    BOOL("resize", 0, LIST, 0, data.resize),
     { .name = "classes", .kind = K_STRINGS, .lo = 1, .hi = MSP_EXPCONF_CLASSES_MAX,
       .off = OFF(data.classes), .aux_off = OFF(data.n_classes), .line_off = OFF(data.classes_line) },
     FLT("validation", 0, ANY, 0.0, 0.9, 0.1, data.validation),
@@ -194,7 +203,9 @@ static const key selector_keys[] = {
     INT("gate_epochs", 0, ANY, 1, 10000, 30, selector.gate_epochs),
     INT("gate_batch", 0, ANY, 1, 4096, 32, selector.gate_batch),
     FLT("gate_lr", 0, ANY, 1e-6, 10.0, 0.05, selector.gate_lr),
-    INT("label_images", 0, ANY, 0, INT_MAX, 10000, selector.label_images),
+    { .name = "label_images", .kind = K_INT, .lo = 0, .hi = INT_MAX, .idef = 10000,
+      .off = OFF(selector.label_images), .aux_off = NO_OFF,
+      .line_off = OFF(selector.label_images_line) },
     INT("cv_folds", 0, ANY, 2, 100, 10, selector.cv_folds),
     FLT("min_gain", 0, ANY, 0.0, 1.0, 0.0, selector.min_gain),
     BOOL("fallback", 0, ANY, 1, selector.fallback),
@@ -765,6 +776,84 @@ static msp_status check_group(ctx *c, const config_setting_t *g, const key *keys
     return MSP_OK;
 }
 
+/* ---- image lists: what the base cfg and the names file already say ---- */
+
+/* One of data.width/height/channels: absent, the network's value; given,
+ * it must be the network's (a second source of the same fact may only agree). */
+static msp_status agree_with_cfg(ctx *c, const char *what, int *value, int line, int net_value,
+                                 const char *cfg_key)
+{
+    if (!line) {
+        *value = net_value;
+        return MSP_OK;
+    }
+    if (*value == net_value) return MSP_OK;
+    return fail(c, line, "data.%s = %d, but the base network %s takes %s=%d in its [net] section "
+                "(leave data.%s out to use the cfg's)",
+                what, *value, c->conf->base.cfg, cfg_key, net_value, what);
+}
+
+/* The images of a list are fed to the base network as its [net] section says. */
+static msp_status list_shape_from_cfg(ctx *c)
+{
+    msp_expconf *conf = c->conf;
+    msp_dn_cfg cfg = {0};
+    msp_dn_net net = {0};
+    msp_status st = msp_dncfg_read(conf->base.cfg, &cfg, c->err);
+    if (st == MSP_OK) st = msp_dncfg_check(&cfg, &net, c->err);
+    if (st == MSP_OK && net.c != 1 && net.c != 3)
+        st = fail(c, conf->base.cfg_line, "the base network %s takes %d channels; image lists "
+                  "give 1 (grey) or 3 (RGB)", conf->base.cfg, net.c);
+    if (st == MSP_OK)
+        st = agree_with_cfg(c, "width", &conf->data.width, conf->data.width_line, net.w, "width");
+    if (st == MSP_OK)
+        st = agree_with_cfg(c, "height", &conf->data.height, conf->data.height_line, net.h,
+                            "height");
+    if (st == MSP_OK)
+        st = agree_with_cfg(c, "channels", &conf->data.channels, conf->data.channels_line, net.c,
+                            "channels");
+    msp_dnnet_free(&net);
+    msp_dncfg_free(&cfg);
+    return st;
+}
+
+/* The class names of a list experiment are the names file's: data.classes,
+ * if given, must have as many; absent, it is filled from the file, so every
+ * stage shows the real names. */
+static msp_status list_classes_from_names(ctx *c)
+{
+    msp_expconf *conf = c->conf;
+    char **names = NULL;
+    int n = 0;
+    msp_status st = msp_imagelist_names(conf->data.names, &names, &n, c->err);
+    if (st != MSP_OK) return st;
+    if (conf->data.classes) {
+        if (conf->data.n_classes != n)
+            st = fail(c, conf->data.classes_line, "data.classes has %d names, but the names file "
+                      "%s has %d (one per line)", conf->data.n_classes, conf->data.names, n);
+        for (int i = 0; i < n; i++) free(names[i]);
+        free(names);
+        return st;
+    }
+    /* The limits data.classes has, as the names go where its names go. */
+    if (n > MSP_EXPCONF_CLASSES_MAX)
+        st = msp_err_set(c->err, MSP_BAD_INPUT, conf->data.names, 0,
+                         "%d class names; at most %d are supported", n, MSP_EXPCONF_CLASSES_MAX);
+    for (int i = 0; st == MSP_OK && i < n; i++)
+        if (strlen(names[i]) > CLASS_LEN_MAX) /* no blank lines: name i is on line i + 1 */
+            st = msp_err_set(c->err, MSP_BAD_INPUT, conf->data.names, i + 1,
+                             "class name is too long (%zu bytes; at most %d)", strlen(names[i]),
+                             CLASS_LEN_MAX);
+    if (st != MSP_OK) {
+        for (int i = 0; i < n; i++) free(names[i]);
+        free(names);
+        return st;
+    }
+    conf->data.classes = names;
+    conf->data.n_classes = n;
+    return MSP_OK;
+}
+
 /* ---- public ---- */
 
 static void free_keys(msp_expconf *conf, const key *keys)
@@ -817,6 +906,8 @@ msp_status msp_expconf_load(const char *path, msp_expconf *conf, msp_err *err)
         if (st == MSP_OK && sp && conf->specialise.k_min > conf->specialise.k_max)
             st = fail(&c, msp_conffile_line(sp), "specialise: k_min (%d) is larger than k_max (%d)",
                       conf->specialise.k_min, conf->specialise.k_max);
+        if (st == MSP_OK && conf->data.format == MSP_DATA_LIST) st = list_shape_from_cfg(&c);
+        if (st == MSP_OK && conf->data.format == MSP_DATA_LIST) st = list_classes_from_names(&c);
     }
     config_destroy(&cf);
     free(text);

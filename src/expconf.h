@@ -5,6 +5,10 @@
  * suggestion), and that every input file it names exists and is readable.
  * Output paths (output, base.weights) are not checked. Paths are used as
  * written: relative ones are relative to the current working directory.
+ * With format "list", the base cfg is read for the images' shape (data.width,
+ * height, channels default to its [net] values and must equal them if given)
+ * and the names file for the class names (data.classes, if given, must have
+ * as many; if not, it is filled from the file).
  *
  * Errors: MSP_BAD_INPUT with "FILE:LINE: message" for anything wrong in the
  * file (the line of the offending setting; for a missing key, the line of its
@@ -58,8 +62,14 @@ typedef struct msp_expconf {
         char *train_images, *train_labels, *test_images, *test_labels;
         /* format list (else NULL / 0) */
         char *train_list, *test_list, *names;
+        /* The network's input, from the base cfg's [net] unless given (then
+         * equal to it); the lines are 0 when not given. */
         int width, height, channels;
-        char **classes; /* optional display names, n_classes entries, else NULL / 0 */
+        int width_line, height_line, channels_line;
+        int resize; /* images of another size or colour are resized, not refused */
+        /* Class names: data.classes, or with format list and no data.classes,
+         * the names file's (classes_line 0). NULL / 0 for IDX without it. */
+        char **classes;
         int n_classes, classes_line;
         double validation; /* fraction of the training split held out, [0, 0.9] */
         int train_limit, test_limit; /* 0 = all */
@@ -112,7 +122,8 @@ typedef struct msp_expconf {
         double l2, lr;
         int gate_epochs, gate_batch; /* gate-cnn premodel */
         double gate_lr;
-        int label_images;     /* labelling inputs drawn from the training split; 0 = all */
+        int label_images;     /* labelling inputs drawn from the validation split; 0 = all */
+        int label_images_line; /* 0: not set (the default is not worth a warning) */
         int cv_folds;
         double min_gain;      /* > 0: greedy choice of networks, stopping under this gain; 0: all */
         int fallback;         /* safety net: run the base when a specialist says other */

@@ -7,15 +7,42 @@
 #include "log.h"
 #include "stamp.h"
 
-static msp_status load_one(const msp_expconf *c, int test, int limit, msp_dataset *out,
-                           msp_err *err)
+/* A limit beyond the data is not an error (the same config serves small
+ * and full runs), but the user should know what is used instead. */
+static void warn_limit(const char *key, int limit, const char *split, int n)
 {
-    if (c->data.format == MSP_DATA_IDX)
-        return msp_idx_load(test ? c->data.test_images : c->data.train_images,
-                            test ? c->data.test_labels : c->data.train_labels, c->data.n_classes,
-                            limit, out, err);
-    return msp_imagelist_load(test ? c->data.test_list : c->data.train_list, c->data.names,
-                              c->data.width, c->data.height, c->data.channels, limit, out, err);
+    msp_log(MSP_LOG_WARN, "data.%s = %d but the %s has %d images: using all %d", key, limit, split,
+            n, n);
+}
+
+/* One split, with its limit drawn stratified by class from a shuffle seeded
+ * by the config's seed: for lists before decoding, for IDX after reading. */
+static msp_status load_one(const msp_expconf *c, int test, msp_dataset *out, msp_err *err)
+{
+    int limit = test ? c->data.test_limit : c->data.train_limit;
+    const char *key = test ? "test_limit" : "train_limit";
+    const char *split = test ? "test split" : "training split";
+    msp_status st;
+    if (c->data.format == MSP_DATA_LIST) {
+        msp_imagelist_opts o = {.w = c->data.width, .h = c->data.height, .c = c->data.channels,
+                                .resize = c->data.resize, .limit = limit, .seed = c->seed};
+        st = msp_imagelist_load(test ? c->data.test_list : c->data.train_list, c->data.names, &o,
+                                out, err);
+        if (st == MSP_OK && limit > out->n) warn_limit(key, limit, split, out->n);
+        return st;
+    }
+    msp_dataset all = {0};
+    st = msp_idx_load(test ? c->data.test_images : c->data.train_images,
+                      test ? c->data.test_labels : c->data.train_labels, c->data.n_classes, 0,
+                      &all, err);
+    if (st != MSP_OK || limit <= 0) {
+        *out = all;
+        return st;
+    }
+    if (limit > all.n) warn_limit(key, limit, split, all.n);
+    msp_dataset_sample(&all, limit, c->seed, out);
+    msp_dataset_free(&all);
+    return MSP_OK;
 }
 
 static void name_classes(const msp_expconf *c, msp_dataset *ds)
@@ -31,14 +58,9 @@ msp_status msp_experiment_load_data(const msp_expconf *c, int mask, msp_experime
     memset(d, 0, sizeof *d);
     msp_status st = MSP_OK;
     if (mask & (MSP_SPLIT_TRAIN | MSP_SPLIT_VAL)) {
-        msp_dataset all = {0}, sampled = {0};
-        st = load_one(c, 0, 0, &all, err);
+        msp_dataset all = {0};
+        st = load_one(c, 0, &all, err);
         if (st != MSP_OK) return st;
-        if (c->data.train_limit > 0 && c->data.train_limit < all.n) {
-            msp_dataset_sample(&all, c->data.train_limit, c->seed, &sampled);
-            msp_dataset_free(&all);
-            all = sampled;
-        }
         name_classes(c, &all);
         int *ti = NULL, *vi = NULL, nt = 0, nv = 0;
         st = msp_dataset_split(&all, c->data.validation, c->seed, &ti, &nt, &vi, &nv, err);
@@ -52,7 +74,7 @@ msp_status msp_experiment_load_data(const msp_expconf *c, int mask, msp_experime
         if (st != MSP_OK) return st;
     }
     if (mask & MSP_SPLIT_TEST) {
-        st = load_one(c, 1, c->data.test_limit, &d->test, err);
+        st = load_one(c, 1, &d->test, err);
         if (st != MSP_OK) {
             msp_experiment_data_free(d);
             return st;

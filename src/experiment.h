@@ -1,8 +1,12 @@
 /* experiment.h: the data of an experiment config, loaded once and split.
  *
  * The training images are split into train and validation parts with the
- * config's seed (stratified), after an optional seeded subset (train_limit);
- * the test split is the dataset's own test set (optionally limited). */
+ * config's seed (stratified), after an optional subset (train_limit); the
+ * test split is the dataset's own test set (optionally limited, test_limit).
+ * A limit is a draw stratified by class from a shuffle seeded by the
+ * config's seed (msp_stratified_draw); one larger than the data is a
+ * warning, and all the data is used. Class names: the dataset's, else the
+ * config's data.classes. */
 #ifndef MSP_EXPERIMENT_H
 #define MSP_EXPERIMENT_H
 

@@ -291,3 +291,43 @@ out:
     free(labels);
     return s;
 }
+
+msp_status msp_idx_info(const char *images_path, const char *labels_path, int n_classes_hint,
+                        msp_idx_shape *shape, msp_err *err)
+{
+    memset(shape, 0, sizeof *shape);
+    static const char *const img_names[3] = {"image count", "rows", "cols"};
+    static const uint32_t img_max[3] = {MSP_DATASET_MAX_EXAMPLES, MSP_DATASET_MAX_SIDE,
+                                        MSP_DATASET_MAX_SIDE};
+    static const char *const lab_names[1] = {"label count"};
+    static const uint32_t lab_max[1] = {MSP_DATASET_MAX_EXAMPLES};
+    idx_file fi, fl;
+    uint32_t idims[3], ldims[1];
+    unsigned char *labels = NULL;
+    memset(&fl, 0, sizeof fl);
+    msp_status s = idx_open(&fi, images_path, err);
+    if (s == MSP_OK)
+        s = idx_header(&fi, IDX_MAGIC_IMAGES, 3, "images", img_names, img_max, idims, err);
+    idx_close(&fi);
+    if (s == MSP_OK) s = idx_open(&fl, labels_path, err);
+    if (s == MSP_OK)
+        s = idx_header(&fl, IDX_MAGIC_LABELS, 1, "labels", lab_names, lab_max, ldims, err);
+    if (s == MSP_OK && idims[0] != ldims[0])
+        s = msp_err_set(err, MSP_BAD_INPUT, labels_path, 0,
+                        "has %u labels but the image file %s has %u images", (unsigned)ldims[0],
+                        images_path, (unsigned)idims[0]);
+    if (s == MSP_OK)
+        s = idx_load_labels(&fl, ldims[0], n_classes_hint, &shape->n_classes, &labels, err);
+    idx_close(&fl);
+    if (s != MSP_OK) {
+        memset(shape, 0, sizeof *shape);
+        return s;
+    }
+    shape->n = (int)idims[0];
+    shape->h = (int)idims[1];
+    shape->w = (int)idims[2];
+    shape->per_class = msp_calloc((size_t)shape->n_classes, sizeof(int));
+    for (uint32_t i = 0; i < ldims[0]; i++) shape->per_class[labels[i]]++;
+    free(labels);
+    return MSP_OK;
+}

@@ -52,6 +52,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "darknet.h"
@@ -836,7 +837,7 @@ static msp_status img_fail(const img_at *at, const char *lead, const char *fmt, 
     __attribute__((format(printf, 3, 4)));
 static msp_status img_fail(const img_at *at, const char *lead, const char *fmt, ...)
 {
-    char tail[512];
+    char tail[1024];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(tail, sizeof tail, fmt, ap);
@@ -845,6 +846,29 @@ static msp_status img_fail(const img_at *at, const char *lead, const char *fmt, 
         return msp_err_set(at->err, MSP_BAD_INPUT, at->lpath, at->line, "%s '%s'%s", lead, at->path,
                            tail);
     return msp_err_set(at->err, MSP_BAD_INPUT, at->path, 0, "%s%s", lead, tail);
+}
+
+/* A relative path that is missing from the working folder but present next
+ * to the list: the list was written relative to its own folder. Says so in
+ * `note` (empty otherwise). */
+static void note_list_relative(const img_at *at, char *note, size_t size)
+{
+    note[0] = '\0';
+    const char *slash = at->lpath ? strrchr(at->lpath, '/') : NULL;
+    if (!slash || at->path[0] == '/') return;
+    size_t dlen = (size_t)(slash - at->lpath);
+    char *there = msp_malloc(dlen + strlen(at->path) + 2);
+    memcpy(there, at->lpath, dlen);
+    there[dlen] = '/';
+    strcpy(there + dlen + 1, at->path);
+    struct stat st;
+    char cwd[1024];
+    if (stat(there, &st) == 0 && getcwd(cwd, sizeof cwd))
+        snprintf(note, size,
+                 "; '%s' exists: relative paths in an image list start from the working folder "
+                 "(%s), not from the list's folder, so write it as '%s' or as an absolute path",
+                 there, cwd, there);
+    free(there);
 }
 
 /* The path names a regular file (no control characters: it goes into
@@ -857,14 +881,19 @@ static msp_status check_path(const img_at *at, long long *size)
                                "image path contains a control character (byte 0x%02x)",
                                (unsigned char)*q);
     struct stat st;
-    if (stat(at->path, &st) != 0) return img_fail(at, "cannot open image", ": %s", strerror(errno));
+    if (stat(at->path, &st) != 0) {
+        int e = errno;
+        char note[2048] = "";
+        if (e == ENOENT) note_list_relative(at, note, sizeof note);
+        return img_fail(at, "cannot open image", ": %s%s", strerror(e), note);
+    }
     if (!S_ISREG(st.st_mode)) return img_fail(at, "image", " is not a regular file");
     *size = (long long)st.st_size;
     return MSP_OK;
 }
 
 /* Header, size limits and container checks, then the decode. */
-static msp_status read_image(const img_at *at, FILE *f, long long size, image *out)
+static msp_status read_image(const img_at *at, FILE *f, long long size, image *out, int *src_c)
 {
     const char *why = check_before_info(f, size);
     rewind(f);
@@ -878,6 +907,7 @@ static msp_status read_image(const img_at *at, FILE *f, long long size, image *o
         return img_fail(at, "image",
                         " is %dx%d; supported sizes are 1 to %d per side and at most %d pixels", iw,
                         ih, IMG_MAX_SIDE, IMG_MAX_PIXELS);
+    *src_c = comp <= 2 ? 1 : 3; /* grey or colour, alpha aside */
     rewind(f);
     why = check_after_info(f, size);
     if (!why) why = decode(f, out);
@@ -907,8 +937,10 @@ static void fit(image im, int w, int h, int c, float *dst)
     free_image(im);
 }
 
-msp_status msp_image_load_at(const char *lpath, int line, const char *path, int w, int h, int c,
-                             float *dst, msp_err *err)
+static const char *shape_words(int c) { return c == 1 ? "grey (1 channel)" : "colour (3 channels)"; }
+
+msp_status msp_image_load_fit_at(const char *lpath, int line, const char *path, int w, int h, int c,
+                                 int resize, float *dst, msp_err *err)
 {
     if (w < 1 || h < 1 || w > MSP_DATASET_MAX_SIDE || h > MSP_DATASET_MAX_SIDE || (c != 1 && c != 3))
         return msp_err_set(err, MSP_BAD_INPUT, NULL, 0, "cannot load an image as %dx%dx%d", c, h, w);
@@ -919,11 +951,27 @@ msp_status msp_image_load_at(const char *lpath, int line, const char *path, int 
     FILE *f = fopen(path, "rb");
     if (!f) return img_fail(&at, "cannot open image", ": %s", strerror(errno));
     image im = {0};
-    s = read_image(&at, f, size, &im);
+    int src_c = 0;
+    s = read_image(&at, f, size, &im, &src_c);
     fclose(f);
     if (s != MSP_OK) return s;
+    if (!resize && (im.w != w || im.h != h || src_c != c)) {
+        /* A silent resize or colour conversion changes what the network sees. */
+        int iw = im.w, ih = im.h;
+        free_image(im);
+        return img_fail(&at, "image",
+                        " is %dx%d %s, but the network takes %dx%d %s (set data.resize = true "
+                        "to resize and convert images)",
+                        iw, ih, shape_words(src_c), w, h, shape_words(c));
+    }
     fit(im, w, h, c, dst);
     return MSP_OK;
+}
+
+msp_status msp_image_load_at(const char *lpath, int line, const char *path, int w, int h, int c,
+                             float *dst, msp_err *err)
+{
+    return msp_image_load_fit_at(lpath, line, path, w, h, c, 1, dst, err);
 }
 
 msp_status msp_image_load(const char *path, int w, int h, int c, float *dst, msp_err *err)

@@ -1,5 +1,6 @@
 /* imagelist.c: Darknet-style image-list datasets (a file of image paths, a
- * file of class names, label = the class name found in the path).
+ * file of class names, label = the class the path names: a folder, else a
+ * word of the file name).
  *
  * Every line is matched to its class first; then every image is read by
  * msprune's one image decoder (image.c: checked, decoded with a private
@@ -8,7 +9,8 @@
  *
  * Limits: MSP_DATASET_MAX_EXAMPLES lines, MSP_DATASET_MAX_PATH bytes per line,
  * MSP_DATASET_MAX_CLASSES names, and image.c's limits on source images. With
- * limit > 0, lines after the limit are not read.
+ * a limit, every line is still read and matched to its class (the draw is
+ * stratified by class), but only the drawn images are decoded.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -174,25 +176,106 @@ msp_status msp_imagelist_check_names(const char *names_path, int *n_classes, msp
     return s;
 }
 
-/* The label of `p`: the one class whose name is a substring of it. */
+/* ---- which class a path names ---- */
+
+/* Part of a word: ASCII letters and digits, and every byte of a multi-byte
+ * UTF-8 character (so a non-ASCII name is never split). */
+static int word_char(unsigned char ch)
+{
+    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+           ch >= 0x80;
+}
+
+/* The class whose name equals a folder of p (every component but the last):
+ * *found = -1 if none, else the class; *other >= 0 when a second folder names
+ * a different class. */
+static void class_of_folders(const char *p, char *const *names, int k, int *found, int *other)
+{
+    *found = *other = -1;
+    const char *base = strrchr(p, '/');
+    for (const char *q = p; base && q < base;) {
+        const char *slash = strchr(q, '/');
+        size_t len = (size_t)(slash - q);
+        for (int i = 0; i < k && len > 0; i++) {
+            if (strlen(names[i]) != len || memcmp(q, names[i], len) != 0) continue;
+            if (*found < 0) *found = i;
+            else if (*found != i && *other < 0) *other = i;
+        }
+        q = slash + 1;
+    }
+}
+
+typedef struct word_match {
+    int cls;
+    size_t at, len;
+} word_match;
+
+/* Every occurrence of a class name in file name f bounded on both sides by
+ * the name's ends or a character that is not a letter or digit. */
+static int find_words(const char *f, char *const *names, int k, word_match **out)
+{
+    word_match *m = NULL;
+    int n = 0, cap = 0;
+    for (int i = 0; i < k; i++) {
+        size_t len = strlen(names[i]);
+        for (const char *q = strstr(f, names[i]); q; q = strstr(q + 1, names[i])) {
+            if ((q > f && word_char((unsigned char)q[-1])) || word_char((unsigned char)q[len]))
+                continue;
+            if (n == cap) {
+                cap = cap ? 2 * cap : 8;
+                m = msp_realloc(m, (size_t)cap * sizeof *m);
+            }
+            m[n++] = (word_match){i, (size_t)(q - f), len};
+        }
+    }
+    *out = m;
+    return n;
+}
+
+/* The class a file name names: of overlapping matches the longer wins
+ * ("t-shirt" over "shirt" in "t-shirt_3.png"); *other >= 0 when a match
+ * that no longer one overlaps names a second class. */
+static void class_of_file(const char *f, char *const *names, int k, int *found, int *other)
+{
+    word_match *m;
+    int n = find_words(f, names, k, &m);
+    *found = *other = -1;
+    for (int i = 0; i < n; i++) {
+        int beaten = 0;
+        for (int j = 0; j < n && !beaten; j++)
+            beaten = m[j].len > m[i].len && m[j].at < m[i].at + m[i].len &&
+                     m[i].at < m[j].at + m[j].len;
+        if (beaten) continue;
+        if (*found < 0) *found = m[i].cls;
+        else if (*found != m[i].cls && *other < 0) *other = m[i].cls;
+    }
+    free(m);
+}
+
 msp_status msp_imagelist_class_of(const char *lpath, int line, const char *p, char *const *names,
                                   int k, const char *names_path, int *label, msp_err *err)
 {
-    int found = -1;
-    for (int i = 0; i < k; i++) {
-        if (!strstr(p, names[i])) continue;
-        if (found >= 0)
+    int found, other;
+    class_of_folders(p, names, k, &found, &other);
+    if (other >= 0)
+        return msp_err_set(err, MSP_BAD_INPUT, lpath, line,
+                           "image path '%s' is ambiguous: its folders name two classes, '%s' and "
+                           "'%s' (%s)",
+                           p, names[found], names[other], MSP_IMAGELIST_CLASS_RULE);
+    if (found < 0) {
+        const char *slash = strrchr(p, '/');
+        const char *file = slash ? slash + 1 : p;
+        class_of_file(file, names, k, &found, &other);
+        if (other >= 0)
             return msp_err_set(err, MSP_BAD_INPUT, lpath, line,
-                               "image path '%s' matches both '%s' and '%s' (class names from %s "
-                               "are matched as substrings of the path; exactly one must match)",
-                               p, names[found], names[i], names_path);
-        found = i;
+                               "image path '%s' is ambiguous: its file name names two classes, "
+                               "'%s' and '%s' (%s)",
+                               p, names[found], names[other], MSP_IMAGELIST_CLASS_RULE);
     }
     if (found < 0)
         return msp_err_set(err, MSP_BAD_INPUT, lpath, line,
-                           "image path '%s' matches no class (class names from %s are matched "
-                           "as substrings of the path)",
-                           p, names_path);
+                           "image path '%s' names no class of %s (%s)", p, names_path,
+                           MSP_IMAGELIST_CLASS_RULE);
     *label = found;
     return MSP_OK;
 }
@@ -232,65 +315,91 @@ msp_status msp_imagelist_paths(const char *list_path, char ***paths, int **lines
     return MSP_OK;
 }
 
-msp_status msp_imagelist_load(const char *list_path, const char *names_path, int w, int h, int c,
-                              int limit, msp_dataset *d, msp_err *err)
+/* Every line of a list with its class, before any image is read. */
+typedef struct listed {
+    char **paths;
+    int *labels, *lines;
+    int n;
+} listed;
+
+static void listed_free(listed *l)
 {
-    memset(d, 0, sizeof *d);
-    if (w < 1 || h < 1 || w > MSP_DATASET_MAX_SIDE || h > MSP_DATASET_MAX_SIDE)
+    free_strings(l->paths, l->n);
+    free(l->labels);
+    free(l->lines);
+    memset(l, 0, sizeof *l);
+}
+
+static msp_status read_list(const char *list_path, char *const *names, int k,
+                            const char *names_path, listed *out, msp_err *err)
+{
+    memset(out, 0, sizeof *out);
+    msp_status s = msp_imagelist_paths(list_path, &out->paths, &out->lines, &out->n, err);
+    if (s == MSP_OK && out->n == 0)
+        s = msp_err_set(err, MSP_BAD_INPUT, list_path, 0, "image list has no image paths");
+    if (s == MSP_OK) out->labels = msp_malloc((size_t)out->n * sizeof(int));
+    for (int i = 0; s == MSP_OK && i < out->n; i++)
+        s = msp_imagelist_class_of(list_path, out->lines[i], out->paths[i], names, k, names_path,
+                                   &out->labels[i], err);
+    if (s != MSP_OK) listed_free(out);
+    return s;
+}
+
+static msp_status check_opts(const msp_imagelist_opts *o, msp_err *err)
+{
+    if (o->w < 1 || o->h < 1 || o->w > MSP_DATASET_MAX_SIDE || o->h > MSP_DATASET_MAX_SIDE)
         return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
                            "image size %dx%d is out of range: width and height must be 1 to %d",
-                           w, h, MSP_DATASET_MAX_SIDE);
-    if (c != 1 && c != 3)
+                           o->w, o->h, MSP_DATASET_MAX_SIDE);
+    if (o->c != 1 && o->c != 3)
         return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
-                           "%d channels requested; image lists support 1 (grey) or 3 (RGB)", c);
+                           "%d channels requested; image lists support 1 (grey) or 3 (RGB)", o->c);
+    return MSP_OK;
+}
 
+msp_status msp_imagelist_names(const char *names_path, char ***names, int *n_classes, msp_err *err)
+{
+    return load_names(names_path, names, n_classes, err);
+}
+
+msp_status msp_imagelist_load(const char *list_path, const char *names_path,
+                              const msp_imagelist_opts *o, msp_dataset *d, msp_err *err)
+{
+    memset(d, 0, sizeof *d);
+    msp_status s = check_opts(o, err);
+    if (s != MSP_OK) return s;
     char **names = NULL;
     int k = 0;
-    msp_status s = load_names(names_path, &names, &k, err);
+    s = load_names(names_path, &names, &k, err);
     if (s != MSP_OK) return s;
 
-    line_reader *r = msp_malloc(sizeof *r);
-    char **paths = NULL;
-    int *labels = NULL, *lines = NULL;
-    int n = 0, cap = 0, have = 1;
-    float *x = NULL;
-    s = open_text(r, list_path, "image list", err);
-    /* Pass 1: every line's class, before the slow part. */
-    while (s == MSP_OK && (limit <= 0 || n < limit)) {
-        s = next_line(r, &have, err);
-        if (s != MSP_OK || !have) break;
-        if (r->buf[0] == '\0') continue;
-        int label = -1;
-        s = msp_imagelist_class_of(list_path, r->line, r->buf, names, k, names_path, &label, err);
-        if (s != MSP_OK) break;
-        if (n == cap) {
-            cap = cap ? 2 * cap : 64;
-            paths = msp_realloc(paths, (size_t)cap * sizeof *paths);
-            labels = msp_realloc(labels, (size_t)cap * sizeof *labels);
-            lines = msp_realloc(lines, (size_t)cap * sizeof *lines);
-        }
-        paths[n] = msp_strdup(r->buf);
-        labels[n] = label;
-        lines[n++] = r->line;
-    }
-    if (r->f) fclose(r->f);
-    free(r);
-    if (s == MSP_OK && n == 0)
-        s = msp_err_set(err, MSP_BAD_INPUT, list_path, 0, "image list has no image paths");
-    size_t sz = (size_t)c * h * w;
+    /* Every line's class first (cheap), then the draw, then only the drawn
+     * images are decoded. */
+    listed l;
+    s = read_list(list_path, names, k, names_path, &l, err);
+    int n = 0, *pick = NULL;
+    if (s == MSP_OK) pick = msp_stratified_draw(l.labels, l.n, k, o->limit > 0 ? o->limit : l.n,
+                                               o->seed, &n);
+    size_t sz = (size_t)o->c * o->h * o->w;
     if (s == MSP_OK && (unsigned long long)n * sz > MSP_DATASET_MAX_VALUES)
         s = msp_err_set(err, MSP_BAD_INPUT, list_path, 0,
                         "%d images of %dx%dx%d are too many to hold (more than %llu values); "
                         "set a smaller limit",
-                        n, c, h, w, MSP_DATASET_MAX_VALUES);
-
-    /* Pass 2: the images, each checked and decoded once. */
-    if (s == MSP_OK) x = msp_malloc((size_t)n * sz * sizeof(float));
-    for (int i = 0; s == MSP_OK && i < n; i++)
-        s = msp_image_load_at(list_path, lines[i], paths[i], w, h, c, x + (size_t)i * sz, err);
-
-    free_strings(paths, n);
-    free(lines);
+                        n, o->c, o->h, o->w, MSP_DATASET_MAX_VALUES);
+    float *x = NULL;
+    int *labels = NULL;
+    if (s == MSP_OK) {
+        x = msp_malloc((size_t)n * sz * sizeof(float) + 1);
+        labels = msp_malloc((size_t)n * sizeof(int) + 1);
+    }
+    for (int i = 0; s == MSP_OK && i < n; i++) {
+        int j = pick[i];
+        labels[i] = l.labels[j];
+        s = msp_image_load_fit_at(list_path, l.lines[j], l.paths[j], o->w, o->h, o->c, o->resize,
+                                  x + (size_t)i * sz, err);
+    }
+    free(pick);
+    listed_free(&l);
     if (s != MSP_OK) {
         free(x);
         free(labels);
@@ -298,12 +407,47 @@ msp_status msp_imagelist_load(const char *list_path, const char *names_path, int
         return s;
     }
     d->n = n;
-    d->w = w;
-    d->h = h;
-    d->c = c;
+    d->w = o->w;
+    d->h = o->h;
+    d->c = o->c;
     d->n_classes = k;
     d->x = x;
     d->y = labels;
     d->class_names = names;
+    return MSP_OK;
+}
+
+msp_status msp_imagelist_scan(const char *list_path, const char *names_path,
+                              const msp_imagelist_opts *o, int **per_class, int *n_classes,
+                              msp_err *err)
+{
+    *per_class = NULL;
+    *n_classes = 0;
+    msp_status s = check_opts(o, err);
+    if (s != MSP_OK) return s;
+    char **names = NULL;
+    int k = 0;
+    s = load_names(names_path, &names, &k, err);
+    if (s != MSP_OK) return s;
+    listed l;
+    s = read_list(list_path, names, k, names_path, &l, err);
+    free_strings(names, k);
+    if (s != MSP_OK) return s;
+    /* One image at a time: a list is checked without holding its images. */
+    float *buf = msp_malloc((size_t)o->c * o->h * o->w * sizeof(float));
+    int *count = msp_calloc((size_t)k, sizeof(int));
+    for (int i = 0; s == MSP_OK && i < l.n; i++) {
+        s = msp_image_load_fit_at(list_path, l.lines[i], l.paths[i], o->w, o->h, o->c, o->resize,
+                                  buf, err);
+        count[l.labels[i]]++;
+    }
+    free(buf);
+    listed_free(&l);
+    if (s != MSP_OK) {
+        free(count);
+        return s;
+    }
+    *per_class = count;
+    *n_classes = k;
     return MSP_OK;
 }

@@ -530,10 +530,15 @@ static void settings_from(const msp_expconf *c, msp_report *r)
     r->setting_values = msp_calloc(MAX_SETTINGS, sizeof *r->setting_values);
     setting(r, "seed", "%llu", (unsigned long long)c->seed);
     setting(r, "threads", "%d", c->threads);
-    if (c->data.train_limit) setting(r, "data.train_limit", "%d images", c->data.train_limit);
+    if (c->data.train_limit)
+        setting(r, "data.train_limit", "%d images, stratified by class", c->data.train_limit);
     else setting(r, "data.train_limit", "all images");
-    if (c->data.test_limit) setting(r, "data.test_limit", "%d images", c->data.test_limit);
+    if (c->data.test_limit)
+        setting(r, "data.test_limit", "%d images, stratified by class", c->data.test_limit);
     else setting(r, "data.test_limit", "all images");
+    if (c->data.format == MSP_DATA_LIST)
+        setting(r, "data.resize", "%s", c->data.resize ? "images resized to the network's input"
+                                                        : "images must be the network's input");
     setting(r, "data.validation", "%g%% of the training split held out", c->data.validation * 100);
     setting(r, "base.cfg", "%s", c->base.cfg);
     setting(r, "base.epochs", "%d", c->base.epochs);

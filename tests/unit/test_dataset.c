@@ -278,3 +278,48 @@ Test(dataset, sample_is_seeded_subset_in_order)
     msp_dataset_free(&all);
     msp_dataset_free(&d);
 }
+
+Test(dataset, sample_is_stratified_by_class)
+{
+    msp_dataset d, s;
+    make_uneven(&d); /* 50 / 33 / 20 */
+    /* 30 of 103: cumulative roundings of 30 * (50, 83, 103) / 103 */
+    msp_dataset_sample(&d, 30, 5, &s);
+    int count[3] = {0};
+    for (int i = 0; i < s.n; i++) count[s.y[i]]++;
+    cr_assert_eq(s.n, 30);
+    cr_assert_eq(count[0], 15); /* round(14.56) */
+    cr_assert_eq(count[1], 9);  /* round(24.17) - 15 */
+    cr_assert_eq(count[2], 6);  /* 30 - 24 */
+    for (int i = 0; i < 30; i++) cr_assert_eq(s.y[i], d.y[src_of(&s, i)]);
+    msp_dataset_free(&s);
+    msp_dataset_free(&d);
+}
+
+Test(dataset, stratified_draw_of_a_class_sorted_list)
+{
+    /* 10 classes of 100, sorted by class: the first-N rule took 3 classes. */
+    static int y[1000];
+    for (int i = 0; i < 1000; i++) y[i] = i / 100;
+    int n, n2, n3;
+    int *a = msp_stratified_draw(y, 1000, 10, 250, 42, &n);
+    int *b = msp_stratified_draw(y, 1000, 10, 250, 42, &n2);
+    int *c = msp_stratified_draw(y, 1000, 10, 250, 43, &n3);
+    cr_assert_eq(n, 250);
+    int count[10] = {0};
+    for (int i = 0; i < n; i++) {
+        if (i) cr_assert_lt(a[i - 1], a[i], "ascending, distinct");
+        count[y[a[i]]]++;
+    }
+    /* cumulative roundings of 25, 50, 75, ...: 25 each */
+    for (int k = 0; k < 10; k++) cr_assert_eq(count[k], 25, "class %d: %d", k, count[k]);
+    cr_assert_eq(memcmp(a, b, sizeof(int) * 250), 0, "seeded");
+    cr_assert_neq(memcmp(a, c, sizeof(int) * 250), 0, "another seed, another draw");
+    free(a);
+    free(b);
+    free(c);
+    int *all = msp_stratified_draw(y, 1000, 10, 5000, 1, &n);
+    cr_assert_eq(n, 1000);
+    for (int i = 0; i < n; i++) cr_assert_eq(all[i], i);
+    free(all);
+}

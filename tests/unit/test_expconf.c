@@ -139,41 +139,74 @@ Test(expconf, minimal_config_takes_defaults)
     msp_expconf_free(&c);
 }
 
-Test(expconf, list_format, .init = make_tmpdir, .fini = remove_tmpdir)
+/* A list config in tmpdir with `data_extra` in its data group; its names
+ * file holds "tshirt", "shirt". */
+static msp_status load_list_conf(const char *data_extra, msp_expconf *c, msp_err *e, char *conf)
 {
-    char train[128], test[128], conf[128], text[1024];
+    char train[128], test[128], names[128], text[1024];
     snprintf(train, sizeof train, "%s/train.list", tmpdir);
     snprintf(test, sizeof test, "%s/test.list", tmpdir);
-    snprintf(conf, sizeof conf, "%s/list.conf", tmpdir);
+    snprintf(names, sizeof names, "%s/names", tmpdir);
+    snprintf(conf, 128, "%s/list.conf", tmpdir);
     write_file(train, "a.png\n", 6);
     write_file(test, "b.png\n", 6);
-    /* names is relative: resolved from the current directory (the repo root) */
+    write_file(names, "tshirt\nshirt\n", 13);
     int n = snprintf(text, sizeof text,
                      "name = \"imgs\";\nseed = 0;\n"
                      "data = { format = \"list\"; train_list = \"%s\"; test_list = \"%s\";\n"
-                     "  names = \"tests/good/conf/minimal.conf\"; width = 4096; height = 1; channels = 3;\n"
-                     "  validation = 0.9; classes = [\"x\"]; };\n"
+                     "  names = \"%s\";\n  %s\n  validation = 0.9; };\n"
                      "base = { cfg = \"" TINY "\"; weights = \"w\"; };\n",
-                     train, test);
+                     train, test, names, data_extra);
     write_file(conf, text, (size_t)n);
+    return msp_expconf_load(conf, c, e);
+}
+
+Test(expconf, list_format, .init = make_tmpdir, .fini = remove_tmpdir)
+{
     msp_expconf c;
     msp_err e = { { 0 } };
-    cr_assert_eq(msp_expconf_load(conf, &c, &e), MSP_OK, "%s", e.msg);
+    char conf[128];
+    /* width given and equal to the cfg's; height and channels from its [net] */
+    cr_assert_eq(load_list_conf("width = 224;", &c, &e, conf), MSP_OK, "%s", e.msg);
     cr_expect_eq(c.data.format, MSP_DATA_LIST);
-    cr_expect_str_eq(c.data.train_list, train);
-    cr_expect_str_eq(c.data.test_list, test);
-    cr_expect_str_eq(c.data.names, "tests/good/conf/minimal.conf");
-    cr_expect_eq(c.data.width, 4096);
-    cr_expect_eq(c.data.height, 1);
+    cr_expect_eq(c.data.width, 224);
+    cr_expect_eq(c.data.height, 224);
     cr_expect_eq(c.data.channels, 3);
+    cr_expect_eq(c.data.resize, 0);
     cr_expect_float_eq(c.data.validation, 0.9, 1e-12);
-    cr_expect_eq(c.seed, 0);
     cr_expect_null(c.data.train_images);
-    cr_expect_null(c.data.test_labels);
-    cr_assert_eq(c.data.n_classes, 1);
-    cr_expect_str_eq(c.data.classes[0], "x");
+    /* the class names are the names file's */
+    cr_assert_eq(c.data.n_classes, 2);
+    cr_expect_str_eq(c.data.classes[0], "tshirt");
+    cr_expect_str_eq(c.data.classes[1], "shirt");
+    cr_expect_eq(c.data.classes_line, 0);
     cr_expect_str_eq(c.output, "results/imgs");
     msp_expconf_free(&c);
+    /* display names, as many as the file's */
+    cr_assert_eq(load_list_conf("classes = [\"T-shirt\", \"Shirt\"]; resize = true;", &c, &e, conf),
+                 MSP_OK, "%s", e.msg);
+    cr_expect_str_eq(c.data.classes[0], "T-shirt");
+    cr_expect_eq(c.data.resize, 1);
+    msp_expconf_free(&c);
+}
+
+Test(expconf, list_shape_and_classes_must_agree, .init = make_tmpdir, .fini = remove_tmpdir)
+{
+    msp_expconf c;
+    msp_err e = { { 0 } };
+    char conf[128], want[512];
+    cr_assert_eq(load_list_conf("width = 224; height = 32;", &c, &e, conf), MSP_BAD_INPUT);
+    snprintf(want, sizeof want, "%s:5: data.height = 32, but the base network " TINY " takes "
+             "height=224 in its [net] section (leave data.height out to use the cfg's)", conf);
+    cr_assert_str_eq(e.msg, want);
+    cr_assert_eq(load_list_conf("channels = 1;", &c, &e, conf), MSP_BAD_INPUT);
+    cr_assert_not_null(strstr(e.msg, ":5: data.channels = 1, but the base network " TINY " takes "
+                                     "channels=3"), "%s", e.msg);
+    cr_assert_eq(load_list_conf("classes = [\"a\", \"b\", \"c\"];", &c, &e, conf), MSP_BAD_INPUT);
+    snprintf(want, sizeof want, "%s:5: data.classes has 3 names, but the names file %s/names has 2 "
+             "(one per line)", conf, tmpdir);
+    cr_assert_str_eq(e.msg, want);
+    cr_assert_eq(c.data.classes, NULL, "zeroed on error");
 }
 
 /* Every tests/bad/conf/NAME.conf starts with "# expect: LINE: substring"

@@ -40,16 +40,10 @@ static const char *const CLASSES[] = {"cat", "dog", "bird", "fish"};
 
 static void make_dir(void)
 {
-    /* Labels come from substrings of the whole path: retry until the random
-     * part of the directory name contains no class name. */
-    for (;;) {
-        strcpy(dir, "/tmp/msp-il-XXXXXX");
-        cr_assert_not_null(mkdtemp(dir));
-        int clash = 0;
-        for (int i = 0; i < 4; i++) clash |= strstr(dir, CLASSES[i]) != NULL;
-        if (!clash) return;
-        rmdir(dir);
-    }
+    /* A class is a whole folder name or file-name word: the random folder
+     * name (msp-il-XXXXXX) can never be one. */
+    strcpy(dir, "/tmp/msp-il-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
 }
 
 static void remove_dir(void)
@@ -113,6 +107,14 @@ static void fixtures(void)
     write_text(P("names"), "cat\ndog\nbird\nfish\n");
 }
 
+/* The loader with images resized and converted (data.resize = true). */
+static msp_status load_list(const char *list, const char *names, int w, int h, int c, int limit,
+                            msp_dataset *d, msp_err *err)
+{
+    msp_imagelist_opts o = {.w = w, .h = h, .c = c, .resize = 1, .limit = limit, .seed = 1};
+    return msp_imagelist_load(list, names, &o, d, err);
+}
+
 static void assert_zeroed(const msp_dataset *d)
 {
     cr_assert_eq(d->n, 0);
@@ -131,7 +133,7 @@ static void expect_bad_list(const char *list, int c, const char *want)
     write_text(P("list"), text);
     msp_dataset d;
     msp_err err = {{0}};
-    msp_status s = msp_imagelist_load(P("list"), P("names"), FW, FH, c, 0, &d, &err);
+    msp_status s = load_list(P("list"), P("names"), FW, FH, c, 0, &d, &err);
     cr_assert_eq(s, MSP_BAD_INPUT, "status %d: %s", s, err.msg);
     cr_assert_not_null(strstr(err.msg, w), "message\n  %s\nlacks\n  %s", err.msg, w);
     assert_zeroed(&d);
@@ -203,7 +205,7 @@ Test(imagelist, loads_labels_and_exact_rgb_pixels)
     write_text(P("list"), list);
     msp_dataset d;
     msp_err err = {{0}};
-    cr_assert_eq(msp_imagelist_load(P("list"), P("names"), FW, FH, 3, 0, &d, &err), MSP_OK, "%s",
+    cr_assert_eq(load_list(P("list"), P("names"), FW, FH, 3, 0, &d, &err), MSP_OK, "%s",
                  err.msg);
     cr_assert_eq(d.n, 4);
     cr_assert_eq(d.w, FW);
@@ -235,7 +237,7 @@ Test(imagelist, grey_output)
     write_text(P("list"), list);
     msp_dataset d;
     msp_err err = {{0}};
-    cr_assert_eq(msp_imagelist_load(P("list"), P("names"), FW, FH, 1, 0, &d, &err), MSP_OK, "%s",
+    cr_assert_eq(load_list(P("list"), P("names"), FW, FH, 1, 0, &d, &err), MSP_OK, "%s",
                  err.msg);
     cr_assert_eq(d.c, 1);
     for (int i = 0; i < FP; i++) {
@@ -263,7 +265,7 @@ Test(imagelist, resizes_and_reads_jpeg)
     write_text(P("list"), list);
     msp_dataset d;
     msp_err err = {{0}};
-    cr_assert_eq(msp_imagelist_load(P("list"), P("names"), 9, 7, 3, 0, &d, &err), MSP_OK, "%s",
+    cr_assert_eq(load_list(P("list"), P("names"), 9, 7, 3, 0, &d, &err), MSP_OK, "%s",
                  err.msg);
     cr_assert_eq(d.w, 9);
     cr_assert_eq(d.h, 7);
@@ -280,7 +282,7 @@ Test(imagelist, resizes_and_reads_jpeg)
     msp_dataset_free(&d);
 }
 
-Test(imagelist, blank_lines_whitespace_and_limit)
+Test(imagelist, blank_lines_and_whitespace)
 {
     fixtures();
     char list[512];
@@ -289,19 +291,24 @@ Test(imagelist, blank_lines_whitespace_and_limit)
     write_text(P("list"), list);
     msp_dataset d;
     msp_err err = {{0}};
-    cr_assert_eq(msp_imagelist_load(P("list"), P("names"), FW, FH, 3, 3, &d, &err), MSP_OK, "%s",
-                 err.msg);
-    cr_assert_eq(d.n, 3); /* the bad line 6 is past the limit and never read */
-    cr_assert_eq(d.y[0], 0);
-    cr_assert_eq(d.y[1], 1);
-    cr_assert_eq(d.y[2], 2);
+    /* Line 6 (blank lines counted) names no class: an error even with a
+     * limit, since every line is matched before the draw. */
+    for (int limit = 0; limit <= 3; limit += 3) {
+        cr_assert_eq(load_list(P("list"), P("names"), FW, FH, 3, limit, &d, &err), MSP_BAD_INPUT);
+        char want[512];
+        snprintf(want, sizeof want, "%s:6: image path '%s/nothing' names no class of %s (a class "
+                 "is a whole folder name of the path or, failing that, a whole word of the file "
+                 "name)", P("list"), dir, P("names"));
+        cr_assert_str_eq(err.msg, want);
+        assert_zeroed(&d);
+    }
+    snprintf(list, sizeof list, "\n  %s/cat-1.pgm  \r\n\n\t%s/dog-1.ppm\n%s/bird-1.png\n", dir, dir,
+             dir);
+    write_text(P("list"), list);
+    cr_assert_eq(load_list(P("list"), P("names"), FW, FH, 3, 0, &d, &err), MSP_OK, "%s", err.msg);
+    cr_assert_eq(d.n, 3);
+    for (int i = 0; i < 3; i++) cr_assert_eq(d.y[i], i);
     msp_dataset_free(&d);
-    /* Without the limit, line 6 (blank lines counted) is the error. */
-    cr_assert_eq(msp_imagelist_load(P("list"), P("names"), FW, FH, 3, 0, &d, &err), MSP_BAD_INPUT);
-    char want[512];
-    snprintf(want, sizeof want, "%s:6: image path '%s/nothing' matches no class", P("list"), dir);
-    cr_assert_not_null(strstr(err.msg, want), "%s", err.msg);
-    assert_zeroed(&d);
 }
 
 Test(imagelist, relative_paths_from_cwd)
@@ -313,7 +320,7 @@ Test(imagelist, relative_paths_from_cwd)
     cr_assert_eq(chdir(dir), 0);
     msp_dataset d;
     msp_err err = {{0}};
-    msp_status s = msp_imagelist_load("list", "names", FW, FH, 3, 0, &d, &err);
+    msp_status s = load_list("list", "names", FW, FH, 3, 0, &d, &err);
     cr_assert_eq(chdir(old), 0);
     cr_assert_eq(s, MSP_OK, "%s", err.msg);
     cr_assert_eq(d.n, 2);
@@ -322,15 +329,78 @@ Test(imagelist, relative_paths_from_cwd)
     msp_dataset_free(&d);
 }
 
-Test(imagelist, class_matching_errors)
+/* The class of path p among names, or -1 with the message in msg. */
+static int class_of(const char *p, const char *const *names, int k, char *msg)
+{
+    int label = -1;
+    msp_err err = {{0}};
+    msp_status s = msp_imagelist_class_of("L", 7, p, (char *const *)names, k, "N", &label, &err);
+    if (msg) strcpy(msg, err.msg);
+    if (s != MSP_OK) {
+        cr_assert_eq(s, MSP_BAD_INPUT);
+        return -1;
+    }
+    return label;
+}
+
+#define RULE "(a class is a whole folder name of the path or, failing that, a whole word of the file name)"
+
+Test(imagelist, class_by_folder_never_by_substring)
+{
+    static const char *const clothes[] = {"shirt", "tshirt", "t-shirt"};
+    cr_assert_eq(class_of("data/train/tshirt/1.png", clothes, 3, NULL), 1);
+    cr_assert_eq(class_of("data/train/shirt/1.png", clothes, 3, NULL), 0);
+    cr_assert_eq(class_of("data/train/t-shirt/1.png", clothes, 3, NULL), 2);
+    cr_assert_eq(class_of("/abs/tshirt/shirt_2.png", clothes, 3, NULL), 1, "the folder decides");
+    cr_assert_eq(class_of("tshirt/tshirt/9.png", clothes, 3, NULL), 1, "one class twice");
+    char msg[1024];
+    cr_assert_eq(class_of("shirt/tshirt/1.png", clothes, 3, msg), -1);
+    cr_assert_str_eq(msg, "L:7: image path 'shirt/tshirt/1.png' is ambiguous: its folders name two "
+                          "classes, 'shirt' and 'tshirt' " RULE);
+    cr_assert_eq(class_of("data/sweatshirts/1.png", clothes, 3, msg), -1);
+    cr_assert_str_eq(msg, "L:7: image path 'data/sweatshirts/1.png' names no class of N " RULE);
+}
+
+Test(imagelist, class_by_file_name_word)
+{
+    /* Darknet's CIFAR lists: data/cifar/train/1000_truck.png */
+    static const char *const cifar[] = {"airplane", "automobile", "bird", "cat", "deer",
+                                        "dog", "frog", "horse", "ship", "truck"};
+    cr_assert_eq(class_of("data/cifar/train/1000_truck.png", cifar, 10, NULL), 9);
+    cr_assert_eq(class_of("data/cifar/test/7_cat.png", cifar, 10, NULL), 3);
+    cr_assert_eq(class_of("cat", cifar, 10, NULL), 3, "the whole file name");
+    cr_assert_eq(class_of("x/dog.cat.dog.png", cifar, 10, NULL), -1);
+    cr_assert_eq(class_of("x/catalogue_1.png", cifar, 10, NULL), -1, "not a word");
+    cr_assert_eq(class_of("x/hotdog.png", cifar, 10, NULL), -1, "not a word");
+    char msg[1024];
+    cr_assert_eq(class_of("x/cat-dog.png", cifar, 10, msg), -1);
+    cr_assert_str_eq(msg, "L:7: image path 'x/cat-dog.png' is ambiguous: its file name names two "
+                          "classes, 'cat' and 'dog' " RULE);
+    /* overlapping matches: the longer wins, in either order of the names */
+    static const char *const clothes[] = {"shirt", "t-shirt"}, *const rev[] = {"t-shirt", "shirt"};
+    cr_assert_eq(class_of("imgs/t-shirt_3.png", clothes, 2, NULL), 1);
+    cr_assert_eq(class_of("imgs/t-shirt_3.png", rev, 2, NULL), 0);
+    cr_assert_eq(class_of("imgs/shirt_3.png", clothes, 2, NULL), 0);
+    cr_assert_eq(class_of("imgs/t-shirt_shirt.png", clothes, 2, msg), -1, "apart: both count");
+    /* equal lengths overlapping: neither is longer */
+    static const char *const ab[] = {"a-b", "b-c"};
+    cr_assert_eq(class_of("a-b-c.png", ab, 2, msg), -1);
+    cr_assert_not_null(strstr(msg, "its file name names two classes, 'a-b' and 'b-c'"), "%s", msg);
+    /* non-ASCII letters are letters: "café" is not "caf" */
+    static const char *const cafe[] = {"caf", "caf\xc3\xa9"};
+    cr_assert_eq(class_of("x/caf\xc3\xa9-1.png", cafe, 2, NULL), 1);
+}
+
+Test(imagelist, class_errors_in_a_list)
 {
     fixtures();
-    write_pnm(P("catdog.pgm"), FW, FH, 1, grey);
+    write_pnm(P("cat-dog.pgm"), FW, FH, 1, grey);
     write_pnm(P("horse.pgm"), FW, FH, 1, grey);
     expect_bad_list("%s/cat-1.pgm\n%s/horse.pgm\n", 3,
-                    "list:2: image path '%s/horse.pgm' matches no class (class names from ");
-    expect_bad_list("%s/cat-1.pgm\n\n%s/catdog.pgm\n", 3,
-                    "list:3: image path '%s/catdog.pgm' matches both 'cat' and 'dog'");
+                    "list:2: image path '%s/horse.pgm' names no class of ");
+    expect_bad_list("%s/cat-1.pgm\n\n%s/cat-dog.pgm\n", 3,
+                    "list:3: image path '%s/cat-dog.pgm' is ambiguous: its file name names two "
+                    "classes, 'cat' and 'dog'");
 }
 
 Test(imagelist, missing_and_non_image_files)
@@ -349,8 +419,8 @@ Test(imagelist, missing_and_non_image_files)
                                        "\x00\x01\x00\x00\x02\x02L\x01\x00;";
     write_file(P("cat.gif"), gif, sizeof gif - 1);
     expect_bad_list("%s/cat.gif\n", 3, "list:1: image '%s/cat.gif' is not a readable PNG");
-    cr_assert_eq(mkdir(P("dogs"), 0700), 0);
-    expect_bad_list("%s/dogs\n", 3, "list:1: image '%s/dogs' is not a regular file");
+    cr_assert_eq(mkdir(P("dog-dir"), 0700), 0);
+    expect_bad_list("%s/dog-dir\n", 3, "list:1: image '%s/dog-dir' is not a regular file");
 }
 
 Test(imagelist, truncated_images)
@@ -422,7 +492,7 @@ Test(imagelist, darknet_never_sees_a_bad_image)
     cr_assert_eq(chdir(dir), 0);
     msp_dataset d;
     msp_err err = {{0}};
-    msp_status s = msp_imagelist_load("list", "names", FW, FH, 3, 0, &d, &err);
+    msp_status s = load_list("list", "names", FW, FH, 3, 0, &d, &err);
     /* Darknet's loader would have appended the path to ./bad.list. */
     int bad_list = access("bad.list", F_OK) == 0;
     cr_assert_eq(chdir(old), 0);
@@ -443,7 +513,7 @@ Test(imagelist, shell_characters_and_overlong_lines)
     write_text(P("list"), list);
     msp_dataset d;
     msp_err err = {{0}};
-    cr_assert_eq(msp_imagelist_load(P("list"), P("names"), FW, FH, 1, 0, &d, &err), MSP_OK, "%s",
+    cr_assert_eq(load_list(P("list"), P("names"), FW, FH, 1, 0, &d, &err), MSP_OK, "%s",
                  err.msg);
     cr_assert_eq(d.x[1], px(grey[1]));
     msp_dataset_free(&d);
@@ -451,13 +521,13 @@ Test(imagelist, shell_characters_and_overlong_lines)
     memset(longl, 'a', 5000);
     memcpy(longl + 5000, "cat\n", 5);
     write_text(P("list"), longl);
-    cr_assert_eq(msp_imagelist_load(P("list"), P("names"), FW, FH, 3, 0, &d, &err), MSP_BAD_INPUT);
+    cr_assert_eq(load_list(P("list"), P("names"), FW, FH, 3, 0, &d, &err), MSP_BAD_INPUT);
     cr_assert_not_null(strstr(err.msg, "list:1: line is longer than 4096 bytes"), "%s", err.msg);
     write_file(P("list"), "cat\0.pgm\n", 9);
-    cr_assert_eq(msp_imagelist_load(P("list"), P("names"), FW, FH, 3, 0, &d, &err), MSP_BAD_INPUT);
+    cr_assert_eq(load_list(P("list"), P("names"), FW, FH, 3, 0, &d, &err), MSP_BAD_INPUT);
     cr_assert_not_null(strstr(err.msg, "list:1: line contains a NUL byte"), "%s", err.msg);
     write_text(P("list"), "\n \n");
-    cr_assert_eq(msp_imagelist_load(P("list"), P("names"), FW, FH, 3, 0, &d, &err), MSP_BAD_INPUT);
+    cr_assert_eq(load_list(P("list"), P("names"), FW, FH, 3, 0, &d, &err), MSP_BAD_INPUT);
     cr_assert_not_null(strstr(err.msg, "list: image list has no image paths"), "%s", err.msg);
     assert_zeroed(&d);
 }
@@ -480,16 +550,16 @@ Test(imagelist, names_file_errors)
     msp_err err = {{0}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         write_text(P("names"), cases[i].names);
-        cr_assert_eq(msp_imagelist_load(P("list"), P("names"), FW, FH, 3, 0, &d, &err),
+        cr_assert_eq(load_list(P("list"), P("names"), FW, FH, 3, 0, &d, &err),
                      MSP_BAD_INPUT);
         cr_assert_not_null(strstr(err.msg, cases[i].want), "%s", err.msg);
         assert_zeroed(&d);
     }
-    cr_assert_eq(msp_imagelist_load(P("list"), P("nonames"), FW, FH, 3, 0, &d, &err), MSP_BAD_INPUT);
+    cr_assert_eq(load_list(P("list"), P("nonames"), FW, FH, 3, 0, &d, &err), MSP_BAD_INPUT);
     cr_assert_not_null(strstr(err.msg, "nonames: cannot open class names file: No such file"), "%s",
                        err.msg);
     write_text(P("names"), "cat\n");
-    cr_assert_eq(msp_imagelist_load(P("nolist"), P("names"), FW, FH, 3, 0, &d, &err), MSP_BAD_INPUT);
+    cr_assert_eq(load_list(P("nolist"), P("names"), FW, FH, 3, 0, &d, &err), MSP_BAD_INPUT);
     cr_assert_not_null(strstr(err.msg, "nolist: cannot open image list: No such file"), "%s",
                        err.msg);
 }
@@ -502,16 +572,149 @@ Test(imagelist, bad_shape_arguments)
     msp_err err = {{0}};
     const int bad[][3] = {{4, 3, 2}, {4, 3, 4}, {4, 3, 0}, {0, 3, 3}, {4, 5000, 3}, {-1, 3, 1}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        msp_status s = msp_imagelist_load(P("list"), P("names"), bad[i][0], bad[i][1], bad[i][2], 0,
+        msp_status s = load_list(P("list"), P("names"), bad[i][0], bad[i][1], bad[i][2], 0,
                                           &d, &err);
         cr_assert_eq(s, MSP_BAD_INPUT, "case %zu", i);
         assert_zeroed(&d);
     }
-    msp_imagelist_load(P("list"), P("names"), 4, 3, 2, 0, &d, &err);
+    load_list(P("list"), P("names"), 4, 3, 2, 0, &d, &err);
     cr_assert_str_eq(err.msg, "2 channels requested; image lists support 1 (grey) or 3 (RGB)");
-    msp_imagelist_load(P("list"), P("names"), 4, 5000, 3, 0, &d, &err);
+    load_list(P("list"), P("names"), 4, 5000, 3, 0, &d, &err);
     cr_assert_str_eq(err.msg,
                      "image size 4x5000 is out of range: width and height must be 1 to 4096");
+}
+
+/* Without resize, an image must be the network's input exactly. */
+static msp_status load_exact(int w, int h, int c, msp_dataset *d, msp_err *err)
+{
+    msp_imagelist_opts o = {.w = w, .h = h, .c = c};
+    return msp_imagelist_load(P("list"), P("names"), &o, d, err);
+}
+
+Test(imagelist, images_must_fit_without_resize)
+{
+    fixtures();
+    unsigned char ga[FP * 2];
+    for (int i = 0; i < FP; i++) ga[2 * i] = grey[i], ga[2 * i + 1] = 255;
+    cr_assert(stbi_write_png(P("cat-alpha.png"), FW, FH, 2, ga, FW * 2));
+    char list[512];
+    snprintf(list, sizeof list, "%s/cat-1.pgm\n%s/cat-alpha.png\n%s/dog-1.ppm\n", dir, dir, dir);
+    write_text(P("list"), list);
+    msp_dataset d;
+    msp_err err = {{0}};
+    char want[1024];
+    /* grey (with or without alpha) fits 1 channel; colour does not */
+    cr_assert_eq(load_exact(FW, FH, 1, &d, &err), MSP_BAD_INPUT);
+    snprintf(want, sizeof want, "%s:3: image '%s/dog-1.ppm' is 4x3 colour (3 channels), but the "
+             "network takes 4x3 grey (1 channel) (set data.resize = true to resize and convert "
+             "images)", P("list"), dir);
+    cr_assert_str_eq(err.msg, want);
+    assert_zeroed(&d);
+    /* a grey image into a 3-channel network is a channel mismatch */
+    cr_assert_eq(load_exact(FW, FH, 3, &d, &err), MSP_BAD_INPUT);
+    snprintf(want, sizeof want, "%s:1: image '%s/cat-1.pgm' is 4x3 grey (1 channel), but the "
+             "network takes 4x3 colour (3 channels)", P("list"), dir);
+    cr_assert_not_null(strstr(err.msg, want), "%s", err.msg);
+    snprintf(list, sizeof list, "%s/dog-1.ppm\n%s/bird-1.png\n", dir, dir);
+    write_text(P("list"), list);
+    cr_assert_eq(load_exact(FW, FH + 1, 3, &d, &err), MSP_BAD_INPUT);
+    snprintf(want, sizeof want, "%s:1: image '%s/dog-1.ppm' is 4x3 colour (3 channels), but the "
+             "network takes 4x4 colour (3 channels)", P("list"), dir);
+    cr_assert_not_null(strstr(err.msg, want), "%s", err.msg);
+    cr_assert_eq(load_exact(FW, FH, 3, &d, &err), MSP_OK, "%s", err.msg);
+    cr_assert_eq(d.n, 2);
+    msp_dataset_free(&d);
+}
+
+Test(imagelist, relative_paths_are_not_from_the_list_folder)
+{
+    fixtures();
+    cr_assert_eq(mkdir(P("sub"), 0700), 0);
+    write_pnm(P("sub/bird-2.pgm"), FW, FH, 1, grey);
+    write_text(P("sub/list"), "bird-2.pgm\n");
+    char old[4096];
+    cr_assert_not_null(getcwd(old, sizeof old));
+    cr_assert_eq(chdir(dir), 0);
+    msp_dataset d;
+    msp_err err = {{0}};
+    msp_status s = load_list("sub/list", "names", FW, FH, 1, 0, &d, &err);
+    char cwd[4096];
+    cr_assert_not_null(getcwd(cwd, sizeof cwd));
+    cr_assert_eq(chdir(old), 0);
+    cr_assert_eq(s, MSP_BAD_INPUT);
+    char want[4096 + 512];
+    snprintf(want, sizeof want, "sub/list:1: cannot open image 'bird-2.pgm': No such file or "
+             "directory; 'sub/bird-2.pgm' exists: relative paths in an image list start from the "
+             "working folder (%s), not from the list's folder, so write it as 'sub/bird-2.pgm' or "
+             "as an absolute path", cwd);
+    cr_assert_str_eq(err.msg, want);
+    /* missing in both places: no such note */
+    write_text(P("sub/list"), "bird-3.pgm\n");
+    cr_assert_eq(chdir(dir), 0);
+    s = load_list("sub/list", "names", FW, FH, 1, 0, &d, &err);
+    cr_assert_eq(chdir(old), 0);
+    cr_assert_str_eq(err.msg, "sub/list:1: cannot open image 'bird-3.pgm': No such file or directory");
+}
+
+/* A class-sorted list of 20 cat, 10 dog, 6 bird and 4 fish images. */
+static void sorted_list(void)
+{
+    fixtures();
+    static const int per[4] = {20, 10, 6, 4};
+    static const char *const file[4] = {"cat-1.pgm", "dog-1.ppm", "bird-1.png", "fish-1.bmp"};
+    char list[8192] = "";
+    for (int k = 0; k < 4; k++)
+        for (int i = 0; i < per[k]; i++) {
+            size_t used = strlen(list);
+            snprintf(list + used, sizeof list - used, "%s/%s\n", dir, file[k]);
+        }
+    write_text(P("list"), list);
+}
+
+Test(imagelist, limit_is_a_stratified_seeded_draw)
+{
+    sorted_list();
+    msp_dataset a, b;
+    msp_err err = {{0}};
+    /* 10 of 40: cumulative rounding of 10 * (20, 10, 6, 4) / 40 */
+    cr_assert_eq(load_list(P("list"), P("names"), FW, FH, 3, 10, &a, &err), MSP_OK, "%s", err.msg);
+    int count[4] = {0};
+    for (int i = 0; i < a.n; i++) count[a.y[i]]++;
+    cr_assert_eq(a.n, 10);
+    cr_assert_eq(count[0], 5);
+    cr_assert_eq(count[1], 3); /* round(7.5) - round(5) */
+    cr_assert_eq(count[2], 1); /* round(9) - round(7.5) */
+    cr_assert_eq(count[3], 1);
+    for (int i = 1; i < a.n; i++) cr_assert_leq(a.y[i - 1], a.y[i], "list order kept");
+    cr_assert_eq(load_list(P("list"), P("names"), FW, FH, 3, 10, &b, &err), MSP_OK);
+    cr_assert_eq(memcmp(a.y, b.y, sizeof(int) * 10), 0);
+    cr_assert_eq(memcmp(a.x, b.x, sizeof(float) * 10 * 3 * FP), 0);
+    msp_dataset_free(&a);
+    msp_dataset_free(&b);
+    /* a limit beyond the list: all of it */
+    cr_assert_eq(load_list(P("list"), P("names"), FW, FH, 3, 1000, &a, &err), MSP_OK);
+    cr_assert_eq(a.n, 40);
+    msp_dataset_free(&a);
+}
+
+Test(imagelist, scan_counts_every_class)
+{
+    sorted_list();
+    msp_imagelist_opts o = {.w = FW, .h = FH, .c = 3, .resize = 1};
+    int *per = NULL, k = 0;
+    msp_err err = {{0}};
+    cr_assert_eq(msp_imagelist_scan(P("list"), P("names"), &o, &per, &k, &err), MSP_OK, "%s",
+                 err.msg);
+    cr_assert_eq(k, 4);
+    cr_assert_eq(per[0], 20);
+    cr_assert_eq(per[1], 10);
+    cr_assert_eq(per[2], 6);
+    cr_assert_eq(per[3], 4);
+    free(per);
+    o.resize = 0; /* the grey cat-1.pgm into 3 channels, the first line */
+    cr_assert_eq(msp_imagelist_scan(P("list"), P("names"), &o, &per, &k, &err), MSP_BAD_INPUT);
+    cr_assert_null(per);
+    cr_assert_not_null(strstr(err.msg, "list:1: image '"), "%s", err.msg);
 }
 
 /* ---- msprune's decoder against Darknet's load_image, and hostile files ---- */
@@ -735,7 +938,7 @@ static void expect_hostile(const char *path, const char *why)
     write_text(P("list"), list);
     write_text(P("names"), "cat\n");
     msp_dataset d;
-    cr_assert_eq(msp_imagelist_load(P("list"), P("names"), FW, FH, 3, 0, &d, &err), MSP_BAD_INPUT);
+    cr_assert_eq(load_list(P("list"), P("names"), FW, FH, 3, 0, &d, &err), MSP_BAD_INPUT);
     snprintf(want, sizeof want, "%s:1: image '%s' cannot be decoded (", P("list"), path);
     cr_assert(strncmp(err.msg, want, strlen(want)) == 0, "message\n  %s\nlacks\n  %s", err.msg, want);
     cr_assert_not_null(strstr(err.msg, why), "%s", err.msg);

@@ -9,6 +9,7 @@
 #include "dataset.h"
 
 static char dir[64];
+static const msp_imagelist_opts opts = {.w = 2, .h = 2, .c = 3, .resize = 1};
 
 static void put(const char *leaf, const char *text, char *path, size_t n)
 {
@@ -33,7 +34,7 @@ Test(reliability, pnm_header_with_huge_number_is_refused)
     put("list", line, list, sizeof list);
     msp_dataset d;
     msp_err err = {{0}};
-    msp_status st = msp_imagelist_load(list, names, 2, 2, 3, 0, &d, &err);
+    msp_status st = msp_imagelist_load(list, names, &opts, &d, &err);
     char want[512];
     snprintf(want, sizeof want, "%s:1: image '%s' cannot be decoded (bad PGM/PPM header)", list,
              pic);
@@ -67,7 +68,7 @@ Test(reliability, bmp_with_unknown_compression_is_refused)
     put("list", line, list, sizeof list);
     msp_dataset d;
     msp_err err = {{0}};
-    msp_status st = msp_imagelist_load(list, names, 2, 2, 3, 0, &d, &err);
+    msp_status st = msp_imagelist_load(list, names, &opts, &d, &err);
     char want[512];
     snprintf(want, sizeof want, "%s:1: image '%s' cannot be decoded (unsupported BMP compression)",
              list, pic);
