@@ -11,6 +11,8 @@
 #include "dncfg.h"
 #include "expconf.h"
 #include "log.h"
+#include "stamp.h"
+#include "train.h"
 
 static int ends_with(const char *s, const char *suffix)
 {
@@ -167,6 +169,21 @@ msp_status msp_check_data(const msp_expconf *conf, const msp_dn_net *net, char *
     return check_idx_data(conf, net, summary, n, err);
 }
 
+/* Were the base weights trained by msprune from other inputs than the
+ * config's now (why says which)? Then training replaces them, and whether
+ * they fit the cfg does not matter. */
+static int weights_outdated(const msp_expconf *c, char *why, size_t size)
+{
+    msp_stamp now = {0};
+    msp_err ignore;
+    char *rec = msp_train_record_path(c, NULL);
+    int outdated = msp_train_inputs(c, NULL, &now, &ignore) == MSP_OK &&
+                   msp_stamp_compare(&now, rec, why, size) == MSP_STAMP_CHANGED;
+    free(rec);
+    msp_stamp_free(&now);
+    return outdated;
+}
+
 msp_status msp_check_file(const char *path, char *summary, size_t n, msp_err *err)
 {
     if (!ends_with(path, ".conf")) return msp_check_cfg_weights(path, NULL, summary, n, err);
@@ -174,16 +191,26 @@ msp_status msp_check_file(const char *path, char *summary, size_t n, msp_err *er
     msp_status st = msp_expconf_load(path, &conf, err);
     if (st != MSP_OK) return st;
     int have_weights = msp_file_readable(conf.base.weights);
+    char why[400] = "", weights_state[512];
+    int outdated = have_weights && weights_outdated(&conf, why, sizeof why);
+    if (!have_weights)
+        snprintf(weights_state, sizeof weights_state, "; not trained yet");
+    else if (outdated)
+        snprintf(weights_state, sizeof weights_state,
+                 "; weights out of date (%s): `msprune all` trains them again", why);
+    else
+        snprintf(weights_state, sizeof weights_state, "; weights match");
     msp_dn_cfg cfg = {0};
     msp_dn_net net = {0};
     st = msp_dncfg_read(conf.base.cfg, &cfg, err);
     if (st == MSP_OK) st = msp_dncfg_check(&cfg, &net, err);
-    if (st == MSP_OK && have_weights) st = msp_dnweights_check(conf.base.weights, &net, NULL, err);
+    if (st == MSP_OK && have_weights && !outdated)
+        st = msp_dnweights_check(conf.base.weights, &net, NULL, err);
     if (st == MSP_OK) {
         char net_summary[256];
         describe(&net, net_summary, sizeof net_summary);
         snprintf(summary, n, "experiment '%s'; base %s: %s%s", conf.name, conf.base.cfg,
-                 net_summary, have_weights ? "; weights match" : "; not trained yet");
+                 net_summary, weights_state);
         st = msp_check_data(&conf, &net, summary, n, err);
     }
     msp_dnnet_free(&net);

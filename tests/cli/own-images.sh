@@ -5,7 +5,8 @@
 # network's cfg. check and all pass; all then reruns training when
 # base.epochs changes and when one training image is touched, says so each
 # time, and runs nothing when nothing changed; a checkpoint made with other
-# settings is not resumed; the bundle speaks the class names.
+# settings or another cfg is not resumed; check calls weights of another cfg
+# out of date rather than wrong; the bundle speaks the class names.
 OI="$TMP/own"
 case $MSPRUNE in /*) OM=$MSPRUNE ;; *) OM=$PWD/$MSPRUNE ;; esac # runs from $OI
 mkdir -p "$OI"
@@ -157,6 +158,15 @@ own all own.conf
 st=$?
 [ "$st" = 0 ] && grep -qF "msprune: warning: not resuming the checkpoint in results: it was made from other inputs (base.cfg changed (own.cfg -> own2.cfg)); training from the start" "$TMP/err" &&
     ok || bad "own images: a checkpoint of another cfg -> exit $st: $(head -c 900 "$TMP/err")"
+
+# check, before a cfg switch back: the weights do not fit the cfg, but all
+# retrains them, so that is not an error.
+own_conf 4 own.cfg
+own check own.conf
+st=$?
+[ "$st" = 0 ] && grep -qF "weights out of date (base.cfg changed (own2.cfg -> own.cfg)): \`msprune all\` trains them again" "$TMP/out" &&
+    ok || bad "own images: check after a cfg switch -> exit $st: $(head -c 600 "$TMP/out" "$TMP/err")"
+own_conf 4 own2.cfg
 
 # The bundle and run speak the class names from the names file.
 own deploy own.conf --out bundle
