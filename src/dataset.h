@@ -125,8 +125,6 @@ msp_status msp_imagelist_class_of(const char *lpath, int line, const char *p, ch
  * owned strings. */
 msp_status msp_imagelist_names(const char *names_path, char ***names, int *n_classes,
                                msp_err *err);
-/* msp_imagelist_names, counting only. */
-msp_status msp_imagelist_check_names(const char *names_path, int *n_classes, msp_err *err);
 
 /* One image file (PNG, JPEG, BMP or binary PGM/PPM) into dst[c*h*w] (CHW,
  * RGB or grey, values in [0, 1]), resized to w x h as Darknet's load_image

@@ -168,14 +168,6 @@ static msp_status load_names(const char *path, char ***out, int *n_out, msp_err 
     return MSP_OK;
 }
 
-msp_status msp_imagelist_check_names(const char *names_path, int *n_classes, msp_err *err)
-{
-    char **names;
-    msp_status s = load_names(names_path, &names, n_classes, err);
-    if (s == MSP_OK) free_strings(names, *n_classes);
-    return s;
-}
-
 /* ---- which class a path names ---- */
 
 /* Part of a word: ASCII letters and digits, and every byte of a multi-byte
