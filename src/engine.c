@@ -16,6 +16,7 @@
 #include "engine.h"
 #include "engine_fast.h"
 #include "log.h"
+#include "progress.h"
 
 struct msp_net {
     network *dn;
@@ -270,7 +271,7 @@ static int bn_channels(const layer *l)
     return 0;
 }
 
-void msp_net_recalibrate_bn(msp_net *net, const float *x, int n_batches)
+void msp_net_recalibrate_bn(msp_net *net, const float *x, int n_batches, msp_progress *pr)
 {
     network *dn = net->dn;
     size_t total = 0;
@@ -297,6 +298,7 @@ void msp_net_recalibrate_bn(msp_net *net, const float *x, int n_batches)
             }
             acc += c;
         }
+        if (pr) msp_progress_update(pr, (int64_t)(b + 1) * dn->batch, NULL);
     }
     dn->input = input;
     dn->truth = truth;

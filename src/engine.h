@@ -56,7 +56,9 @@ const float *msp_net_predict(msp_net *net, const float *x);
  * without any weight update. Darknet's own running average (0.99 decay)
  * lags far behind the weights in short runs and fine-tuning; this makes
  * inference match the trained weights. */
-void msp_net_recalibrate_bn(msp_net *net, const float *x, int n_batches);
+struct msp_progress;
+void msp_net_recalibrate_bn(msp_net *net, const float *x, int n_batches,
+                            struct msp_progress *pr); /* pr: images done, or NULL */
 
 float msp_net_learning_rate(msp_net *net);
 uint64_t msp_net_seen(const msp_net *net); /* images trained on so far */
