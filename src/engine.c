@@ -15,6 +15,7 @@
 #include "atomicio.h"
 #include "engine.h"
 #include "engine_fast.h"
+#include "engine_pool.h"
 #include "log.h"
 #include "progress.h"
 
@@ -35,7 +36,11 @@ void gemm(int TA, int TB, int M, int N, int K, float ALPHA, float *A, int lda, f
 
 void msp_engine_seed(uint64_t seed) { srand((unsigned)(seed ^ (seed >> 32))); }
 
-void msp_engine_set_threads(int n) { openblas_set_num_threads(n > 0 ? n : 1); }
+void msp_engine_set_threads(int n)
+{
+    openblas_set_num_threads(n > 0 ? n : 1);
+    msp_pool_set_size(n);
+}
 
 /* The address-space limit (ulimit -v) in bytes, 0 when there is none. */
 static double address_space_limit(void)
