@@ -11,6 +11,7 @@ static struct {
     int started;    /* workers running: parts 1..started */
     unsigned gen;   /* bumped for every job */
     int parts, pending;
+    unsigned long shared;  /* jobs run on more than one thread */
     msp_pool_fn fn;
     void *arg;
 } pool = {.mu = PTHREAD_MUTEX_INITIALIZER,
@@ -20,6 +21,7 @@ static struct {
 
 void msp_pool_set_size(int n) { pool.size = n < 1 ? 1 : n > MSP_POOL_MAX ? MSP_POOL_MAX : n; }
 int msp_pool_size(void) { return pool.size; }
+unsigned long msp_pool_shared_jobs(void) { return pool.shared; }
 
 static void *worker(void *p)
 {
@@ -77,6 +79,7 @@ void msp_pool_run(int n, msp_pool_fn fn, void *arg)
         pool.parts = on_workers + 1;
         pool.pending = on_workers;
         pool.gen++;
+        pool.shared++;
         pthread_cond_broadcast(&pool.go);
         pthread_mutex_unlock(&pool.mu);
     }

@@ -18,5 +18,8 @@ int msp_pool_size(void);
 
 typedef void (*msp_pool_fn)(void *arg, int part);
 void msp_pool_run(int n, msp_pool_fn fn, void *arg);
+/* Jobs so far that ran on more than one thread (tests see that a split
+ * happened). */
+unsigned long msp_pool_shared_jobs(void);
 
 #endif

@@ -117,14 +117,15 @@ static float *product(int threads, int ta, int tb, int M, int N, int K, float be
     return C;
 }
 
-/* Shapes above the split threshold: by columns (uneven last part), by rows
- * (few columns), a narrow product (split after its transpose), and a
- * 3x3 conv's forward, weight-gradient and input-gradient shapes. */
+/* Shapes above the split threshold (2^23 multiply-adds): by columns
+ * (uneven last part), by rows (few columns), a narrow product (split after
+ * its transpose), and a 3x3 conv's forward, weight-gradient and
+ * input-gradient shapes. */
 Test(engine_gemm, split_products_equal_one_thread)
 {
     if (!msp_gemm_native()) cr_skip_test("no AVX-512 on this CPU: cblas_sgemm path only");
-    static const int shapes[][3] = {{64, 1000, 64}, {200, 40, 300}, {512, 9, 300},
-                                    {100, 100, 150}, {32, 1024, 288}, {32, 288, 1024},
+    static const int shapes[][3] = {{64, 1000, 160}, {400, 40, 600}, {4096, 9, 300},
+                                    {100, 100, 1000}, {32, 1024, 288}, {32, 288, 1024},
                                     {288, 1024, 32}};
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
         for (int t = 2; t <= 5; t += 3)
@@ -133,7 +134,10 @@ Test(engine_gemm, split_products_equal_one_thread)
                     int M = shapes[s][0], N = shapes[s][1], K = shapes[s][2];
                     float beta = (float)(s % 2);
                     float *one = product(1, ta, tb, M, N, K, beta, s + 1);
+                    unsigned long shared = msp_pool_shared_jobs();
                     float *split = product(t, ta, tb, M, N, K, beta, s + 1);
+                    cr_assert_eq(msp_pool_shared_jobs(), shared + 1, "%dx%dx%d was not split", M,
+                                 N, K);
                     cr_assert(memcmp(one, split, sizeof(float) * (size_t)M * (N + 7)) == 0,
                               "%d threads, ta %d tb %d %dx%dx%d: differs from one thread", t, ta,
                               tb, M, N, K);
@@ -150,9 +154,9 @@ Test(engine_gemm, split_products_match_reference)
     check_all();
     msp_rng r;
     msp_rng_seed(&r, 9);
-    check_case(0, 0, 64, 1000, 64, 1, &r);
-    check_case(1, 0, 200, 40, 300, 0, &r);
-    check_case(0, 1, 512, 9, 300, 1, &r);
+    check_case(0, 0, 64, 1000, 160, 1, &r);
+    check_case(1, 0, 400, 40, 600, 0, &r);
+    check_case(0, 1, 4096, 9, 300, 1, &r);
     msp_pool_set_size(1);
     msp_gemm_release();
 }
