@@ -134,7 +134,7 @@ msp_status msp_gate_train(msp_premodel *pm, const msp_premodel_train_set *t, msp
     float *all = msp_malloc(sizeof(float) * (size_t)nb * bs * d);
     for (size_t q = 0; q < (size_t)nb * bs; q++)
         memcpy(all + q * d, t->z + (size_t)order[q % (size_t)n] * d, sizeof(float) * (size_t)d);
-    msp_net_recalibrate_bn(net, all, nb);
+    msp_net_recalibrate_bn(net, all, nb, NULL);
     free(all);
     free(order);
     free(yb);

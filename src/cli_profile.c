@@ -22,7 +22,7 @@ static const char *const usage =
     "  --weights W    load these weights (default: seeded random initialisation)\n"
     "  --runs N       timed runs (default 50)\n"
     "  --warmup N     untimed runs first (default 5)\n"
-    "  --threads N    OpenBLAS threads (default 1)\n"
+    "  --threads N    threads for matrix products (default 1)\n"
     "  --engine E     'fast' (default) or 'stock' (Darknet's own layers)\n"
     "  --json         print one JSON object {\"latency_ms\": F, \"flops\": N, ...}\n"
     "  -q, --quiet    warnings and errors only, no progress\n"

@@ -15,7 +15,9 @@
 #include "atomicio.h"
 #include "engine.h"
 #include "engine_fast.h"
+#include "engine_pool.h"
 #include "log.h"
+#include "progress.h"
 
 struct msp_net {
     network *dn;
@@ -34,7 +36,11 @@ void gemm(int TA, int TB, int M, int N, int K, float ALPHA, float *A, int lda, f
 
 void msp_engine_seed(uint64_t seed) { srand((unsigned)(seed ^ (seed >> 32))); }
 
-void msp_engine_set_threads(int n) { openblas_set_num_threads(n > 0 ? n : 1); }
+void msp_engine_set_threads(int n)
+{
+    openblas_set_num_threads(n > 0 ? n : 1);
+    msp_pool_set_size(n);
+}
 
 /* The address-space limit (ulimit -v) in bytes, 0 when there is none. */
 static double address_space_limit(void)
@@ -270,7 +276,7 @@ static int bn_channels(const layer *l)
     return 0;
 }
 
-void msp_net_recalibrate_bn(msp_net *net, const float *x, int n_batches)
+void msp_net_recalibrate_bn(msp_net *net, const float *x, int n_batches, msp_progress *pr)
 {
     network *dn = net->dn;
     size_t total = 0;
@@ -297,6 +303,7 @@ void msp_net_recalibrate_bn(msp_net *net, const float *x, int n_batches)
             }
             acc += c;
         }
+        if (pr) msp_progress_update(pr, (int64_t)(b + 1) * dn->batch, NULL);
     }
     dn->input = input;
     dn->truth = truth;

@@ -56,7 +56,9 @@ const float *msp_net_predict(msp_net *net, const float *x);
  * without any weight update. Darknet's own running average (0.99 decay)
  * lags far behind the weights in short runs and fine-tuning; this makes
  * inference match the trained weights. */
-void msp_net_recalibrate_bn(msp_net *net, const float *x, int n_batches);
+struct msp_progress;
+void msp_net_recalibrate_bn(msp_net *net, const float *x, int n_batches,
+                            struct msp_progress *pr); /* pr: images done, or NULL */
 
 float msp_net_learning_rate(msp_net *net);
 uint64_t msp_net_seen(const msp_net *net); /* images trained on so far */
@@ -77,7 +79,9 @@ struct network *msp_net_darknet(msp_net *net);
 /* Darknet draws weight initialisation and dropout masks from the C library's
  * rand(); this is the one place that seeds it. */
 void msp_engine_seed(uint64_t seed);
-/* OpenBLAS threads for gemm (1 is fastest on small matrices, see DESIGN.md). */
+/* Threads for matrix products: OpenBLAS's (the stock engine, and the fast
+ * engine on CPUs without AVX-512) and the fast engine's own kernel's
+ * (src/engine_gemm.h). Every other part of a layer runs on one thread. */
 void msp_engine_set_threads(int n);
 /* One OpenBLAS thread unless OPENBLAS_NUM_THREADS says otherwise (commands
  * that read a config's `threads` set it again). Each OpenBLAS thread maps a

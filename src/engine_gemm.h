@@ -5,7 +5,11 @@
  * CPUs with AVX-512 it runs msprune's own packed kernel (OpenBLAS 0.3.21
  * does not know recent CPUs such as AMD Zen 5 and falls back to its AVX2
  * kernels there); elsewhere, and when disabled, it calls cblas_sgemm.
- * Single-threaded; the packing buffers are thread-local.
+ * The own kernel splits products of 2^23 multiply-adds or more between
+ * msp_pool_size() threads (msp_engine_set_threads), bit for bit the same
+ * result as one thread; cblas_sgemm uses OpenBLAS's own threads. The
+ * packing buffers are thread-local: call it from one thread at a time per
+ * network.
  */
 #ifndef MSP_ENGINE_GEMM_H
 #define MSP_ENGINE_GEMM_H

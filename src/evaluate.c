@@ -12,35 +12,39 @@
 #include "rng.h"
 #include "stamp.h"
 
-/* Runs net over d in full batches, handing each batch's outputs to sink.
- * With a label, a progress bar, finished only if it was ever drawn (after a
- * fraction of a second on a terminal, 10 s in logs): short runs stay silent
- * and the cost is one clock read per batch. */
+/* Runs net over d in full batches, handing each batch's outputs to sink and
+ * reporting to pr (NULL: no progress; the caller starts and finishes it). */
 typedef void (*batch_sink)(const float *out, int start, int k, int classes, void *user);
 
-static void run_batches(msp_net *net, const msp_dataset *d, const char *label, batch_sink sink,
+static void run_batches(msp_net *net, const msp_dataset *d, msp_progress *pr, batch_sink sink,
                         void *user)
 {
     int bs = msp_net_batch(net), classes = msp_net_classes(net);
     size_t in = (size_t)msp_net_inputs(net);
     MSP_ASSERT(in == (size_t)d->w * d->h * d->c);
     float *x = msp_calloc((size_t)bs * in, sizeof(float));
-    msp_progress pr;
-    if (label) msp_progress_start(&pr, label, d->n);
     for (int start = 0; start < d->n; start += bs) {
         int k = d->n - start < bs ? d->n - start : bs;
         memcpy(x, d->x + (size_t)start * in, sizeof(float) * in * (size_t)k);
         sink(msp_net_predict(net, x), start, k, classes, user);
-        if (label) msp_progress_update(&pr, start + k, NULL);
+        if (pr) msp_progress_update(pr, start + k, NULL);
     }
-    if (label && pr.t_last > pr.t_start) msp_progress_finish(&pr, d->n, NULL);
     free(x);
 }
 
-static const char *auto_label(const msp_dataset *d)
+/* run_batches with a bar named label (NULL: none), finished only if it was
+ * ever drawn (after a fraction of a second on a terminal, 10 s in logs):
+ * short runs stay silent and the cost is one clock read per batch. */
+static void run_labelled(msp_net *net, const msp_dataset *d, const char *label, batch_sink sink,
+                         void *user)
 {
-    return d->n > MSP_EVAL_PROGRESS_MIN ? "evaluating" : NULL;
+    msp_progress pr;
+    if (label) msp_progress_start(&pr, label, d->n);
+    run_batches(net, d, label ? &pr : NULL, sink, user);
+    if (label && pr.t_last > pr.t_start) msp_progress_finish(&pr, d->n, NULL);
 }
+
+#define EVAL_LABEL "evaluating"
 
 typedef struct {
     msp_metrics *m;
@@ -70,7 +74,7 @@ void msp_eval_dataset(msp_net *net, const msp_dataset *d, msp_metrics *m)
 {
     MSP_ASSERT(msp_net_classes(net) == m->n_classes);
     metrics_sink s = {m, d->y, NULL};
-    run_batches(net, d, auto_label(d), to_metrics, &s);
+    run_labelled(net, d, EVAL_LABEL, to_metrics, &s);
 }
 
 msp_status msp_eval_predictions(msp_net *net, const msp_dataset *d, msp_metrics *m,
@@ -85,18 +89,18 @@ msp_status msp_eval_predictions(msp_net *net, const msp_dataset *d, msp_metrics 
         for (int c = 0; c < msp_net_classes(net); c++) fprintf(a.f, ",p%d", c);
         fputc('\n', a.f);
     }
-    run_batches(net, d, auto_label(d), to_metrics, &s);
+    run_labelled(net, d, EVAL_LABEL, to_metrics, &s);
     return st == MSP_OK ? msp_atomic_commit(&a, err) : st;
 }
 
 void msp_eval_outputs(msp_net *net, const msp_dataset *d, float *out)
 {
-    run_batches(net, d, auto_label(d), to_outputs, out);
+    run_labelled(net, d, EVAL_LABEL, to_outputs, out);
 }
 
 void msp_eval_outputs_progress(msp_net *net, const msp_dataset *d, float *out, const char *label)
 {
-    run_batches(net, d, label, to_outputs, out);
+    run_labelled(net, d, label, to_outputs, out);
 }
 
 double msp_eval_top1(msp_net *net, const msp_dataset *d)
@@ -104,6 +108,17 @@ double msp_eval_top1(msp_net *net, const msp_dataset *d)
     msp_metrics m;
     msp_metrics_init(&m, msp_net_classes(net));
     msp_eval_dataset(net, d, &m);
+    double top1 = msp_metrics_top1(&m);
+    msp_metrics_free(&m);
+    return top1;
+}
+
+double msp_eval_top1_progress(msp_net *net, const msp_dataset *d, msp_progress *pr)
+{
+    msp_metrics m;
+    msp_metrics_init(&m, msp_net_classes(net));
+    metrics_sink s = {&m, d->y, NULL};
+    run_batches(net, d, pr, to_metrics, &s);
     double top1 = msp_metrics_top1(&m);
     msp_metrics_free(&m);
     return top1;

@@ -6,6 +6,7 @@
 #include "engine.h"
 #include "expconf.h"
 #include "metrics.h"
+#include "progress.h"
 #include "status.h"
 
 /* Run net over every example of d in full batches (the last one padded)
@@ -13,13 +14,16 @@
 void msp_eval_dataset(msp_net *net, const msp_dataset *d, msp_metrics *m);
 /* The network's outputs for every example of d: out[n x classes] (caller's). */
 void msp_eval_outputs(msp_net *net, const msp_dataset *d, float *out);
-/* Both show a progress bar ("evaluating") when d has more than this many
- * examples and the run lasts long enough to draw it (src/progress.h). */
-#define MSP_EVAL_PROGRESS_MIN 2000
-/* msp_eval_outputs with a progress bar named label whatever d's size (NULL: none). */
+/* Both show a progress bar ("evaluating") once the run lasts long enough to
+ * draw it (src/progress.h): a small network on few images stays silent, a
+ * large one on few images does not. */
+/* msp_eval_outputs with a progress bar named label (NULL: none). */
 void msp_eval_outputs_progress(msp_net *net, const msp_dataset *d, float *out, const char *label);
 /* Top-1 accuracy of net on d, in [0, 1]. */
 double msp_eval_top1(msp_net *net, const msp_dataset *d);
+/* msp_eval_top1 reporting to pr, which the caller started (total d->n) and
+ * finishes; training's validation is part of its epoch's bar. */
+double msp_eval_top1_progress(msp_net *net, const msp_dataset *d, msp_progress *pr);
 
 /* Batch-1 inference latency: `warmup` untimed passes, then `runs` timed
  * passes cycling over the n images in x; the median in milliseconds. */

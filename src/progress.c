@@ -1,5 +1,6 @@
 /* progress.c: terminal bar or periodic plain lines, on stderr. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,6 +18,17 @@ double msp_now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* Seconds between plain lines: MSP_PROGRESS_INTERVAL when it is a number in
+ * [0, 86400], else PLAIN_INTERVAL_S. */
+static double plain_interval(void)
+{
+    const char *v = getenv("MSP_PROGRESS_INTERVAL");
+    if (!v || !*v) return PLAIN_INTERVAL_S;
+    char *end;
+    double s = strtod(v, &end);
+    return *end == '\0' && s >= 0 && s <= 86400 ? s : PLAIN_INTERVAL_S;
+}
+
 void msp_progress_start(msp_progress *p, const char *label, int64_t total)
 {
     memset(p, 0, sizeof *p);
@@ -24,6 +36,7 @@ void msp_progress_start(msp_progress *p, const char *label, int64_t total)
     p->total = total > 0 ? total : 1;
     p->t_start = p->t_last = msp_now();
     p->tty = isatty(STDERR_FILENO);
+    p->interval = p->tty ? TTY_INTERVAL_S : plain_interval();
     p->active = msp_log_get_level() >= MSP_LOG_INFO;
 }
 
@@ -59,7 +72,7 @@ static void draw(msp_progress *p, int64_t done, const char *extra, int final)
 
 int msp_progress_due(const msp_progress *p)
 {
-    return p->active && msp_now() - p->t_last >= (p->tty ? TTY_INTERVAL_S : PLAIN_INTERVAL_S);
+    return p->active && msp_now() - p->t_last >= p->interval;
 }
 
 void msp_progress_update(msp_progress *p, int64_t done, const char *extra)

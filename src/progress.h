@@ -1,6 +1,7 @@
 /* progress.h: progress of long work. On a terminal a redrawn bar with rate
- * and ETA; otherwise a plain line at most every few seconds, so logs of
- * batch jobs stay readable. Silent at --quiet. */
+ * and ETA; otherwise a plain line at most every 10 seconds (or every
+ * MSP_PROGRESS_INTERVAL seconds, 0 for every update), so logs of batch jobs
+ * stay readable. Silent at --quiet. */
 #ifndef MSP_PROGRESS_H
 #define MSP_PROGRESS_H
 
@@ -10,6 +11,7 @@ typedef struct msp_progress {
     char label[64];
     int64_t total;      /* units of work (images) */
     double t_start, t_last;
+    double interval;    /* seconds between draws */
     int tty, active;
 } msp_progress;
 

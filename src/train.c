@@ -67,15 +67,17 @@ static msp_status write_log(const char *path, const msp_train_job *j, const msp_
 #define BN_CALIBRATION_BATCHES 50
 
 static void recalibrate(msp_net *net, const msp_dataset *tr, const int *order, int per_epoch,
-                        int bs, uint64_t seed)
+                        int bs, uint64_t seed, const char *label)
 {
     int nb = per_epoch < BN_CALIBRATION_BATCHES ? per_epoch : BN_CALIBRATION_BATCHES;
+    msp_progress pr;
+    msp_progress_start(&pr, label, (int64_t)nb * bs);
     size_t in = (size_t)msp_net_inputs(net);
     float *x = msp_malloc(sizeof(float) * in * (size_t)bs * (size_t)nb);
     for (int j = 0; j < nb * bs; j++)
         memcpy(x + (size_t)j * in, tr->x + (size_t)order[j] * in, sizeof(float) * in);
     msp_engine_seed(seed);
-    msp_net_recalibrate_bn(net, x, nb);
+    msp_net_recalibrate_bn(net, x, nb, &pr);
     free(x);
 }
 
@@ -92,6 +94,13 @@ static msp_status save_checkpoint(const msp_train_job *j, msp_net *net, const ms
     free(rec);
     *recorded = st == MSP_OK;
     return st;
+}
+
+static double validate(msp_net *net, const msp_dataset *val, const char *label)
+{
+    msp_progress pr;
+    msp_progress_start(&pr, label, val->n);
+    return msp_eval_top1_progress(net, val, &pr);
 }
 
 static void on_signal(int sig)
@@ -228,13 +237,18 @@ msp_status msp_train_run(const msp_train_job *j, const msp_train_opts *opts, msp
             }
             break;
         }
-        recalibrate(net, tr, order, per_epoch, bs, mix(seed, s.epoch, 0xb4));
+        /* The work after the last batch reports as "epoch N/M: ..." until
+         * the epoch's bar is finished with the validation accuracy. */
+        char after[96];
+        snprintf(after, sizeof after, "%s: batch-norm statistics", label);
+        recalibrate(net, tr, order, per_epoch, bs, mix(seed, s.epoch, 0xb4), after);
         double secs = msp_now() - t0;
         msp_epoch_stats *e = &s.hist[s.epoch];
         e->loss = loss_sum / (per_epoch - first);
         e->seconds = secs;
         e->images_per_s = (per_epoch - first) * (double)bs / secs;
-        e->val_top1 = val->n ? msp_eval_top1(net, val) : NAN;
+        snprintf(after, sizeof after, "%s: validation", label);
+        e->val_top1 = val->n ? validate(net, val, after) : NAN;
         s.n_hist = s.epoch + 1;
         snprintf(extra, sizeof extra, "loss %.4f val top-1 %.2f%%", e->loss, 100 * e->val_top1);
         msp_progress_finish(&pr, (int64_t)per_epoch * bs, extra);
@@ -399,7 +413,7 @@ msp_status msp_train_recalibrate_files(const char *cfg, const char *in_weights,
     if (st != MSP_OK) return st;
     int nb = train->n / batch < RECALIBRATION_BATCHES ? train->n / batch : RECALIBRATION_BATCHES;
     msp_engine_seed(seed);
-    msp_net_recalibrate_bn(net, train->x, nb);
+    msp_net_recalibrate_bn(net, train->x, nb, NULL);
     st = msp_net_save_weights(net, out_weights, err);
     msp_net_free(net);
     return st;

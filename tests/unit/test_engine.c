@@ -188,7 +188,7 @@ Test(engine, bn_recalibration_matches_batch_statistics)
     memcpy(stale, msp_net_predict(net, x), sizeof(float) * n);
     cr_assert(max_abs_diff(stale, expect, n) > 1e-2f, "initial statistics already match");
 
-    msp_net_recalibrate_bn(net, x, 1);
+    msp_net_recalibrate_bn(net, x, 1, NULL);
     float d = max_abs_diff(msp_net_predict(net, x), expect, n);
     cr_assert(d < 1e-5f, "inference after recalibration differs by %g", d);
 

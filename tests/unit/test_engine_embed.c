@@ -37,7 +37,7 @@ Test(engine_embed, default_layer_is_the_penultimate_channel_means)
     make_data(&d);
     /* Darknet starts with zero rolling variances: give the untrained net
      * sane batch-norm statistics first. */
-    msp_net_recalibrate_bn(net, d.x, 1);
+    msp_net_recalibrate_bn(net, d.x, 1, NULL);
     float *e = NULL;
     int dim = 0;
     cr_assert_eq(msp_net_embedding(net, &d, -1, &e, &dim, &err), MSP_OK, "%s", err.msg);

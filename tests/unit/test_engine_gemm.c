@@ -5,13 +5,16 @@
  * padded leading dimensions, narrow products (computed transposed), beta 0
  * (C must not be read: it holds NaN) and beta 1. The same cases run through
  * cblas_sgemm (msp_gemm_force_blas) so both paths are held to the reference.
+ * Products split between threads equal the one-thread result bit for bit.
  */
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine_gemm.h"
+#include "engine_pool.h"
 #include "rng.h"
 
 static float at(const float *X, int ld, int trans, int r, int c)
@@ -92,4 +95,102 @@ Test(engine_gemm, empty_shapes_leave_c_alone)
     msp_gemm(0, 0, 0, 2, 2, A, 2, B, 2, 0, C, 2);
     msp_gemm(0, 0, 2, 0, 2, A, 2, B, 2, 0, C, 2);
     cr_assert(C[0] == 1 && C[1] == 2 && C[2] == 3 && C[3] == 4);
+}
+
+/* C of op(A) op(B) + beta C with `threads` threads, into a fresh array. */
+static float *product(int threads, int ta, int tb, int M, int N, int K, float beta, uint64_t seed)
+{
+    int lda = (ta ? M : K) + 3, ldb = (tb ? K : N) + 5, ldc = N + 7;
+    size_t na = (size_t)(ta ? K : M) * lda, nb = (size_t)(tb ? N : K) * ldb, nc = (size_t)M * ldc;
+    float *A = malloc(sizeof(float) * na), *B = malloc(sizeof(float) * nb);
+    float *C = malloc(sizeof(float) * nc);
+    msp_rng r;
+    msp_rng_seed(&r, seed);
+    for (size_t i = 0; i < na; i++) A[i] = (float)msp_rng_uniform(&r) - 0.5f;
+    for (size_t i = 0; i < nb; i++) B[i] = (float)msp_rng_uniform(&r) - 0.5f;
+    for (size_t i = 0; i < nc; i++) C[i] = (float)msp_rng_uniform(&r);
+    msp_pool_set_size(threads);
+    msp_gemm(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
+    msp_pool_set_size(1);
+    free(A);
+    free(B);
+    return C;
+}
+
+/* Shapes above the split threshold (2^23 multiply-adds): by columns
+ * (uneven last part), by rows (few columns), a narrow product (split after
+ * its transpose), and a 3x3 conv's forward, weight-gradient and
+ * input-gradient shapes. */
+Test(engine_gemm, split_products_equal_one_thread)
+{
+    if (!msp_gemm_native()) cr_skip_test("no AVX-512 on this CPU: cblas_sgemm path only");
+    static const int shapes[][3] = {{64, 1000, 160}, {400, 40, 600}, {4096, 9, 300},
+                                    {100, 100, 1000}, {32, 1024, 288}, {32, 288, 1024},
+                                    {288, 1024, 32}};
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
+        for (int t = 2; t <= 5; t += 3)
+            for (int ta = 0; ta <= 1; ta++)
+                for (int tb = 0; tb <= 1; tb++) {
+                    int M = shapes[s][0], N = shapes[s][1], K = shapes[s][2];
+                    float beta = (float)(s % 2);
+                    float *one = product(1, ta, tb, M, N, K, beta, s + 1);
+                    unsigned long shared = msp_pool_shared_jobs();
+                    float *split = product(t, ta, tb, M, N, K, beta, s + 1);
+                    cr_assert_eq(msp_pool_shared_jobs(), shared + 1, "%dx%dx%d was not split", M,
+                                 N, K);
+                    cr_assert(memcmp(one, split, sizeof(float) * (size_t)M * (N + 7)) == 0,
+                              "%d threads, ta %d tb %d %dx%dx%d: differs from one thread", t, ta,
+                              tb, M, N, K);
+                    free(one);
+                    free(split);
+                }
+    msp_gemm_release();
+}
+
+Test(engine_gemm, split_products_match_reference)
+{
+    msp_gemm_force_blas(0);
+    msp_pool_set_size(3);
+    check_all();
+    msp_rng r;
+    msp_rng_seed(&r, 9);
+    check_case(0, 0, 64, 1000, 160, 1, &r);
+    check_case(1, 0, 400, 40, 600, 0, &r);
+    check_case(0, 1, 4096, 9, 300, 1, &r);
+    msp_pool_set_size(1);
+    msp_gemm_release();
+}
+
+typedef struct {
+    int runs[8];
+    pthread_t who[8];
+} parts_seen;
+
+static void note_part(void *arg, int part)
+{
+    parts_seen *s = arg;
+    __atomic_add_fetch(&s->runs[part], 1, __ATOMIC_SEQ_CST);
+    s->who[part] = pthread_self();
+}
+
+/* Every part runs once, more parts than threads included, and with a pool
+ * of 3 the parts run on more than one thread. */
+Test(engine_pool, runs_every_part_once)
+{
+    msp_pool_set_size(3);
+    for (int n = 1; n <= 8; n++) {
+        parts_seen s;
+        memset(&s, 0, sizeof s);
+        msp_pool_run(n, note_part, &s);
+        int threads = 0;
+        for (int p = 0; p < n; p++) {
+            cr_assert_eq(s.runs[p], 1, "%d parts: part %d ran %d times", n, p, s.runs[p]);
+            int seen = 0;
+            for (int q = 0; q < p; q++) seen |= pthread_equal(s.who[p], s.who[q]);
+            threads += !seen;
+        }
+        for (int p = n; p < 8; p++) cr_assert_eq(s.runs[p], 0);
+        cr_assert_eq(threads, n < 3 ? n : 3, "%d parts ran on %d threads", n, threads);
+    }
+    msp_pool_set_size(1);
 }
