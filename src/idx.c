@@ -192,6 +192,14 @@ static msp_status idx_load_labels(idx_file *f, uint32_t count, int hint, int *n_
     return MSP_OK;
 }
 
+/* The header dimensions of the two files, as messages name them, and their
+ * bounds. */
+static const char *const img_names[3] = {"image count", "rows", "cols"};
+static const uint32_t img_max[3] = {MSP_DATASET_MAX_EXAMPLES, MSP_DATASET_MAX_SIDE,
+                                    MSP_DATASET_MAX_SIDE};
+static const char *const lab_names[1] = {"label count"};
+static const uint32_t lab_max[1] = {MSP_DATASET_MAX_EXAMPLES};
+
 msp_status msp_idx_load(const char *images_path, const char *labels_path, int n_classes_hint,
                         int limit, msp_dataset *d, msp_err *err)
 {
@@ -200,12 +208,6 @@ msp_status msp_idx_load(const char *images_path, const char *labels_path, int n_
         return msp_err_set(err, MSP_BAD_INPUT, labels_path, 0,
                            "number of classes %d exceeds the limit %d", n_classes_hint,
                            MSP_DATASET_MAX_CLASSES);
-    static const char *const img_names[3] = {"image count", "rows", "cols"};
-    static const uint32_t img_max[3] = {MSP_DATASET_MAX_EXAMPLES, MSP_DATASET_MAX_SIDE,
-                                        MSP_DATASET_MAX_SIDE};
-    static const char *const lab_names[1] = {"label count"};
-    static const uint32_t lab_max[1] = {MSP_DATASET_MAX_EXAMPLES};
-
     idx_file fi, fl;
     uint32_t idims[3], ldims[1];
     unsigned char *labels = NULL, *pix = NULL;
@@ -296,11 +298,6 @@ msp_status msp_idx_info(const char *images_path, const char *labels_path, int n_
                         msp_idx_shape *shape, msp_err *err)
 {
     memset(shape, 0, sizeof *shape);
-    static const char *const img_names[3] = {"image count", "rows", "cols"};
-    static const uint32_t img_max[3] = {MSP_DATASET_MAX_EXAMPLES, MSP_DATASET_MAX_SIDE,
-                                        MSP_DATASET_MAX_SIDE};
-    static const char *const lab_names[1] = {"label count"};
-    static const uint32_t lab_max[1] = {MSP_DATASET_MAX_EXAMPLES};
     idx_file fi, fl;
     uint32_t idims[3], ldims[1];
     unsigned char *labels = NULL;

@@ -349,6 +349,24 @@ static msp_status check_opts(const msp_imagelist_opts *o, msp_err *err)
     return MSP_OK;
 }
 
+/* The options checked, the names read and every line of the list matched
+ * to its class; on error nothing is left to free. */
+static msp_status open_list(const char *list_path, const char *names_path,
+                            const msp_imagelist_opts *o, char ***names, int *k, listed *l,
+                            msp_err *err)
+{
+    msp_status s = check_opts(o, err);
+    if (s == MSP_OK) s = load_names(names_path, names, k, err);
+    if (s != MSP_OK) return s;
+    s = read_list(list_path, *names, *k, names_path, l, err);
+    if (s != MSP_OK) {
+        free_strings(*names, *k);
+        *names = NULL;
+        *k = 0;
+    }
+    return s;
+}
+
 msp_status msp_imagelist_names(const char *names_path, char ***names, int *n_classes, msp_err *err)
 {
     return load_names(names_path, names, n_classes, err);
@@ -358,17 +376,13 @@ msp_status msp_imagelist_load(const char *list_path, const char *names_path,
                               const msp_imagelist_opts *o, msp_dataset *d, msp_err *err)
 {
     memset(d, 0, sizeof *d);
-    msp_status s = check_opts(o, err);
-    if (s != MSP_OK) return s;
-    char **names = NULL;
-    int k = 0;
-    s = load_names(names_path, &names, &k, err);
-    if (s != MSP_OK) return s;
-
     /* Every line's class first (cheap), then the draw, then only the drawn
      * images are decoded. */
+    char **names = NULL;
+    int k = 0;
     listed l;
-    s = read_list(list_path, names, k, names_path, &l, err);
+    msp_status s = open_list(list_path, names_path, o, &names, &k, &l, err);
+    if (s != MSP_OK) return s;
     int n = 0, *pick = NULL;
     if (s == MSP_OK) pick = msp_stratified_draw(l.labels, l.n, k, o->limit > 0 ? o->limit : l.n,
                                                o->seed, &n);
@@ -415,16 +429,12 @@ msp_status msp_imagelist_scan(const char *list_path, const char *names_path,
 {
     *per_class = NULL;
     *n_classes = 0;
-    msp_status s = check_opts(o, err);
-    if (s != MSP_OK) return s;
     char **names = NULL;
     int k = 0;
-    s = load_names(names_path, &names, &k, err);
-    if (s != MSP_OK) return s;
     listed l;
-    s = read_list(list_path, names, k, names_path, &l, err);
-    free_strings(names, k);
+    msp_status s = open_list(list_path, names_path, o, &names, &k, &l, err);
     if (s != MSP_OK) return s;
+    free_strings(names, k);
     /* One image at a time: a list is checked without holding its images. */
     float *buf = msp_malloc((size_t)o->c * o->h * o->w * sizeof(float));
     int *count = msp_calloc((size_t)k, sizeof(int));
