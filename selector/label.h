@@ -126,6 +126,9 @@ int msp_safety_min_prob_shared(const msp_safety *s, int m);
  * it, the more accurate (ties: the cheaper). */
 int msp_select_better(double score_a, double ms_a, double score_b, double ms_b,
                       double min_score);
+/* How much top-1 (0.3 points) a selector may lose against the base and
+ * still count as keeping it, when the evaluation names the best premodel. */
+#define MSP_SELECT_KEEP 0.003
 
 /* Rule 3's thresholds tuned on labelled inputs that chose chosen[i]: from
  * grid (n_grid >= 1 values in [0, 1]), the best choice by

@@ -406,16 +406,13 @@ msp_status msp_selector_evaluate(const msp_expconf *conf, const msp_selector_opt
     }
     if (st != MSP_OK) goto out;
 
-    /* The best real premodel: the cheapest within 0.3 points of the base's
-     * top-1, else the most accurate. */
+    /* The best real premodel, by the tuning rule: the cheapest that keeps
+     * the base's top-1 within MSP_SELECT_KEEP, else the most accurate. */
     int best = -1;
-    for (int k = 0; k < n_r; k++) {
-        int ok_k = r[k].s.score >= single[0].score - 0.003;
-        int ok_b = best >= 0 && r[best].s.score >= single[0].score - 0.003;
-        if (best < 0 || (ok_k && (!ok_b || r[k].s.mean_ms < r[best].s.mean_ms)) ||
-            (!ok_k && !ok_b && r[k].s.score > r[best].s.score))
+    for (int k = 0; k < n_r; k++)
+        if (best < 0 || msp_select_better(r[k].s.score, r[k].s.mean_ms, r[best].s.score,
+                                          r[best].s.mean_ms, single[0].score - MSP_SELECT_KEEP))
             best = k;
-    }
     if ((st = time_paths(conf, opt->engine, &fam, &data.test, label, r, n_r, &tm, err)))
         goto out;
 
