@@ -123,20 +123,6 @@ static msp_status layout(const msp_dn_cfg *cfg, const msp_dn_net *net, int trans
     return MSP_OK;
 }
 
-static int read_full(int fd, void *buf, size_t n)
-{
-    unsigned char *p = buf;
-    while (n > 0) {
-        size_t chunk = n > (1u << 30) ? (1u << 30) : n;
-        ssize_t r = read(fd, p, chunk);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) return -1;
-        p += r;
-        n -= (size_t)r;
-    }
-    return 0;
-}
-
 msp_status msp_prune_weights_load(const char *path, const msp_dn_cfg *cfg, const msp_dn_net *net,
                                   msp_prune_weights *w, msp_err *err)
 {
@@ -150,9 +136,12 @@ msp_status msp_prune_weights_load(const char *path, const msp_dn_cfg *cfg, const
     w->hdr = hdr;
     w->n_floats = net->n_weights_floats;
     w->data = msp_malloc(w->n_floats ? w->n_floats * sizeof(float) : 1);
+    size_t got = 0;
+    errno = 0; /* a short read sets none */
     if (size != hdr.header_bytes + 4 * (uint64_t)w->n_floats ||
         lseek(fd, (off_t)hdr.header_bytes, SEEK_SET) < 0 ||
-        read_full(fd, w->data, w->n_floats * sizeof(float)) != 0) {
+        msp_read_full(fd, w->data, w->n_floats * sizeof(float), &got) != 0 ||
+        got != w->n_floats * sizeof(float)) {
         int e = errno;
         close(fd);
         msp_prune_weights_free(w);

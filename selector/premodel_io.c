@@ -422,17 +422,6 @@ static msp_status check_head(const char *path, const unsigned char *head, uint64
     return MSP_OK;
 }
 
-static size_t read_full(int fd, unsigned char *p, size_t n)
-{
-    size_t got = 0;
-    while (got < n) {
-        ssize_t k = read(fd, p + got, n - got);
-        if (k <= 0) break;
-        got += (size_t)k;
-    }
-    return got;
-}
-
 static msp_status read_file(const char *path, unsigned char **data, size_t *n, msp_err *err)
 {
     int fd;
@@ -440,16 +429,17 @@ static msp_status read_file(const char *path, unsigned char **data, size_t *n, m
     msp_status st = msp_open_regular(path, &fd, &size, err);
     if (st != MSP_OK) return st;
     unsigned char head[12] = { 0 };
-    size_t got = read_full(fd, head, sizeof head);
+    size_t got, rest = 0;
+    int bad = msp_read_full(fd, head, sizeof head, &got);
     if ((st = check_head(path, head, got < sizeof head ? got : size, err)) != MSP_OK) {
         close(fd);
         return st;
     }
     unsigned char *p = msp_malloc((size_t)size);
     memcpy(p, head, sizeof head);
-    got += read_full(fd, p + sizeof head, (size_t)size - sizeof head);
+    bad |= msp_read_full(fd, p + sizeof head, (size_t)size - sizeof head, &rest);
     close(fd);
-    if (got != size) {
+    if (bad || got + rest != size) {
         free(p);
         return msp_err_set(err, MSP_FAIL, path, 0, "read error");
     }

@@ -313,3 +313,19 @@ msp_status msp_file_crc32(const char *path, uint32_t *crc, msp_err *err)
     *crc = (uint32_t)c;
     return MSP_OK;
 }
+
+int msp_read_full(int fd, void *buf, size_t n, size_t *got)
+{
+    unsigned char *p = buf;
+    *got = 0;
+    while (*got < n) {
+        size_t want = n - *got;
+        if (want > ((size_t)1 << 30)) want = (size_t)1 << 30; /* read() caps a call below 2 GiB */
+        ssize_t r = read(fd, p + *got, want);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) return -1;
+        if (r == 0) break;
+        *got += (size_t)r;
+    }
+    return 0;
+}

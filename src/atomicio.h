@@ -65,6 +65,9 @@ msp_status msp_read_small(const char *path, size_t max, const char *what, char *
                           msp_err *err);
 /* The CRC-32 (zlib's) of a whole regular file. */
 msp_status msp_file_crc32(const char *path, uint32_t *crc, msp_err *err);
+/* Read n bytes from fd (fewer at end of file: *got says how many), retrying
+ * interrupted reads. 0, or -1 on a read error (errno set). */
+int msp_read_full(int fd, void *buf, size_t n, size_t *got);
 /* Does a regular, readable file exist at path? */
 int msp_file_readable(const char *path);
 

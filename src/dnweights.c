@@ -22,27 +22,12 @@ static int32_t le32(const unsigned char *p)
                      (uint32_t)p[3] << 24);
 }
 
-static int read_full(int fd, unsigned char *buf, size_t n, size_t *got)
-{
-    *got = 0;
-    while (*got < n) {
-        ssize_t r = read(fd, buf + *got, n - *got);
-        if (r < 0) {
-            if (errno == EINTR) continue;
-            return -1;
-        }
-        if (r == 0) break;
-        *got += (size_t)r;
-    }
-    return 0;
-}
-
 static msp_status read_header(int fd, const char *path, uint64_t size, msp_dn_weights_header *hdr,
                               msp_err *err)
 {
     unsigned char buf[20];
     size_t got;
-    if (read_full(fd, buf, sizeof buf, &got) != 0)
+    if (msp_read_full(fd, buf, sizeof buf, &got) != 0)
         return msp_err_set(err, MSP_FAIL, path, 0, "cannot read: %s", strerror(errno));
     if (got < 16)
         return msp_err_set(err, MSP_BAD_INPUT, path, 0,
@@ -81,7 +66,7 @@ static msp_status check_finite(int fd, const char *path, const msp_dn_weights_he
     while (at < net->n_weights_floats) {
         size_t want = net->n_weights_floats - at, got;
         if (want > sizeof buf / sizeof *buf) want = sizeof buf / sizeof *buf;
-        if (read_full(fd, (unsigned char *)buf, want * sizeof *buf, &got) != 0 || got != want * sizeof *buf)
+        if (msp_read_full(fd, buf, want * sizeof *buf, &got) != 0 || got != want * sizeof *buf)
             return msp_err_set(err, MSP_FAIL, path, 0, "cannot read: %s", errno ? strerror(errno) : "short read");
         for (size_t i = 0; i < want; i++, at++) {
             while (at >= layer_end && layer + 1 < net->n_layers)

@@ -173,3 +173,24 @@ Test(atomicio, a_failed_write_keeps_its_reason)
     cr_assert_neq(access(in_dir("big"), F_OK), 0);
     cr_assert_not(tmp_files());
 }
+
+/* Reads what there is across several writes, stops at end of file, and
+ * reports a descriptor that cannot be read. */
+Test(atomicio, read_full_reads_across_writes_and_stops_at_eof)
+{
+    int fd[2];
+    cr_assert_eq(pipe(fd), 0);
+    cr_assert_eq(write(fd[1], "abc", 3), 3);
+    cr_assert_eq(write(fd[1], "defg", 4), 4);
+    close(fd[1]);
+    char buf[16] = {0};
+    size_t got = 99;
+    cr_assert_eq(msp_read_full(fd[0], buf, 5, &got), 0);
+    cr_assert_eq(got, 5);
+    cr_assert_str_eq(buf, "abcde");
+    cr_assert_eq(msp_read_full(fd[0], buf, 10, &got), 0);
+    cr_assert_eq(got, 2); /* "fg", then end of file */
+    close(fd[0]);
+    cr_assert_eq(msp_read_full(fd[0], buf, 4, &got), -1); /* closed */
+    cr_assert_eq(got, 0);
+}
