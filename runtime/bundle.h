@@ -7,7 +7,8 @@
  *  - deploy.c: `msprune deploy CONFIG --out DIR` (the bundle writer);
  *  - bundle_place.c: a bundle folder built aside and swapped in as a whole;
  *  - runtime.c: msprune_open / msprune_classify / msprune_close;
- *  - devprofile.c: device profiles (`msprune profile BUNDLE`);
+ *  - devprofile.c: device profiles measured (`msprune profile BUNDLE`; the
+ *    file format is src/devprofile.h's);
  *  - command.c: the commands deploy, run, and profile of a bundle.
  *
  * Bundle layout (folder DIR):
@@ -57,6 +58,7 @@
 
 #include <stdint.h>
 
+#include "devprofile.h"
 #include "engine.h"
 #include "expconf.h"
 #include "selector/features.h"
@@ -149,20 +151,8 @@ typedef struct msp_deploy_opts {
 msp_status msp_deploy(const msp_expconf *conf, const char *out_dir, const msp_deploy_opts *o,
                       msp_err *err);
 
-/* ---- devprofile.c: device profiles ----
- * PROFILE.conf (libconfig): version = 1; experiment = "NAME"; machine = "...";
- * networks = ( { name = "base"; latency_ms = F; }, ... ); */
-typedef struct msp_devprofile {
-    char *experiment, *machine;
-    int experiment_line; /* where the file names the experiment, for messages */
-    int n;
-    char **names;
-    double *latency_ms;
-} msp_devprofile;
+/* ---- devprofile.c ---- */
 
-msp_status msp_devprofile_write(const char *path, const msp_devprofile *p, msp_err *err);
-msp_status msp_devprofile_load(const char *path, msp_devprofile *p, msp_err *err);
-void msp_devprofile_free(msp_devprofile *p);
 /* Measure every network of the bundle in dir (batch 1, side by side) into *p. */
 msp_status msp_devprofile_measure(const char *dir, int runs, int warmup, msp_devprofile *p,
                                   msp_err *err);

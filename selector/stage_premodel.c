@@ -9,11 +9,11 @@
 #include <string.h>
 
 #include "atomicio.h"
+#include "devprofile.h"
 #include "experiment.h"
 #include "json.h"
 #include "log.h"
 #include "progress.h"
-#include "runtime/bundle.h"
 #include "selector/stage.h"
 #include "stamp.h"
 
