@@ -1,4 +1,4 @@
-/* bundle.h: the runtime/ room (issue 7): deployment bundles for the device.
+/* bundle.h: the runtime/ room: deployment bundles for the device.
  *
  * What the room owns:
  *  - msprune.h: the public runtime API (opaque handle, no Darknet types);

@@ -1,4 +1,4 @@
-/* features.h: cheap per-input image features for the premodel (issue 6).
+/* features.h: cheap per-input image features for the premodel.
  *
  * What it offers: hand-made features in the spirit of the original research
  * (brightness, contrast, Sobel edges and their angles, intensity and hue

@@ -1,5 +1,5 @@
 /* label.h: labelling, greedy network selection, the oracle and selector
- * evaluation over a family of networks (issue 6). Pure logic: no Darknet.
+ * evaluation over a family of networks. Pure logic: no Darknet.
  *
  * Everything works on one view, msp_choice: n inputs x m networks with a
  * correctness matrix ok, a score to average, and a per-input per-network

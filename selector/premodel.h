@@ -1,4 +1,4 @@
-/* premodel.h: the selector/ room's premodels (issue 6): small classifiers
+/* premodel.h: the selector/ room's premodels: small classifiers
  * that look at an input's cheap features and pick which network of a family
  * runs on it.
  *

@@ -1,9 +1,10 @@
-/* selector.h: the selector/ room: the model selector (issue 6).
+/* selector.h: the selector/ room: the model selector.
  *
  * The room's parts, each with its own contract:
  *  - features.h: cheap per-image features and their measured cost;
- *  - premodel.h: the premodels (knn, knn-chain, dtree, naive-bayes,
- *    logistic), cross-validation, feature selection, the premodel file;
+ *  - premodel.h: the premodels (cascade, knn, knn-chain, dtree, naive-bayes,
+ *    logistic, gate-cnn), cross-validation, feature selection, the premodel
+ *    file;
  *  - outcomes.h: per-input outcomes of a family, generic CSV tables;
  *  - label.h: labelling, greedy network choice, the oracle, the cost model
  *    and evaluation of a selector, the safety net.

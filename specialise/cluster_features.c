@@ -1,5 +1,5 @@
-/* cluster_features.c: cheap per-image features for `features` clustering and
- * the premodel: brightness, contrast, gradient magnitude, edge and bright
+/* cluster_features.c: cheap per-image features for `features` clustering:
+ * brightness, contrast, gradient magnitude, edge and bright
  * pixel fractions and a 4x4 grid of mean intensities, all over the gray
  * image (channel mean). One pass per feature over h*w pixels; no Darknet.
  * Also z-score standardisation whose statistics can be reapplied. */

@@ -1,5 +1,5 @@
 /* specialise.h: the specialise/ room: a family of networks specialised to
- * clusters of inputs (issue 5).
+ * clusters of inputs.
  *
  * What the room owns:
  *  - cluster.c: `confusion` clustering of classes: a symmetrised similarity

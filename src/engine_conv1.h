@@ -1,4 +1,4 @@
-/* engine_conv1.h: the "conv1" learned feature of the premodel (issue 6): the
+/* engine_conv1.h: the "conv1" learned feature of the premodel: the
  * base network's first layer, run alone, average-pooled per channel.
  * Part of the Darknet bridge (engine*.c); callers see only msprune types. */
 #ifndef MSP_ENGINE_CONV1_H

@@ -1,5 +1,5 @@
 /* engine_embed.c: per-image embeddings from a hidden layer, for clustering
- * inputs by what the base network sees in them (specialise/, issue 5). */
+ * inputs by what the base network sees in them (specialise/). */
 #include <stdlib.h>
 #include <string.h>
 

@@ -1,10 +1,11 @@
 /* status.h: how msprune reports failure.
  *
- * Two kinds of errors (see STYLE.md):
+ * Two kinds of errors:
  *  - broken invariants: MSP_ASSERT, always on, names file and line, aborts;
  *  - bad input and failed work: functions return an msp_status and fill an
  *    msp_err with a message; only main() prints it and turns it into an exit code.
- * Library code never calls exit().
+ * Library code never calls exit(); the one exception is running out of
+ * memory in msp_malloc and its kin, which ends the process with exit 1.
  */
 #ifndef MSP_STATUS_H
 #define MSP_STATUS_H
