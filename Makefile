@@ -13,7 +13,7 @@ PREFIX  ?= /usr/local
 DARKNET ?= /usr/lib/darknet
 
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-unused-parameter -MMD -MP
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -MMD -MP
 CPPFLAGS += -I. -Isrc -I$(DARKNET)/include $(shell pkg-config --cflags libconfig openblas zlib stb 2>/dev/null)
 LDLIBS  += -L$(DARKNET) -ldarknet -Wl,-rpath,$(DARKNET) \
            $(shell pkg-config --libs libconfig openblas zlib 2>/dev/null) -lm -lpthread

@@ -15,7 +15,7 @@ FUZZ_NAMES   := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)
 FUZZ         ?= $(FUZZ_NAMES)
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Wshadow \
-                -Wno-unused-parameter $(FUZZ_SAN)
+                $(FUZZ_SAN)
 FUZZ_LDLIBS  := $(shell pkg-config --libs libconfig zlib 2>/dev/null) -lm -lpthread
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
 FUZZ_SETUP   := $(FUZZ_BUILD)/.setup-done

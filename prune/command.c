@@ -349,8 +349,8 @@ int msp_cmd_prune(int argc, char **argv)
     double step_ratio = 1 - pow(1 - a.ratio, 1.0 / a.steps);
     int mode = a.target_latency > 0 ? 2 : a.target_flops > 0 ? 1 : 0;
     for (int step = 1; step <= a.steps && st == MSP_OK; step++) {
-        char suffix[32];
-        snprintf(suffix, sizeof suffix, a.steps > 1 ? ".step%d" : "", step);
+        char suffix[32] = "";
+        if (a.steps > 1) snprintf(suffix, sizeof suffix, ".step%d", step);
         char *prefix = msp_strcat3(a.out, suffix, "");
         double fb = 0, fa = 0;
         double budget = mode == 0   ? step_ratio
