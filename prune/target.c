@@ -29,6 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "atomicio.h"
 #include "engine.h"
 #include "prune.h"
 #include "evaluate.h"
@@ -152,7 +153,7 @@ typedef struct lat_ctx {
     const msp_dn_net *net;
     const msp_prune_groups *g;
     const msp_prune_weights *w;
-    char dir[64];
+    char dir[4096];
     uint64_t seed; /* of the random input images */
 } lat_ctx;
 
@@ -164,9 +165,7 @@ static msp_status measure(lat_ctx *c, const msp_prune_masks *m, double *ms, msp_
     msp_prune_weights ow;
     msp_status st = msp_prune_apply(c->cfg, c->net, c->g, c->w, m, &ocfg, &onet, &ow, err);
     if (st != MSP_OK) return st;
-    char cp[96], wp[96];
-    snprintf(cp, sizeof cp, "%s/cand.cfg", c->dir);
-    snprintf(wp, sizeof wp, "%s/cand.weights", c->dir);
+    char *cp = msp_strcat3(c->dir, "/", "cand.cfg"), *wp = msp_strcat3(c->dir, "/", "cand.weights");
     msp_net *dn = NULL;
     msp_net_opts o = {.batch = 1};
     if ((st = msp_dncfg_write(&ocfg, cp, err)) == MSP_OK &&
@@ -179,6 +178,8 @@ static msp_status measure(lat_ctx *c, const msp_prune_masks *m, double *ms, msp_
     }
     unlink(cp);
     unlink(wp);
+    free(cp);
+    free(wp);
     msp_prune_weights_free(&ow);
     msp_dnnet_free(&onet);
     msp_dncfg_free(&ocfg);
@@ -206,15 +207,14 @@ msp_status msp_prune_target_latency(const msp_dn_cfg *cfg, const msp_dn_net *net
                            "latency target %g ms: give a positive number of milliseconds",
                            target_ms);
     lat_ctx c = {.cfg = cfg, .net = net, .g = g, .w = w, .seed = seed};
-    snprintf(c.dir, sizeof c.dir, "/tmp/msprune-latency-XXXXXX");
-    if (!mkdtemp(c.dir))
-        return msp_err_set(err, MSP_FAIL, NULL, 0, "cannot create a temporary directory");
+    msp_status st = msp_temp_make("latency", 1, c.dir, sizeof c.dir, err);
+    if (st != MSP_OK) return st;
 
     msp_prune_masks best = {0}, cand = {0};
     msp_prune_target_result tr;
     double ms = 0, full = net->flops;
     res->flops_before = full;
-    msp_status st = msp_prune_plan_ratio(net, g, s, 0, mode, min_channels, &cand, err);
+    st = msp_prune_plan_ratio(net, g, s, 0, mode, min_channels, &cand, err);
     if (st == MSP_OK) st = measure(&c, &cand, &ms, err);
     if (st != MSP_OK) goto done;
     res->measured = 1;

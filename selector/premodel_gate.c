@@ -10,12 +10,14 @@
  * msp_engine_seed(params.seed), the batch order from an msp_rng with the
  * same seed. Inputs fewer than one batch are repeated to fill it. */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "atomicio.h"
 #include "dncfg.h"
 #include "engine.h"
 #include "premodel_internal.h"
@@ -42,16 +44,18 @@ char *msp_gate_cfg_text(int m)
     return s;
 }
 
-/* Write text to a private temporary file (mkstemp in $TMPDIR or /tmp);
- * the caller unlinks it once Darknet has read it. */
+/* Write text to a private temporary file; the caller unlinks it once
+ * Darknet has read it. */
 static msp_status temp_file(const char *text, size_t len, char *path, size_t n, msp_err *err)
 {
-    const char *dir = getenv("TMPDIR");
-    snprintf(path, n, "%s/msprune-gate-XXXXXX", dir && *dir ? dir : "/tmp");
-    int fd = mkstemp(path);
-    if (fd < 0)
-        return msp_err_set(err, MSP_FAIL, path, 0, "cannot create a temporary file: %s",
+    msp_status st = msp_temp_make("gate", 0, path, n, err);
+    if (st != MSP_OK) return st;
+    int fd = open(path, O_WRONLY | O_TRUNC);
+    if (fd < 0) {
+        unlink(path);
+        return msp_err_set(err, MSP_FAIL, path, 0, "cannot write a temporary file: %s",
                            strerror(errno));
+    }
     size_t done = 0;
     while (done < len) {
         ssize_t k = write(fd, text + done, len - done);

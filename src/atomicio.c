@@ -329,3 +329,22 @@ int msp_read_full(int fd, void *buf, size_t n, size_t *got)
     }
     return 0;
 }
+
+msp_status msp_temp_make(const char *stem, int folder, char *path, size_t size, msp_err *err)
+{
+    const char *dir = getenv("TMPDIR");
+    int n = snprintf(path, size, "%s/msprune-%s-XXXXXX", dir && *dir ? dir : "/tmp", stem);
+    if (n < 0 || (size_t)n >= size)
+        return msp_err_set(err, MSP_FAIL, NULL, 0, "TMPDIR is too long a path");
+    int ok;
+    if (folder) {
+        ok = mkdtemp(path) != NULL;
+    } else {
+        int fd = mkstemp(path);
+        ok = fd >= 0 && close(fd) == 0;
+    }
+    if (!ok)
+        return msp_err_set(err, MSP_FAIL, path, 0, "cannot create a temporary %s: %s",
+                           folder ? "folder" : "file", strerror(errno));
+    return MSP_OK;
+}

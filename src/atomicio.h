@@ -68,6 +68,10 @@ msp_status msp_file_crc32(const char *path, uint32_t *crc, msp_err *err);
 /* Read n bytes from fd (fewer at end of file: *got says how many), retrying
  * interrupted reads. 0, or -1 on a read error (errno set). */
 int msp_read_full(int fd, void *buf, size_t n, size_t *got);
+/* A new private temporary file (folder = 0) or folder (folder = 1) named
+ * "msprune-STEM-XXXXXX" in $TMPDIR, else /tmp: the one place temporary
+ * names are made. path gets the name; the caller removes it. */
+msp_status msp_temp_make(const char *stem, int folder, char *path, size_t size, msp_err *err);
 /* Does a regular, readable file exist at path? */
 int msp_file_readable(const char *path);
 

@@ -189,14 +189,9 @@ msp_status msp_net_load(const char *cfg_path, const char *weights_path, const ms
     if (st != MSP_OK) goto fail;
 
     /* Darknet reads the normalised text from a private temporary file. */
-    char tmpl[] = "/tmp/msprune-cfg-XXXXXX";
-    int fd = mkstemp(tmpl);
-    if (fd < 0) {
-        st = msp_err_set(err, MSP_FAIL, NULL, 0, "cannot create a temporary file: %s",
-                         strerror(errno));
-        goto fail;
-    }
-    close(fd);
+    char tmpl[4096];
+    st = msp_temp_make("cfg", 0, tmpl, sizeof tmpl, err);
+    if (st != MSP_OK) goto fail;
     st = msp_dncfg_write(&cfg, tmpl, err);
     if (st != MSP_OK) {
         unlink(tmpl);
