@@ -9,7 +9,8 @@
 #   make test-install     install into a temporary prefix of its own (PREFIX is not
 #                         used) and build tests/install/classify.c against it with
 #                         pkg-config, shared and static; runs both, checks the SONAME
-#                         and that the .pc's version is `msprune version -q`'s
+#                         and that the .pc's version is `msprune version -q`'s, and
+#                         that the .so exports only msprune_* (and gemm: msprune.map)
 # X.Y.Z is the release number of src/version.h, what `msprune --version` prints.
 PIC_OBJ := $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
 INSTALL_TEST := $(BUILD)/install-test
@@ -36,8 +37,9 @@ $(BUILD)/pic/%.o: %.c | $(SETUP)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -c $< -o $@
 
-$(BUILD)/$(MSP_SO): $(PIC_OBJ)
-	$(CC) $(LDFLAGS) -shared -Wl,-soname,$(MSP_SONAME) -o $@ $^ $(LDLIBS)
+$(BUILD)/$(MSP_SO): $(PIC_OBJ) runtime/msprune.map
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,$(MSP_SONAME) -Wl,--version-script=runtime/msprune.map \
+	    -o $@ $(PIC_OBJ) $(LDLIBS)
 
 $(BUILD)/libmsprune.so: $(BUILD)/$(MSP_SO)
 	ln -sf $(MSP_SO) $(BUILD)/$(MSP_SONAME)
@@ -75,6 +77,8 @@ test-install:
 	test "$$(PKG_CONFIG_PATH=$(INSTALL_ROOT)/lib/pkgconfig pkg-config --modversion msprune)" = \
 	    "$$($(INSTALL_ROOT)/bin/msprune version -q)"
 	readelf -d $(INSTALL_ROOT)/lib/$(MSP_SO) | grep -qF 'Library soname: [$(MSP_SONAME)]'
+	test -z "$$(nm -D --defined-only $(INSTALL_ROOT)/lib/$(MSP_SO) | awk '{print $$3}' | \
+	    grep -v -e '^msprune_' -e '^gemm$$')"
 	test "$$(readlink $(INSTALL_ROOT)/lib/$(MSP_SONAME))" = $(MSP_SO)
 	test "$$(readlink -f $(INSTALL_ROOT)/lib/libmsprune.so)" = $(INSTALL_ROOT)/lib/$(MSP_SO)
 	readelf -d $(INSTALL_ROOT)/classify-shared | grep -qF 'Shared library: [$(MSP_SONAME)]'

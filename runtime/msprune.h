@@ -20,6 +20,11 @@
  * handle per thread (each msprune_open loads its own copy); different
  * handles may run concurrently.
  *
+ * Symbols: libmsprune.so exports the msprune_* functions below and one
+ * more, gemm: the networks run partly in libdarknet, whose own calls to
+ * gemm thereby reach msprune's OpenBLAS one instead of Darknet's naive loop
+ * (in any program linking libmsprune, Darknet's gemm is this one).
+ *
  * Return values: MSPRUNE_OK (0); MSPRUNE_FAIL (1) for I/O errors;
  * MSPRUNE_BAD_INPUT (2) for a bad bundle or bad arguments. On failure the
  * message goes to err (err_size bytes, always NUL-terminated; may be NULL).
