@@ -113,11 +113,6 @@ void msp_bundle_manifest_free(msp_bundle_manifest *m);
 
 /* Is p a path the manifest may name (the rule above)? NULL if so, else why not. */
 const char *msp_bundle_path_problem(const char *p);
-/* Size and CRC-32 of a regular file. */
-msp_status msp_bundle_file_crc(const char *path, uint64_t *size, uint32_t *crc, msp_err *err);
-/* Copy src to DIR/leaf atomically, returning its size and CRC-32. */
-msp_status msp_bundle_copy(const char *src, const char *dir, const char *leaf, uint64_t *size,
-                           uint32_t *crc, msp_err *err);
 
 /* ---- bundle_place.c: a bundle folder replaced as a whole ----
  * deploy writes into "<out>.tmp.<pid>" beside out, then swaps it in: a

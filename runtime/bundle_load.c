@@ -491,7 +491,7 @@ static msp_status verify_files(const char *dir, const msp_bundle_manifest *m, ms
                              (unsigned long long)sb.st_size, (unsigned long long)bf->size);
         uint64_t sz;
         uint32_t crc;
-        if (st == MSP_OK && (st = msp_bundle_file_crc(p, &sz, &crc, err)) == MSP_OK &&
+        if (st == MSP_OK && (st = msp_file_crc32(p, &crc, &sz, err)) == MSP_OK &&
             (sz != bf->size || crc != bf->crc))
             st = msp_err_set(err, MSP_BAD_INPUT, p, 0,
                              "checksum mismatch (CRC-32 %08lx, manifest %08lx): the file is corrupt; copy the bundle again",

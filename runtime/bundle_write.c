@@ -1,11 +1,9 @@
-/* bundle_write.c: the bundle manifest writer, file checksums (zlib CRC-32 +
- * size: detects corruption and truncation, not malice) and atomic copies. */
-#include <errno.h>
+/* bundle_write.c: the bundle manifest writer. Each file is listed with its
+ * size and zlib CRC-32 (msp_copy_file computes them while copying): that
+ * detects corruption and truncation, not malice. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <zlib.h>
 
 #include "atomicio.h"
 #include "runtime/bundle.h"
@@ -32,73 +30,6 @@ const char *msp_bundle_path_problem(const char *p)
         s = e + 1;
     }
     return NULL;
-}
-
-msp_status msp_bundle_file_crc(const char *path, uint64_t *size, uint32_t *crc, msp_err *err)
-{
-    int fd;
-    uint64_t sz;
-    *size = 0;
-    *crc = 0;
-    msp_status st = msp_open_regular(path, &fd, &sz, err);
-    if (st != MSP_OK) return st;
-    unsigned char *buf = msp_malloc(1 << 16);
-    uLong c = crc32(0L, Z_NULL, 0);
-    uint64_t total = 0;
-    ssize_t r;
-    while ((r = read(fd, buf, 1 << 16)) > 0) {
-        c = crc32(c, buf, (uInt)r);
-        total += (uint64_t)r;
-    }
-    free(buf);
-    close(fd);
-    if (r < 0) return msp_err_set(err, MSP_FAIL, path, 0, "read error");
-    *size = total;
-    *crc = (uint32_t)c;
-    return MSP_OK;
-}
-
-msp_status msp_bundle_copy(const char *src, const char *dir, const char *leaf, uint64_t *size,
-                           uint32_t *crc, msp_err *err)
-{
-    int fd;
-    uint64_t sz;
-    *size = 0;
-    *crc = 0;
-    msp_status st = msp_open_regular(src, &fd, &sz, err);
-    if (st != MSP_OK) return st;
-    char *dst = msp_strcat3(dir, "/", leaf);
-    msp_atomic a;
-    st = msp_atomic_open(&a, dst, err);
-    free(dst);
-    if (st != MSP_OK) {
-        close(fd);
-        return st;
-    }
-    unsigned char *buf = msp_malloc(1 << 16);
-    uLong c = crc32(0L, Z_NULL, 0);
-    uint64_t total = 0;
-    ssize_t r;
-    while ((r = read(fd, buf, 1 << 16)) > 0) {
-        c = crc32(c, buf, (uInt)r);
-        total += (uint64_t)r;
-        /* A failed write (disk full, file too large) stops the copy; the
-         * commit reports it, naming the file being written. */
-        if (fwrite(buf, 1, (size_t)r, a.f) != (size_t)r) break;
-    }
-    int read_errno = r < 0 ? errno : 0;
-    free(buf);
-    close(fd);
-    if (read_errno) {
-        msp_atomic_abort(&a);
-        return msp_err_set(err, MSP_FAIL, src, 0, "read error: %s", strerror(read_errno));
-    }
-    st = msp_atomic_commit(&a, err);
-    if (st == MSP_OK) {
-        *size = total;
-        *crc = (uint32_t)c;
-    }
-    return st;
 }
 
 /* libconfig strings: escape quotes and backslashes. */

@@ -92,7 +92,9 @@ static msp_status add_file(const char *src, const char *dir, const char *leaf,
                            msp_bundle_manifest *m, msp_err *err)
 {
     msp_bundle_file *bf = &m->files[m->n_files];
-    msp_status st = msp_bundle_copy(src, dir, leaf, &bf->size, &bf->crc, err);
+    char *dst = msp_strcat3(dir, "/", leaf);
+    msp_status st = msp_copy_file(src, dst, &bf->size, &bf->crc, err);
+    free(dst);
     if (st == MSP_OK) {
         bf->path = msp_strdup(leaf);
         m->n_files++;

@@ -132,34 +132,6 @@ static msp_status claim_work_dir(const char *work, uint32_t crc, msp_err *err)
     return st;
 }
 
-static msp_status copy_file(const char *from, const char *to, msp_err *err)
-{
-    int fd;
-    uint64_t size;
-    msp_status st = msp_open_regular(from, &fd, &size, err);
-    if (st != MSP_OK) return st;
-    FILE *in = fdopen(fd, "rb");
-    msp_atomic a;
-    if (!in) {
-        close(fd);
-        return msp_err_set(err, MSP_FAIL, from, 0, "cannot read");
-    }
-    if ((st = msp_atomic_open(&a, to, err)) == MSP_OK) {
-        char buf[1 << 16];
-        size_t n;
-        while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-            if (fwrite(buf, 1, n, a.f) != n) break;
-        if (ferror(in) || ferror(a.f)) {
-            msp_atomic_abort(&a);
-            st = msp_err_set(err, MSP_FAIL, to, 0, "copy from %s failed", from);
-        } else {
-            st = msp_atomic_commit(&a, err);
-        }
-    }
-    fclose(in);
-    return st;
-}
-
 /* ---- the specialist's data ---- */
 
 /* The cluster's examples of d plus a seeded share of the others (in their
@@ -326,7 +298,7 @@ static msp_status run_step(job *j, int k, double flops_target, char **cur_cfg, c
                                          j->conf->base.batch, seed, j->o->engine, err);
     if (st == MSP_OK && !msp_file_readable(tuned_w)) {
         if (s->finetune_epochs == 0) {
-            st = copy_file(recal_w, tuned_w, err);
+            st = msp_copy_file(recal_w, tuned_w, NULL, NULL, err);
         } else if (s->distill > 0 && !j->soft) {
             st = msp_spec_teacher_targets(j->conf->base.cfg, j->conf->base.weights, &j->train,
                                           j->outputs, j->n_outputs, s->distill_temperature,
@@ -429,7 +401,8 @@ static msp_status finish(job *j, const char *cfg, const char *w, const int *outp
     msp_net_opts bo = {.batch = 100, .engine = j->o->engine};
     counts cv, ct;
     msp_status st;
-    if ((st = copy_file(cfg, fcfg, err)) || (st = copy_file(w, fw, err)) ||
+    if ((st = msp_copy_file(cfg, fcfg, NULL, NULL, err)) ||
+        (st = msp_copy_file(w, fw, NULL, NULL, err)) ||
         (st = net_size(fcfg, &n.flops, &n.params, err)) ||
         (st = msp_net_load(j->conf->base.cfg, j->conf->base.weights, &bo, &base, err)) ||
         (st = measure(fcfg, fw, base, outputs, val, p->assign[MSP_SPLIT_IDX_VAL], j->cluster,

@@ -298,20 +298,59 @@ int msp_file_readable(const char *path)
     return stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && access(path, R_OK) == 0;
 }
 
-msp_status msp_file_crc32(const char *path, uint32_t *crc, msp_err *err)
+/* Copy what fd reads to out (NULL: nowhere) until end of file, with its
+ * size and CRC-32. A failed write stops it (the caller's commit reports
+ * it); a read error is MSP_FAIL naming path. */
+static msp_status crc_copy(int fd, const char *path, FILE *out, uint64_t *size, uint32_t *crc,
+                           msp_err *err)
 {
-    FILE *f;
-    msp_status st = msp_fopen_regular(path, &f, NULL, err);
-    if (st != MSP_OK) return st;
+    unsigned char *buf = msp_malloc(1 << 16);
     uLong c = crc32(0L, Z_NULL, 0);
-    unsigned char buf[1 << 16];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0) c = crc32(c, buf, (uInt)n);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) return msp_err_set(err, MSP_FAIL, path, 0, "read error");
-    *crc = (uint32_t)c;
+    uint64_t total = 0;
+    size_t got;
+    int bad;
+    while (!(bad = msp_read_full(fd, buf, 1 << 16, &got)) && got > 0) {
+        c = crc32(c, buf, (uInt)got);
+        total += got;
+        if (out && fwrite(buf, 1, got, out) != got) break;
+    }
+    int read_errno = bad ? errno : 0;
+    free(buf);
+    if (bad) return msp_err_set(err, MSP_FAIL, path, 0, "read error: %s", strerror(read_errno));
+    if (size) *size = total;
+    if (crc) *crc = (uint32_t)c;
     return MSP_OK;
+}
+
+msp_status msp_file_crc32(const char *path, uint32_t *crc, uint64_t *size, msp_err *err)
+{
+    int fd;
+    uint64_t ignore;
+    msp_status st = msp_open_regular(path, &fd, &ignore, err);
+    if (st != MSP_OK) return st;
+    st = crc_copy(fd, path, NULL, size, crc, err);
+    close(fd);
+    return st;
+}
+
+msp_status msp_copy_file(const char *src, const char *dst, uint64_t *size, uint32_t *crc,
+                         msp_err *err)
+{
+    int fd;
+    uint64_t ignore;
+    msp_status st = msp_open_regular(src, &fd, &ignore, err);
+    if (st != MSP_OK) return st;
+    msp_atomic a;
+    st = msp_atomic_open(&a, dst, err);
+    if (st != MSP_OK) {
+        close(fd);
+        return st;
+    }
+    st = crc_copy(fd, src, a.f, size, crc, err);
+    close(fd);
+    if (st == MSP_OK) return msp_atomic_commit(&a, err);
+    msp_atomic_abort(&a);
+    return st;
 }
 
 int msp_read_full(int fd, void *buf, size_t n, size_t *got)

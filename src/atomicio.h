@@ -63,8 +63,13 @@ msp_status msp_fopen_regular(const char *path, FILE **f, uint64_t *size, msp_err
  * the file is ("a bundle manifest"), checked before anything is read. */
 msp_status msp_read_small(const char *path, size_t max, const char *what, char **text, size_t *len,
                           msp_err *err);
-/* The CRC-32 (zlib's) of a whole regular file. */
-msp_status msp_file_crc32(const char *path, uint32_t *crc, msp_err *err);
+/* The CRC-32 (zlib's) and size of a whole regular file, as read (size may
+ * be NULL). */
+msp_status msp_file_crc32(const char *path, uint32_t *crc, uint64_t *size, msp_err *err);
+/* Copy the regular file src to dst atomically (msp_atomic_*), with the size
+ * and CRC-32 of what was copied (either may be NULL). */
+msp_status msp_copy_file(const char *src, const char *dst, uint64_t *size, uint32_t *crc,
+                         msp_err *err);
 /* Read n bytes from fd (fewer at end of file: *got says how many), retrying
  * interrupted reads. 0, or -1 on a read error (errno set). */
 int msp_read_full(int fd, void *buf, size_t n, size_t *got);

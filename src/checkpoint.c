@@ -50,7 +50,7 @@ msp_status msp_checkpoint_save(const char *dir, msp_net *net, const msp_train_st
     char *npath = msp_strcat3(dir, "/", "checkpoint.next.weights");
     msp_status st = msp_net_save_weights(net, npath, err);
     uint32_t wcrc = 0;
-    if (st == MSP_OK) st = msp_file_crc32(npath, &wcrc, err);
+    if (st == MSP_OK) st = msp_file_crc32(npath, &wcrc, NULL, err);
     if (st != MSP_OK) goto out;
 
     buf_t b = {0};
@@ -165,7 +165,7 @@ msp_status msp_checkpoint_settle(const char *dir, msp_err *err)
     msp_status st = MSP_OK;
     uint32_t want, have;
     if (msp_file_readable(npath) && state_weights_crc(spath, &want) &&
-        msp_file_crc32(npath, &have, NULL) == MSP_OK && have == want) {
+        msp_file_crc32(npath, &have, NULL, NULL) == MSP_OK && have == want) {
         msp_log(MSP_LOG_INFO, "completing a checkpoint interrupted while it was saved");
         st = msp_atomic_rename(npath, wpath, err);
     }
@@ -236,7 +236,7 @@ msp_status msp_checkpoint_load(const char *dir, const msp_train_state *expect, s
         msp_err_set(err, st, spath, 0, "checkpoint has trailing bytes");
         goto out;
     }
-    st = msp_file_crc32(wpath, &wcrc_now, err);
+    st = msp_file_crc32(wpath, &wcrc_now, NULL, err);
     if (st == MSP_OK && wcrc_now != wcrc)
         st = msp_err_set(err, MSP_BAD_INPUT, wpath, 0,
                          "weights do not match checkpoint.state (interrupted while saving?); "

@@ -63,7 +63,7 @@ void msp_stamp_add_file(msp_stamp *s, const char *path)
     msp_err ignore;
     char v[64];
     if (stat(path, &st) != 0) snprintf(v, sizeof v, "missing");
-    else if (msp_file_crc32(path, &crc, &ignore) != MSP_OK) snprintf(v, sizeof v, "unreadable");
+    else if (msp_file_crc32(path, &crc, NULL, &ignore) != MSP_OK) snprintf(v, sizeof v, "unreadable");
     else snprintf(v, sizeof v, "%llu bytes, crc32 %08x", (unsigned long long)st.st_size, crc);
     push(s, key, msp_strdup(v));
 }

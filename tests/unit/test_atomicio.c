@@ -14,6 +14,7 @@
 #include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "atomicio.h"
 
@@ -193,4 +194,32 @@ Test(atomicio, read_full_reads_across_writes_and_stops_at_eof)
     close(fd[0]);
     cr_assert_eq(msp_read_full(fd[0], buf, 4, &got), -1); /* closed */
     cr_assert_eq(got, 0);
+}
+
+/* A copy holds the same bytes, with the size and CRC-32 zlib gives them;
+ * a source that is not a regular file is refused and nothing is written. */
+Test(atomicio, copy_file_copies_with_size_and_crc)
+{
+    char data[70000];
+    for (size_t i = 0; i < sizeof data; i++) data[i] = (char)(i * 7 + i / 300);
+    FILE *f = fopen(in_dir("src"), "wb");
+    cr_assert_eq(fwrite(data, 1, sizeof data, f), sizeof data);
+    fclose(f);
+    uint64_t size = 0;
+    uint32_t crc = 0, again = 0;
+    msp_err err;
+    cr_assert_eq(msp_copy_file(in_dir("src"), in_dir("dst"), &size, &crc, &err), MSP_OK, "%s", err.msg);
+    cr_assert_eq(size, sizeof data);
+    cr_assert_eq(crc, (uint32_t)crc32(crc32(0L, Z_NULL, 0), (const Bytef *)data, sizeof data));
+    cr_assert_eq(msp_file_crc32(in_dir("dst"), &again, NULL, &err), MSP_OK);
+    cr_assert_eq(again, crc);
+    char back[sizeof data];
+    f = fopen(in_dir("dst"), "rb");
+    cr_assert_eq(fread(back, 1, sizeof back + 1, f), sizeof data);
+    fclose(f);
+    cr_assert_eq(memcmp(back, data, sizeof data), 0);
+
+    cr_assert_eq(mkfifo(in_dir("fifo"), 0600), 0);
+    cr_assert_eq(msp_copy_file(in_dir("fifo"), in_dir("out"), NULL, NULL, &err), MSP_BAD_INPUT);
+    cr_assert_eq(access(in_dir("out"), F_OK), -1);
 }

@@ -80,7 +80,7 @@ static void resign(const char *leaf)
     uint64_t size;
     uint32_t crc;
     msp_err err;
-    cr_assert_eq(msp_bundle_file_crc(path_in(bundle, leaf), &size, &crc, &err), MSP_OK);
+    cr_assert_eq(msp_file_crc32(path_in(bundle, leaf), &crc, &size, &err), MSP_OK);
     char *m = slurp(path_in(bundle, "manifest.conf"), NULL);
     char key[300];
     snprintf(key, sizeof key, "path = \"%s\";", leaf);
