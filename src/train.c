@@ -30,8 +30,8 @@ static uint64_t mix(uint64_t seed, uint64_t a, uint64_t b)
     return msp_rng_next(&r);
 }
 
-static msp_status write_log(const char *path, const msp_train_job *j, const msp_train_state *s,
-                            msp_err *err)
+static msp_status write_log_to(const char *path, const msp_train_job *j,
+                               const msp_train_state *s, msp_err *err)
 {
     msp_atomic a;
     msp_status st = msp_atomic_open(&a, path, err);
@@ -60,6 +60,15 @@ static msp_status write_log(const char *path, const msp_train_job *j, const msp_
     }
     fprintf(f, "\n  ]\n}\n");
     return msp_atomic_commit(&a, err);
+}
+
+/* <dir>/train.json: the run's settings and one entry per finished epoch. */
+static msp_status write_log(const msp_train_job *j, const msp_train_state *s, msp_err *err)
+{
+    char *path = msp_strcat3(j->dir, "/", "train.json");
+    msp_status st = write_log_to(path, j, s, err);
+    free(path);
+    return st;
 }
 
 /* Batch-norm statistics from the first batches of this epoch's order
@@ -101,6 +110,68 @@ static double validate(msp_net *net, const msp_dataset *val, const char *label)
     msp_progress pr;
     msp_progress_start(&pr, label, val->n);
     return msp_eval_top1_progress(net, val, &pr);
+}
+
+/* The images order[0..batch) into x, their labels into y and, when
+ * distilling, their targets into truth. */
+static void fill_batch(const msp_train_job *j, const int *order, size_t in, float *x, int *y,
+                       float *truth)
+{
+    const msp_dataset *tr = j->train;
+    int nc = tr->n_classes;
+    for (int i = 0; i < j->batch; i++) {
+        int k = order[i];
+        memcpy(x + (size_t)i * in, tr->x + (size_t)k * in, sizeof(float) * in);
+        y[i] = tr->y[k];
+        if (truth) {
+            float *t = truth + (size_t)i * nc;
+            const float *soft = j->soft + (size_t)k * nc;
+            for (int c = 0; c < nc; c++) t[c] = j->soft_weight * soft[c];
+            t[y[i]] += 1 - j->soft_weight;
+        }
+    }
+}
+
+/* The trained weights to path, its folder made first. */
+static msp_status save_result(msp_net *net, const char *path, msp_err *err)
+{
+    char *dir = msp_strdup(path), *slash = strrchr(dir, '/');
+    msp_status st = MSP_OK;
+    if (slash) {
+        *slash = 0;
+        st = msp_mkdirs(dir, err);
+    }
+    free(dir);
+    if (st == MSP_OK) st = msp_net_save_weights(net, path, err);
+    if (st == MSP_OK) msp_log(MSP_LOG_INFO, "wrote %s", path);
+    return st;
+}
+
+/* After an epoch's last batch (batches first..end, started at t0): batch-norm
+ * statistics, the epoch's numbers and validation, reported as
+ * "epoch N/M: ..." until the epoch's bar is finished. */
+static void close_epoch(msp_net *net, const msp_train_job *j, msp_train_state *s,
+                        const int *order, uint32_t first, double loss_sum, double t0,
+                        const char *label)
+{
+    int bs = j->batch, per_epoch = j->train->n / bs;
+    char after[96];
+    snprintf(after, sizeof after, "%s: batch-norm statistics", label);
+    recalibrate(net, j->train, order, per_epoch, bs, mix(j->seed, s->epoch, 0xb4), after);
+    double secs = msp_now() - t0;
+    msp_epoch_stats *e = &s->hist[s->epoch];
+    e->loss = loss_sum / (per_epoch - first);
+    e->seconds = secs;
+    e->images_per_s = (per_epoch - first) * (double)bs / secs;
+    snprintf(after, sizeof after, "%s: validation", label);
+    e->val_top1 = j->val->n ? validate(net, j->val, after) : NAN;
+    s->n_hist = s->epoch + 1;
+}
+
+static const char *extra_of(const msp_epoch_stats *e, char *buf, size_t size)
+{
+    snprintf(buf, size, "loss %.4f val top-1 %.2f%%", e->loss, 100 * e->val_top1);
+    return buf;
 }
 
 static void on_signal(int sig)
@@ -198,17 +269,7 @@ msp_status msp_train_run(const msp_train_job *j, const msp_train_opts *opts, msp
         uint32_t first = s.batch;
         for (; (int)s.batch < per_epoch; s.batch++) {
             if (g_stop) break;
-            for (int i = 0; i < bs; i++) {
-                int k = order[(size_t)s.batch * bs + i];
-                memcpy(x + (size_t)i * in, tr->x + (size_t)k * in, sizeof(float) * in);
-                y[i] = tr->y[k];
-                if (truth) {
-                    float *t = truth + (size_t)i * nc;
-                    const float *soft = j->soft + (size_t)k * nc;
-                    for (int c = 0; c < nc; c++) t[c] = j->soft_weight * soft[c];
-                    t[y[i]] += 1 - j->soft_weight;
-                }
-            }
+            fill_batch(j, order + (size_t)s.batch * bs, in, x, y, truth);
             msp_engine_seed(mix(seed, s.epoch, s.batch + 1));
             float loss = truth ? msp_net_train_batch_truth(net, x, truth) : msp_net_train_batch(net, x, y);
             if (!isfinite(loss)) {
@@ -237,40 +298,19 @@ msp_status msp_train_run(const msp_train_job *j, const msp_train_opts *opts, msp
             }
             break;
         }
-        /* The work after the last batch reports as "epoch N/M: ..." until
-         * the epoch's bar is finished with the validation accuracy. */
-        char after[96];
-        snprintf(after, sizeof after, "%s: batch-norm statistics", label);
-        recalibrate(net, tr, order, per_epoch, bs, mix(seed, s.epoch, 0xb4), after);
-        double secs = msp_now() - t0;
-        msp_epoch_stats *e = &s.hist[s.epoch];
-        e->loss = loss_sum / (per_epoch - first);
-        e->seconds = secs;
-        e->images_per_s = (per_epoch - first) * (double)bs / secs;
-        snprintf(after, sizeof after, "%s: validation", label);
-        e->val_top1 = val->n ? validate(net, val, after) : NAN;
-        s.n_hist = s.epoch + 1;
-        snprintf(extra, sizeof extra, "loss %.4f val top-1 %.2f%%", e->loss, 100 * e->val_top1);
-        msp_progress_finish(&pr, (int64_t)per_epoch * bs, extra);
+        close_epoch(net, j, &s, order, first, loss_sum, t0, label);
+        msp_progress_finish(&pr, (int64_t)per_epoch * bs, extra_of(&s.hist[s.epoch], extra, sizeof extra));
 
         msp_train_state next = s;
         next.epoch++;
         next.batch = 0;
         st = save_checkpoint(j, net, &next, &recorded, err);
         msp_testpoint("train-checkpoint");
-        if (st == MSP_OK) {
-            char *log_path = msp_strcat3(j->dir, "/", "train.json");
-            st = write_log(log_path, j, &next, err);
-            free(log_path);
-        }
+        if (st == MSP_OK) st = write_log(j, &next, err);
     }
     /* A run killed between its last checkpoint and train.json resumes with
      * no epoch left to run: write the log from the checkpoint's history. */
-    if (st == MSP_OK && s.n_hist && (int)s.n_hist == epochs) {
-        char *log_path = msp_strcat3(j->dir, "/", "train.json");
-        st = write_log(log_path, j, &s, err);
-        free(log_path);
-    }
+    if (st == MSP_OK && s.n_hist && (int)s.n_hist == epochs) st = write_log(j, &s, err);
     msp_testpoint("train-final");
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
@@ -279,16 +319,7 @@ msp_status msp_train_run(const msp_train_job *j, const msp_train_opts *opts, msp
     free(truth);
     free(order);
 
-    if (st == MSP_OK) {
-        char *dir = msp_strdup(j->out_weights), *slash = strrchr(dir, '/');
-        if (slash) {
-            *slash = 0;
-            st = msp_mkdirs(dir, err);
-        }
-        free(dir);
-        if (st == MSP_OK) st = msp_net_save_weights(net, j->out_weights, err);
-        if (st == MSP_OK) msp_log(MSP_LOG_INFO, "wrote %s", j->out_weights);
-    }
+    if (st == MSP_OK) st = save_result(net, j->out_weights, err);
 out:
     free(opt);
     free(ckpt_w);
