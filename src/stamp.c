@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "atomicio.h"
 #include "stamp.h"
@@ -58,13 +59,14 @@ void msp_stamp_add(msp_stamp *s, const char *key, const char *fmt, ...)
 void msp_stamp_add_file(msp_stamp *s, const char *path)
 {
     char *key = msp_strcat3("file ", "", path);
-    struct stat st;
     uint32_t crc;
+    uint64_t size;
     msp_err ignore;
     char v[64];
-    if (stat(path, &st) != 0) snprintf(v, sizeof v, "missing");
-    else if (msp_file_crc32(path, &crc, NULL, &ignore) != MSP_OK) snprintf(v, sizeof v, "unreadable");
-    else snprintf(v, sizeof v, "%llu bytes, crc32 %08x", (unsigned long long)st.st_size, crc);
+    if (msp_file_crc32(path, &crc, &size, &ignore) == MSP_OK)
+        snprintf(v, sizeof v, "%llu bytes, crc32 %08x", (unsigned long long)size, crc);
+    else
+        snprintf(v, sizeof v, "%s", access(path, F_OK) != 0 ? "missing" : "unreadable");
     push(s, key, msp_strdup(v));
 }
 
