@@ -1,7 +1,7 @@
 # mk/deploy.mk: the runtime library for devices (runtime/msprune.h):
-#   make lib              build/libmsprune.a and build/libmsprune.so.X.Y.Z, SONAME
-#                         libmsprune.so.X, with the links build/libmsprune.so{,.X}
-#                         (PIC objects in build/pic/)
+#   make lib              build/device/libmsprune.a and build/libmsprune.so.X.Y.Z,
+#                         SONAME libmsprune.so.X, with the links
+#                         build/libmsprune.so{,.X} (PIC objects in build/pic/)
 #   make install PREFIX=/usr/local DESTDIR=   also installs lib/libmsprune.a,
 #                         lib/libmsprune.so.X.Y.Z and its links lib/libmsprune.so.X
 #                         and lib/libmsprune.so, include/msprune.h and
@@ -11,13 +11,17 @@
 #                         pkg-config, shared and static; runs both, checks the SONAME
 #                         and that the .pc's version is `msprune version -q`'s, and
 #                         that the .so exports only msprune_* (and gemm: msprune.map)
-# X.Y.Z is the release number of src/version.h, what `msprune --version` prints.
-PIC_OBJ := $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
+# X.Y.Z is the release number of src/cli/version.h, what `msprune --version` prints.
+# The device library is runtime/runtime.c and what it needs from the rooms
+# below: the linker pulls those objects out of an archive of them all into
+# one relocatable object, whose only global symbols are msprune.map's.
+PIC_OBJ := $(patsubst %.c,$(BUILD)/pic/%.o,$(filter-out src/cli/%,$(LIB_SRC)))
+DEVICE_OBJ := $(BUILD)/device/msprune.o
 INSTALL_TEST := $(BUILD)/install-test
 
-MSP_RELEASE := $(shell sed -n 's/^.define MSP_VERSION_RELEASE "\([0-9.]*\)"$$/\1/p' src/version.h)
+MSP_RELEASE := $(shell sed -n 's/^.define MSP_VERSION_RELEASE "\([0-9.]*\)"$$/\1/p' src/cli/version.h)
 ifeq ($(MSP_RELEASE),)
-$(error mk/deploy.mk: no MSP_VERSION_RELEASE "X.Y.Z" in src/version.h)
+$(error mk/deploy.mk: no MSP_VERSION_RELEASE "X.Y.Z" in src/cli/version.h)
 endif
 MSP_SONAME := libmsprune.so.$(firstword $(subst ., ,$(MSP_RELEASE)))
 MSP_SO := libmsprune.so.$(MSP_RELEASE)
@@ -31,21 +35,34 @@ $(shell mkdir -p $(BUILD) && { [ -f $(MSP_PC_STAMP) ] && \
         echo "$(MSP_PC_VARS)" >$(MSP_PC_STAMP); })
 
 .PHONY: lib install-runtime test-install
-lib: $(BUILD)/libmsprune.a $(BUILD)/libmsprune.so
+lib: $(BUILD)/device/libmsprune.a $(BUILD)/libmsprune.so
 
 $(BUILD)/pic/%.o: %.c | $(SETUP)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -c $< -o $@
 
-$(BUILD)/$(MSP_SO): $(PIC_OBJ) runtime/msprune.map
+$(BUILD)/pic/rooms.a: $(PIC_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(DEVICE_OBJ): $(BUILD)/pic/runtime/runtime.o $(BUILD)/pic/rooms.a
+	@mkdir -p $(@D)
+	$(CC) -r -nostdlib -o $@ $^
+	objcopy --wildcard --keep-global-symbol='msprune_*' --keep-global-symbol=gemm $@
+
+$(BUILD)/device/libmsprune.a: $(DEVICE_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/$(MSP_SO): $(DEVICE_OBJ) runtime/msprune.map
 	$(CC) $(LDFLAGS) -shared -Wl,-soname,$(MSP_SONAME) -Wl,--version-script=runtime/msprune.map \
-	    -o $@ $(PIC_OBJ) $(LDLIBS)
+	    -o $@ $(DEVICE_OBJ) $(LDLIBS)
 
 $(BUILD)/libmsprune.so: $(BUILD)/$(MSP_SO)
 	ln -sf $(MSP_SO) $(BUILD)/$(MSP_SONAME)
 	ln -sf $(MSP_SONAME) $@
 
-$(BUILD)/msprune.pc: runtime/msprune.pc.in src/version.h $(MSP_PC_STAMP)
+$(BUILD)/msprune.pc: runtime/msprune.pc.in src/cli/version.h $(MSP_PC_STAMP)
 	@mkdir -p $(@D)
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@DARKNET@|$(DARKNET)|g' -e 's|@VERSION@|$(MSP_RELEASE)|g' \
 	    $< >$@
@@ -54,7 +71,7 @@ $(BUILD)/msprune.pc: runtime/msprune.pc.in src/version.h $(MSP_PC_STAMP)
 install: install-runtime
 install-runtime: lib $(BUILD)/msprune.pc
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
-	install -m 644 $(BUILD)/libmsprune.a $(DESTDIR)$(PREFIX)/lib/libmsprune.a
+	install -m 644 $(BUILD)/device/libmsprune.a $(DESTDIR)$(PREFIX)/lib/libmsprune.a
 	install -m 755 $(BUILD)/$(MSP_SO) $(DESTDIR)$(PREFIX)/lib/$(MSP_SO)
 	ln -sf $(MSP_SO) $(DESTDIR)$(PREFIX)/lib/$(MSP_SONAME)
 	ln -sf $(MSP_SONAME) $(DESTDIR)$(PREFIX)/lib/libmsprune.so

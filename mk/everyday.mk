@@ -9,9 +9,9 @@ MSP_VERSION_STAMP := $(BUILD)/version.stamp
 $(shell mkdir -p $(BUILD) && { [ -f $(MSP_VERSION_STAMP) ] && \
         [ "$$(cat $(MSP_VERSION_STAMP))" = "$(MSP_GIT_VERSION)" ] || \
         echo "$(MSP_GIT_VERSION)" >$(MSP_VERSION_STAMP); })
-$(BUILD)/src/cli_version.o: $(MSP_VERSION_STAMP)
-$(BUILD)/src/cli_version.o: CPPFLAGS += -DMSP_GIT_VERSION='"$(MSP_GIT_VERSION)"'
+$(BUILD)/src/cli/version.o: $(MSP_VERSION_STAMP)
+$(BUILD)/src/cli/version.o: CPPFLAGS += -DMSP_GIT_VERSION='"$(MSP_GIT_VERSION)"'
 
 .PHONY: check-man
 check-man: msprune$(if $(SANITIZE),-san)
-	MSPRUNE=./msprune$(if $(SANITIZE),-san) tests/cli/check-man msprune.1 src/expconf.c
+	MSPRUNE=./msprune$(if $(SANITIZE),-san) tests/cli/check-man msprune.1 src/data/expconf.c

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "prune.h"
-#include "rng.h"
+#include "base/base.h"
 
 static const struct {
     const char *name;

@@ -9,7 +9,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "engine_stats.h"
+#include "engine/engine.h"
 #include "prune.h"
 
 static msp_status bad(msp_prune_scores *s, msp_err *err, int layer, const char *what)

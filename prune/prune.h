@@ -73,10 +73,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dataset.h"
-#include "dncfg.h"
-#include "engine.h"
-#include "status.h"
+#include "data/data.h"
+#include "dncfg/dncfg.h"
+#include "engine/engine.h"
+#include "base/base.h"
 
 /* ---- weights (weights_io.c) ----------------------------------------- */
 
@@ -374,10 +374,5 @@ typedef struct msp_prune_step {
  * flops_before/after (may be NULL) get both networks' FLOPs. */
 msp_status msp_prune_step_files(const msp_prune_step *a, double *flops_before, double *flops_after,
                                 msp_err *err);
-
-/* ---- command (command.c) -------------------------------------------- */
-
-/* `msprune prune ...`: returns the exit status. */
-int msp_cmd_prune(int argc, char **argv);
 
 #endif

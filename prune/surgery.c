@@ -12,8 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "atomicio.h"
-#include "json.h"
+#include "base/base.h"
 #include "prune.h"
 
 static int is_producer(const msp_dn_layer *l)

@@ -29,10 +29,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "atomicio.h"
-#include "engine.h"
+#include "base/base.h"
+#include "engine/engine.h"
 #include "prune.h"
-#include "evaluate.h"
+#include "train/train.h"
 
 #define MAX_PROBES 5
 #define WARMUP 3

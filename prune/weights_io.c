@@ -14,9 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "atomicio.h"
+#include "base/base.h"
 #include "prune.h"
-#include "rng.h"
 
 msp_status msp_prune_net_open(const char *cfg_path, const char *weights_path, uint64_t seed,
                               msp_prune_net *p, msp_err *err)

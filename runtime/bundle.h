@@ -8,8 +8,10 @@
  *  - bundle_place.c: a bundle folder built aside and swapped in as a whole;
  *  - runtime.c: msprune_open / msprune_classify / msprune_close;
  *  - devprofile.c: device profiles measured (`msprune profile BUNDLE`; the
- *    file format is src/devprofile.h's);
- *  - command.c: the commands deploy, run, and profile of a bundle.
+ *    file format is src/engine/devprofile.h's);
+ *  - run_list.c: image lists read as the device reads them (`msprune run`).
+ * The commands deploy, run and profile live in src/cli/. The device library
+ * (libmsprune) is runtime.c, bundle_load.c and what they need below.
  *
  * Bundle layout (folder DIR):
  *   DIR/manifest.conf        the manifest (libconfig, below)
@@ -58,12 +60,11 @@
 
 #include <stdint.h>
 
-#include "devprofile.h"
-#include "engine.h"
-#include "expconf.h"
+#include "engine/engine.h"
+#include "data/data.h"
 #include "selector/features.h"
 #include "selector/label.h"
-#include "status.h"
+#include "base/base.h"
 
 #define MSP_BUNDLE_VERSION 1
 #define MSP_BUNDLE_MAX_MANIFEST (1u << 20)  /* bytes of manifest.conf */
@@ -152,11 +153,6 @@ msp_status msp_deploy(const msp_expconf *conf, const char *out_dir, const msp_de
 msp_status msp_devprofile_measure(const char *dir, int runs, int warmup, msp_devprofile *p,
                                   msp_err *err);
 
-/* ---- command.c ---- */
-int msp_cmd_deploy(int argc, char **argv);
-int msp_cmd_run(int argc, char **argv);
-/* `msprune profile BUNDLE [--out PROFILE.conf]`; cli_profile.c hands a folder here. */
-int msp_cmd_profile_bundle(int argc, char **argv);
 /* Is path a folder holding manifest.conf? */
 int msp_is_bundle_dir(const char *path);
 

@@ -12,10 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "atomicio.h"
-#include "conffile.h"
+#include "base/base.h"
 #include "runtime/bundle.h"
-#include "utf8.h"
 
 typedef struct rd {
     const char *path; /* manifest path, for messages */
@@ -582,4 +580,15 @@ msp_status msp_bundle_manifest_load(const char *dir, msp_bundle_manifest *m, msp
     free(path);
     if (st != MSP_OK) msp_bundle_manifest_free(m);
     return st;
+}
+
+/* Is path a bundle folder (holds manifest.conf)? */
+int msp_is_bundle_dir(const char *path)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode)) return 0;
+    char *m = msp_strcat3(path, "/", "manifest.conf");
+    int ok = msp_file_readable(m);
+    free(m);
+    return ok;
 }

@@ -19,9 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "atomicio.h"
+#include "base/base.h"
 #include "runtime/bundle.h"
-#include "testpoint.h"
 
 /* The pid of a leaf named "<base><infix><pid>" (a deploy's temporary
  * folder), or 0 if leaf is named otherwise. */

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "atomicio.h"
+#include "base/base.h"
 #include "runtime/bundle.h"
 
 const char *msp_bundle_path_problem(const char *p)

@@ -10,9 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "atomicio.h"
-#include "dncfg.h"
-#include "jsonread.h"
+#include "base/base.h"
+#include "dncfg/dncfg.h"
 #include "runtime/bundle.h"
 #include "runtime/runtime_int.h"
 #include "selector/premodel.h"

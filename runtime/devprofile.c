@@ -7,7 +7,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "evaluate.h"
+#include "train/train.h"
 #include "runtime/runtime_int.h"
 
 #define ROUNDS 5

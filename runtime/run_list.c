@@ -2,8 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dataset.h"
-#include "progress.h"
+#include "data/data.h"
+#include "base/base.h"
 #include "runtime/run_list.h"
 #include "runtime/runtime_int.h"
 

@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "runtime/msprune.h"
-#include "status.h"
+#include "base/base.h"
 
 typedef struct msp_run_list {
     int n;

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "metrics.h"
-#include "progress.h"
+#include "train/train.h"
+#include "base/base.h"
 #include "runtime/bundle.h"
 #include "runtime/msprune.h"
 #include "runtime/runtime_int.h"

@@ -4,10 +4,10 @@
 #ifndef MSP_RUNTIME_INT_H
 #define MSP_RUNTIME_INT_H
 
-#include "engine.h"
+#include "engine/engine.h"
 #include "runtime/bundle.h"
 #include "runtime/msprune.h"
-#include "status.h"
+#include "base/base.h"
 
 /* msprune_open with an msp_err. */
 msp_status msp_runtime_open(const char *dir, msprune_bundle **out, msp_err *err);

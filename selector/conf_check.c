@@ -5,7 +5,7 @@
  * config's file and line. */
 #include <stdlib.h>
 
-#include "dncfg.h"
+#include "dncfg/dncfg.h"
 #include "prune/prune.h"
 #include "selector/selector.h"
 #include "selector/stage.h"

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "atomicio.h"
+#include "base/base.h"
 #include "selector/csv.h"
 
 msp_status msp_csv_open(msp_csv *r, const char *path, msp_err *err)

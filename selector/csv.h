@@ -9,7 +9,7 @@
 
 #include <stdio.h>
 
-#include "status.h"
+#include "base/base.h"
 
 #define MSP_CSV_MAX_LINE (1 << 20)
 

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "evaluate.h"
-#include "log.h"
+#include "train/train.h"
+#include "base/base.h"
 #include "selector/selector.h"
 
 /* Is `truth` among the 5 highest scores (ties broken towards lower index,

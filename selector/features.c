@@ -9,7 +9,7 @@
 
 #include "features.h"
 #include "features_impl.h"
-#include "suggest.h"
+#include "base/base.h"
 
 static const char *const cols_brightness[] = {"mean", "rms"};
 static const char *const cols_perceived[] = {"mean"};

@@ -31,8 +31,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "dataset.h"
-#include "status.h"
+#include "data/data.h"
+#include "base/base.h"
 
 #define MSP_FEATURES_MAX_SIDE 4096
 #define MSP_FEATURES_MAX_PIXELS (1 << 22) /* h*w: scratch is at most 21 bytes per pixel */

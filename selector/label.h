@@ -38,7 +38,7 @@
 #include <stdint.h>
 
 #include "selector/outcomes.h"
-#include "status.h"
+#include "base/base.h"
 
 typedef enum msp_metric {
     MSP_METRIC_TOP1 = 0, /* correct = top-1 hit ('other' is never correct) */

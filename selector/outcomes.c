@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "atomicio.h"
+#include "base/base.h"
 #include "selector/csv.h"
 #include "selector/outcomes.h"
 

@@ -50,7 +50,7 @@
 
 #include <stdint.h>
 
-#include "status.h"
+#include "base/base.h"
 
 #define MSP_OUTCOMES_VERSION 1
 #define MSP_OUTCOMES_MAX_NETS 256

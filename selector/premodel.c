@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "premodel_internal.h"
-#include "suggest.h"
+#include "base/base.h"
 
 static const char *const KIND_NAMES[] = {"knn",         "knn-chain", "dtree",
                                          "naive-bayes", "logistic",  "gate-cnn",

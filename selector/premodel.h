@@ -71,7 +71,7 @@
 #include <stdint.h>
 
 #include "selector/features.h"
-#include "status.h"
+#include "base/base.h"
 
 /* Bounds checked before any allocation (training data and files). */
 #define MSP_PREMODEL_MAX_N 10000000

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "premodel_internal.h"
-#include "rng.h"
+#include "base/base.h"
 
 void msp_premodel_subset_make(const msp_premodel_data *src, const int *idx, int cnt,
                               msp_premodel_subset *out)

@@ -17,11 +17,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "atomicio.h"
-#include "dncfg.h"
-#include "engine.h"
+#include "base/base.h"
+#include "dncfg/dncfg.h"
+#include "engine/engine.h"
 #include "premodel_internal.h"
-#include "rng.h"
 
 #define GRID MSP_FEATURES_PIXELS_GRID
 

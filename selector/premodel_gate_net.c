@@ -16,7 +16,7 @@
 /* The forward pass is the premodel's per-input cost: let its loops vectorise. */
 #pragma GCC optimize("O3", "fp-contract=fast")
 
-#include "dncfg.h"
+#include "dncfg/dncfg.h"
 #include "premodel_internal.h"
 
 /* GCC vector extensions: one AVX register on x86-64 with AVX2 (the

@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "atomicio.h"
+#include "base/base.h"
 #include "premodel_internal.h"
 
 #define MAGIC "MSPPREM"

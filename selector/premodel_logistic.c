@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "premodel_internal.h"
-#include "rng.h"
+#include "base/base.h"
 
 double msp_logistic_loss_grad(const double *w, const double *b, const float *z, const int *y,
                               int n, int d, int m, double l2, double *gw, double *gb)

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "premodel_internal.h"
-#include "rng.h"
+#include "base/base.h"
 
 void msp_premodel_fsel_default(msp_premodel_fsel *f)
 {

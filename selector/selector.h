@@ -25,15 +25,14 @@
 #ifndef MSP_SELECTOR_H
 #define MSP_SELECTOR_H
 
-#include "dataset.h"
-#include "engine.h"
-#include "expconf.h"
+#include "data/data.h"
+#include "engine/engine.h"
 #include "selector/features.h"
 #include "selector/label.h"
 #include "selector/outcomes.h"
 #include "selector/premodel.h"
 #include "specialise/specialise.h"
-#include "status.h"
+#include "base/base.h"
 
 /* Everything in conf that a later stage would refuse (premodel kinds,
  * pruning criterion, feature groups, class names and data shape against
@@ -79,13 +78,5 @@ char *msp_selector_record_path(const msp_expconf *conf, const char *stage);
  * network of fam has no recorded threshold. */
 msp_status msp_sel_safety(const msp_expconf *conf, msp_premodel_kind kind,
                           const msp_family *fam, msp_safety *sn, msp_err *err);
-
-/* `msprune premodel CONFIG` and `msprune premodel --table FILE.csv`. */
-int msp_cmd_premodel(int argc, char **argv);
-/* `msprune all CONFIG`: the whole pipeline, make-like (pipeline.c). */
-int msp_cmd_all(int argc, char **argv);
-/* `msprune evaluate`: with --selector or --oracle the selector's evaluation,
- * otherwise msp_cmd_evaluate (src/cli.h). */
-int msp_cmd_evaluate_family(int argc, char **argv);
 
 #endif

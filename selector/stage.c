@@ -5,13 +5,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "atomicio.h"
-#include "experiment.h"
-#include "json.h"
-#include "jsonread.h"
-#include "log.h"
+#include "base/base.h"
+#include "data/data.h"
 #include "selector/stage.h"
-#include "stamp.h"
 
 char *msp_sel_path(const msp_expconf *conf, const char *leaf)
 {

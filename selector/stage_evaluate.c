@@ -20,17 +20,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "atomicio.h"
-#include "evaluate.h"
-#include "experiment.h"
-#include "json.h"
-#include "jsonread.h"
-#include "log.h"
-#include "metrics.h"
-#include "progress.h"
-#include "report.h"
+#include "base/base.h"
+#include "train/train.h"
+#include "data/data.h"
+#include "report/report.h"
 #include "selector/stage.h"
-#include "stamp.h"
 
 #define CHUNK 16
 

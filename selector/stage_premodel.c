@@ -8,14 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "atomicio.h"
-#include "devprofile.h"
-#include "experiment.h"
-#include "json.h"
-#include "log.h"
-#include "progress.h"
+#include "base/base.h"
+#include "engine/engine.h"
+#include "data/data.h"
 #include "selector/stage.h"
-#include "stamp.h"
 
 typedef struct trained {
     msp_premodel_kind kind;

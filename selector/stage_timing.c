@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "metrics.h"
-#include "progress.h"
+#include "train/train.h"
+#include "base/base.h"
 #include "selector/stage.h"
 
 typedef struct {

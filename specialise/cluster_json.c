@@ -7,8 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "atomicio.h"
-#include "json.h"
+#include "base/base.h"
 #include "specialise.h"
 
 msp_status msp_clusters_write_json(const char *path, const msp_clusters *c, const int *labels,

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rng.h"
+#include "base/base.h"
 #include "specialise.h"
 
 static double dist2(const float *a, const float *b, int d)

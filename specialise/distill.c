@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "evaluate.h"
+#include "train/train.h"
 #include "specialise/specialise.h"
-#include "status.h"
+#include "base/base.h"
 
 /* p^(1/T), kept away from log(0). */
 static double soften(float p, double temperature)

@@ -21,10 +21,8 @@
 
 #include <libconfig.h>
 
-#include "atomicio.h"
-#include "conffile.h"
+#include "base/base.h"
 #include "specialise.h"
-#include "suggest.h"
 
 #define FAMILY_FILE_MAX (16 << 20)
 #define NAME_MAX_LEN 64

@@ -2,7 +2,7 @@
  * side by side so that load on a shared machine affects all of them alike. */
 #include <stdlib.h>
 
-#include "evaluate.h"
+#include "train/train.h"
 #include "specialise.h"
 
 #define LATENCY_ROUNDS 5

@@ -25,14 +25,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "atomicio.h"
-#include "checkpoint.h"
-#include "evaluate.h"
-#include "log.h"
+#include "base/base.h"
+#include "train/train.h"
 #include "prune/prune.h"
-#include "rng.h"
 #include "specialise.h"
-#include "train.h"
 
 static char *family_dir(const msp_expconf *conf)
 {

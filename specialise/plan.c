@@ -10,8 +10,8 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "engine_stats.h"
-#include "evaluate.h"
+#include "engine/engine.h"
+#include "train/train.h"
 #include "specialise.h"
 
 /* k-means settings: iterations, and points used for the silhouette. */

@@ -38,10 +38,9 @@
 
 #include <stdint.h>
 
-#include "dataset.h"
-#include "engine.h"
-#include "expconf.h"
-#include "status.h"
+#include "data/data.h"
+#include "engine/engine.h"
+#include "base/base.h"
 
 /* Bounds checked before any allocation. */
 #define MSP_CLUSTER_MAX_CLASSES 2048   /* agglomerative clustering is O(n^3) */
@@ -342,6 +341,5 @@ struct msp_stamp;
 void msp_specialise_inputs(const msp_expconf *conf, struct msp_stamp *s);
 /* "<output>/stamps/specialise.inputs". */
 char *msp_specialise_record_path(const msp_expconf *conf);
-int msp_cmd_specialise(int argc, char **argv);
 
 #endif

@@ -16,7 +16,7 @@
 #include "darknet.h"
 
 #include "bench_util.h"
-#include "engine_fast.h"
+#include "engine/engine_fast.h"
 
 int ab_old_engine_fast_install(network *net);
 

@@ -21,7 +21,7 @@
 #include "darknet.h"
 
 #include "bench_util.h"
-#include "engine_fast.h"
+#include "engine/engine_fast.h"
 
 void gemm_cpu(int TA, int TB, int M, int N, int K, float ALPHA, float *A, int lda, float *B,
               int ldb, float BETA, float *C, int ldc);

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "darknet.h"
-#include "dncfg.h"
+#include "dncfg/dncfg.h"
 
 /* Seconds of CPU time of this thread (OpenBLAS runs single-threaded): on a
  * shared machine, time spent waiting for a core is not counted. */

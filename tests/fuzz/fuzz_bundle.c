@@ -7,7 +7,7 @@
  * accepted one keeps what `run` relies on (runtime/bundle.h). */
 #include "fuzz_common.h"
 #include "runtime/bundle.h"
-#include "utf8.h"
+#include "base/utf8.h"
 
 static const char *const leaves[] = {"base.cfg", "base.weights", "s0.cfg", "s0.weights",
                                      "premodel.bin"};

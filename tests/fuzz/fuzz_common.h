@@ -16,8 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "status.h"
+#include "base/log.h"
+#include "base/status.h"
 
 #define FUZZ_REQUIRE(x)                                                                   \
     do {                                                                                  \

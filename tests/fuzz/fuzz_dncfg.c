@@ -6,7 +6,7 @@
  * survives msp_dncfg_write + read + check with the same shapes and counts
  * (what msprune hands Darknet means what the user wrote).
  */
-#include "dncfg.h"
+#include "dncfg/dncfg.h"
 #include "fuzz_common.h"
 
 static void same_net(const msp_dn_net *a, const msp_dn_net *b)

@@ -5,7 +5,7 @@
  * exactly header + 4 * floats bytes with the header Darknet would read; a
  * rejected one leaves the header output zeroed.
  */
-#include "dncfg.h"
+#include "dncfg/dncfg.h"
 #include "fuzz_common.h"
 
 /* 2 conv layers on 4x4x1: 4*(1*9) + 3*4 + 2*(4*1) + 2 = 58 floats (conv

@@ -6,7 +6,7 @@
  * the whole schema. On error the config must come back zeroed; on success
  * the required fields are set and within their documented ranges.
  */
-#include "expconf.h"
+#include "data/expconf.h"
 #include "fuzz_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

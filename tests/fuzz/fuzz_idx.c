@@ -7,7 +7,7 @@
  * A loaded dataset must have the documented shape and value ranges; a failed
  * load leaves it zeroed.
  */
-#include "dataset.h"
+#include "data/dataset.h"
 #include "fuzz_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -14,7 +14,7 @@
 #include <fcntl.h>
 
 #include "darknet.h"
-#include "dataset.h"
+#include "data/dataset.h"
 #include "fuzz_common.h"
 
 image resize_image(image im, int w, int h)

@@ -8,9 +8,9 @@
 #include <math.h>
 
 #include "fuzz_common.h"
-#include "json.h"
-#include "jsonread.h"
-#include "utf8.h"
+#include "base/json.h"
+#include "base/jsonread.h"
+#include "base/utf8.h"
 
 #define PATH "fuzz.json"
 

@@ -16,7 +16,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "atomicio.h"
+#include "base/atomicio.h"
 
 static char dir[64];
 

@@ -12,9 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "atomicio.h"
-#include "metrics.h"
-#include "rng.h"
+#include "base/atomicio.h"
+#include "train/metrics.h"
+#include "base/rng.h"
 #include "runtime/runtime_int.h"
 #include "selector/premodel.h"
 #include "specialise/specialise.h"

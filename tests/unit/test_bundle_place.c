@@ -10,7 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "atomicio.h"
+#include "base/atomicio.h"
 #include "runtime/bundle.h"
 
 static char dir[64];

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dataset.h"
-#include "rng.h"
+#include "data/dataset.h"
+#include "base/rng.h"
 #include "specialise/specialise.h"
 
 /* 6 classes: {0,2,4} confuse each other, {1,3,5} too, almost nothing across. */

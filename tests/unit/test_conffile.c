@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "conffile.h"
+#include "base/conffile.h"
 
 static char dir[64];
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dataset.h"
+#include "data/dataset.h"
 
 enum { W = 2, H = 2, C = 1, SZ = W * H * C };
 

@@ -5,8 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "engine.h"
-#include "rng.h"
+#include "engine/engine.h"
+#include "base/rng.h"
 #include "specialise/specialise.h"
 
 #define TINY "tests/data/tiny-fashion.cfg"

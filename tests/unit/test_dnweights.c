@@ -14,7 +14,7 @@
 #ifndef MSP_TEST_NO_DARKNET /* valgrind cannot load libdarknet (OpenCV/libhwy) */
 #include "darknet.h"
 #endif
-#include "dncfg.h"
+#include "dncfg/dncfg.h"
 
 static char dir[64];
 

@@ -7,8 +7,8 @@
 
 #include "darknet.h"
 
-#include "engine.h"
-#include "rng.h"
+#include "engine/engine.h"
+#include "base/rng.h"
 
 /* Darknet's gemm (replaced by engine.c) and its original CPU version. */
 void gemm(int TA, int TB, int M, int N, int K, float ALPHA, float *A, int lda, float *B, int ldb,

@@ -6,8 +6,8 @@
 
 #include "darknet.h"
 
-#include "engine_stats.h"
-#include "rng.h"
+#include "engine/engine_stats.h"
+#include "base/rng.h"
 
 #define TINY "tests/data/tiny-fashion.cfg"
 

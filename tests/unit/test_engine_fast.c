@@ -15,11 +15,11 @@
 
 #include "darknet.h"
 
-#include "dataset.h"
-#include "dncfg.h"
-#include "engine_fast.h"
-#include "engine_gemm.h"
-#include "rng.h"
+#include "data/dataset.h"
+#include "dncfg/dncfg.h"
+#include "engine/engine_fast.h"
+#include "engine/engine_gemm.h"
+#include "base/rng.h"
 
 void forward_dropout_layer(layer l, network net);
 void backward_dropout_layer(layer l, network net);

@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine_gemm.h"
-#include "engine_pool.h"
-#include "rng.h"
+#include "engine/engine_gemm.h"
+#include "engine/engine_pool.h"
+#include "base/rng.h"
 
 static float at(const float *X, int ld, int trans, int r, int c)
 {

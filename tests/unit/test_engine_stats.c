@@ -17,10 +17,10 @@
 
 #include "darknet.h"
 
-#include "engine.h"
-#include "engine_stats.h"
+#include "engine/engine.h"
+#include "engine/engine_stats.h"
 #include "prune/prune.h"
-#include "rng.h"
+#include "base/rng.h"
 
 #define BATCH 4
 #define N_IMAGES 10 /* two full batches of 4; the last 2 images are dropped */

@@ -9,9 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "evaluate.h"
-#include "log.h"
-#include "rng.h"
+#include "train/evaluate.h"
+#include "base/log.h"
+#include "base/rng.h"
 
 #define TINY "tests/data/tiny-fashion.cfg"
 

@@ -13,9 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "engine.h"
-#include "evaluate.h"
-#include "rng.h"
+#include "engine/engine.h"
+#include "train/evaluate.h"
+#include "base/rng.h"
 
 #define BATCH 4
 #define N_IMAGES 10

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "expconf.h"
+#include "data/expconf.h"
 
 #define FASHION "/usr/share/datasets/fashion-mnist/"
 #define TINY "/usr/share/darknet/cfg/tiny.cfg"

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "expconf.h"
+#include "data/expconf.h"
 #include "specialise/specialise.h"
 
 static char dir[64];

@@ -11,10 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dataset.h"
-#include "engine_conv1.h"
-#include "engine_stats.h"
-#include "rng.h"
+#include "data/dataset.h"
+#include "engine/engine_conv1.h"
+#include "engine/engine_stats.h"
+#include "base/rng.h"
 #include "selector/features.h"
 #include "selector/features_impl.h"
 

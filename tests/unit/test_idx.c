@@ -10,7 +10,7 @@
 #include <sys/resource.h>
 #include <zlib.h>
 
-#include "dataset.h"
+#include "data/dataset.h"
 
 #define FM "/usr/share/datasets/fashion-mnist/"
 #define FM_TRAIN_IMG FM "train-images-idx3-ubyte.gz"

@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "dataset.h"
+#include "data/dataset.h"
 
 /* Darknet's own path loader, the reference (darknet.h itself is not included:
  * its typedefs `list` and `data` would shadow names here). */

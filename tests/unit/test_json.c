@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
-#include "jsonread.h"
-#include "utf8.h"
+#include "base/json.h"
+#include "base/jsonread.h"
+#include "base/utf8.h"
 
 /* msp_json_string(s) into a new string. */
 static char *json_of(const char *s)

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "jsonread.h"
-#include "rng.h"
+#include "base/jsonread.h"
+#include "base/rng.h"
 
 static msp_jval *parse_ok(const char *text)
 {

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rng.h"
+#include "base/rng.h"
 #include "selector/label.h"
 
 /* Classes 0..3; truth = 0 1 2 3 0 1.

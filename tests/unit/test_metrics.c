@@ -1,7 +1,7 @@
 /* test_metrics.c: metrics against a confusion matrix worked out by hand. */
 #include <criterion/criterion.h>
 
-#include "metrics.h"
+#include "train/metrics.h"
 
 /* 3 classes, true x predicted:
  *        p0 p1 p2

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "rng.h"
+#include "base/rng.h"
 #include "selector/outcomes.h"
 
 static char dir[] = "/tmp/msp-outcomes-XXXXXX";

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rng.h"
+#include "base/rng.h"
 #include "selector/premodel.h"
 #include "selector/premodel_internal.h"
 

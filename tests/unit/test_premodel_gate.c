@@ -14,8 +14,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "engine.h"
-#include "rng.h"
+#include "engine/engine.h"
+#include "base/rng.h"
 #include "selector/premodel_internal.h"
 
 static char dir[64];

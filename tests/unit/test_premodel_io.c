@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "rng.h"
+#include "base/rng.h"
 #include "selector/premodel.h"
 
 static char dir[64];

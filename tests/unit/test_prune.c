@@ -14,9 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "engine.h"
+#include "engine/engine.h"
 #include "prune/prune.h"
-#include "rng.h"
+#include "base/rng.h"
 
 static char dir[64];
 

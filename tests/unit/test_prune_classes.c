@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "engine/engine.h"
 #include "prune/prune.h"
-#include "rng.h"
+#include "base/rng.h"
 
 static char dir[64];
 

@@ -14,9 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "engine.h"
+#include "engine/engine.h"
 #include "prune/prune.h"
-#include "rng.h"
+#include "base/rng.h"
 
 #define CFG_DIR "/usr/share/darknet/cfg/"
 

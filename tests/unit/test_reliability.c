@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dataset.h"
+#include "data/dataset.h"
 
 static char dir[64];
 static const msp_imagelist_opts opts = {.w = 2, .h = 2, .c = 3, .resize = 1};

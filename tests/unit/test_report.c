@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "report.h"
-#include "rng.h"
+#include "report/report.h"
+#include "base/rng.h"
 
 #define FIX "tests/data/report/results"
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rng.h"
+#include "base/rng.h"
 #include "selector/label.h"
 
 /* n inputs, m networks (0 = the base), 4 classes, random answers: 'other'

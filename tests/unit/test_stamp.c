@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "stamp.h"
+#include "base/stamp.h"
 
 static char dir[] = "/tmp/msp-test-stamp-XXXXXX";
 static char rec[128], input[128];

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <sys/resource.h>
 
-#include "status.h"
+#include "base/status.h"
 
 #ifdef __SANITIZE_ADDRESS__
 Test(status, out_of_memory_is_exit_1)

@@ -6,8 +6,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "rng.h"
-#include "svg.h"
+#include "base/rng.h"
+#include "report/svg.h"
 
 static int count_sub(const char *s, const char *sub)
 {

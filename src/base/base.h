@@ -1,0 +1,25 @@
+/* base.h: the room every other room stands on. It owns how msprune fails
+ * (status.h), speaks (log.h, progress.h, suggest.h), writes and reads files
+ * safely (atomicio.h, conffile.h for libconfig syntax, json.h and
+ * jsonread.h, utf8.h), draws random numbers (rng.h), records what an output
+ * was built from (stamp.h) and interrupts itself for the crash tests
+ * (testpoint.h).
+ *
+ * Depends on: libc, libconfig, zlib. Nothing of msprune's above it. */
+#ifndef MSP_BASE_H
+#define MSP_BASE_H
+
+#include "atomicio.h"
+#include "conffile.h"
+#include "json.h"
+#include "jsonread.h"
+#include "log.h"
+#include "progress.h"
+#include "rng.h"
+#include "stamp.h"
+#include "status.h"
+#include "suggest.h"
+#include "testpoint.h"
+#include "utf8.h"
+
+#endif

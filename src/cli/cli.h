@@ -1,0 +1,77 @@
+/* cli.h: the commands behind `msprune COMMAND`, the top room. Each command
+ * lives in the file of its name (check.c, train.c, evaluate.c, profile.c,
+ * prune.c, specialise.c, premodel.c, deploy.c, run.c, report.c, all.c,
+ * version.c); main.c only dispatches. A command parses its own options (GNU
+ * getopt_long, options before or after arguments, through msp_cli_getopt),
+ * calls the rooms below, prints what they return, and returns the exit
+ * status.
+ *
+ * Depends on: every other room. Nothing depends on it. */
+#ifndef MSP_CLI_H
+#define MSP_CLI_H
+
+#include <getopt.h>
+
+#include "engine/engine.h"
+#include "base/base.h"
+
+int msp_cmd_check(int argc, char **argv);
+int msp_cmd_train(int argc, char **argv);
+int msp_cmd_evaluate(int argc, char **argv);
+int msp_cmd_profile(int argc, char **argv);
+int msp_cmd_prune(int argc, char **argv);
+int msp_cmd_specialise(int argc, char **argv);
+int msp_cmd_premodel(int argc, char **argv);
+int msp_cmd_deploy(int argc, char **argv);
+int msp_cmd_run(int argc, char **argv);
+int msp_cmd_report(int argc, char **argv);
+int msp_cmd_all(int argc, char **argv);
+int msp_cmd_version(int argc, char **argv); /* also `msprune --version` */
+
+/* train and evaluate without --selector/--oracle (train.c): the options of
+ * a command that runs one network; cmd is "train" or "evaluate". */
+int msp_cli_run_net(const char *cmd, const char *usage, int argc, char **argv);
+
+/* Option parsing shared by the commands. Each lists its options in a
+ * getopt_long table that ends with the common ones, and loops on
+ * msp_cli_getopt, which deals with those, --help and bad options:
+ *
+ *     static const struct option longopts[] = {
+ *         {"cfg", required_argument, 0, 'c'}, MSP_CLI_ENGINE, MSP_CLI_COMMON};
+ *     msp_cli cli = {.cmd = "profile", .usage = usage};
+ *     while ((c = msp_cli_getopt(&cli, argc, argv, "c:E:qvh", longopts)) != -1) {
+ *         switch (c) {
+ *         case 'c': cfg = optarg; break;
+ *         default: return cli.status;   (after --help or a bad option)
+ *         }
+ *     }
+ */
+#define MSP_CLI_ENGINE {"engine", required_argument, 0, 'E'}
+#define MSP_CLI_COMMON                                                                     \
+    {"quiet", no_argument, 0, 'q'}, {"verbose", no_argument, 0, 'v'},                      \
+        {"help", no_argument, 0, 'h'}, { 0, 0, 0, 0 }
+
+typedef struct msp_cli {
+    const char *cmd;        /* "check": messages start "msprune check: " */
+    const char *usage;      /* what -h, --help print */
+    int quiet, verbose;     /* -q, -v given (they also set the log level) */
+    msp_engine_kind engine; /* -E, --engine (default fast) */
+    int status;             /* the exit status when msp_cli_getopt returned MSP_CLI_STOP */
+} msp_cli;
+
+#define MSP_CLI_STOP (-2)
+/* The next option of argv: the command's own option character, -1 after the
+ * last one, or MSP_CLI_STOP when the command is to return cli->status: 0
+ * after --help, 2 after a bad option, a missing option argument or a bad
+ * --engine, each reported in one line on stderr ("msprune CMD: ..."). */
+int msp_cli_getopt(msp_cli *cli, int argc, char **argv, const char *shortopts,
+                   const struct option *longopts);
+
+/* Shared by the commands. */
+int msp_cli_finish(msp_status st, const msp_err *err);          /* print, map to exit code */
+int msp_cli_usage_error(const char *cmd, const char *fmt, ...); /* exit 2 with a hint */
+int msp_cli_parse_int(const char *s, int lo, int hi, int *out); /* strict; 0 on failure */
+/* "stock" or "fast"; 0 on failure. */
+int msp_cli_parse_engine(const char *s, msp_engine_kind *out);
+
+#endif

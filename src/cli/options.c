@@ -1,0 +1,82 @@
+/* cli_common.c: error printing and strict argument parsing for commands. */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "base/base.h"
+
+int msp_cli_finish(msp_status st, const msp_err *err)
+{
+    if (st != MSP_OK && st != MSP_INTERRUPTED && err && err->msg[0])
+        fprintf(stderr, "msprune: %s\n", err->msg);
+    return (int)st;
+}
+
+int msp_cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "msprune %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'msprune %s --help'.\n", cmd);
+    return MSP_BAD_INPUT;
+}
+
+int msp_cli_parse_engine(const char *s, msp_engine_kind *out)
+{
+    if (!strcmp(s, "fast")) *out = MSP_ENGINE_FAST;
+    else if (!strcmp(s, "stock")) *out = MSP_ENGINE_STOCK;
+    else return 0;
+    return 1;
+}
+
+int msp_cli_parse_int(const char *s, int lo, int hi, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi) return 0;
+    *out = (int)v;
+    return 1;
+}
+
+int msp_cli_getopt(msp_cli *cli, int argc, char **argv, const char *shortopts,
+                   const struct option *longopts)
+{
+    /* getopt_long names the program by argv[0] in its messages: for them to
+     * read "msprune check: unrecognized option '--foo'", argv[0] is the
+     * command's full name for the time of the call. */
+    char prog[64];
+    snprintf(prog, sizeof prog, "msprune %s", cli->cmd);
+    for (;;) {
+        char *arg0 = argv[0];
+        argv[0] = prog;
+        opterr = 1;
+        int c = getopt_long(argc, argv, shortopts, longopts, NULL);
+        argv[0] = arg0;
+        switch (c) {
+        case 'q': cli->quiet = 1; msp_log_set_level(MSP_LOG_WARN); break;
+        case 'v': cli->verbose = 1; msp_log_set_level(MSP_LOG_DEBUG); break;
+        case 'h':
+            fputs(cli->usage, stdout);
+            cli->status = 0;
+            return MSP_CLI_STOP;
+        case 'E':
+            if (!msp_cli_parse_engine(optarg, &cli->engine)) {
+                fprintf(stderr, "%s: --engine is 'stock' or 'fast', not '%s'\n", prog, optarg);
+                cli->status = MSP_BAD_INPUT;
+                return MSP_CLI_STOP;
+            }
+            break;
+        case '?': /* getopt_long has said what is wrong */
+            cli->status = MSP_BAD_INPUT;
+            return MSP_CLI_STOP;
+        default: return c;
+        }
+    }
+}
