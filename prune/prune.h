@@ -8,7 +8,7 @@
  * cfg + weights + JSON report (surgery.c).
  *
  * Pipeline (every step returns msp_status and fills msp_err):
- *   msp_dncfg_read + msp_dncfg_check          -> cfg, net         (src/dncfg.h)
+ *   msp_dncfg_read + msp_dncfg_check          -> cfg, net         (src/dncfg/dncfg.h)
  *   msp_prune_weights_load                    -> weights
  *   msp_prune_groups_build(cfg, net, opts)    -> groups
  *   msp_prune_score_weights(criterion)        -> scores  (or fill scores.layer[]

@@ -50,7 +50,7 @@
  * no "." or ".." component, no empty component, no symlink on the way.
  * Unknown keys are errors. Counts and lengths are bounded before any
  * allocation (MSP_BUNDLE_MAX_*), and every cfg goes through msprune's cfg
- * checker (src/dncfg.h) before Darknet sees it.
+ * checker (src/dncfg/dncfg.h) before Darknet sees it.
  *
  * Conventions: msp_status + msp_err, "path:line: message", outputs zeroed on
  * failure, structs own their strings and arrays.

@@ -1,6 +1,6 @@
 /* devprofile.c: device profiles measured: every network of a bundle
  * re-measured on the machine that runs it (batch 1, side by side in rounds,
- * so load affects all alike). The file format is src/devprofile.h's. */
+ * so load affects all alike). The file format is src/engine/devprofile.h's. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -9,7 +9,7 @@
  * "file:line: message" for files; MSP_FAIL for I/O) and fill err; on failure
  * outputs are left zeroed (free functions are safe on them). Structs own
  * their arrays; free with the matching _free. Counts are bounded before any
- * allocation (limits below). Files are written atomically (src/atomicio.h).
+ * allocation (limits below). Files are written atomically (src/base/atomicio.h).
  *
  * ---- The outcomes file (msp_outcomes_save / _load), version 1 ----
  * A CSV with a short '#' header section (pandas: read_csv(comment='#')):

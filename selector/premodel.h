@@ -18,9 +18,9 @@
  *  - premodel_train.c: checks, standardisation and dispatch of training;
  *  - premodel_gate.c: gate-cnn, a tiny Darknet CNN over the 14x14 `pixels`
  *    feature group (features.h), generated as a cfg in code and trained
- *    through src/engine.h (Darknet + the fast engine);
+ *    through src/engine/engine.h (Darknet + the fast engine);
  *  - premodel_gate_net.c: the gate-cnn network as stored in the file: its
- *    cfg text checked by src/dncfg.h, its weights, and a plain-C forward
+ *    cfg text checked by src/dncfg/dncfg.h, its weights, and a plain-C forward
  *    pass for prediction (no Darknet, so loading and predicting never
  *    reach Darknet: the file's fuzz harness links without it);
  *  - premodel_io.c: the premodel file (format below).
@@ -197,7 +197,7 @@ msp_fset msp_premodel_input_set(msp_premodel_kind kind, msp_fset configured);
  * sum over its classifiers); 0 for other kinds. */
 long msp_premodel_ref_count(const msp_premodel *pm);
 
-/* Write the premodel file atomically (src/atomicio.h). */
+/* Write the premodel file atomically (src/base/atomicio.h). */
 msp_status msp_premodel_save(const msp_premodel *pm, const char *path, msp_err *err);
 /* Read and validate a premodel file. */
 msp_status msp_premodel_load(const char *path, msp_premodel **out, msp_err *err);

@@ -1,7 +1,7 @@
 /* premodel_gate.c: training of the gate-cnn premodel: a tiny Darknet CNN over
  * the standardised 14x14 `pixels` grid that predicts the label (the network
  * index). The cfg is generated here; the network is trained through
- * src/engine.h with the fast engine (SGD, momentum 0.9, decay 5e-4, poly
+ * src/engine/engine.h with the fast engine (SGD, momentum 0.9, decay 5e-4, poly
  * power 2 from params.gate_lr down to 0 over gate_epochs passes of
  * gate_batch images; the last partial batch of each shuffled pass is
  * skipped), then its batch-norm statistics are recalibrated on the training

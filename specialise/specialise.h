@@ -22,7 +22,8 @@
  *    restartable, every intermediate file atomic;
  *  - family.c: the family manifest (libconfig), written and validated;
  *  - family_latency.c: every network's latency, measured side by side;
- *  - command.c: `msprune specialise CONFIG [-j N] [--jobs-file F]`.
+ *  - run.c: the stage as a whole: jobs in parallel processes or as shell
+ *    lines, latencies, the manifest (the command is src/cli/specialise.c).
  *
  * Conventions. Every function that can fail returns msp_status (MSP_OK, or
  * MSP_BAD_INPUT for bad arguments / non-finite data, MSP_FAIL for I/O) and
@@ -318,7 +319,7 @@ char *msp_spec_job_result_path(const msp_expconf *conf, const msp_spec_plan *pla
 /* Is the job's result present and made from this plan? */
 int msp_spec_job_done(const msp_expconf *conf, const msp_spec_plan *plan, int job);
 
-/* ---- command (command.c) ---- */
+/* ---- the stage (run.c) ---- */
 
 typedef struct msp_specialise_opts {
     const char *config;    /* set from the loaded config by msp_specialise */

@@ -1,4 +1,4 @@
-/* cli_common.c: error printing and strict argument parsing for commands. */
+/* options.c: error printing and strict argument parsing for commands. */
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* command.c: `msprune prune`: prune a network file to a budget, optionally
+/* prune.c: `msprune prune`: prune a network file to a budget, optionally
  * in steps with fine-tuning on an experiment's data, and report FLOPs,
  * latency and accuracy before and after. */
 #include <getopt.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "base/base.h"
-#include "cli/cli.h"
+#include "cli.h"
 #include "engine/engine.h"
 #include "train/train.h"
 #include "data/data.h"

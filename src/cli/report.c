@@ -1,4 +1,4 @@
-/* cli_report.c: `msprune report CONFIG [--out DIR]`. */
+/* report.c: `msprune report CONFIG [--out DIR]`. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>

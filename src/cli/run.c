@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 
 #include "base/base.h"
-#include "cli/cli.h"
+#include "cli.h"
 #include "data/data.h"
 #include "train/train.h"
 #include "runtime/run_list.h"

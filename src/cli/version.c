@@ -1,4 +1,4 @@
-/* cli_version.c: `msprune version` and `msprune --version`. */
+/* version.c: `msprune version` and `msprune --version`. */
 #include <getopt.h>
 #include <stdio.h>
 

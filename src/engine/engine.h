@@ -81,7 +81,7 @@ struct network *msp_net_darknet(msp_net *net);
 void msp_engine_seed(uint64_t seed);
 /* Threads for matrix products: OpenBLAS's (the stock engine, and the fast
  * engine on CPUs without AVX-512) and the fast engine's own kernel's
- * (src/engine_gemm.h). Every other part of a layer runs on one thread. */
+ * (src/engine/engine_gemm.h). Every other part of a layer runs on one thread. */
 void msp_engine_set_threads(int n);
 /* One OpenBLAS thread unless OPENBLAS_NUM_THREADS says otherwise (commands
  * that read a config's `threads` set it again). Each OpenBLAS thread maps a

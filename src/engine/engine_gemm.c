@@ -9,7 +9,7 @@
  * runs the one kernel. Summation order per element: sequential over the
  * inner index with fused multiply-adds (differs from OpenBLAS in rounding
  * only). Large products are split by columns (or rows) between the threads
- * of the config's `threads` (src/engine_pool.h), with the same result.
+ * of the config's `threads` (src/engine/engine_pool.h), with the same result.
  */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("O3")

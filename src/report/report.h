@@ -1,5 +1,5 @@
 /* report.h: `msprune report`: one experiment's results as report.html (self-
- * contained: inline CSS and SVG drawn by src/svg.h, no JavaScript, no external
+ * contained: inline CSS and SVG drawn by src/report/svg.h, no JavaScript, no external
  * URLs) and report.md (for terminals).
  *
  * Inputs, all in the experiment's output folder and all optional:

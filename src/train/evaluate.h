@@ -13,7 +13,7 @@ void msp_eval_dataset(msp_net *net, const msp_dataset *d, msp_metrics *m);
 /* The network's outputs for every example of d: out[n x classes] (caller's). */
 void msp_eval_outputs(msp_net *net, const msp_dataset *d, float *out);
 /* Both show a progress bar ("evaluating") once the run lasts long enough to
- * draw it (src/progress.h): a small network on few images stays silent, a
+ * draw it (src/base/progress.h): a small network on few images stays silent, a
  * large one on few images does not. */
 /* msp_eval_outputs with a progress bar named label (NULL: none). */
 void msp_eval_outputs_progress(msp_net *net, const msp_dataset *d, float *out, const char *label);

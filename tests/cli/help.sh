@@ -83,8 +83,8 @@ for h in help $(printf 'help-%s ' $cmds) help-evaluate-selector help-profile-bun
     [ -z "$wide" ] && ok || bad "a --help ($h) is wider than 80 columns: $wide"
 done
 
-# --- version: one string, from src/version.h -------------------------------
-release=$(sed -n 's/^#define MSP_VERSION_RELEASE "\(.*\)"$/\1/p' src/version.h)
+# --- version: one string, from src/cli/version.h -------------------------------
+release=$(sed -n 's/^#define MSP_VERSION_RELEASE "\(.*\)"$/\1/p' src/cli/version.h)
 expect 0 "" -- "$MSPRUNE" --version
 grep -qE "^msprune $release( \(git [0-9a-z.-]+\))?$" "$TMP/out" && ok || bad "--version: $(cat "$TMP/out")"
 cp "$TMP/out" "$TMP/version"
@@ -100,4 +100,4 @@ grep -q "BFLOPs" "$TMP/err" && bad "Darknet's layer table shown without -v" || o
 expect 0 "BFLOPs" -- "$MSPRUNE" profile --cfg tests/data/tiny-fashion.cfg --runs 1 -v
 
 # --- the man page names every command and every config key -----------------
-out=$(HELP_DIR=$TMP MSPRUNE=$MSPRUNE tests/cli/check-man msprune.1 src/expconf.c 2>&1) && ok || bad "check-man: $out"
+out=$(HELP_DIR=$TMP MSPRUNE=$MSPRUNE tests/cli/check-man msprune.1 src/data/expconf.c 2>&1) && ok || bad "check-man: $out"

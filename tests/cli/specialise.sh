@@ -107,7 +107,7 @@ same_family "$TMP/sa" "$TMP/sc" && ok || bad "--jobs-file run made another famil
 
 # SIGKILL at deterministic points, restarting each time, until a run
 # completes: MSP_TEST_KILL_AT=commit@N makes msprune kill itself right after
-# the N-th file it renames into place (src/testpoint.h), whatever the
+# the N-th file it renames into place (src/base/testpoint.h), whatever the
 # machine's speed. A run rewrites up to four files before it resumes the work
 # (plan.conf, clusters.json, the cfgs handed to Darknet), so N from 6 to 11
 # always leaves some progress, and the changing N moves the kills across the

@@ -4,7 +4,7 @@
  * with LINE within the text; an accepted tree keeps the header's promises
  * (finite numbers, valid UTF-8 strings, distinct keys, bounded depth, lines
  * within the text), the typed lookups agree with the node types, and the
- * tree written back as JSON (src/json.h) parses to the same tree. */
+ * tree written back as JSON (src/base/json.h) parses to the same tree. */
 #include <math.h>
 
 #include "fuzz_common.h"

@@ -1,4 +1,4 @@
-/* test_conffile.c: reading libconfig-syntax files safely (src/conffile.h):
+/* test_conffile.c: reading libconfig-syntax files safely (src/base/conffile.h):
  * what libconfig would block on, leak on, wrap, open by itself or take
  * quadratic time over is refused, with the line. */
 #include <criterion/criterion.h>
