@@ -372,6 +372,14 @@ typedef struct msp_prune_step {
 
 /* Score, plan to the budget, cut, and write out_prefix.{cfg,weights,json};
  * flops_before/after (may be NULL) get both networks' FLOPs. */
+/* Pruning in steps: the budget of step k of n (1-based) when the network
+ * of flops0 FLOPs is to reach target FLOPs, each step removing the same share
+ * of what is left: flops0 * (target / flops0)^(k / n). */
+double msp_prune_schedule_flops(double flops0, double target, int k, int n);
+/* The same for a ratio of filters removed in all: each step removes
+ * 1 - (1 - ratio)^(1 / n) of the filters left. */
+double msp_prune_schedule_ratio(double ratio, int n);
+
 msp_status msp_prune_step_files(const msp_prune_step *a, double *flops_before, double *flops_after,
                                 msp_err *err);
 

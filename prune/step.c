@@ -1,6 +1,7 @@
 /* step.c: one pruning step of files on disk (score, plan to a budget,
  * surgery, write PREFIX.*), shared by `msprune prune` and the specialist
  * jobs of specialise/. */
+#include <math.h>
 #include <stdio.h>
 
 #include "prune.h"
@@ -12,6 +13,16 @@
 static const char *budget_name(msp_prune_budget b)
 {
     return b == MSP_BUDGET_RATIO ? "ratio" : b == MSP_BUDGET_FLOPS ? "target FLOPs" : "target ms";
+}
+
+double msp_prune_schedule_flops(double flops0, double target, int k, int n)
+{
+    return flops0 * pow(target / flops0, (double)k / n);
+}
+
+double msp_prune_schedule_ratio(double ratio, int n)
+{
+    return 1 - pow(1 - ratio, 1.0 / n);
 }
 
 msp_status msp_prune_step_files(const msp_prune_step *a, double *flops_before, double *flops_after,

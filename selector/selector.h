@@ -10,13 +10,16 @@
  *    and evaluation of a selector, the safety net.
  * This header adds the stages that tie them to an experiment:
  *  - family_run.c: run a family's networks over a dataset -> outcomes;
- *  - stage_premodel.c: `msprune premodel CONFIG`: label the labelling
- *    images (outcomes cached in <output>/selector/), select features, train
- *    and cross-validate every premodel of the config, save them;
- *  - stage_evaluate.c: `msprune evaluate CONFIG --selector | --oracle`: every
- *    single network, every premodel and the oracle on the test set, with
- *    every latency measured in the same run; summary.json + per-input.csv;
- *  - table.c's command: `msprune premodel --table FILE.csv`.
+ *  - stage_premodel.c: the premodel stage (`msprune premodel CONFIG`):
+ *    label the labelling images (outcomes cached in <output>/selector/),
+ *    select features, train and cross-validate every premodel of the
+ *    config, save them;
+ *  - stage_evaluate.c: the selector's evaluation (`msprune evaluate CONFIG
+ *    --selector | --oracle`): every single network, every premodel and the
+ *    oracle on the test set, with every latency measured in the same run;
+ *    summary.json + per-input.csv;
+ *  - table.c: premodels from a CSV table (`msprune premodel --table`).
+ * The commands themselves live in src/cli/.
  * Files: <output>/family.conf (from `msprune specialise`), and in
  * <output>/selector/: outcomes-label.csv, outcomes-test.csv,
  * premodel-<kind>.bin, premodels.json; <output>/summary.json and

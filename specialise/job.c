@@ -309,9 +309,7 @@ static msp_status run_step(job *j, int k, double flops_target, char **cur_cfg, c
                                 .dir = ft_dir,
                                 .epochs = s->finetune_epochs,
                                 .batch = j->conf->base.batch,
-                                .learning_rate = s->finetune_lr > 0
-                                                     ? (float)s->finetune_lr
-                                                     : 0.2f * msp_train_cfg_learning_rate(pruned_cfg),
+                                .learning_rate = msp_train_finetune_lr(pruned_cfg, s->finetune_lr),
                                 .seed = seed,
                                 .train = &j->train,
                                 .val = &j->val,
@@ -506,7 +504,7 @@ msp_status msp_spec_job_run(const msp_expconf *conf, const msp_spec_plan *plan, 
     double target = share * (double)base_flops;
     int steps = conf->specialise.steps;
     for (int k = 1; k <= steps && st == MSP_OK; k++)
-        st = run_step(&j, k, start_flops * pow(target / start_flops, (double)k / steps), &cur_cfg,
+        st = run_step(&j, k, msp_prune_schedule_flops(start_flops, target, k, steps), &cur_cfg,
                       &cur_w, err);
     if (st == MSP_OK) st = finish(&j, cur_cfg, cur_w, outputs, n_outputs, val, test, err);
 out:

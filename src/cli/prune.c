@@ -344,7 +344,7 @@ int msp_cmd_prune(int argc, char **argv)
     /* Budgets per step: the same share of what is left is removed each
      * step, so that N steps reach the requested ratio or FLOPs. */
     double target = a.target_flops <= 1 ? a.target_flops * flops0 : a.target_flops;
-    double step_ratio = 1 - pow(1 - a.ratio, 1.0 / a.steps);
+    double step_ratio = msp_prune_schedule_ratio(a.ratio, a.steps);
     int mode = a.target_latency > 0 ? 2 : a.target_flops > 0 ? 1 : 0;
     for (int step = 1; step <= a.steps && st == MSP_OK; step++) {
         char suffix[32] = "";
@@ -352,7 +352,7 @@ int msp_cmd_prune(int argc, char **argv)
         char *prefix = msp_strcat3(a.out, suffix, "");
         double fb = 0, fa = 0;
         double budget = mode == 0   ? step_ratio
-                        : mode == 1 ? flops0 * pow(target / flops0, (double)step / a.steps)
+                        : mode == 1 ? msp_prune_schedule_flops(flops0, target, step, a.steps)
                                     : a.target_latency;
         msp_prune_step ps = {.in_cfg = cur_cfg,
                              .in_weights = cur_w,
@@ -390,8 +390,7 @@ int msp_cmd_prune(int argc, char **argv)
                                .dir = dir,
                                .epochs = a.finetune_epochs,
                                .batch = conf.base.batch,
-                               .learning_rate = a.finetune_lr > 0 ? a.finetune_lr
-                                                                  : 0.2f * msp_train_cfg_learning_rate(cur_cfg),
+                               .learning_rate = msp_train_finetune_lr(cur_cfg, a.finetune_lr),
                                .seed = a.seed + (uint64_t)step,
                                .train = &data.train,
                                .val = &data.val};

@@ -444,7 +444,7 @@ msp_status msp_train_recalibrate_files(const char *cfg, const char *in_weights,
     return st;
 }
 
-float msp_train_cfg_learning_rate(const char *cfg_path)
+static float cfg_learning_rate(const char *cfg_path)
 {
     msp_dn_cfg cfg = {0};
     msp_err err;
@@ -455,4 +455,9 @@ float msp_train_cfg_learning_rate(const char *cfg_path)
     }
     msp_dncfg_free(&cfg);
     return lr;
+}
+
+float msp_train_finetune_lr(const char *cfg_path, double chosen)
+{
+    return chosen > 0 ? (float)chosen : 0.2f * cfg_learning_rate(cfg_path);
 }

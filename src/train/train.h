@@ -77,8 +77,10 @@ msp_status msp_train_recalibrate_files(const char *cfg, const char *in_weights,
                                        int batch, uint64_t seed, msp_engine_kind engine,
                                        msp_err *err);
 
-/* The cfg's [net] learning_rate (Darknet's default 0.001 when absent). */
-float msp_train_cfg_learning_rate(const char *cfg_path);
+/* The learning rate of a fine-tune of the network in cfg_path: chosen if
+ * > 0, else a fifth of the cfg's [net] learning_rate (Darknet's default
+ * 0.001 when absent): a pruned network starts close to a solution. */
+float msp_train_finetune_lr(const char *cfg_path, double chosen);
 
 /* Ask a running msp_train_base to stop at the next batch (signal-safe). */
 void msp_train_request_stop(void);
