@@ -32,17 +32,6 @@ const char *msp_bundle_path_problem(const char *p)
     return NULL;
 }
 
-/* libconfig strings: escape quotes and backslashes. */
-static void put_string(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\') fputc('\\', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 msp_status msp_bundle_manifest_write(const char *dir, const msp_bundle_manifest *m, msp_err *err)
 {
     char *path = msp_strcat3(dir, "/", "manifest.conf");
@@ -55,32 +44,32 @@ msp_status msp_bundle_manifest_write(const char *dir, const msp_bundle_manifest 
     msp_features_format(m->features, feats, sizeof feats);
     fprintf(f, "# msprune bundle manifest (runtime/bundle.h). Paths are relative to this folder.\n");
     fprintf(f, "version = %d;\nexperiment = ", MSP_BUNDLE_VERSION);
-    put_string(f, m->experiment);
+    msp_conf_put_string(f, m->experiment);
     fprintf(f, ";\ninput = { width = %d; height = %d; channels = %d; };\nclasses = [", m->width,
             m->height, m->channels);
     for (int i = 0; i < m->n_classes; i++) {
         fprintf(f, "%s", i ? ", " : "");
-        put_string(f, m->classes[i]);
+        msp_conf_put_string(f, m->classes[i]);
     }
     fprintf(f, "];\nnetworks = (");
     for (int j = 0; j < m->n_nets; j++) {
         const msp_bundle_net *n = &m->nets[j];
         fprintf(f, "%s\n  { name = ", j ? "," : "");
-        put_string(f, n->name);
+        msp_conf_put_string(f, n->name);
         fprintf(f, "; cfg = ");
-        put_string(f, n->cfg);
+        msp_conf_put_string(f, n->cfg);
         fprintf(f, "; weights = ");
-        put_string(f, n->weights);
+        msp_conf_put_string(f, n->weights);
         fprintf(f, ";\n    outputs = [");
         for (int k = 0; k < n->n_outputs; k++) fprintf(f, "%s%d", k ? ", " : "", n->outputs[k]);
         fprintf(f, "];\n    latency_ms = %.10e; flops = %lldL; }", n->latency_ms, (long long)n->flops);
     }
     fprintf(f, "\n);\npremodel = { file = ");
-    put_string(f, m->premodel_file);
+    msp_conf_put_string(f, m->premodel_file);
     fprintf(f, "; kind = ");
-    put_string(f, m->premodel_kind);
+    msp_conf_put_string(f, m->premodel_kind);
     fprintf(f, "; features = ");
-    put_string(f, feats);
+    msp_conf_put_string(f, feats);
     fprintf(f, "; };\nsafety = { fallback = %d; on_other = %s; min_confidence = %.10e; min_prob = ",
             m->safety.fallback, m->safety.on_other ? "true" : "false", m->safety.min_confidence);
     if (msp_safety_min_prob_shared(&m->safety, m->n_nets))
@@ -91,7 +80,7 @@ msp_status msp_bundle_manifest_write(const char *dir, const msp_bundle_manifest 
     fprintf(f, "; };\nfiles = (");
     for (int i = 0; i < m->n_files; i++) {
         fprintf(f, "%s\n  { path = ", i ? "," : "");
-        put_string(f, m->files[i].path);
+        msp_conf_put_string(f, m->files[i].path);
         fprintf(f, "; size = %lluL; crc32 = %luL; }", (unsigned long long)m->files[i].size,
                 (unsigned long)m->files[i].crc);
     }

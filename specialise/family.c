@@ -62,13 +62,21 @@ msp_status msp_family_write(const char *path, const msp_family *f, msp_err *err)
     FILE *o = a.f;
     fprintf(o, "# msprune family manifest: the networks of a specialised family.\n"
                "# Paths are relative to this file's folder.\n");
-    fprintf(o, "version = %d;\nexperiment = \"%s\";\nclustering = \"%s\";\nk = %d;\n"
-               "classes = %d;\nplan_crc = %" PRIu32 "L;\nnetworks = (\n",
-            MSP_FAMILY_VERSION, f->experiment, f->clustering, f->k, f->n_classes, f->plan_crc);
+    fprintf(o, "version = %d;\nexperiment = ", MSP_FAMILY_VERSION);
+    msp_conf_put_string(o, f->experiment);
+    fprintf(o, ";\nclustering = ");
+    msp_conf_put_string(o, f->clustering);
+    fprintf(o, ";\nk = %d;\nclasses = %d;\nplan_crc = %" PRIu32 "L;\nnetworks = (\n", f->k,
+            f->n_classes, f->plan_crc);
     for (int i = 0; i < f->n_nets; i++) {
         const msp_family_net *n = &f->nets[i];
-        fprintf(o, "  { name = \"%s\"; cfg = \"%s\"; weights = \"%s\"; cluster = %d;\n    outputs = [",
-                n->name, n->cfg, n->weights, n->cluster);
+        fprintf(o, "  { name = ");
+        msp_conf_put_string(o, n->name);
+        fprintf(o, "; cfg = ");
+        msp_conf_put_string(o, n->cfg);
+        fprintf(o, "; weights = ");
+        msp_conf_put_string(o, n->weights);
+        fprintf(o, "; cluster = %d;\n    outputs = [", n->cluster);
         for (int j = 0; j < n->n_outputs; j++) fprintf(o, "%s%d", j ? ", " : "", n->outputs[j]);
         fprintf(o, "];\n    flops = %" PRId64 "L; params = %" PRId64 "L;", n->flops, n->params);
         put_float(o, "latency_ms", n->latency_ms);

@@ -214,8 +214,14 @@ char *msp_spec_plan_text(const msp_expconf *conf, const msp_spec_plan *p)
     sbuf b = {0};
     const __typeof__(conf->specialise) *s = &conf->specialise;
     put(&b, "# msprune specialisation plan (written by `msprune specialise`; informational)\n");
-    put(&b, "version = 1;\nexperiment = \"%s\";\nseed = %" PRIu64 "L;\n", conf->name, conf->seed);
-    put(&b, "base_cfg = \"%s\";\nbase_weights = \"%s\";\n", conf->base.cfg, conf->base.weights);
+    /* The other strings are names from msprune's own lists: nothing to escape. */
+    char *name = msp_conf_quote(conf->name), *cfg = msp_conf_quote(conf->base.cfg),
+         *weights = msp_conf_quote(conf->base.weights);
+    put(&b, "version = 1;\nexperiment = %s;\nseed = %" PRIu64 "L;\n", name, conf->seed);
+    put(&b, "base_cfg = %s;\nbase_weights = %s;\n", cfg, weights);
+    free(name);
+    free(cfg);
+    free(weights);
     put(&b, "clustering = \"%s\";\nk = %d;\nk_range = [%d, %d];\n", msp_cluster_method_name(p->method),
         p->k, p->k_min, p->k_max);
     put(&b, "silhouette = %.6f;\n", isfinite(p->silhouette) ? p->silhouette : 0.0);

@@ -11,6 +11,7 @@
 
 #include "atomicio.h"
 #include "conffile.h"
+#include "confwrite.h"
 #include "json.h"
 #include "jsonread.h"
 #include "log.h"

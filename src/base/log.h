@@ -20,4 +20,15 @@ void msp_log_set_callback(msp_log_fn fn, void *user);
 
 void msp_log(msp_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Progress bars (src/progress.c) are drawn through the log too, so that a
+ * callback or a level that silences messages also silences them.
+ * Can a progress line be redrawn in place? Only by the default sink, when
+ * stderr is a terminal. */
+int msp_log_can_redraw(void);
+/* A progress line at MSP_LOG_INFO that replaces the one before it: the
+ * default sink on a terminal writes it over the current line, and ends the
+ * line when last is set. Where lines cannot be redrawn only the last one is
+ * passed on, as an ordinary message. */
+void msp_log_progress(int last, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 #endif

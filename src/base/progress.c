@@ -1,9 +1,8 @@
-/* progress.c: terminal bar or periodic plain lines, on stderr. */
+/* progress.c: terminal bar or periodic plain lines, through the log (src/log.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "log.h"
 #include "progress.h"
@@ -35,7 +34,7 @@ void msp_progress_start(msp_progress *p, const char *label, int64_t total)
     snprintf(p->label, sizeof p->label, "%s", label);
     p->total = total > 0 ? total : 1;
     p->t_start = p->t_last = msp_now();
-    p->tty = isatty(STDERR_FILENO);
+    p->tty = msp_log_can_redraw();
     p->interval = p->tty ? TTY_INTERVAL_S : plain_interval();
     p->active = msp_log_get_level() >= MSP_LOG_INFO;
 }
@@ -60,14 +59,12 @@ static void draw(msp_progress *p, int64_t done, const char *extra, int final)
         int fill = (int)(frac * 30);
         for (int i = 0; i < 30; i++) bar[i] = i < fill ? '#' : '.';
         bar[30] = 0;
-        fprintf(stderr, "\r\033[K%s [%s] %3.0f%% %.0f img/s %s %s %s", p->label, bar, 100 * frac,
-                rate, final ? "took" : "ETA", eta, extra ? extra : "");
-        if (final) fputc('\n', stderr);
+        msp_log_progress(final, "%s [%s] %3.0f%% %.0f img/s %s %s %s", p->label, bar, 100 * frac, rate,
+                         final ? "took" : "ETA", eta, extra ? extra : "");
     } else {
-        fprintf(stderr, "msprune: %s %5.1f%% %.0f img/s %s %s %s\n", p->label, 100 * frac, rate,
+        msp_log(MSP_LOG_INFO, "%s %5.1f%% %.0f img/s %s %s %s", p->label, 100 * frac, rate,
                 final ? "took" : "ETA", eta, extra ? extra : "");
     }
-    fflush(stderr);
 }
 
 int msp_progress_due(const msp_progress *p)

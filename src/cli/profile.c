@@ -89,6 +89,32 @@ static const char *const usage =
     "\n"
     "exit status: 0 success, 1 the work failed, 2 bad usage or bad input.\n";
 
+static void print_profile(const msp_profile_opts *o, const msp_profile_result *r, int json)
+{
+    const char *engine = o->engine == MSP_ENGINE_FAST ? "fast" : "stock";
+    if (json) {
+        printf("{\"cfg\": ");
+        msp_json_string(stdout, o->cfg);
+        printf(", \"engine\": \"%s\"", engine);
+        printf(", \"latency_ms\": ");
+        msp_json_number(stdout, r->latency.median_ms);
+        printf(", \"latency_min_ms\": ");
+        msp_json_number(stdout, r->latency.min_ms);
+        printf(", \"latency_max_ms\": ");
+        msp_json_number(stdout, r->latency.max_ms);
+        printf(", \"runs\": %d, \"flops\": %.0f, \"parameters\": %zu, \"layers\": %d, "
+               "\"input\": [%d, %d, %d], \"classes\": %d}\n",
+               r->latency.runs, r->flops, r->parameters, r->layers, r->w, r->h, r->c, r->classes);
+    } else {
+        printf("%s: %d layers, input %dx%dx%d, %d outputs\n", o->cfg, r->layers, r->w, r->h, r->c,
+               r->classes);
+        printf("  %.3f MFLOPs, %.3f M parameters\n", r->flops / 1e6, (double)r->parameters / 1e6);
+        printf("  engine %s\n", engine);
+        printf("  batch-1 latency: median %.3f ms over %d runs (min %.3f, max %.3f)\n",
+               r->latency.median_ms, r->latency.runs, r->latency.min_ms, r->latency.max_ms);
+    }
+}
+
 int msp_cmd_profile(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -100,7 +126,7 @@ int msp_cmd_profile(int argc, char **argv)
         if (argv[i][0] != '-' && msp_is_bundle_dir(argv[i])) return profile_bundle(argc, argv);
     msp_profile_opts o = {.runs = 50, .warmup = 5};
     msp_cli cli = {.cmd = "profile", .usage = usage};
-    int threads = 1, c;
+    int threads = 1, json = 0, c;
     while ((c = msp_cli_getopt(&cli, argc, argv, "c:w:r:W:t:E:jqvh", longopts)) != -1) {
         switch (c) {
         case 'c': o.cfg = optarg; break;
@@ -117,7 +143,7 @@ int msp_cmd_profile(int argc, char **argv)
             if (!msp_cli_parse_int(optarg, 1, 64, &threads))
                 return msp_cli_usage_error("profile", "--threads wants an integer in [1, 64]");
             break;
-        case 'j': o.json = 1; break;
+        case 'j': json = 1; break;
         default: return cli.status;
         }
     }
@@ -127,5 +153,8 @@ int msp_cmd_profile(int argc, char **argv)
     if (optind != argc) return msp_cli_usage_error("profile", "unexpected argument '%s'", argv[optind]);
     msp_engine_set_threads(threads);
     msp_err err = {{0}};
-    return msp_cli_finish(msp_profile_run(&o, &err), &err);
+    msp_profile_result r;
+    msp_status st = msp_profile_run(&o, &r, &err);
+    if (st == MSP_OK) print_profile(&o, &r, json);
+    return msp_cli_finish(st, &err);
 }

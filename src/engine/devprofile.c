@@ -25,11 +25,16 @@ msp_status msp_devprofile_write(const char *path, const msp_devprofile *p, msp_e
     if (st != MSP_OK) return st;
     fprintf(a.f, "# msprune device profile: batch-1 latency of every network of a bundle,\n"
                  "# measured on this machine (`msprune profile BUNDLE`).\n"
-                 "version = 1;\nexperiment = \"%s\";\nmachine = \"%s\";\nnetworks = (",
-            p->experiment, p->machine);
-    for (int j = 0; j < p->n; j++)
-        fprintf(a.f, "%s\n  { name = \"%s\"; latency_ms = %.10e; }", j ? "," : "", p->names[j],
-                p->latency_ms[j]);
+                 "version = 1;\nexperiment = ");
+    msp_conf_put_string(a.f, p->experiment);
+    fprintf(a.f, ";\nmachine = ");
+    msp_conf_put_string(a.f, p->machine);
+    fprintf(a.f, ";\nnetworks = (");
+    for (int j = 0; j < p->n; j++) {
+        fprintf(a.f, "%s\n  { name = ", j ? "," : "");
+        msp_conf_put_string(a.f, p->names[j]);
+        fprintf(a.f, "; latency_ms = %.10e; }", p->latency_ms[j]);
+    }
     fprintf(a.f, "\n);\n");
     return msp_atomic_commit(&a, err);
 }
