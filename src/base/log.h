@@ -20,7 +20,7 @@ void msp_log_set_callback(msp_log_fn fn, void *user);
 
 void msp_log(msp_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Progress bars (src/progress.c) are drawn through the log too, so that a
+/* Progress bars (src/base/progress.c) are drawn through the log too, so that a
  * callback or a level that silences messages also silences them.
  * Can a progress line be redrawn in place? Only by the default sink, when
  * stderr is a terminal. */

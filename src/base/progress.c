@@ -1,4 +1,4 @@
-/* progress.c: terminal bar or periodic plain lines, through the log (src/log.h). */
+/* progress.c: terminal bar or periodic plain lines, through the log (src/base/log.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* test_confwrite.c: string literals in the libconfig-syntax files msprune
- * writes (src/confwrite.h): whatever the string holds (quotes, backslashes,
+ * writes (src/base/confwrite.h): whatever the string holds (quotes, backslashes,
  * newlines, control bytes, UTF-8), libconfig reads back exactly that string;
  * and a device profile with such names survives a write -> load. */
 #include <criterion/criterion.h>

@@ -1,4 +1,4 @@
-/* test_progress.c: progress goes through the log (src/log.h): a callback
+/* test_progress.c: progress goes through the log (src/base/log.h): a callback
  * receives it as ordinary messages, the level silences it, and where a line
  * cannot be redrawn only a bar's last line is passed on. */
 #include <criterion/criterion.h>
