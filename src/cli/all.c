@@ -246,7 +246,7 @@ int msp_cmd_all(int argc, char **argv)
     if (st == MSP_OK) msp_evaluate_base_inputs(&conf, &now);
     if (st == MSP_OK && must_run(a.from <= S_EVALUATE, "evaluate: base", "evaluating again", eval_json,
                                  msp_evaluate_record_path(&conf, NULL), &now, in_eval)) {
-        msp_eval_opts e = {.engine = a.engine, .verbose = a.verbose};
+        msp_eval_opts e = {.engine = a.engine, .verbose = a.verbose, .on_result = msp_cli_print_eval};
         t = msp_now();
         st = msp_evaluate_experiment(&conf, &e, &err);
         spent[S_EVALUATE] = msp_now() - t;

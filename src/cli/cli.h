@@ -13,6 +13,7 @@
 #include <getopt.h>
 
 #include "engine/engine.h"
+#include "train/train.h"
 #include "base/base.h"
 
 int msp_cmd_check(int argc, char **argv);
@@ -31,6 +32,8 @@ int msp_cmd_version(int argc, char **argv); /* also `msprune --version` */
 /* train and evaluate without --selector/--oracle (train.c): the options of
  * a command that runs one network; cmd is "train" or "evaluate". */
 int msp_cli_run_net(const char *cmd, const char *usage, int argc, char **argv);
+/* The table of an evaluated network, on stdout (train.c; evaluate and all). */
+void msp_cli_print_eval(const msp_eval_result *r);
 
 /* Option parsing shared by the commands. Each lists its options in a
  * getopt_long table that ends with the common ones, and loops on

@@ -118,11 +118,46 @@ int msp_cli_run_net(const char *cmd, const char *usage, int argc, char **argv)
     }
     if (st == MSP_OK && do_eval) {
         msp_eval_opts e = {.net_name = o.net, .engine = o.engine, .verbose = o.verbose,
+                           .on_result = msp_cli_print_eval,
                            .predictions = o.predictions};
         st = msp_evaluate_experiment(&conf, &e, &err);
     }
     msp_expconf_free(&conf);
     return msp_cli_finish(st, &err);
+}
+
+/* evaluate's table on stdout, as `evaluate` and `all` print it. */
+void msp_cli_print_eval(const msp_eval_result *r)
+{
+    const msp_dataset *d = r->test;
+    const msp_metrics *m = r->metrics;
+    const msp_latency *lat = r->latency;
+    const msp_dn_net *info = r->info;
+    const char *name = r->name;
+    char buf[32];
+    printf("network %s: %lld test images\n", name, (long long)m->n);
+    printf("  top-1 %.2f%%   top-5 %.2f%%   macro F1 %.4f\n", 100 * msp_metrics_top1(m),
+           100 * msp_metrics_top5(m), msp_metrics_macro_f1(m));
+    printf("  latency (batch 1) median %.3f ms over %d runs (min %.3f, max %.3f)\n", lat->median_ms,
+           lat->runs, lat->min_ms, lat->max_ms);
+    printf("  %.2f MFLOPs, %.3f M parameters\n\n", info->flops / 1e6,
+           (double)info->n_weights_floats / 1e6);
+    printf("  %-16s %9s %9s %9s %8s\n", "class", "precision", "recall", "F1", "support");
+    for (int k = 0; k < m->n_classes; k++) {
+        msp_class_stats s = msp_metrics_class(m, k);
+        printf("  %-16.16s %9.4f %9.4f %9.4f %8lld\n", msp_eval_class_name(d, k, buf, sizeof buf),
+               s.precision, s.recall, s.f1, (long long)s.support);
+    }
+    printf("\n  confusion (rows: true class, columns: predicted)\n  %4s", "");
+    for (int j = 0; j < m->n_classes; j++) printf(" %5d", j);
+    printf("\n");
+    for (int i = 0; i < m->n_classes; i++) {
+        printf("  %4d", i);
+        for (int j = 0; j < m->n_classes; j++)
+            printf(" %5lld", (long long)m->confusion[(size_t)i * m->n_classes + j]);
+        printf("\n");
+    }
+    fflush(stdout); /* the table before the log lines on a shared terminal */
 }
 
 int msp_cmd_train(int argc, char **argv) { return msp_cli_run_net("train", usage_train, argc, argv); }

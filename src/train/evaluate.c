@@ -153,7 +153,7 @@ void msp_eval_latency_random(msp_net *net1, uint64_t seed, int warmup, int runs,
     free(x);
 }
 
-static const char *class_name(const msp_dataset *d, int k, char *buf, size_t n)
+const char *msp_eval_class_name(const msp_dataset *d, int k, char *buf, size_t n)
 {
     if (d->class_names && d->class_names[k]) return d->class_names[k];
     snprintf(buf, n, "class %d", k);
@@ -173,34 +173,6 @@ void msp_eval_latency_interleaved(msp_net *const *nets1, int n, uint64_t seed, i
         }
     for (int i = 0; i < n; i++) median_ms[i] = msp_median(med + (size_t)i * rounds, rounds);
     free(med);
-}
-
-static void print_table(const char *name, const msp_dataset *d, const msp_metrics *m,
-                        const msp_latency *lat, const msp_dn_net *info)
-{
-    char buf[32];
-    printf("network %s: %lld test images\n", name, (long long)m->n);
-    printf("  top-1 %.2f%%   top-5 %.2f%%   macro F1 %.4f\n", 100 * msp_metrics_top1(m),
-           100 * msp_metrics_top5(m), msp_metrics_macro_f1(m));
-    printf("  latency (batch 1) median %.3f ms over %d runs (min %.3f, max %.3f)\n", lat->median_ms,
-           lat->runs, lat->min_ms, lat->max_ms);
-    printf("  %.2f MFLOPs, %.3f M parameters\n\n", info->flops / 1e6,
-           (double)info->n_weights_floats / 1e6);
-    printf("  %-16s %9s %9s %9s %8s\n", "class", "precision", "recall", "F1", "support");
-    for (int k = 0; k < m->n_classes; k++) {
-        msp_class_stats s = msp_metrics_class(m, k);
-        printf("  %-16.16s %9.4f %9.4f %9.4f %8lld\n", class_name(d, k, buf, sizeof buf),
-               s.precision, s.recall, s.f1, (long long)s.support);
-    }
-    printf("\n  confusion (rows: true class, columns: predicted)\n  %4s", "");
-    for (int j = 0; j < m->n_classes; j++) printf(" %5d", j);
-    printf("\n");
-    for (int i = 0; i < m->n_classes; i++) {
-        printf("  %4d", i);
-        for (int j = 0; j < m->n_classes; j++)
-            printf(" %5lld", (long long)m->confusion[(size_t)i * m->n_classes + j]);
-        printf("\n");
-    }
 }
 
 static msp_status write_json(const char *path, const char *name, const char *cfg,
@@ -238,7 +210,7 @@ static msp_status write_json(const char *path, const char *name, const char *cfg
     for (int k = 0; k < m->n_classes; k++) {
         msp_class_stats s = msp_metrics_class(m, k);
         fprintf(f, "%s\n    {\"name\": ", k ? "," : "");
-        msp_json_string(f, class_name(d, k, buf, sizeof buf));
+        msp_json_string(f, msp_eval_class_name(d, k, buf, sizeof buf));
         fprintf(f, ", \"precision\": ");
         msp_json_number(f, s.precision);
         fprintf(f, ", \"recall\": ");
@@ -336,8 +308,11 @@ msp_status msp_evaluate_experiment(const msp_expconf *c, const msp_eval_opts *op
     }
     msp_latency lat;
     msp_eval_latency(net1, data.test.x, data.test.n, c->evaluate.warmup, c->evaluate.latency_runs, &lat);
-    print_table(name, &data.test, &m, &lat, msp_net_info(net));
-    fflush(stdout); /* the table before the log lines on a shared terminal */
+    if (opts->on_result) {
+        msp_eval_result r = {.name = name, .test = &data.test, .metrics = &m, .latency = &lat,
+                             .info = msp_net_info(net)};
+        opts->on_result(&r);
+    }
 
     st = msp_mkdirs(c->output, err);
     if (st == MSP_OK) {

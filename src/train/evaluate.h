@@ -51,16 +51,33 @@ void msp_eval_latency_interleaved(msp_net *const *nets1, int n, uint64_t seed, i
 msp_status msp_eval_predictions(msp_net *net, const msp_dataset *d, msp_metrics *m,
                                 const char *csv_path, msp_err *err);
 
+/* What msp_evaluate_experiment measured, valid during its on_result call. */
+typedef struct msp_eval_result {
+    const char *name;         /* "base" or the ladder network's */
+    const msp_dataset *test;  /* for the class names (msp_eval_class_name) */
+    const msp_metrics *metrics;
+    const msp_latency *latency;
+    const msp_dn_net *info;   /* FLOPs, parameters */
+} msp_eval_result;
+
 typedef struct msp_eval_opts {
     const char *net_name; /* NULL or "base" */
     msp_engine_kind engine;
     int verbose;
     const char *predictions; /* NULL, or a CSV path for msp_eval_predictions */
+    /* Called once the network is measured and before the files are written
+     * (the command prints the result, also if writing then fails); may be
+     * NULL. */
+    void (*on_result)(const msp_eval_result *r);
 } msp_eval_opts;
 
-/* `msprune evaluate`: print a table on stdout and write
- * <output>/eval-<name>.json (and opts->predictions if set), and record what
- * it was made from at msp_evaluate_record_path. */
+/* Class k's name in d, or "class K" in buf when d has none. */
+const char *msp_eval_class_name(const msp_dataset *d, int k, char *buf, size_t n);
+
+/* `msprune evaluate`: measure a network on the test split, hand the result
+ * to opts->on_result, write <output>/eval-<name>.json (and
+ * opts->predictions if set), and record what it was made from at
+ * msp_evaluate_record_path. */
 msp_status msp_evaluate_experiment(const msp_expconf *conf, const msp_eval_opts *opts,
                                    msp_err *err);
 
