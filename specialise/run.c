@@ -295,26 +295,6 @@ static msp_status build_ladder(const msp_expconf *conf, const msp_dataset *val,
     return st;
 }
 
-static void print_family(const msp_expconf *conf, const msp_family *f)
-{
-    const msp_family_net *b = &f->nets[0];
-    printf("family of %s: %s clustering, k = %d (%s/family.conf)\n", conf->name, f->clustering, f->k,
-           conf->output);
-    printf("  %-6s %-8s %9s %7s %9s %7s  %-26s %-26s\n", "net", "outputs", "MFLOPs", "ratio",
-           "latency", "ratio", "in-cluster val top-1", "in-cluster test top-1");
-    for (int i = 0; i < f->n_nets; i++) {
-        const msp_family_net *n = &f->nets[i];
-        printf("  %-6s %-8d %9.3f %7.3f %7.3fms %7.3f", n->name, n->n_outputs, n->flops / 1e6,
-               (double)n->flops / (double)b->flops, n->latency_ms, n->latency_ms / b->latency_ms);
-        if (n->cluster < 0)
-            printf("  %6.2f%% (all inputs)        %6.2f%% (all inputs)\n", 100 * n->val_top1,
-                   100 * n->test_top1);
-        else
-            printf("  %6.2f%% (base %6.2f%%)     %6.2f%% (base %6.2f%%)\n", 100 * n->val_in_cluster,
-                   100 * n->base_val_in_cluster, 100 * n->test_in_cluster, 100 * n->base_test_in_cluster);
-    }
-}
-
 static msp_status write_plan(const msp_expconf *conf, const msp_spec_plan *p, msp_err *err)
 {
     char *dir = msp_strcat3(conf->output, "/", "family");
@@ -376,14 +356,17 @@ static msp_status record_family(const msp_expconf *c, const msp_stamp *in, msp_e
     return st;
 }
 
-msp_status msp_specialise(const msp_expconf *cf, const msp_specialise_opts *ao, msp_err *err)
+msp_status msp_specialise(const msp_expconf *cf, const msp_specialise_opts *ao,
+                          msp_specialise_result *out, msp_err *err)
 {
     msp_specialise_opts a = *ao;
     a.config = cf->path;
     const msp_expconf *c = cf;
     msp_experiment_data data = {0};
     msp_spec_plan plan = {0};
-    msp_family fam = {0};
+    memset(out, 0, sizeof *out);
+    out->jobs_written = -1;
+    msp_family *fam = &out->family;
     msp_net *base = NULL;
     msp_status st = MSP_OK;
     msp_stamp in = {0};
@@ -398,9 +381,8 @@ msp_status msp_specialise(const msp_expconf *cf, const msp_specialise_opts *ao, 
     if (c->n_ladder && !c->specialise.present) {
         /* An off-the-shelf ladder is the family: nothing to specialise. */
         st = msp_experiment_load_data(c, MSP_SPLIT_VAL | MSP_SPLIT_TEST, &data, err);
-        if (st == MSP_OK) st = build_ladder(c, &data.val, &data.test, a.engine, &fam, err);
+        if (st == MSP_OK) st = build_ladder(c, &data.val, &data.test, a.engine, fam, err);
         if (st == MSP_OK) st = record_family(c, &in, err);
-        if (st == MSP_OK) print_family(c, &fam);
         goto out;
     }
     if (!c->specialise.present)
@@ -423,10 +405,7 @@ msp_status msp_specialise(const msp_expconf *cf, const msp_specialise_opts *ao, 
     if (a.jobs_file) {
         int pending = 0;
         st = write_jobs_file(&a, c, &plan, &pending, err);
-        if (st == MSP_OK)
-            printf("wrote %d job%s to %s; run them (e.g. `xargs -P 2 -I{} sh -c {} < %s`), then "
-                   "`msprune specialise %s` again to write the family\n",
-                   pending, pending == 1 ? "" : "s", a.jobs_file, a.jobs_file, a.config);
+        if (st == MSP_OK) out->jobs_written = pending;
         goto out;
     }
     if (a.jobs > 1) {
@@ -435,13 +414,17 @@ msp_status msp_specialise(const msp_expconf *cf, const msp_specialise_opts *ao, 
         for (int k = 0; k < msp_spec_n_jobs(c, &plan) && st == MSP_OK; k++)
             st = msp_spec_job_run(c, &plan, k, &data.train, &data.val, &data.test, &jo, err);
     }
-    if (st == MSP_OK) st = build_manifest(c, &plan, &data.val, &data.test, a.engine, &fam, err);
+    if (st == MSP_OK) st = build_manifest(c, &plan, &data.val, &data.test, a.engine, fam, err);
     if (st == MSP_OK) st = record_family(c, &in, err);
-    if (st == MSP_OK) print_family(c, &fam);
 out:
+    if (st != MSP_OK) msp_family_free(fam);
     msp_stamp_free(&in);
-    msp_family_free(&fam);
     msp_spec_plan_free(&plan);
     msp_experiment_data_free(&data);
     return st;
+}
+
+void msp_specialise_result_free(msp_specialise_result *r)
+{
+    msp_family_free(&r->family);
 }

@@ -330,11 +330,20 @@ typedef struct msp_specialise_opts {
     msp_engine_kind engine;
 } msp_specialise_opts;
 
+/* What msp_specialise did, for the command to print; free with
+ * msp_specialise_result_free (also after a failure). */
+typedef struct msp_specialise_result {
+    msp_family family; /* the manifest written (n_nets 0 when none was) */
+    int jobs_written;  /* with jobs_file: the pending jobs written; else -1 */
+} msp_specialise_result;
+
 /* `msprune specialise` on a loaded config: the plan, the jobs, the manifest
  * (a ladder config without a `specialise` section: base + ladder). When the
  * manifest is written, what it was built from is recorded at
  * msp_specialise_record_path. */
-msp_status msp_specialise(const msp_expconf *conf, const msp_specialise_opts *o, msp_err *err);
+msp_status msp_specialise(const msp_expconf *conf, const msp_specialise_opts *o,
+                          msp_specialise_result *out, msp_err *err);
+void msp_specialise_result_free(msp_specialise_result *r);
 
 struct msp_stamp;
 /* What the family is built from: all the data, the specialise and evaluate

@@ -258,7 +258,10 @@ int msp_cmd_all(int argc, char **argv)
                                  family, msp_specialise_record_path(&conf), &now, in_spec)) {
         msp_specialise_opts o = {.jobs = a.jobs, .job = -1, .verbose = a.verbose, .engine = a.engine};
         t = msp_now();
-        st = msp_specialise(&conf, &o, &err);
+        msp_specialise_result r = {0};
+        st = msp_specialise(&conf, &o, &r, &err);
+        if (st == MSP_OK) msp_cli_print_family(&conf, &r.family);
+        msp_specialise_result_free(&r);
         spent[S_SPECIALISE] = msp_now() - t;
     }
     const char *in_pm[] = {family, conf.path, NULL};

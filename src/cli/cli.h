@@ -13,6 +13,7 @@
 #include <getopt.h>
 
 #include "engine/engine.h"
+#include "specialise/specialise.h"
 #include "train/train.h"
 #include "base/base.h"
 
@@ -34,6 +35,8 @@ int msp_cmd_version(int argc, char **argv); /* also `msprune --version` */
 int msp_cli_run_net(const char *cmd, const char *usage, int argc, char **argv);
 /* The table of an evaluated network, on stdout (train.c; evaluate and all). */
 void msp_cli_print_eval(const msp_eval_result *r);
+/* The family's table, on stdout (specialise.c; specialise and all). */
+void msp_cli_print_family(const msp_expconf *conf, const msp_family *f);
 
 /* Option parsing shared by the commands. Each lists its options in a
  * getopt_long table that ends with the common ones, and loops on

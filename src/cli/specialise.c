@@ -1,5 +1,6 @@
 /* specialise.c: `msprune specialise CONFIG`: the family of pruned networks. */
 #include <getopt.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "base/base.h"
@@ -66,6 +67,27 @@ static int parse_args(int argc, char **argv, msp_specialise_opts *a)
     return -1;
 }
 
+/* The family's table on stdout (also for `all`). */
+void msp_cli_print_family(const msp_expconf *conf, const msp_family *f)
+{
+    const msp_family_net *b = &f->nets[0];
+    printf("family of %s: %s clustering, k = %d (%s/family.conf)\n", conf->name, f->clustering, f->k,
+           conf->output);
+    printf("  %-6s %-8s %9s %7s %9s %7s  %-26s %-26s\n", "net", "outputs", "MFLOPs", "ratio",
+           "latency", "ratio", "in-cluster val top-1", "in-cluster test top-1");
+    for (int i = 0; i < f->n_nets; i++) {
+        const msp_family_net *n = &f->nets[i];
+        printf("  %-6s %-8d %9.3f %7.3f %7.3fms %7.3f", n->name, n->n_outputs, n->flops / 1e6,
+               (double)n->flops / (double)b->flops, n->latency_ms, n->latency_ms / b->latency_ms);
+        if (n->cluster < 0)
+            printf("  %6.2f%% (all inputs)        %6.2f%% (all inputs)\n", 100 * n->val_top1,
+                   100 * n->test_top1);
+        else
+            printf("  %6.2f%% (base %6.2f%%)     %6.2f%% (base %6.2f%%)\n", 100 * n->val_in_cluster,
+                   100 * n->base_val_in_cluster, 100 * n->test_in_cluster, 100 * n->base_test_in_cluster);
+    }
+}
+
 int msp_cmd_specialise(int argc, char **argv)
 {
     msp_specialise_opts a;
@@ -74,7 +96,14 @@ int msp_cmd_specialise(int argc, char **argv)
     msp_err err = {{0}};
     msp_expconf conf = {0};
     msp_status st = msp_expconf_load(a.config, &conf, &err);
-    if (st == MSP_OK) st = msp_specialise(&conf, &a, &err);
+    msp_specialise_result r = {0};
+    if (st == MSP_OK) st = msp_specialise(&conf, &a, &r, &err);
+    if (st == MSP_OK && r.jobs_written >= 0)
+        printf("wrote %d job%s to %s; run them (e.g. `xargs -P 2 -I{} sh -c {} < %s`), then "
+               "`msprune specialise %s` again to write the family\n",
+               r.jobs_written, r.jobs_written == 1 ? "" : "s", a.jobs_file, a.jobs_file, a.config);
+    if (st == MSP_OK && r.family.n_nets > 0) msp_cli_print_family(&conf, &r.family);
+    msp_specialise_result_free(&r);
     msp_expconf_free(&conf);
     return msp_cli_finish(st, &err);
 }
