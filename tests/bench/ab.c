@@ -18,7 +18,7 @@
 #include "bench_util.h"
 #include "engine/engine_fast.h"
 
-int ab_old_engine_fast_install(network *net);
+int ab_old_msp_engine_fast_install(network *net);
 
 void openblas_set_num_threads(int n);
 
@@ -55,8 +55,8 @@ int main(int argc, char **argv)
     openblas_set_num_threads(1);
     network *tr[2] = {load(argv[1], 64, 0), load(argv[1], 64, 0)};
     network *inf[2] = {load(argv[1], 1, 0), load(argv[1], 1, 0)};
-    ab_old_engine_fast_install(tr[0]);
-    ab_old_engine_fast_install(inf[0]);
+    ab_old_msp_engine_fast_install(tr[0]);
+    ab_old_msp_engine_fast_install(inf[0]);
     msp_engine_fast_install(tr[1]);
     msp_engine_fast_install(inf[1]);
     double *t[2] = {malloc(sizeof(double) * (size_t)(nb + np)),
