@@ -322,124 +322,193 @@ static void print_table(const msp_expconf *conf, const msp_outcomes *o, const ms
     }
 }
 
-msp_status msp_selector_evaluate(const msp_expconf *conf, const msp_selector_opts *opt,
-                                 msp_err *err)
-{
-    msp_family fam = {0};
-    msp_experiment_data data = {0};
-    msp_outcomes o = {0};
-    msp_choice ch = {0};
-    msp_select_stats *single = NULL, oracle = {0};
-    msp_premodel_kind *kinds = NULL;
-    pm_result *r = NULL;
-    int n_kinds = 0, n_r = 0, *label = NULL;
-    float *confidence = NULL;
-    timings tm = {0};
+/* One evaluation: what it measures (the family's outcomes and latencies,
+ * every premodel's choices), what it decides (the best premodel) and the
+ * timed paths; printed and written at the end. */
+typedef struct eval_run {
+    msp_family fam;
+    msp_experiment_data data;
+    msp_outcomes o;
+    msp_choice ch;
+    msp_select_stats *single, oracle; /* single: one per network */
+    msp_premodel_kind *kinds;
+    pm_result *r;
+    int n_kinds, n_r, best, *label;
+    float *confidence;
+    timings tm;
     msp_fset set;
+} eval_run;
+
+static void eval_run_free(eval_run *ev)
+{
+    for (int k = 0; ev->r && k < ev->n_r; k++) {
+        msp_select_stats_free(&ev->r[k].s);
+        free(ev->r[k].chosen);
+        msp_premodel_free(ev->r[k].pm);
+    }
+    free(ev->tm.ms);
+    free(ev->tm.base_ms);
+    free(ev->r);
+    for (int j = 0; ev->single && j < ev->o.m; j++) msp_select_stats_free(&ev->single[j]);
+    free(ev->single);
+    msp_select_stats_free(&ev->oracle);
+    free(ev->label);
+    free(ev->confidence);
+    free(ev->kinds);
+    msp_choice_free(&ev->ch);
+    msp_outcomes_free(&ev->o);
+    msp_experiment_data_free(&ev->data);
+    msp_family_free(&ev->fam);
+}
+
+/* Every network of the family on the test set: outcomes, latencies
+ * measured side by side, each network alone, the oracle and its labels. */
+static msp_status measure_networks(const msp_expconf *conf, const msp_selector_opts *opt,
+                                   eval_run *ev, msp_err *err)
+{
     msp_status st;
-    msp_stamp in = {0};
-    msp_selector_evaluate_inputs(conf, &in);
-    if ((st = msp_sel_fset(conf, &set, err)) || (st = msp_sel_kinds(conf, &kinds, &n_kinds, err)) ||
-        (st = msp_sel_family(conf, &fam, err)) ||
-        (st = msp_experiment_load_data(conf, MSP_SPLIT_TEST, &data, err)))
-        goto out;
+    if ((st = msp_sel_fset(conf, &ev->set, err)) ||
+        (st = msp_sel_kinds(conf, &ev->kinds, &ev->n_kinds, err)) ||
+        (st = msp_sel_family(conf, &ev->fam, err)) ||
+        (st = msp_experiment_load_data(conf, MSP_SPLIT_TEST, &ev->data, err)))
+        return st;
     char *dir = msp_sel_path(conf, NULL);
     st = msp_mkdirs(dir, err);
     free(dir);
-    if (st || (st = msp_sel_outcomes(conf, &fam, &data.test, opt->engine, "outcomes-test.csv", &o, err)) ||
-        (st = msp_family_latency(&fam, conf->output, opt->engine, conf->seed, conf->evaluate.warmup,
-                                  conf->evaluate.latency_runs, o.latency_ms, err)) ||
-        (st = msp_choice_from_outcomes(&o, (msp_metric)conf->selector.metric, &ch, err)))
-        goto out;
-    single = msp_calloc((size_t)o.m, sizeof *single);
-    for (int j = 0; j < o.m && st == MSP_OK; j++) st = msp_choice_eval_single(&ch, j, &single[j], err);
-    label = msp_malloc(sizeof(int) * (size_t)o.n);
-    if (st || (st = msp_choice_oracle(&ch, &oracle, err)) || (st = msp_choice_label(&ch, NULL, label, err)))
-        goto out;
+    msp_outcomes *o = &ev->o;
+    if (st ||
+        (st = msp_sel_outcomes(conf, &ev->fam, &ev->data.test, opt->engine, "outcomes-test.csv",
+                               o, err)) ||
+        (st = msp_family_latency(&ev->fam, conf->output, opt->engine, conf->seed,
+                                 conf->evaluate.warmup, conf->evaluate.latency_runs,
+                                 o->latency_ms, err)) ||
+        (st = msp_choice_from_outcomes(o, (msp_metric)conf->selector.metric, &ev->ch, err)))
+        return st;
+    ev->single = msp_calloc((size_t)o->m, sizeof *ev->single);
+    for (int j = 0; j < o->m && st == MSP_OK; j++)
+        st = msp_choice_eval_single(&ev->ch, j, &ev->single[j], err);
+    ev->label = msp_malloc(sizeof(int) * (size_t)o->n);
+    if (st || (st = msp_choice_oracle(&ev->ch, &ev->oracle, err)))
+        return st;
+    return msp_choice_label(&ev->ch, NULL, ev->label, err);
+}
 
-    r = msp_calloc((size_t)n_kinds, sizeof *r);
-    confidence = msp_malloc(sizeof(float) * (size_t)o.n);
-    for (int k = 0; k < n_kinds && !opt->oracle_only && st == MSP_OK; k++) {
-        char leaf[64];
-        snprintf(leaf, sizeof leaf, "premodel-%s.bin", msp_premodel_kind_name(kinds[k]));
-        char *path = msp_sel_path(conf, leaf);
+/* The trained premodel of kind, refused unless it was made for this
+ * config's features and this family; *kset gets the features it reads. */
+static msp_status load_premodel(const msp_expconf *conf, const eval_run *ev,
+                                msp_premodel_kind kind, msp_premodel **pm, msp_fset *kset,
+                                msp_err *err)
+{
+    char leaf[64];
+    snprintf(leaf, sizeof leaf, "premodel-%s.bin", msp_premodel_kind_name(kind));
+    char *path = msp_sel_path(conf, leaf);
+    msp_status st = MSP_OK;
+    *kset = ev->set;
+    if (!msp_file_readable(path)) {
+        st = msp_err_set(err, MSP_BAD_INPUT, path, 0,
+                         "no such premodel: run `msprune premodel %s` first", conf->path);
+    } else if ((st = msp_premodel_load(path, pm, err)) == MSP_OK) {
+        int d_in, d, m;
+        msp_premodel_dims(*pm, &d_in, &d, &m);
+        *kset = msp_premodel_input_set(kind, ev->set);
+        if (msp_premodel_get_kind(*pm) != kind || d_in != msp_features_dim(*kset) || m != ev->o.m)
+            st = msp_err_set(err, MSP_BAD_INPUT, path, 0,
+                             "a %s premodel made for %d features and %d networks, but the "
+                             "config has %d and the family %d: run `msprune premodel %s` again",
+                             msp_premodel_kind_name(msp_premodel_get_kind(*pm)), d_in, m,
+                             msp_features_dim(*kset), ev->o.m, conf->path);
+    }
+    free(path);
+    return st;
+}
+
+/* The selector with every trained premodel (none with --oracle): its
+ * choices, timed, and their outcome under its safety net. */
+static msp_status measure_premodels(const msp_expconf *conf, const msp_selector_opts *opt,
+                                    eval_run *ev, msp_err *err)
+{
+    const msp_outcomes *o = &ev->o;
+    msp_status st = MSP_OK;
+    ev->r = msp_calloc((size_t)ev->n_kinds, sizeof *ev->r);
+    ev->confidence = msp_malloc(sizeof(float) * (size_t)o->n);
+    for (int k = 0; k < ev->n_kinds && !opt->oracle_only && st == MSP_OK; k++) {
+        msp_premodel_kind kind = ev->kinds[k];
         msp_premodel *pm = NULL;
-        msp_fset kset = set;
-        if (!msp_file_readable(path)) {
-            st = msp_err_set(err, MSP_BAD_INPUT, path, 0, "no such premodel: run `msprune premodel %s` first",
-                             conf->path);
-        } else if ((st = msp_premodel_load(path, &pm, err)) == MSP_OK) {
-            int d_in, d, m;
-            msp_premodel_dims(pm, &d_in, &d, &m);
-            kset = msp_premodel_input_set(kinds[k], set);
-            if (msp_premodel_get_kind(pm) != kinds[k] || d_in != msp_features_dim(kset) || m != o.m)
-                st = msp_err_set(err, MSP_BAD_INPUT, path, 0,
-                                 "a %s premodel made for %d features and %d networks, but the "
-                                 "config has %d and the family %d: run `msprune premodel %s` again",
-                                 msp_premodel_kind_name(msp_premodel_get_kind(pm)), d_in, m,
-                                 msp_features_dim(kset), o.m, conf->path);
-        }
-        free(path);
+        msp_fset kset;
+        st = load_premodel(conf, ev, kind, &pm, &kset, err);
         if (st != MSP_OK) {
             msp_premodel_free(pm);
             break;
         }
-        pm_result *p = &r[n_r++];
-        p->kind = kinds[k];
+        pm_result *p = &ev->r[ev->n_r++];
+        p->kind = kind;
         p->pm = pm;
         p->set = kset;
-        p->cv_accuracy = msp_sel_recorded(conf, kinds[k], "cv_accuracy");
-        p->chosen = msp_malloc(sizeof(int) * (size_t)o.n);
-        st = msp_sel_safety(conf, kinds[k], &fam, &p->safety, err);
+        p->cv_accuracy = msp_sel_recorded(conf, kind, "cv_accuracy");
+        p->chosen = msp_malloc(sizeof(int) * (size_t)o->n);
+        st = msp_sel_safety(conf, kind, &ev->fam, &p->safety, err);
         if (st == MSP_OK)
-            st = run_premodel(pm, kset, &data.test, p->chosen, confidence, &p->premodel_ms, err);
-        double *pms = msp_malloc(sizeof(double) * (size_t)o.n);
-        for (int i = 0; i < o.n; i++) pms[i] = p->premodel_ms;
-        if (st == MSP_OK) st = msp_choice_eval(&ch, p->chosen, label, confidence, pms, &p->safety, &p->s, err);
+            st = run_premodel(pm, kset, &ev->data.test, p->chosen, ev->confidence, &p->premodel_ms,
+                              err);
+        double *pms = msp_malloc(sizeof(double) * (size_t)o->n);
+        for (int i = 0; i < o->n; i++) pms[i] = p->premodel_ms;
+        if (st == MSP_OK)
+            st = msp_choice_eval(&ev->ch, p->chosen, ev->label, ev->confidence, pms, &p->safety,
+                                 &p->s, err);
         free(pms);
     }
-    if (st != MSP_OK) goto out;
+    return st;
+}
 
-    /* The best real premodel, by the tuning rule: the cheapest that keeps
-     * the base's top-1 within MSP_SELECT_KEEP, else the most accurate. */
+/* The best real premodel, by the tuning rule: the cheapest that keeps the
+ * base's top-1 within MSP_SELECT_KEEP, else the most accurate; -1 if none. */
+static int pick_best(const eval_run *ev)
+{
+    const pm_result *r = ev->r;
     int best = -1;
-    for (int k = 0; k < n_r; k++)
+    for (int k = 0; k < ev->n_r; k++)
         if (best < 0 || msp_select_better(r[k].s.score, r[k].s.mean_ms, r[best].s.score,
-                                          r[best].s.mean_ms, single[0].score - MSP_SELECT_KEEP))
+                                          r[best].s.mean_ms, ev->single[0].score - MSP_SELECT_KEEP))
             best = k;
-    if ((st = time_paths(conf, opt->engine, &fam, &data.test, label, r, n_r, &tm, err)))
-        goto out;
+    return best;
+}
 
-    print_table(conf, &o, &fam, single, &oracle, r, n_r, best, &tm);
-    if ((st = write_summary(conf, &fam, &o, single, &oracle, r, n_r, best, &tm, err)) == MSP_OK)
-        st = write_per_input(conf, &o, label, r, n_r, &tm, err);
+/* summary.json and per-input.csv, then the stage's record: a summary
+ * without the premodels (--oracle) is not the selector stage's output. */
+static msp_status write_outputs(const msp_expconf *conf, const msp_selector_opts *opt,
+                                const eval_run *ev, const msp_stamp *in, msp_err *err)
+{
+    msp_status st = write_summary(conf, &ev->fam, &ev->o, ev->single, &ev->oracle, ev->r, ev->n_r,
+                                  ev->best, &ev->tm, err);
+    if (st == MSP_OK) st = write_per_input(conf, &ev->o, ev->label, ev->r, ev->n_r, &ev->tm, err);
     if (st == MSP_OK) printf("  wrote %s/summary.json and %s/per-input.csv\n", conf->output, conf->output);
-    /* A summary without the premodels is not the selector stage's output. */
-    if (st == MSP_OK && !opt->oracle_only) st = msp_sel_record(conf, "selector", &in, err);
+    if (st == MSP_OK && !opt->oracle_only) st = msp_sel_record(conf, "selector", in, err);
     if (st == MSP_OK && opt->oracle_only) {
         char *rec = msp_selector_record_path(conf, "selector");
         unlink(rec);
         free(rec);
     }
-out:
-    msp_stamp_free(&in);
-    for (int k = 0; r && k < n_r; k++) {
-        msp_select_stats_free(&r[k].s);
-        free(r[k].chosen);
-        msp_premodel_free(r[k].pm);
+    return st;
+}
+
+msp_status msp_selector_evaluate(const msp_expconf *conf, const msp_selector_opts *opt,
+                                 msp_err *err)
+{
+    eval_run ev = {0};
+    msp_stamp in = {0};
+    msp_selector_evaluate_inputs(conf, &in);
+    msp_status st = measure_networks(conf, opt, &ev, err);
+    if (st == MSP_OK) st = measure_premodels(conf, opt, &ev, err);
+    if (st == MSP_OK) {
+        ev.best = pick_best(&ev);
+        st = time_paths(conf, opt->engine, &ev.fam, &ev.data.test, ev.label, ev.r, ev.n_r, &ev.tm,
+                        err);
     }
-    free(tm.ms);
-    free(tm.base_ms);
-    free(r);
-    for (int j = 0; single && j < o.m; j++) msp_select_stats_free(&single[j]);
-    free(single);
-    msp_select_stats_free(&oracle);
-    free(label);
-    free(confidence);
-    free(kinds);
-    msp_choice_free(&ch);
-    msp_outcomes_free(&o);
-    msp_experiment_data_free(&data);
-    msp_family_free(&fam);
+    if (st == MSP_OK) {
+        print_table(conf, &ev.o, &ev.fam, ev.single, &ev.oracle, ev.r, ev.n_r, ev.best, &ev.tm);
+        st = write_outputs(conf, opt, &ev, &in, err);
+    }
+    msp_stamp_free(&in);
+    eval_run_free(&ev);
     return st;
 }

@@ -313,6 +313,120 @@ static msp_status restrict_classes(const prune_args *a, msp_experiment_data *dat
     return st;
 }
 
+/* What the steps leave for the summary: the network they reached, its
+ * FLOPs against the input's, and the test top-1 along the way. */
+typedef struct prune_run {
+    char *cur_cfg, *cur_w;
+    double flops0, flops, before_ft, after_ft, base_top1;
+    double target; /* --target-flops in FLOPs */
+    int mode;      /* msp_prune_budget: 0 ratio, 1 FLOPs, 2 latency */
+} prune_run;
+
+/* Fine-tune a step's network in place (PREFIX.finetune holds the
+ * checkpoints), then measure it. */
+static msp_status finetune_step(const prune_args *a, const msp_expconf *conf,
+                                const msp_experiment_data *data, int step, const char *prefix,
+                                prune_run *run, msp_err *err)
+{
+    char *dir = msp_strcat3(prefix, ".finetune", "");
+    msp_train_job j = {.name = prefix,
+                       .cfg = run->cur_cfg,
+                       .init_weights = run->cur_w,
+                       .out_weights = run->cur_w,
+                       .dir = dir,
+                       .epochs = a->finetune_epochs,
+                       .batch = conf->base.batch,
+                       .learning_rate = msp_train_finetune_lr(run->cur_cfg, a->finetune_lr),
+                       .seed = a->seed + (uint64_t)step,
+                       .train = &data->train,
+                       .val = &data->val};
+    msp_train_opts to = {.engine = a->engine};
+    msp_status st = msp_train_run(&j, &to, err);
+    free(dir);
+    if (st == MSP_OK) {
+        run->after_ft = test_top1(run->cur_cfg, run->cur_w, &data->test, a->engine, err, &st);
+        msp_log(MSP_LOG_INFO, "step %d/%d: after %d epochs of fine-tuning, test top-1 %.2f%%",
+                step, a->steps, a->finetune_epochs, 100 * run->after_ft);
+    }
+    return st;
+}
+
+/* Step step of a->steps: prune run's current network to this step's budget
+ * (PREFIX.stepN.* when there are several steps), recalibrate, measure and
+ * fine-tune it with --config; it becomes the current network. */
+static msp_status prune_one_step(const prune_args *a, const msp_expconf *conf,
+                                 const msp_experiment_data *data, int step, double step_ratio,
+                                 prune_run *run, msp_err *err)
+{
+    char suffix[32] = "";
+    if (a->steps > 1) snprintf(suffix, sizeof suffix, ".step%d", step);
+    char *prefix = msp_strcat3(a->out, suffix, "");
+    double fb = 0, fa = 0, flops0 = run->flops0;
+    double budget = run->mode == 0   ? step_ratio
+                    : run->mode == 1 ? msp_prune_schedule_flops(flops0, run->target, step, a->steps)
+                                     : a->target_latency;
+    msp_prune_step ps = {.in_cfg = run->cur_cfg,
+                         .in_weights = run->cur_w,
+                         .out_prefix = prefix,
+                         .criterion = a->criterion,
+                         .budget_kind = (msp_prune_budget)run->mode,
+                         .budget = budget,
+                         .alloc = a->alloc,
+                         .min_channels = a->min_channels,
+                         .protect_first = a->protect_first,
+                         .seed = a->seed,
+                         .train = &data->train,
+                         .batch = conf->base.batch,
+                         .engine = a->engine};
+    msp_status st = msp_prune_step_files(&ps, &fb, &fa, err);
+    run->flops = fa;
+    free(run->cur_cfg);
+    free(run->cur_w);
+    run->cur_cfg = msp_strcat3(prefix, ".cfg", "");
+    run->cur_w = msp_strcat3(prefix, ".weights", "");
+    if (st == MSP_OK && a->config)
+        st = msp_train_recalibrate_files(run->cur_cfg, run->cur_w, run->cur_w, &data->train,
+                                         conf->base.batch, a->seed, a->engine, err);
+    if (st == MSP_OK && a->config) {
+        run->before_ft = test_top1(run->cur_cfg, run->cur_w, &data->test, a->engine, err, &st);
+        msp_log(MSP_LOG_INFO, "step %d/%d: %.2f MFLOPs (%.1f%% of the original), test top-1 %.2f%%",
+                step, a->steps, fa / 1e6, 100 * fa / flops0, 100 * run->before_ft);
+    }
+    if (st == MSP_OK && a->finetune_epochs > 0)
+        st = finetune_step(a, conf, data, step, prefix, run, err);
+    free(prefix);
+    return st;
+}
+
+/* The terminal summary: FLOPs and batch-1 latency of the input and of
+ * PREFIX.*, and the test top-1 with --config. */
+static void print_summary(const prune_args *a, const prune_run *run)
+{
+    int mode = run->mode;
+    double flops0 = run->flops0, flops = run->flops;
+    char *out_cfg = msp_strcat3(a->out, ".cfg", ""), *out_w = msp_strcat3(a->out, ".weights", "");
+    double l0 = latency_ms(a->cfg, a->weights, a->engine);
+    double l1 = latency_ms(out_cfg, out_w, a->engine);
+    printf("pruned %s with %s to %s %g (%s allocation, %d step%s)\n", a->cfg,
+           msp_prune_criterion_name(a->criterion),
+           mode == 0 ? "ratio" : mode == 1 ? "MFLOPs" : "latency (ms)",
+           mode == 0 ? a->ratio : mode == 1 ? run->target / 1e6 : a->target_latency,
+           a->alloc == MSP_ALLOC_GLOBAL ? "global" : "uniform", a->steps, a->steps > 1 ? "s" : "");
+    printf("  FLOPs    %.3f M -> %.3f M  (ratio %.3f)\n", flops0 / 1e6, flops / 1e6,
+           flops / flops0);
+    printf("  latency  %.3f ms -> %.3f ms (ratio %.3f, batch-1 median, engine %s)\n", l0, l1,
+           l1 / l0, a->engine == MSP_ENGINE_FAST ? "fast" : "stock");
+    if (a->config) {
+        printf("  test top-1 original %.2f%%, pruned (batch-norm recalibrated) %.2f%%",
+               100 * run->base_top1, 100 * run->before_ft);
+        if (a->finetune_epochs > 0) printf(", fine-tuned %.2f%%", 100 * run->after_ft);
+        printf("\n");
+    }
+    printf("  wrote %s.cfg, %s.weights, %s.json\n", a->out, a->out, a->out);
+    free(out_cfg);
+    free(out_w);
+}
+
 int msp_cmd_prune(int argc, char **argv)
 {
     prune_args a;
@@ -331,105 +445,31 @@ int msp_cmd_prune(int argc, char **argv)
         msp_engine_set_threads(conf.threads);
     }
 
-    char *cur_cfg = msp_strdup(a.cfg), *cur_w = msp_strdup(a.weights);
-    double flops0 = 0, flops = 0, before_ft = NAN, after_ft = NAN, base_top1 = NAN;
+    prune_run run = {.cur_cfg = msp_strdup(a.cfg),
+                     .cur_w = msp_strdup(a.weights),
+                     .before_ft = NAN,
+                     .after_ft = NAN,
+                     .base_top1 = NAN};
     if (a.classes) {
-        st = restrict_classes(&a, &data, &cur_cfg, &cur_w, &base_top1, &err);
+        st = restrict_classes(&a, &data, &run.cur_cfg, &run.cur_w, &run.base_top1, &err);
         if (st != MSP_OK) goto done;
     } else if (a.config) {
-        base_top1 = test_top1(a.cfg, a.weights, &data.test, a.engine, &err, &st);
+        run.base_top1 = test_top1(a.cfg, a.weights, &data.test, a.engine, &err, &st);
     }
-    if (st == MSP_OK) st = cfg_flops(cur_cfg, &flops0, &err);
-    flops = flops0;
+    if (st == MSP_OK) st = cfg_flops(run.cur_cfg, &run.flops0, &err);
+    run.flops = run.flops0;
     /* Budgets per step: the same share of what is left is removed each
      * step, so that N steps reach the requested ratio or FLOPs. */
-    double target = a.target_flops <= 1 ? a.target_flops * flops0 : a.target_flops;
+    run.target = a.target_flops <= 1 ? a.target_flops * run.flops0 : a.target_flops;
     double step_ratio = msp_prune_schedule_ratio(a.ratio, a.steps);
-    int mode = a.target_latency > 0 ? 2 : a.target_flops > 0 ? 1 : 0;
-    for (int step = 1; step <= a.steps && st == MSP_OK; step++) {
-        char suffix[32] = "";
-        if (a.steps > 1) snprintf(suffix, sizeof suffix, ".step%d", step);
-        char *prefix = msp_strcat3(a.out, suffix, "");
-        double fb = 0, fa = 0;
-        double budget = mode == 0   ? step_ratio
-                        : mode == 1 ? msp_prune_schedule_flops(flops0, target, step, a.steps)
-                                    : a.target_latency;
-        msp_prune_step ps = {.in_cfg = cur_cfg,
-                             .in_weights = cur_w,
-                             .out_prefix = prefix,
-                             .criterion = a.criterion,
-                             .budget_kind = (msp_prune_budget)mode,
-                             .budget = budget,
-                             .alloc = a.alloc,
-                             .min_channels = a.min_channels,
-                             .protect_first = a.protect_first,
-                             .seed = a.seed,
-                             .train = &data.train,
-                             .batch = conf.base.batch,
-                             .engine = a.engine};
-        st = msp_prune_step_files(&ps, &fb, &fa, &err);
-        flops = fa;
-        free(cur_cfg);
-        free(cur_w);
-        cur_cfg = msp_strcat3(prefix, ".cfg", "");
-        cur_w = msp_strcat3(prefix, ".weights", "");
-        if (st == MSP_OK && a.config)
-            st = msp_train_recalibrate_files(cur_cfg, cur_w, cur_w, &data.train, conf.base.batch,
-                                             a.seed, a.engine, &err);
-        if (st == MSP_OK && a.config) {
-            before_ft = test_top1(cur_cfg, cur_w, &data.test, a.engine, &err, &st);
-            msp_log(MSP_LOG_INFO, "step %d/%d: %.2f MFLOPs (%.1f%% of the original), test top-1 %.2f%%",
-                    step, a.steps, fa / 1e6, 100 * fa / flops0, 100 * before_ft);
-        }
-        if (st == MSP_OK && a.finetune_epochs > 0) {
-            char *dir = msp_strcat3(prefix, ".finetune", "");
-            msp_train_job j = {.name = prefix,
-                               .cfg = cur_cfg,
-                               .init_weights = cur_w,
-                               .out_weights = cur_w,
-                               .dir = dir,
-                               .epochs = a.finetune_epochs,
-                               .batch = conf.base.batch,
-                               .learning_rate = msp_train_finetune_lr(cur_cfg, a.finetune_lr),
-                               .seed = a.seed + (uint64_t)step,
-                               .train = &data.train,
-                               .val = &data.val};
-            msp_train_opts to = {.engine = a.engine};
-            st = msp_train_run(&j, &to, &err);
-            free(dir);
-            if (st == MSP_OK) {
-                after_ft = test_top1(cur_cfg, cur_w, &data.test, a.engine, &err, &st);
-                msp_log(MSP_LOG_INFO, "step %d/%d: after %d epochs of fine-tuning, test top-1 %.2f%%",
-                        step, a.steps, a.finetune_epochs, 100 * after_ft);
-            }
-        }
-        free(prefix);
-    }
-    if (st == MSP_OK && a.steps > 1) st = finalize(&a, cur_cfg, cur_w, &err);
-    if (st == MSP_OK) {
-        char *out_cfg = msp_strcat3(a.out, ".cfg", ""), *out_w = msp_strcat3(a.out, ".weights", "");
-        double l0 = latency_ms(a.cfg, a.weights, a.engine), l1 = latency_ms(out_cfg, out_w, a.engine);
-        printf("pruned %s with %s to %s %g (%s allocation, %d step%s)\n", a.cfg,
-               msp_prune_criterion_name(a.criterion),
-               mode == 0 ? "ratio" : mode == 1 ? "MFLOPs" : "latency (ms)",
-               mode == 0 ? a.ratio : mode == 1 ? target / 1e6 : a.target_latency,
-               a.alloc == MSP_ALLOC_GLOBAL ? "global" : "uniform", a.steps, a.steps > 1 ? "s" : "");
-        printf("  FLOPs    %.3f M -> %.3f M  (ratio %.3f)\n", flops0 / 1e6, flops / 1e6, flops / flops0);
-        printf("  latency  %.3f ms -> %.3f ms (ratio %.3f, batch-1 median, engine %s)\n", l0, l1,
-               l1 / l0, a.engine == MSP_ENGINE_FAST ? "fast" : "stock");
-        if (a.config) {
-            printf("  test top-1 original %.2f%%, pruned (batch-norm recalibrated) %.2f%%",
-                   100 * base_top1, 100 * before_ft);
-            if (a.finetune_epochs > 0) printf(", fine-tuned %.2f%%", 100 * after_ft);
-            printf("\n");
-        }
-        printf("  wrote %s.cfg, %s.weights, %s.json\n", a.out, a.out, a.out);
-        free(out_cfg);
-        free(out_w);
-    }
+    run.mode = a.target_latency > 0 ? 2 : a.target_flops > 0 ? 1 : 0;
+    for (int step = 1; step <= a.steps && st == MSP_OK; step++)
+        st = prune_one_step(&a, &conf, &data, step, step_ratio, &run, &err);
+    if (st == MSP_OK && a.steps > 1) st = finalize(&a, run.cur_cfg, run.cur_w, &err);
+    if (st == MSP_OK) print_summary(&a, &run);
 done:
-    free(cur_cfg);
-    free(cur_w);
+    free(run.cur_cfg);
+    free(run.cur_w);
 out:
     msp_experiment_data_free(&data);
     msp_expconf_free(&conf);

@@ -453,14 +453,367 @@ static int dk_w(const msp_dn_layer *l) { return l->flat ? 0 : l->out_w; }
 static int dk_h(const msp_dn_layer *l) { return l->flat ? 0 : l->out_h; }
 static int dk_c(const msp_dn_layer *l) { return l->flat ? 0 : l->out_c; }
 
-/* One layer section: values, shapes, weights. *params gets its parameter
- * count (whether or not load_weights reads them). */
+/* What a layer's check adds to its section's counts: the parameters it
+ * has, the floats load_weights reads for it, its im2col workspace. */
+typedef struct layer_counts {
+    uint64_t nparam, nload, work;
+} layer_counts;
+
+static msp_status check_convolutional(ctx *c, const state *st, msp_dn_layer *l, layer_counts *cnt)
+{
+    msp_status s;
+    int flag;
+    const char *tname = msp_dn_layer_type_name(l->type);
+    int n, size, stride, pad, padding, groups, bn;
+    if ((s = need_image(c, st, tname))) return s;
+    if ((s = get_int(c, "filters", 1, 1, MSP_DN_MAX_DIM, &n)) ||
+        (s = get_int(c, "size", 1, 1, MSP_DN_MAX_DIM, &size)) ||
+        (s = get_int(c, "stride", 1, 1, MSP_DN_MAX_DIM, &stride)) ||
+        (s = get_flag(c, "pad", &pad)) ||
+        (s = get_int(c, "padding", 0, 0, MSP_DN_MAX_DIM, &padding)) ||
+        (s = get_int(c, "groups", 1, 1, MSP_DN_MAX_DIM, &groups)) ||
+        (s = get_flag(c, "batch_normalize", &bn)) || (s = get_flag(c, "binary", &flag)) ||
+        (s = get_flag(c, "xnor", &flag)) || (s = get_flag(c, "flipped", &flag)) ||
+        (s = get_float(c, "dot", ANY_FLOAT)) ||
+        (s = get_name(c, "activation", "logistic", activations, "activation",
+                      &l->activation)) ||
+        (s = get_int(c, "numload", 0, 0, n, &l->numload)))
+        return s;
+    if (st->c % groups || n % groups) {
+        msp_dn_kv *kv = find_kv(c->s, "groups");
+        return msp_err_set(c->err, MSP_BAD_INPUT, c->path, kv ? kv->line : c->s->line,
+                           "groups=%d must divide both the input channels (%d) and "
+                           "filters (%d)", groups, st->c, n);
+    }
+    if (pad) padding = size / 2; /* Darknet: pad=1 overrides padding= */
+    int ow = 0, oh = 0; /* window_out sets both; gcc cannot see it once inlined */
+    if ((s = window_out(c, tname, st->w, 2L * padding, size, stride, &ow)) ||
+        (s = window_out(c, tname, st->h, 2L * padding, size, stride, &oh)) ||
+        (s = set_image_out(c, l, (uint64_t)ow, (uint64_t)oh, (uint64_t)n)))
+        return s;
+    l->filters = n;
+    l->size = size;
+    l->stride = stride;
+    l->pad = padding;
+    l->groups = groups;
+    l->batch_normalize = bn;
+    uint64_t per_filter = mul_sat(mul_sat((uint64_t)(st->c / groups), size), size);
+    cnt->work = mul_sat(mul_sat((uint64_t)ow, oh), per_filter);
+    cnt->nparam = add_sat(mul_sat(per_filter, n), (uint64_t)n * (bn ? 4 : 1));
+    int nl = l->numload ? l->numload : n; /* load_convolutional_weights: l.n = numload */
+    cnt->nload = add_sat(mul_sat(per_filter, nl),
+                         (uint64_t)nl * (bn && !l->dontloadscales ? 4 : 1));
+    l->flops = 2.0 * n * size * size * (double)(st->c / groups) * oh * ow;
+    return MSP_OK;
+}
+
+static msp_status check_connected(ctx *c, const state *st, msp_dn_layer *l, layer_counts *cnt)
+{
+    msp_status s;
+    int out, bn;
+    if ((s = get_int(c, "output", 1, 1, (long)MSP_DN_MAX_LAYER_ELEMS, &out)) ||
+        (s = get_flag(c, "batch_normalize", &bn)) ||
+        (s = get_name(c, "activation", "logistic", activations, "activation",
+                      &l->activation)))
+        return s;
+    if ((s = set_image_out(c, l, 1, 1, (uint64_t)out))) return s;
+    l->filters = out;
+    l->batch_normalize = bn;
+    cnt->nparam = add_sat(mul_sat((uint64_t)st->inputs, out), (uint64_t)out * (bn ? 4 : 1));
+    cnt->nload = add_sat(mul_sat((uint64_t)st->inputs, out),
+                         (uint64_t)out * (bn && !l->dontloadscales ? 4 : 1));
+    l->flops = 2.0 * st->inputs * (double)out;
+    return MSP_OK;
+}
+
+static msp_status check_maxpool(ctx *c, const state *st, msp_dn_layer *l)
+{
+    msp_status s;
+    const char *tname = msp_dn_layer_type_name(l->type);
+    int stride, size, padding;
+    int ow = 0, oh = 0; /* window_out sets both; gcc cannot see it once inlined */
+    if ((s = need_image(c, st, tname))) return s;
+    if ((s = get_int(c, "stride", 1, 1, MSP_DN_MAX_DIM, &stride)) ||
+        (s = get_int(c, "size", stride, 1, MSP_DN_MAX_DIM, &size)) ||
+        (s = get_int(c, "padding", size - 1, 0, MSP_DN_MAX_DIM, &padding)))
+        return s;
+    if ((s = window_out(c, tname, st->w, padding, size, stride, &ow)) ||
+        (s = window_out(c, tname, st->h, padding, size, stride, &oh)) ||
+        (s = set_image_out(c, l, (uint64_t)ow, (uint64_t)oh, (uint64_t)st->c)))
+        return s;
+    l->size = size;
+    l->stride = stride;
+    l->pad = padding;
+    return MSP_OK;
+}
+
+static msp_status check_avgpool(ctx *c, const state *st, msp_dn_layer *l)
+{
+    msp_status s;
+    if ((s = need_image(c, st, msp_dn_layer_type_name(l->type)))) return s;
+    return set_image_out(c, l, 1, 1, (uint64_t)st->c);
+}
+
+static msp_status check_softmax(ctx *c, const state *st, msp_dn_layer *l)
+{
+    msp_status s;
+    int flag, groups;
+    if ((s = get_int(c, "groups", 1, 1, MSP_DN_MAX_DIM, &groups)) ||
+        (s = get_float(c, "temperature", 0, 1, HUGE_VAL)) ||
+        (s = get_float(c, "spatial", ANY_FLOAT)) || (s = get_flag(c, "noloss", &flag)))
+        return s;
+    if (st->inputs % groups) {
+        msp_dn_kv *kv = find_kv(c->s, "groups");
+        return msp_err_set(c->err, MSP_BAD_INPUT, c->path, kv->line,
+                           "groups=%d does not divide the %d inputs", groups, st->inputs);
+    }
+    msp_dn_kv *tree = find_kv(c->s, "tree");
+    /* Darknet exits with status 0 when the tree file is missing. */
+    if (tree && access(tree->value, R_OK) != 0)
+        return msp_err_set(c->err, MSP_BAD_INPUT, c->path, tree->line,
+                           "tree=%s: cannot read it (%s)", tree->value, strerror(errno));
+    l->groups = groups;
+    set_flat_out(l, st->inputs);
+    return MSP_OK;
+}
+
+/* [dropout] and [activation]: the shape passes unchanged. */
+static msp_status pass_shape(ctx *c, const state *st, msp_dn_layer *l)
+{
+    if (st->w) return set_image_out(c, l, (uint64_t)st->w, (uint64_t)st->h, (uint64_t)st->c);
+    set_flat_out(l, st->inputs);
+    return MSP_OK;
+}
+
+static msp_status check_dropout(ctx *c, const state *st, msp_dn_layer *l)
+{
+    msp_status s;
+    if ((s = get_float(c, "probability", 0, 0, nextafter(1.0, 0.0)))) return s;
+    return pass_shape(c, st, l);
+}
+
+static msp_status check_activation(ctx *c, const state *st, msp_dn_layer *l)
+{
+    msp_status s;
+    if ((s = get_name(c, "activation", "linear", activations, "activation", &l->activation)))
+        return s;
+    return pass_shape(c, st, l);
+}
+
+/* layers= of a [route]: every entry resolved to an earlier layer. */
+static msp_status read_route_layers(ctx *c, msp_dn_kv *kv, int index, msp_dn_layer *l)
+{
+    msp_status s;
+    int n = 1;
+    for (const char *p = kv->value; *p; p++) n += *p == ',';
+    l->route_layers = msp_calloc((size_t)n, sizeof(int));
+    l->n_route_layers = n;
+    const char *p = kv->value;
+    for (int i = 0; i < n; i++) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        char item[32];
+        if (len == 0 || len >= sizeof item)
+            return msp_err_set(c->err, MSP_BAD_INPUT, c->path, kv->line,
+                               "layers: entry %d '%.*s' is not a layer index", i + 1,
+                               (int)(len > 32 ? 32 : len), p);
+        memcpy(item, p, len);
+        item[len] = '\0';
+        if ((s = resolve_ref(c, kv, item, index, &l->route_layers[i]))) return s;
+        p = comma ? comma + 1 : p + len;
+    }
+    return MSP_OK;
+}
+
+static msp_status check_route(ctx *c, const msp_dn_net *net, int index, msp_dn_layer *l)
+{
+    msp_status s;
+    msp_dn_kv *kv = find_kv(c->s, "layers");
+    if (!kv || !*kv->value)
+        return msp_err_set(c->err, MSP_BAD_INPUT, c->path, kv ? kv->line : c->s->line,
+                           "[route] needs layers= (e.g. layers=-1,-3)");
+    if ((s = read_route_layers(c, kv, index, l))) return s;
+    int n = l->n_route_layers;
+    /* Darknet: channels add up while w,h match; otherwise 0x0x0. We
+     * refuse the mismatch: a layer after it would read garbage. */
+    const msp_dn_layer *first = &net->layers[l->route_layers[0]];
+    uint64_t outputs = 0, ch = 0;
+    for (int i = 0; i < n; i++) {
+        const msp_dn_layer *o = &net->layers[l->route_layers[i]];
+        if (dk_w(o) != dk_w(first) || dk_h(o) != dk_h(first))
+            return msp_err_set(c->err, MSP_BAD_INPUT, c->path, kv->line,
+                               "layers=: layer %d outputs %dx%dx%d but layer %d outputs "
+                               "%dx%dx%d; a route needs equal width and height",
+                               l->route_layers[0], dk_w(first), dk_h(first), dk_c(first),
+                               l->route_layers[i], dk_w(o), dk_h(o), dk_c(o));
+        outputs += (uint64_t)o->outputs;
+        ch += (uint64_t)dk_c(o);
+    }
+    if ((s = check_elems(c, "the route output", outputs))) return s;
+    if (first->flat) set_flat_out(l, (int)outputs);
+    else if ((s = set_image_out(c, l, (uint64_t)first->out_w, (uint64_t)first->out_h, ch)))
+        return s;
+    l->inputs = (int)outputs; /* Darknet: route inputs = outputs */
+    return MSP_OK;
+}
+
+static msp_status check_shortcut(ctx *c, const msp_dn_net *net, int index, const state *st,
+                                 msp_dn_layer *l)
+{
+    msp_status s;
+    msp_dn_kv *kv = find_kv(c->s, "from");
+    if (!kv)
+        return msp_err_set(c->err, MSP_BAD_INPUT, c->path, c->s->line,
+                           "[shortcut] needs from= (e.g. from=-3)");
+    if ((s = resolve_ref(c, kv, kv->value, index, &l->from)) ||
+        (s = get_name(c, "activation", "linear", activations, "activation",
+                      &l->activation)) ||
+        (s = get_float(c, "alpha", ANY_FLOAT)) || (s = get_float(c, "beta", ANY_FLOAT)) ||
+        (s = need_image(c, st, msp_dn_layer_type_name(l->type))))
+        return s;
+    const msp_dn_layer *f = &net->layers[l->from];
+    int w1 = dk_w(f), h1 = dk_h(f), w2 = st->w, h2 = st->h;
+    /* shortcut_cpu asserts these at run time; it adds min(c1,c2) channels. */
+    if (!w1 || !h1 || !dk_c(f) || w1 / w2 != h1 / h2 || w2 / w1 != h2 / h1)
+        return msp_err_set(c->err, MSP_BAD_INPUT, c->path, kv->line,
+                           "from=%s: layer %d outputs %dx%dx%d, which cannot be added to "
+                           "the %dx%dx%d input of this shortcut (width and height must "
+                           "scale by the same whole factor)", kv->value, l->from, w1, h1,
+                           dk_c(f), w2, h2, st->c);
+    return set_image_out(c, l, (uint64_t)w2, (uint64_t)h2, (uint64_t)st->c);
+}
+
+static msp_status check_batchnorm(ctx *c, const state *st, msp_dn_layer *l, layer_counts *cnt)
+{
+    msp_status s;
+    if ((s = need_image(c, st, msp_dn_layer_type_name(l->type))) ||
+        (s = set_image_out(c, l, (uint64_t)st->w, (uint64_t)st->h, (uint64_t)st->c)))
+        return s;
+    cnt->nparam = cnt->nload = 3 * (uint64_t)st->c;
+    return MSP_OK;
+}
+
+static msp_status check_cost(ctx *c, const state *st, msp_dn_layer *l)
+{
+    msp_status s;
+    const char *type;
+    if ((s = get_name(c, "type", "sse", cost_types, "cost type", &type)) ||
+        (s = get_float(c, "scale", ANY_FLOAT)) || (s = get_float(c, "ratio", ANY_FLOAT)) ||
+        (s = get_float(c, "noobj", ANY_FLOAT)) || (s = get_float(c, "thresh", ANY_FLOAT)))
+        return s;
+    set_flat_out(l, st->inputs);
+    return MSP_OK;
+}
+
+static msp_status check_crop(ctx *c, const state *st, msp_dn_layer *l)
+{
+    msp_status s;
+    int flag, ch, cw;
+    if ((s = need_image(c, st, msp_dn_layer_type_name(l->type)))) return s;
+    if ((s = get_int(c, "crop_height", 1, 1, MSP_DN_MAX_DIM, &ch)) ||
+        (s = get_int(c, "crop_width", 1, 1, MSP_DN_MAX_DIM, &cw)) ||
+        (s = get_flag(c, "flip", &flag)) || (s = get_flag(c, "noadjust", &flag)) ||
+        (s = get_float(c, "angle", ANY_FLOAT)) ||
+        (s = get_float(c, "saturation", 0, 1, HUGE_VAL)) ||
+        (s = get_float(c, "exposure", 0, 1, HUGE_VAL)) ||
+        (s = get_float(c, "shift", ANY_FLOAT)))
+        return s;
+    if (ch > st->h || cw > st->w)
+        return msp_err_set(c->err, MSP_BAD_INPUT, c->path, c->s->line,
+                           "[crop] %dx%d is larger than its %dx%d input", cw, ch, st->w,
+                           st->h);
+    return set_image_out(c, l, (uint64_t)cw, (uint64_t)ch, (uint64_t)st->c);
+}
+
+static msp_status check_local(ctx *c, const state *st, msp_dn_layer *l, layer_counts *cnt)
+{
+    msp_status s;
+    const char *tname = msp_dn_layer_type_name(l->type);
+    int n, size, stride, pad;
+    int ow = 0, oh = 0; /* window_out sets both; gcc cannot see it once inlined */
+    if ((s = need_image(c, st, tname))) return s;
+    if ((s = get_int(c, "filters", 1, 1, MSP_DN_MAX_DIM, &n)) ||
+        (s = get_int(c, "size", 1, 1, MSP_DN_MAX_DIM, &size)) ||
+        (s = get_int(c, "stride", 1, 1, MSP_DN_MAX_DIM, &stride)) ||
+        (s = get_flag(c, "pad", &pad)) ||
+        (s = get_name(c, "activation", "logistic", activations, "activation",
+                      &l->activation)))
+        return s;
+    /* Darknet sizes the output as if pad=1 meant size 3 with padding 1
+     * but im2col pads by 1 pixel: anything else overruns its buffers. */
+    if (pad && size != 3)
+        return msp_err_set(c->err, MSP_BAD_INPUT, c->path, find_kv(c->s, "pad")->line,
+                           "[local] with pad=1 needs size=3 (Darknet miscomputes other "
+                           "sizes); use pad=0");
+    long extra = pad ? size - 1 : 0; /* (h - 1) or (h - size), as Darknet */
+    if ((s = window_out(c, tname, st->w, extra, size, stride, &ow)) ||
+        (s = window_out(c, tname, st->h, extra, size, stride, &oh)) ||
+        (s = set_image_out(c, l, (uint64_t)ow, (uint64_t)oh, (uint64_t)n)))
+        return s;
+    l->filters = n;
+    l->size = size;
+    l->stride = stride;
+    l->pad = pad;
+    uint64_t locations = (uint64_t)ow * (uint64_t)oh;
+    uint64_t per = mul_sat(mul_sat((uint64_t)size * size, st->c), n);
+    cnt->work = mul_sat(mul_sat(locations, (uint64_t)size * size), st->c);
+    cnt->nparam = cnt->nload = add_sat(mul_sat(per, locations), (uint64_t)l->outputs);
+    l->flops = 2.0 * (double)per * (double)locations;
+    return MSP_OK;
+}
+
+static msp_status check_reorg(ctx *c, const state *st, msp_dn_layer *l)
+{
+    msp_status s;
+    int stride, reverse, flatten, extra;
+    if ((s = need_image(c, st, msp_dn_layer_type_name(l->type)))) return s;
+    if ((s = get_int(c, "stride", 1, 1, MSP_DN_MAX_DIM, &stride)) ||
+        (s = get_flag(c, "reverse", &reverse)) || (s = get_flag(c, "flatten", &flatten)) ||
+        (s = get_int(c, "extra", 0, 0, MSP_DN_MAX_DIM, &extra)))
+        return s;
+    l->stride = stride;
+    l->reverse = reverse;
+    l->extra = extra;
+    if (extra) { /* Darknet: a flat copy of the input plus extra values */
+        if ((s = check_elems(c, "the reorg output", (uint64_t)st->inputs + extra))) return s;
+        set_flat_out(l, st->inputs + extra);
+        return MSP_OK;
+    }
+    uint64_t s2 = (uint64_t)stride * stride;
+    if (st->c % s2 || (!reverse && (st->w % stride || st->h % stride)))
+        return msp_err_set(c->err, MSP_BAD_INPUT, c->path, c->s->line,
+                           "[reorg] stride=%d needs channels (%d) divisible by %llu%s "
+                           "(input %dx%dx%d)", stride, st->c, (unsigned long long)s2,
+                           reverse ? "" : " and width, height divisible by the stride",
+                           st->w, st->h, st->c);
+    if (reverse)
+        return set_image_out(c, l, (uint64_t)st->w * stride, (uint64_t)st->h * stride,
+                             st->c / s2);
+    return set_image_out(c, l, st->w / stride, st->h / stride, st->c * s2);
+}
+
+static msp_status check_normalization(ctx *c, const state *st, msp_dn_layer *l)
+{
+    msp_status s;
+    int size;
+    if ((s = need_image(c, st, msp_dn_layer_type_name(l->type)))) return s;
+    if ((s = get_int(c, "size", 5, 1, MSP_DN_MAX_DIM, &size)) ||
+        (s = get_float(c, "alpha", ANY_FLOAT)) || (s = get_float(c, "beta", ANY_FLOAT)) ||
+        (s = get_float(c, "kappa", ANY_FLOAT)))
+        return s;
+    l->size = size;
+    return set_image_out(c, l, (uint64_t)st->w, (uint64_t)st->h, (uint64_t)st->c);
+}
+
+/* One layer section: the keys every layer may have, then its type's own
+ * check, then the caps on what it needs. *params gets its parameter count
+ * (whether or not load_weights reads them). */
 static msp_status parse_layer(ctx *c, msp_dn_net *net, int index, const state *st,
                               msp_dn_layer *l, uint64_t *params)
 {
     msp_status s;
     int flag;
-    uint64_t nparam = 0, nload = 0, work = 0;
+    layer_counts cnt = {0, 0, 0};
     l->in_w = st->w ? st->w : 1;
     l->in_h = st->h ? st->h : 1;
     l->in_c = st->c ? st->c : st->inputs;
@@ -478,303 +831,35 @@ static msp_status parse_layer(ctx *c, msp_dn_net *net, int index, const state *s
         return msp_err_set(c->err, MSP_BAD_INPUT, c->path, find_kv(c->s, "numload")->line,
                            "numload= only applies to [convolutional] layers");
 
-    const char *tname = msp_dn_layer_type_name(l->type);
+    /* One check per layer type, as Darknet's parser has one parse function
+     * per type. */
     switch (l->type) {
-    case MSP_L_CONV: {
-        int n, size, stride, pad, padding, groups, bn;
-        if ((s = need_image(c, st, tname))) return s;
-        if ((s = get_int(c, "filters", 1, 1, MSP_DN_MAX_DIM, &n)) ||
-            (s = get_int(c, "size", 1, 1, MSP_DN_MAX_DIM, &size)) ||
-            (s = get_int(c, "stride", 1, 1, MSP_DN_MAX_DIM, &stride)) ||
-            (s = get_flag(c, "pad", &pad)) ||
-            (s = get_int(c, "padding", 0, 0, MSP_DN_MAX_DIM, &padding)) ||
-            (s = get_int(c, "groups", 1, 1, MSP_DN_MAX_DIM, &groups)) ||
-            (s = get_flag(c, "batch_normalize", &bn)) || (s = get_flag(c, "binary", &flag)) ||
-            (s = get_flag(c, "xnor", &flag)) || (s = get_flag(c, "flipped", &flag)) ||
-            (s = get_float(c, "dot", ANY_FLOAT)) ||
-            (s = get_name(c, "activation", "logistic", activations, "activation",
-                          &l->activation)) ||
-            (s = get_int(c, "numload", 0, 0, n, &l->numload)))
-            return s;
-        if (st->c % groups || n % groups) {
-            msp_dn_kv *kv = find_kv(c->s, "groups");
-            return msp_err_set(c->err, MSP_BAD_INPUT, c->path, kv ? kv->line : c->s->line,
-                               "groups=%d must divide both the input channels (%d) and "
-                               "filters (%d)", groups, st->c, n);
-        }
-        if (pad) padding = size / 2; /* Darknet: pad=1 overrides padding= */
-        int ow, oh;
-        if ((s = window_out(c, tname, st->w, 2L * padding, size, stride, &ow)) ||
-            (s = window_out(c, tname, st->h, 2L * padding, size, stride, &oh)) ||
-            (s = set_image_out(c, l, (uint64_t)ow, (uint64_t)oh, (uint64_t)n)))
-            return s;
-        l->filters = n;
-        l->size = size;
-        l->stride = stride;
-        l->pad = padding;
-        l->groups = groups;
-        l->batch_normalize = bn;
-        uint64_t per_filter = mul_sat(mul_sat((uint64_t)(st->c / groups), size), size);
-        work = mul_sat(mul_sat((uint64_t)ow, oh), per_filter);
-        nparam = add_sat(mul_sat(per_filter, n), (uint64_t)n * (bn ? 4 : 1));
-        int nl = l->numload ? l->numload : n; /* load_convolutional_weights: l.n = numload */
-        nload = add_sat(mul_sat(per_filter, nl), (uint64_t)nl * (bn && !l->dontloadscales ? 4 : 1));
-        l->flops = 2.0 * n * size * size * (double)(st->c / groups) * oh * ow;
-        break;
+    case MSP_L_CONV: s = check_convolutional(c, st, l, &cnt); break;
+    case MSP_L_CONNECTED: s = check_connected(c, st, l, &cnt); break;
+    case MSP_L_MAXPOOL: s = check_maxpool(c, st, l); break;
+    case MSP_L_AVGPOOL: s = check_avgpool(c, st, l); break;
+    case MSP_L_SOFTMAX: s = check_softmax(c, st, l); break;
+    case MSP_L_DROPOUT: s = check_dropout(c, st, l); break;
+    case MSP_L_ROUTE: s = check_route(c, net, index, l); break;
+    case MSP_L_SHORTCUT: s = check_shortcut(c, net, index, st, l); break;
+    case MSP_L_BATCHNORM: s = check_batchnorm(c, st, l, &cnt); break;
+    case MSP_L_COST: s = check_cost(c, st, l); break;
+    case MSP_L_CROP: s = check_crop(c, st, l); break;
+    case MSP_L_LOCAL: s = check_local(c, st, l, &cnt); break;
+    case MSP_L_ACTIVE: s = check_activation(c, st, l); break;
+    case MSP_L_REORG: s = check_reorg(c, st, l); break;
+    case MSP_L_NORMALIZATION: s = check_normalization(c, st, l); break;
     }
-    case MSP_L_CONNECTED: {
-        int out, bn;
-        if ((s = get_int(c, "output", 1, 1, (long)MSP_DN_MAX_LAYER_ELEMS, &out)) ||
-            (s = get_flag(c, "batch_normalize", &bn)) ||
-            (s = get_name(c, "activation", "logistic", activations, "activation",
-                          &l->activation)))
-            return s;
-        if ((s = set_image_out(c, l, 1, 1, (uint64_t)out))) return s;
-        l->filters = out;
-        l->batch_normalize = bn;
-        nparam = add_sat(mul_sat((uint64_t)st->inputs, out), (uint64_t)out * (bn ? 4 : 1));
-        nload = add_sat(mul_sat((uint64_t)st->inputs, out),
-                        (uint64_t)out * (bn && !l->dontloadscales ? 4 : 1));
-        l->flops = 2.0 * st->inputs * (double)out;
-        break;
-    }
-    case MSP_L_MAXPOOL: {
-        int stride, size, padding, ow, oh;
-        if ((s = need_image(c, st, tname))) return s;
-        if ((s = get_int(c, "stride", 1, 1, MSP_DN_MAX_DIM, &stride)) ||
-            (s = get_int(c, "size", stride, 1, MSP_DN_MAX_DIM, &size)) ||
-            (s = get_int(c, "padding", size - 1, 0, MSP_DN_MAX_DIM, &padding)))
-            return s;
-        if ((s = window_out(c, tname, st->w, padding, size, stride, &ow)) ||
-            (s = window_out(c, tname, st->h, padding, size, stride, &oh)) ||
-            (s = set_image_out(c, l, (uint64_t)ow, (uint64_t)oh, (uint64_t)st->c)))
-            return s;
-        l->size = size;
-        l->stride = stride;
-        l->pad = padding;
-        break;
-    }
-    case MSP_L_AVGPOOL:
-        if ((s = need_image(c, st, tname))) return s;
-        if ((s = set_image_out(c, l, 1, 1, (uint64_t)st->c))) return s;
-        break;
-    case MSP_L_SOFTMAX: {
-        int groups;
-        if ((s = get_int(c, "groups", 1, 1, MSP_DN_MAX_DIM, &groups)) ||
-            (s = get_float(c, "temperature", 0, 1, HUGE_VAL)) ||
-            (s = get_float(c, "spatial", ANY_FLOAT)) || (s = get_flag(c, "noloss", &flag)))
-            return s;
-        if (st->inputs % groups) {
-            msp_dn_kv *kv = find_kv(c->s, "groups");
-            return msp_err_set(c->err, MSP_BAD_INPUT, c->path, kv->line,
-                               "groups=%d does not divide the %d inputs", groups, st->inputs);
-        }
-        msp_dn_kv *tree = find_kv(c->s, "tree");
-        /* Darknet exits with status 0 when the tree file is missing. */
-        if (tree && access(tree->value, R_OK) != 0)
-            return msp_err_set(c->err, MSP_BAD_INPUT, c->path, tree->line,
-                               "tree=%s: cannot read it (%s)", tree->value, strerror(errno));
-        l->groups = groups;
-        set_flat_out(l, st->inputs);
-        break;
-    }
-    case MSP_L_DROPOUT:
-    case MSP_L_ACTIVE: /* the shape passes unchanged */
-        if (l->type == MSP_L_DROPOUT && (s = get_float(c, "probability", 0, 0, nextafter(1.0, 0.0))))
-            return s;
-        if (l->type == MSP_L_ACTIVE &&
-            (s = get_name(c, "activation", "linear", activations, "activation", &l->activation)))
-            return s;
-        if (st->w) {
-            if ((s = set_image_out(c, l, (uint64_t)st->w, (uint64_t)st->h, (uint64_t)st->c)))
-                return s;
-        } else {
-            set_flat_out(l, st->inputs);
-        }
-        break;
-    case MSP_L_ROUTE: {
-        msp_dn_kv *kv = find_kv(c->s, "layers");
-        if (!kv || !*kv->value)
-            return msp_err_set(c->err, MSP_BAD_INPUT, c->path, kv ? kv->line : c->s->line,
-                               "[route] needs layers= (e.g. layers=-1,-3)");
-        int n = 1;
-        for (const char *p = kv->value; *p; p++) n += *p == ',';
-        l->route_layers = msp_calloc((size_t)n, sizeof(int));
-        l->n_route_layers = n;
-        const char *p = kv->value;
-        for (int i = 0; i < n; i++) {
-            const char *comma = strchr(p, ',');
-            size_t len = comma ? (size_t)(comma - p) : strlen(p);
-            char item[32];
-            if (len == 0 || len >= sizeof item)
-                return msp_err_set(c->err, MSP_BAD_INPUT, c->path, kv->line,
-                                   "layers: entry %d '%.*s' is not a layer index", i + 1,
-                                   (int)(len > 32 ? 32 : len), p);
-            memcpy(item, p, len);
-            item[len] = '\0';
-            if ((s = resolve_ref(c, kv, item, index, &l->route_layers[i]))) return s;
-            p = comma ? comma + 1 : p + len;
-        }
-        /* Darknet: channels add up while w,h match; otherwise 0x0x0. We
-         * refuse the mismatch: a layer after it would read garbage. */
-        const msp_dn_layer *first = &net->layers[l->route_layers[0]];
-        uint64_t outputs = 0, ch = 0;
-        for (int i = 0; i < n; i++) {
-            const msp_dn_layer *o = &net->layers[l->route_layers[i]];
-            if (dk_w(o) != dk_w(first) || dk_h(o) != dk_h(first))
-                return msp_err_set(c->err, MSP_BAD_INPUT, c->path, kv->line,
-                                   "layers=: layer %d outputs %dx%dx%d but layer %d outputs "
-                                   "%dx%dx%d; a route needs equal width and height",
-                                   l->route_layers[0], dk_w(first), dk_h(first), dk_c(first),
-                                   l->route_layers[i], dk_w(o), dk_h(o), dk_c(o));
-            outputs += (uint64_t)o->outputs;
-            ch += (uint64_t)dk_c(o);
-        }
-        if ((s = check_elems(c, "the route output", outputs))) return s;
-        if (first->flat) set_flat_out(l, (int)outputs);
-        else if ((s = set_image_out(c, l, (uint64_t)first->out_w, (uint64_t)first->out_h, ch)))
-            return s;
-        l->inputs = (int)outputs; /* Darknet: route inputs = outputs */
-        break;
-    }
-    case MSP_L_SHORTCUT: {
-        msp_dn_kv *kv = find_kv(c->s, "from");
-        if (!kv)
-            return msp_err_set(c->err, MSP_BAD_INPUT, c->path, c->s->line,
-                               "[shortcut] needs from= (e.g. from=-3)");
-        if ((s = resolve_ref(c, kv, kv->value, index, &l->from)) ||
-            (s = get_name(c, "activation", "linear", activations, "activation",
-                          &l->activation)) ||
-            (s = get_float(c, "alpha", ANY_FLOAT)) || (s = get_float(c, "beta", ANY_FLOAT)) ||
-            (s = need_image(c, st, tname)))
-            return s;
-        const msp_dn_layer *f = &net->layers[l->from];
-        int w1 = dk_w(f), h1 = dk_h(f), w2 = st->w, h2 = st->h;
-        /* shortcut_cpu asserts these at run time; it adds min(c1,c2) channels. */
-        if (!w1 || !h1 || !dk_c(f) || w1 / w2 != h1 / h2 || w2 / w1 != h2 / h1)
-            return msp_err_set(c->err, MSP_BAD_INPUT, c->path, kv->line,
-                               "from=%s: layer %d outputs %dx%dx%d, which cannot be added to "
-                               "the %dx%dx%d input of this shortcut (width and height must "
-                               "scale by the same whole factor)", kv->value, l->from, w1, h1,
-                               dk_c(f), w2, h2, st->c);
-        if ((s = set_image_out(c, l, (uint64_t)w2, (uint64_t)h2, (uint64_t)st->c))) return s;
-        break;
-    }
-    case MSP_L_BATCHNORM:
-        if ((s = need_image(c, st, tname)) ||
-            (s = set_image_out(c, l, (uint64_t)st->w, (uint64_t)st->h, (uint64_t)st->c)))
-            return s;
-        nparam = nload = 3 * (uint64_t)st->c;
-        break;
-    case MSP_L_COST: {
-        const char *type;
-        if ((s = get_name(c, "type", "sse", cost_types, "cost type", &type)) ||
-            (s = get_float(c, "scale", ANY_FLOAT)) || (s = get_float(c, "ratio", ANY_FLOAT)) ||
-            (s = get_float(c, "noobj", ANY_FLOAT)) || (s = get_float(c, "thresh", ANY_FLOAT)))
-            return s;
-        set_flat_out(l, st->inputs);
-        break;
-    }
-    case MSP_L_CROP: {
-        int ch, cw;
-        if ((s = need_image(c, st, tname))) return s;
-        if ((s = get_int(c, "crop_height", 1, 1, MSP_DN_MAX_DIM, &ch)) ||
-            (s = get_int(c, "crop_width", 1, 1, MSP_DN_MAX_DIM, &cw)) ||
-            (s = get_flag(c, "flip", &flag)) || (s = get_flag(c, "noadjust", &flag)) ||
-            (s = get_float(c, "angle", ANY_FLOAT)) ||
-            (s = get_float(c, "saturation", 0, 1, HUGE_VAL)) ||
-            (s = get_float(c, "exposure", 0, 1, HUGE_VAL)) ||
-            (s = get_float(c, "shift", ANY_FLOAT)))
-            return s;
-        if (ch > st->h || cw > st->w)
-            return msp_err_set(c->err, MSP_BAD_INPUT, c->path, c->s->line,
-                               "[crop] %dx%d is larger than its %dx%d input", cw, ch, st->w,
-                               st->h);
-        if ((s = set_image_out(c, l, (uint64_t)cw, (uint64_t)ch, (uint64_t)st->c))) return s;
-        break;
-    }
-    case MSP_L_LOCAL: {
-        int n, size, stride, pad, ow, oh;
-        if ((s = need_image(c, st, tname))) return s;
-        if ((s = get_int(c, "filters", 1, 1, MSP_DN_MAX_DIM, &n)) ||
-            (s = get_int(c, "size", 1, 1, MSP_DN_MAX_DIM, &size)) ||
-            (s = get_int(c, "stride", 1, 1, MSP_DN_MAX_DIM, &stride)) ||
-            (s = get_flag(c, "pad", &pad)) ||
-            (s = get_name(c, "activation", "logistic", activations, "activation",
-                          &l->activation)))
-            return s;
-        /* Darknet sizes the output as if pad=1 meant size 3 with padding 1
-         * but im2col pads by 1 pixel: anything else overruns its buffers. */
-        if (pad && size != 3)
-            return msp_err_set(c->err, MSP_BAD_INPUT, c->path, find_kv(c->s, "pad")->line,
-                               "[local] with pad=1 needs size=3 (Darknet miscomputes other "
-                               "sizes); use pad=0");
-        long extra = pad ? size - 1 : 0; /* (h - 1) or (h - size), as Darknet */
-        if ((s = window_out(c, tname, st->w, extra, size, stride, &ow)) ||
-            (s = window_out(c, tname, st->h, extra, size, stride, &oh)) ||
-            (s = set_image_out(c, l, (uint64_t)ow, (uint64_t)oh, (uint64_t)n)))
-            return s;
-        l->filters = n;
-        l->size = size;
-        l->stride = stride;
-        l->pad = pad;
-        uint64_t locations = (uint64_t)ow * (uint64_t)oh;
-        uint64_t per = mul_sat(mul_sat((uint64_t)size * size, st->c), n);
-        work = mul_sat(mul_sat(locations, (uint64_t)size * size), st->c);
-        nparam = nload = add_sat(mul_sat(per, locations), (uint64_t)l->outputs);
-        l->flops = 2.0 * (double)per * (double)locations;
-        break;
-    }
-    case MSP_L_REORG: {
-        int stride, reverse, flatten, extra;
-        if ((s = need_image(c, st, tname))) return s;
-        if ((s = get_int(c, "stride", 1, 1, MSP_DN_MAX_DIM, &stride)) ||
-            (s = get_flag(c, "reverse", &reverse)) || (s = get_flag(c, "flatten", &flatten)) ||
-            (s = get_int(c, "extra", 0, 0, MSP_DN_MAX_DIM, &extra)))
-            return s;
-        l->stride = stride;
-        l->reverse = reverse;
-        l->extra = extra;
-        if (extra) { /* Darknet: a flat copy of the input plus extra values */
-            if ((s = check_elems(c, "the reorg output", (uint64_t)st->inputs + extra))) return s;
-            set_flat_out(l, st->inputs + extra);
-            break;
-        }
-        uint64_t s2 = (uint64_t)stride * stride;
-        if (st->c % s2 || (!reverse && (st->w % stride || st->h % stride)))
-            return msp_err_set(c->err, MSP_BAD_INPUT, c->path, c->s->line,
-                               "[reorg] stride=%d needs channels (%d) divisible by %llu%s "
-                               "(input %dx%dx%d)", stride, st->c, (unsigned long long)s2,
-                               reverse ? "" : " and width, height divisible by the stride",
-                               st->w, st->h, st->c);
-        if (reverse) s = set_image_out(c, l, (uint64_t)st->w * stride,
-                                       (uint64_t)st->h * stride, st->c / s2);
-        else s = set_image_out(c, l, st->w / stride, st->h / stride, st->c * s2);
-        if (s) return s;
-        break;
-    }
-    case MSP_L_NORMALIZATION: {
-        int size;
-        if ((s = need_image(c, st, tname))) return s;
-        if ((s = get_int(c, "size", 5, 1, MSP_DN_MAX_DIM, &size)) ||
-            (s = get_float(c, "alpha", ANY_FLOAT)) || (s = get_float(c, "beta", ANY_FLOAT)) ||
-            (s = get_float(c, "kappa", ANY_FLOAT)))
-            return s;
-        l->size = size;
-        if ((s = set_image_out(c, l, (uint64_t)st->w, (uint64_t)st->h, (uint64_t)st->c)))
-            return s;
-        break;
-    }
-    }
-    if ((s = check_elems(c, "the layer's im2col workspace", work)) ||
+    if (s) return s;
+    if ((s = check_elems(c, "the layer's im2col workspace", cnt.work)) ||
         (s = check_elems(c, "the layer's input", (uint64_t)l->inputs)))
         return s;
-    if (nparam > MSP_DN_MAX_PARAMS)
+    if (cnt.nparam > MSP_DN_MAX_PARAMS)
         return msp_err_set(c->err, MSP_BAD_INPUT, c->path, c->s->line,
                            "[%s] has %llu weights, over the cap of %llu", c->s->type,
-                           (unsigned long long)nparam, (unsigned long long)MSP_DN_MAX_PARAMS);
-    l->n_weights_floats = l->dontload ? 0 : (size_t)nload;
-    *params = nparam;
+                           (unsigned long long)cnt.nparam, (unsigned long long)MSP_DN_MAX_PARAMS);
+    l->n_weights_floats = l->dontload ? 0 : (size_t)cnt.nload;
+    *params = cnt.nparam;
     return MSP_OK;
 }
 

@@ -174,6 +174,122 @@ static void on_signal(int sig)
     g_stop = 1;
 }
 
+/* SIGINT and SIGTERM stop the run at the next batch (a checkpoint is
+ * saved); the callers' handlers come back afterwards. */
+static void catch_stop_signals(struct sigaction *old_int, struct sigaction *old_term)
+{
+    struct sigaction sa = {0};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    g_stop = 0;
+    sigaction(SIGINT, &sa, old_int);
+    sigaction(SIGTERM, &sa, old_term);
+}
+
+static void restore_signals(const struct sigaction *old_int, const struct sigaction *old_term)
+{
+    sigaction(SIGINT, old_int, NULL);
+    sigaction(SIGTERM, old_term, NULL);
+}
+
+/* The network to train: the checkpoint's in j->dir when resuming (*s and
+ * *opt get its state), else j->init_weights with a fresh schedule; either
+ * way it must fit the data. */
+static msp_status open_net(const msp_train_job *j, const msp_train_opts *opts,
+                           const msp_net_opts *no, const char *ckpt_w, msp_net **net,
+                           msp_train_state *s, float **opt, msp_err *err)
+{
+    const msp_dataset *tr = j->train;
+    msp_status st;
+    if (opts->resume) {
+        msp_train_state want = *s;
+        st = msp_checkpoint_settle(j->dir, err);
+        if (st != MSP_OK) return st;
+        if (!msp_file_readable(ckpt_w))
+            return msp_err_set(err, MSP_BAD_INPUT, ckpt_w, 0, "no checkpoint to resume from");
+        /* The weights are size-checked by the load; the state is checked
+         * against them (CRC) and against the network's optimiser size. */
+        st = msp_net_load(j->cfg, ckpt_w, no, net, err);
+        if (st == MSP_OK)
+            st = msp_checkpoint_load(j->dir, &want, msp_net_optimizer_size(*net), s, opt, err);
+        if (st != MSP_OK) return st;
+        msp_net_optimizer_set(*net, *opt);
+        msp_net_set_seen(*net, s->seen);
+        msp_log(MSP_LOG_INFO, "resuming at epoch %u batch %u of %d", s->epoch + 1, s->batch + 1,
+                tr->n / j->batch);
+    } else {
+        st = msp_net_load(j->cfg, j->init_weights, no, net, err);
+        if (st != MSP_OK) return st;
+        /* Fine-tuning starts a new schedule from the loaded weights. */
+        msp_net_set_seen(*net, 0);
+    }
+    if (msp_net_inputs(*net) != tr->w * tr->h * tr->c || msp_net_classes(*net) != tr->n_classes)
+        return msp_err_set(err, MSP_BAD_INPUT, j->cfg, 0,
+                           "network takes %d inputs and has %d outputs, but the data has "
+                           "%dx%dx%d images and %d classes",
+                           msp_net_inputs(*net), msp_net_classes(*net), tr->w, tr->h, tr->c,
+                           tr->n_classes);
+    return MSP_OK;
+}
+
+/* One batch's images, labels and targets, and the epoch's image order. */
+typedef struct batch_bufs {
+    float *x, *truth;
+    int *y, *order;
+} batch_bufs;
+
+static void bufs_alloc(batch_bufs *b, const msp_train_job *j, size_t in)
+{
+    size_t bs = (size_t)j->batch;
+    b->x = msp_malloc(sizeof(float) * in * bs);
+    b->y = msp_malloc(sizeof(int) * bs);
+    b->truth = j->soft ? msp_malloc(sizeof(float) * bs * (size_t)j->train->n_classes) : NULL;
+    b->order = msp_malloc(sizeof(int) * (size_t)j->train->n);
+}
+
+static void bufs_free(batch_bufs *b)
+{
+    free(b->x);
+    free(b->y);
+    free(b->truth);
+    free(b->order);
+}
+
+/* The order of the training images in an epoch, drawn from (seed, epoch)
+ * so that a resumed run sees the same. */
+static void epoch_order(uint64_t seed, uint32_t epoch, int *order, int n)
+{
+    msp_rng rng;
+    msp_rng_seed(&rng, mix(seed, epoch, 0x5eed));
+    for (int i = 0; i < n; i++) order[i] = i;
+    msp_rng_shuffle(&rng, order, n);
+}
+
+/* One step on batch s->batch of the epoch's order, with Darknet's rand()
+ * reseeded from (seed, epoch, batch) so that a resumed run repeats it. */
+static float train_batch(const msp_train_job *j, msp_net *net, const msp_train_state *s,
+                         const batch_bufs *b, size_t in)
+{
+    fill_batch(j, b->order + (size_t)s->batch * j->batch, in, b->x, b->y, b->truth);
+    msp_engine_seed(mix(j->seed, s->epoch, s->batch + 1));
+    return b->truth ? msp_net_train_batch_truth(net, b->x, b->truth)
+                    : msp_net_train_batch(net, b->x, b->y);
+}
+
+/* After an epoch's last batch: a checkpoint that resumes at the next
+ * epoch, then train.json from it. */
+static msp_status checkpoint_epoch(const msp_train_job *j, msp_net *net, const msp_train_state *s,
+                                   int *recorded, msp_err *err)
+{
+    msp_train_state next = *s;
+    next.epoch++;
+    next.batch = 0;
+    msp_status st = save_checkpoint(j, net, &next, recorded, err);
+    msp_testpoint("train-checkpoint");
+    if (st == MSP_OK) st = write_log(j, &next, err);
+    return st;
+}
+
 msp_status msp_train_run(const msp_train_job *j, const msp_train_opts *opts, msp_err *err)
 {
     int epochs = j->epochs, bs = j->batch;
@@ -199,62 +315,20 @@ msp_status msp_train_run(const msp_train_job *j, const msp_train_opts *opts, msp
     st = msp_mkdirs(j->dir, err);
     if (st != MSP_OK) goto out;
     msp_engine_seed(seed);
-    if (opts->resume) {
-        msp_train_state want = s;
-        st = msp_checkpoint_settle(j->dir, err);
-        if (st != MSP_OK) goto out;
-        if (!msp_file_readable(ckpt_w)) {
-            st = msp_err_set(err, MSP_BAD_INPUT, ckpt_w, 0, "no checkpoint to resume from");
-            goto out;
-        }
-        /* The weights are size-checked by the load; the state is checked
-         * against them (CRC) and against the network's optimiser size. */
-        st = msp_net_load(j->cfg, ckpt_w, &no, &net, err);
-        if (st == MSP_OK)
-            st = msp_checkpoint_load(j->dir, &want, msp_net_optimizer_size(net), &s, &opt, err);
-        if (st != MSP_OK) goto out;
-        msp_net_optimizer_set(net, opt);
-        msp_net_set_seen(net, s.seen);
-        msp_log(MSP_LOG_INFO, "resuming at epoch %u batch %u of %d", s.epoch + 1, s.batch + 1,
-                per_epoch);
-    } else {
-        st = msp_net_load(j->cfg, j->init_weights, &no, &net, err);
-        if (st != MSP_OK) goto out;
-        /* Fine-tuning starts a new schedule from the loaded weights. */
-        msp_net_set_seen(net, 0);
-    }
-    if (msp_net_inputs(net) != tr->w * tr->h * tr->c || msp_net_classes(net) != tr->n_classes) {
-        st = msp_err_set(err, MSP_BAD_INPUT, j->cfg, 0,
-                         "network takes %d inputs and has %d outputs, but the data has %dx%dx%d "
-                         "images and %d classes",
-                         msp_net_inputs(net), msp_net_classes(net), tr->w, tr->h, tr->c,
-                         tr->n_classes);
-        goto out;
-    }
+    st = open_net(j, opts, &no, ckpt_w, &net, &s, &opt, err);
+    if (st != MSP_OK) goto out;
     msp_log(MSP_LOG_INFO, "training %s on %d images (%d validation), batch %d, %d epochs",
             j->cfg, tr->n, val->n, bs, epochs);
 
-    struct sigaction sa = {0}, old_int, old_term;
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    g_stop = 0;
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
-
+    struct sigaction old_int, old_term;
+    catch_stop_signals(&old_int, &old_term);
     size_t in = (size_t)msp_net_inputs(net);
-    float *x = msp_malloc(sizeof(float) * in * (size_t)bs);
-    int *y = msp_malloc(sizeof(int) * (size_t)bs);
-    int nc = tr->n_classes;
-    float *truth = j->soft ? msp_malloc(sizeof(float) * (size_t)bs * (size_t)nc) : NULL;
-    int *order = msp_malloc(sizeof(int) * (size_t)tr->n);
+    batch_bufs b;
+    bufs_alloc(&b, j, in);
     s.hist = msp_realloc(s.hist, sizeof *s.hist * (size_t)(epochs > (int)s.n_hist ? epochs : (int)s.n_hist));
 
     for (; (int)s.epoch < epochs && st == MSP_OK; s.epoch++, s.batch = 0) {
-        msp_rng rng;
-        msp_rng_seed(&rng, mix(seed, s.epoch, 0x5eed));
-        for (int i = 0; i < tr->n; i++) order[i] = i;
-        msp_rng_shuffle(&rng, order, tr->n);
-
+        epoch_order(seed, s.epoch, b.order, tr->n);
         char label[64], extra[96];
         snprintf(label, sizeof label, "epoch %u/%d", s.epoch + 1, epochs);
         msp_progress pr;
@@ -263,9 +337,7 @@ msp_status msp_train_run(const msp_train_job *j, const msp_train_opts *opts, msp
         uint32_t first = s.batch;
         for (; (int)s.batch < per_epoch; s.batch++) {
             if (g_stop) break;
-            fill_batch(j, order + (size_t)s.batch * bs, in, x, y, truth);
-            msp_engine_seed(mix(seed, s.epoch, s.batch + 1));
-            float loss = truth ? msp_net_train_batch_truth(net, x, truth) : msp_net_train_batch(net, x, y);
+            float loss = train_batch(j, net, &s, &b, in);
             if (!isfinite(loss)) {
                 st = msp_err_set(err, MSP_FAIL, j->cfg, 0,
                                  "training diverged (loss %g at epoch %u batch %u); lower "
@@ -292,26 +364,16 @@ msp_status msp_train_run(const msp_train_job *j, const msp_train_opts *opts, msp
             }
             break;
         }
-        close_epoch(net, j, &s, order, first, loss_sum, t0, label);
+        close_epoch(net, j, &s, b.order, first, loss_sum, t0, label);
         msp_progress_finish(&pr, (int64_t)per_epoch * bs, extra_of(&s.hist[s.epoch], extra, sizeof extra));
-
-        msp_train_state next = s;
-        next.epoch++;
-        next.batch = 0;
-        st = save_checkpoint(j, net, &next, &recorded, err);
-        msp_testpoint("train-checkpoint");
-        if (st == MSP_OK) st = write_log(j, &next, err);
+        st = checkpoint_epoch(j, net, &s, &recorded, err);
     }
     /* A run killed between its last checkpoint and train.json resumes with
      * no epoch left to run: write the log from the checkpoint's history. */
     if (st == MSP_OK && s.n_hist && (int)s.n_hist == epochs) st = write_log(j, &s, err);
     msp_testpoint("train-final");
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
-    free(x);
-    free(y);
-    free(truth);
-    free(order);
+    restore_signals(&old_int, &old_term);
+    bufs_free(&b);
 
     if (st == MSP_OK) st = save_result(net, j->out_weights, err);
 out:
