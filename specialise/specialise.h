@@ -97,6 +97,22 @@ msp_status msp_cluster_choose_k_confusion(const int64_t *conf, int n, int k_min,
 msp_status msp_silhouette_dist(const double *dist, int n, const int *assign, int k,
                                double *score, msp_err *err);
 
+/* One item's silhouette from sum[c], its summed distances to the cnt[c]
+ * members of each cluster c, where ci is its own cluster (2 or more
+ * members): (b - a) / max(a, b) as above, 0 without another non-empty
+ * cluster. Both silhouettes (distance matrix and Euclidean) end here. */
+double msp_silhouette_item(const double *sum, const int *cnt, int k, int ci);
+
+/* try_k clusters the n items into k groups (assign[n]) and scores that. */
+typedef msp_status (*msp_cluster_try_k)(void *ctx, int k, int *assign, double *score,
+                                        msp_err *err);
+/* The automatic choice of k for every clustering: try_k(ctx, k) for each k
+ * in [k_min, k_max] (already checked), keeping the highest score (ties:
+ * smaller k) in best_k and assign[n]; scores[k - k_min] if not NULL. On an
+ * error from try_k: best_k 0 and assign zeroed. */
+msp_status msp_cluster_best_k(int n, int k_min, int k_max, msp_cluster_try_k try_k, void *ctx,
+                              int *best_k, int *assign, double *scores, msp_err *err);
+
 /* The members of cluster c, ascending: members gets them (room for n),
  * returns their count. */
 int msp_cluster_members(const int *assign, int n, int c, int *members);

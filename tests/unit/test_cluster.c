@@ -346,6 +346,61 @@ Test(cluster, silhouette_by_hand)
     cr_assert_str_eq(err.msg, "silhouette: point 1 has cluster 2, outside [0, 2)");
 }
 
+Test(cluster, silhouette_item_by_hand)
+{
+    /* Own cluster 0 of 3 members: a = 4 / 2 = 2; cluster 1: 6 / 2 = 3, cluster 2: 5 / 1 = 5,
+     * so b = 3 and s = (3 - 2) / 3; an empty cluster 3 is ignored. */
+    double sum[4] = {4, 6, 5, 0};
+    int cnt[4] = {3, 2, 1, 0};
+    cr_assert_eq(msp_silhouette_item(sum, cnt, 4, 0), 1.0 / 3.0);
+    /* b < a: negative; a = b = 0: 0; no other non-empty cluster: 0. */
+    double far[2] = {8, 2};
+    int two[2] = {3, 1};
+    cr_assert_eq(msp_silhouette_item(far, two, 2, 0), (2.0 - 4.0) / 4.0);
+    double zero[2] = {0, 0};
+    cr_assert_eq(msp_silhouette_item(zero, two, 2, 0), 0.0);
+    int alone[2] = {3, 0};
+    cr_assert_eq(msp_silhouette_item(sum, alone, 2, 0), 0.0);
+}
+
+/* A made-up clustering: item i goes to cluster i % k; the score peaks at k = 3
+ * and ties with k = 5 (the smaller k wins); k = 6 fails. */
+static msp_status fake_try(void *ctx, int k, int *assign, double *score, msp_err *err)
+{
+    int *calls = ctx;
+    (*calls)++;
+    if (k == 6)
+        return msp_err_set(err, MSP_FAIL, NULL, 0, "fake failure at k = 6");
+    for (int i = 0; i < 7; i++)
+        assign[i] = i % k;
+    static const double by_k[] = {0, 0.1, 0.2, 0.9, 0.4, 0.9};
+    *score = by_k[k];
+    return MSP_OK;
+}
+
+Test(cluster, best_k_keeps_first_best_and_resets_on_error)
+{
+    int calls = 0, best = -1, assign[7];
+    double scores[5];
+    msp_err err = {0};
+    cr_assert_eq(msp_cluster_best_k(7, 1, 5, fake_try, &calls, &best, assign, scores, &err),
+                 MSP_OK);
+    cr_assert_eq(calls, 5);
+    cr_assert_eq(best, 3);
+    int want[7] = {0, 1, 2, 0, 1, 2, 0};
+    cr_assert_arr_eq(assign, want, sizeof want);
+    double want_scores[5] = {0.1, 0.2, 0.9, 0.4, 0.9};
+    cr_assert_arr_eq(scores, want_scores, sizeof want_scores);
+    calls = 0;
+    cr_assert_eq(msp_cluster_best_k(7, 2, 6, fake_try, &calls, &best, assign, NULL, &err),
+                 MSP_FAIL);
+    cr_assert_eq(calls, 5);
+    cr_assert_eq(best, 0);
+    int zeros[7] = {0};
+    cr_assert_arr_eq(assign, zeros, sizeof zeros);
+    cr_assert_str_eq(err.msg, "fake failure at k = 6");
+}
+
 Test(cluster, silhouette_and_auto_k_on_blobs)
 {
     enum { N = 120 };
