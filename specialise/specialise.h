@@ -10,8 +10,8 @@
  *    cluster repair) over feature vectors, Euclidean silhouette and the
  *    automatic choice of k; used for `features` and `embedding` clustering;
  *  - cluster_features.c: cheap per-image features (brightness, contrast,
- *    gradients, bright fraction, a 4x4 intensity grid) for the premodel and
- *    `features` clustering, and their z-score standardisation;
+ *    gradients, bright fraction, a 4x4 intensity grid) for `features`
+ *    clustering, and their z-score standardisation;
  *  - cluster_json.c: clusters.json, written atomically;
  *  - plan.c: the specialisation plan of an experiment: the clustering it
  *    asks for, every split's examples assigned to clusters, and the job
@@ -147,7 +147,14 @@ msp_status msp_cluster_choose_k_kmeans(const float *x, int n, int d, int k_min, 
                                        uint64_t seed, int max_iter, int max_points, int *best_k,
                                        int *assign, double *scores, msp_err *err);
 
-/* ---- cheap image features (cluster_features.c) ---- */
+/* ---- cheap image features (cluster_features.c) ----
+ *
+ * Not the premodel's features (selector/features.h, msp_features_*): those
+ * are chosen per experiment from named groups, while these 21 are fixed so
+ * that `features` clustering does not change with the selector's settings.
+ * They compute different things (forward-difference gradients and a 4x4
+ * grid here; Sobel edges and pooled 7x7 / 14x14 grids there), and
+ * specialise/ cannot call up into selector/. */
 
 /* Per image, over the gray image g (mean of the channels per pixel), in this
  * order: */
@@ -169,11 +176,11 @@ enum {
 #define MSP_FEAT_BRIGHT_THRESHOLD 0.5
 
 /* Features of one CHW image (c, h, w >= 1) into out[MSP_FEAT_DIM]. */
-void msp_features_image(const float *img, int c, int h, int w, float *out);
+void msp_cluster_features_image(const float *img, int c, int h, int w, float *out);
 
 /* Features of every example of ds: *out (owned, n x MSP_FEAT_DIM) and
  * *d = MSP_FEAT_DIM. MSP_BAD_INPUT for an empty dataset or a bad shape. */
-msp_status msp_features_extract(const msp_dataset *ds, float **out, int *d, msp_err *err);
+msp_status msp_cluster_features_extract(const msp_dataset *ds, float **out, int *d, msp_err *err);
 
 /* z-score statistics per dimension, to standardise new data the same way. */
 typedef struct msp_feature_stats {
@@ -184,9 +191,9 @@ typedef struct msp_feature_stats {
 
 /* Mean and population standard deviation of each of the d columns of x
  * (n x d, finite). */
-msp_status msp_features_fit(const float *x, int n, int d, msp_feature_stats *st, msp_err *err);
+msp_status msp_cluster_features_fit(const float *x, int n, int d, msp_feature_stats *st, msp_err *err);
 /* x[i][j] = (x[i][j] - mean[j]) / std[j], in place; n x st->d. */
-void msp_features_apply(const msp_feature_stats *st, float *x, int n);
+void msp_cluster_features_apply(const msp_feature_stats *st, float *x, int n);
 /* Free and zero; safe on a zeroed struct. */
 void msp_feature_stats_free(msp_feature_stats *st);
 

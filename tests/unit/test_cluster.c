@@ -241,7 +241,7 @@ Test(cluster, features_constant_image)
     for (int i = 0; i < 3 * 64; i++)
         img[i] = 0.7f;
     float f[MSP_FEAT_DIM];
-    msp_features_image(img, 3, 8, 8, f);
+    msp_cluster_features_image(img, 3, 8, 8, f);
     cr_assert_float_eq(f[MSP_FEAT_BRIGHTNESS], 0.7f, 1e-6);
     cr_assert_eq(f[MSP_FEAT_CONTRAST], 0.0f);
     cr_assert_eq(f[MSP_FEAT_GRADIENT], 0.0f);
@@ -271,7 +271,7 @@ Test(cluster, features_half_black_half_white)
     float *f = NULL;
     int dim = 0;
     msp_err err = {{0}};
-    cr_assert_eq(msp_features_extract(&d, &f, &dim, &err), MSP_OK, "%s", err.msg);
+    cr_assert_eq(msp_cluster_features_extract(&d, &f, &dim, &err), MSP_OK, "%s", err.msg);
     cr_assert_eq(dim, MSP_FEAT_DIM);
     cr_assert_eq(f[MSP_FEAT_BRIGHTNESS], 0.5f);
     cr_assert_eq(f[MSP_FEAT_CONTRAST], 0.5f);
@@ -285,7 +285,7 @@ Test(cluster, features_half_black_half_white)
     free(f);
 
     d.n = 0;
-    cr_assert_eq(msp_features_extract(&d, &f, &dim, &err), MSP_BAD_INPUT);
+    cr_assert_eq(msp_cluster_features_extract(&d, &f, &dim, &err), MSP_BAD_INPUT);
     cr_assert_null(f);
     cr_assert_eq(dim, 0);
 }
@@ -295,7 +295,7 @@ Test(cluster, features_tiny_image)
     /* 1x2: grid cells repeat pixels instead of dividing by zero. */
     float img[2] = {0.0f, 1.0f};
     float f[MSP_FEAT_DIM];
-    msp_features_image(img, 1, 1, 2, f);
+    msp_cluster_features_image(img, 1, 1, 2, f);
     cr_assert_eq(f[MSP_FEAT_GRADIENT], 0.5f);
     cr_assert_eq(f[MSP_FEAT_GRID + 0], 0.0f);
     cr_assert_eq(f[MSP_FEAT_GRID + 3], 1.0f);
@@ -307,23 +307,23 @@ Test(cluster, standardise_and_reapply)
     float x[6] = {1, 5, 3, 5, 5, 5};
     msp_feature_stats st = {0};
     msp_err err = {{0}};
-    cr_assert_eq(msp_features_fit(x, 3, 2, &st, &err), MSP_OK, "%s", err.msg);
+    cr_assert_eq(msp_cluster_features_fit(x, 3, 2, &st, &err), MSP_OK, "%s", err.msg);
     cr_assert_eq(st.d, 2);
     cr_assert_eq(st.mean[0], 3.0f);
     cr_assert_float_eq(st.std[0], sqrtf(8.0f / 3.0f), 1e-6);
     cr_assert_eq(st.std[1], 1.0f); /* constant dimension */
-    msp_features_apply(&st, x, 3);
+    msp_cluster_features_apply(&st, x, 3);
     cr_assert_float_eq(x[0], -2.0f / sqrtf(8.0f / 3.0f), 1e-6);
     cr_assert_eq(x[1], 0.0f);
     cr_assert_eq(x[2], 0.0f);
     float z[2] = {3, 7};
-    msp_features_apply(&st, z, 1);
+    msp_cluster_features_apply(&st, z, 1);
     cr_assert_eq(z[0], 0.0f);
     cr_assert_eq(z[1], 2.0f);
     msp_feature_stats_free(&st);
     cr_assert_null(st.mean);
     msp_feature_stats_free(&st);
-    cr_assert_eq(msp_features_fit(x, 3, 0, &st, &err), MSP_BAD_INPUT);
+    cr_assert_eq(msp_cluster_features_fit(x, 3, 0, &st, &err), MSP_BAD_INPUT);
 }
 
 Test(cluster, silhouette_by_hand)
@@ -513,10 +513,10 @@ Test(cluster, fashion_mnist_features_kmeans)
     cr_assert_eq(d.n, 1000);
     float *f = NULL;
     int dim = 0;
-    cr_assert_eq(msp_features_extract(&d, &f, &dim, &err), MSP_OK, "%s", err.msg);
+    cr_assert_eq(msp_cluster_features_extract(&d, &f, &dim, &err), MSP_OK, "%s", err.msg);
     msp_feature_stats st = {0};
-    cr_assert_eq(msp_features_fit(f, d.n, dim, &st, &err), MSP_OK, "%s", err.msg);
-    msp_features_apply(&st, f, d.n);
+    cr_assert_eq(msp_cluster_features_fit(f, d.n, dim, &st, &err), MSP_OK, "%s", err.msg);
+    msp_cluster_features_apply(&st, f, d.n);
     int *a = malloc((size_t)d.n * sizeof *a);
     double in = 0, s = 0;
     cr_assert_eq(msp_kmeans(f, d.n, dim, 4, 1, 300, a, NULL, &in, &err), MSP_OK, "%s", err.msg);
