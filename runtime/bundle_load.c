@@ -14,6 +14,7 @@
 
 #include "atomicio.h"
 #include "conffile.h"
+#include "pathname.h"
 #include "runtime/bundle.h"
 #include "utf8.h"
 
@@ -121,18 +122,6 @@ static const char *shown(const char *s, char *buf, size_t n)
     return buf;
 }
 
-/* Names of the experiment, networks and premodel kind: what deploy makes
- * (and file names allow). */
-static int is_word(const char *s)
-{
-    if (!strcmp(s, ".") || !strcmp(s, "..")) return 0;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-              *s == '.' || *s == '_' || *s == '-'))
-            return 0;
-    return 1;
-}
-
 static msp_status get_str(rd *r, const config_setting_t *g, const char *name, size_t max, char **out)
 {
     config_setting_t *s;
@@ -144,11 +133,13 @@ static msp_status get_str(rd *r, const config_setting_t *g, const char *name, si
     return MSP_OK;
 }
 
-/* A name (is_word), 1..MSP_BUNDLE_MAX_NAME characters. */
+/* A name of the experiment, a network or the premodel kind: what deploy
+ * makes and file names allow (msp_is_plain_name), 1..MSP_BUNDLE_MAX_NAME
+ * characters. */
 static msp_status get_name(rd *r, const config_setting_t *g, const char *name, char **out)
 {
     msp_status st = get_str(r, g, name, MSP_BUNDLE_MAX_NAME, out);
-    if (st != MSP_OK || is_word(*out)) return st;
+    if (st != MSP_OK || msp_is_plain_name(*out)) return st;
     char buf[MSP_BUNDLE_MAX_NAME + 1];
     st = bad(r, config_setting_get_member(g, name),
              "'%s' is \"%s\": a name uses only letters, digits, '.', '_' and '-'", name,

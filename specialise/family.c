@@ -23,6 +23,7 @@
 
 #include "atomicio.h"
 #include "conffile.h"
+#include "pathname.h"
 #include "specialise.h"
 #include "suggest.h"
 
@@ -158,38 +159,13 @@ static msp_status get_opt_float(rd *r, const config_setting_t *g, const char *na
     return MSP_OK;
 }
 
-static int name_ok(const char *s)
-{
-    if (!strcmp(s, ".") || !strcmp(s, "..")) return 0;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-              *s == '.' || *s == '_' || *s == '-'))
-            return 0;
-    return 1;
-}
-
-/* Relative, no "..", no empty or "." components: the file stays in the folder. */
-static int path_confined(const char *p)
-{
-    if (p[0] == '/') return 0;
-    const char *c = p;
-    while (*c) {
-        const char *e = strchr(c, '/');
-        size_t n = e ? (size_t)(e - c) : strlen(c);
-        if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.')) return 0;
-        c += n;
-        if (*c == '/') c++;
-    }
-    return 1;
-}
-
 static msp_status get_file(rd *r, const config_setting_t *g, const char *name, const char *dir,
                            char **out)
 {
     msp_status st = get_string(r, g, name, PATH_MAX_LEN, out);
     if (st != MSP_OK) return st;
     config_setting_t *s = config_setting_get_member(g, name);
-    if (!path_confined(*out))
+    if (msp_relpath_check(*out) != MSP_RELPATH_INSIDE)
         return bad(r, s, "'%s' = \"%s\" must be a relative path inside the family folder "
                          "(no leading '/', no '..')", name, *out);
     char *full = msp_strcat3(dir, "/", *out);
@@ -206,7 +182,7 @@ static msp_status read_net(rd *r, const config_setting_t *g, const char *dir, in
     msp_status st;
     if (config_setting_type(g) != CONFIG_TYPE_GROUP) return bad(r, g, "a network must be a group { ... }");
     if ((st = get_string(r, g, "name", NAME_MAX_LEN, &n->name))) return st;
-    if (!name_ok(n->name))
+    if (!msp_is_plain_name(n->name))
         return bad(r, config_setting_get_member(g, "name"),
                    "network name \"%s\" may only use letters, digits, '.', '_' and '-'", n->name);
     if ((st = get_file(r, g, "cfg", dir, &n->cfg)) || (st = get_file(r, g, "weights", dir, &n->weights)))
