@@ -254,6 +254,17 @@ static const char *const pm_keys[] = {"file", "kind", "features", NULL};
 static const char *const safety_keys[] = {"fallback", "on_other", "min_confidence", "min_prob", NULL};
 static const char *const file_keys[] = {"path", "size", "crc32", NULL};
 
+/* Entry i of the list l named `name`: a group with no key but keys (where
+ * names it in the message). */
+static msp_status group_entry(rd *r, const config_setting_t *l, const char *name, int i,
+                              const char *where, const char *const *keys, config_setting_t **g)
+{
+    *g = config_setting_get_elem(l, (unsigned)i);
+    if (config_setting_type(*g) != CONFIG_TYPE_GROUP)
+        return msp_conf_bad(r, *g, "%s[%d] must be a group { ... }", name, i);
+    return msp_conf_known_keys(r, *g, where, keys);
+}
+
 static msp_status read_nets(rd *r, const char *dir, const config_setting_t *root,
                             msp_bundle_manifest *m)
 {
@@ -264,13 +275,11 @@ static msp_status read_nets(rd *r, const char *dir, const config_setting_t *root
     m->nets = msp_calloc((size_t)n, sizeof *m->nets);
     m->n_nets = n;
     for (int j = 0; j < n && st == MSP_OK; j++) {
-        config_setting_t *g = config_setting_get_elem(l, (unsigned)j), *o;
+        config_setting_t *g, *o;
         msp_bundle_net *bn = &m->nets[j];
         long long fl;
         int no;
-        if (config_setting_type(g) != CONFIG_TYPE_GROUP)
-            return msp_conf_bad(r, g, "networks[%d] must be a group { ... }", j);
-        if ((st = msp_conf_known_keys(r, g, "a network", net_keys)) ||
+        if ((st = group_entry(r, l, "networks", j, "a network", net_keys, &g)) ||
             (st = get_name(r, g, "name", &bn->name)) ||
             (st = get_path(r, dir, g, "cfg", &bn->cfg)) ||
             (st = get_path(r, dir, g, "weights", &bn->weights)) ||
@@ -410,12 +419,10 @@ static msp_status read_files(rd *r, const char *dir, const config_setting_t *roo
     m->files = msp_calloc((size_t)n, sizeof *m->files);
     m->n_files = n;
     for (int i = 0; i < n && st == MSP_OK; i++) {
-        config_setting_t *g = config_setting_get_elem(l, (unsigned)i);
+        config_setting_t *g;
         msp_bundle_file *bf = &m->files[i];
         long long sz, crc;
-        if (config_setting_type(g) != CONFIG_TYPE_GROUP)
-            return msp_conf_bad(r, g, "files[%d] must be a group { ... }", i);
-        if ((st = msp_conf_known_keys(r, g, "a file entry", file_keys)) ||
+        if ((st = group_entry(r, l, "files", i, "a file entry", file_keys, &g)) ||
             (st = get_path(r, dir, g, "path", &bf->path)) ||
             (st = get_i64(r, g, "size", 0, (long long)MSP_BUNDLE_MAX_FILE_SIZE, &sz)) ||
             (st = get_i64(r, g, "crc32", 0, 0xffffffffLL, &crc)))

@@ -345,6 +345,24 @@ static void cluster_members(const msp_report *r, msp_svg *s, int c)
     }
 }
 
+/* One of the clusters section's bar charts: each specialist (series 0)
+ * against the base (series 1), values[2 * ns] shown with `decimals`. */
+static void specialist_bars(msp_svg *s, int w, int ns, double ylo, double yhi, const char *ylabel,
+                            const char *title, const double *values, const char *const *labels,
+                            const char *const *cols, int decimals, const char *base_legend)
+{
+    msp_svg_axes a = {.left = 60, .top = 40, .width = w - 90, .height = 220, .no_xticks = 1,
+                      .ylabel = ylabel};
+    msp_svg_axes_fit(&a, 0, ns, ylo, yhi);
+    a.xmin = 0, a.xmax = ns;
+    msp_svg_begin(s, w, 316, title);
+    msp_svg_axes_draw(s, &a);
+    msp_svg_bars(s, &a, values, 2, ns, labels, cols, decimals);
+    msp_svg_legend(s, 70, 14, MSP_SVG_SQUARE, cols[0], "specialist");
+    msp_svg_legend(s, 170, 14, MSP_SVG_SQUARE, cols[1], base_legend);
+    msp_svg_end(s);
+}
+
 static void clusters_section(const msp_report *r, msp_svg *s)
 {
     P(s, "<h2>Clusters and their specialists</h2>\n");
@@ -418,28 +436,13 @@ static void clusters_section(const msp_report *r, msp_svg *s)
     if (w < 420) w = 420;
     if (w > 1100) w = 1100;
     P(s, "<div class=\"row\"><figure>");
-    msp_svg_axes a = {.left = 60, .top = 40, .width = w - 90, .height = 220, .no_xticks = 1,
-                      .ylabel = "in-cluster top-1 (%)"};
     if (!isfinite(lo)) lo = 0, hi = 100;
-    msp_svg_axes_fit(&a, 0, ns, fmax(0, lo - 2), fmin(100, hi + 1));
-    a.xmin = 0, a.xmax = ns;
-    msp_svg_begin(s, w, 316, "In-cluster accuracy: specialist against base");
-    msp_svg_axes_draw(s, &a);
-    msp_svg_bars(s, &a, acc, 2, ns, labels, cols, 1);
-    msp_svg_legend(s, 70, 14, MSP_SVG_SQUARE, cols[0], "specialist");
-    msp_svg_legend(s, 170, 14, MSP_SVG_SQUARE, cols[1], "base network on the same cluster");
-    msp_svg_end(s);
+    specialist_bars(s, w, ns, fmax(0, lo - 2), fmin(100, hi + 1), "in-cluster top-1 (%)",
+                    "In-cluster accuracy: specialist against base", acc, labels, cols, 1,
+                    "base network on the same cluster");
     P(s, "<figcaption>Top-1 on each cluster's test inputs.</figcaption></figure><figure>");
-    msp_svg_axes b = {.left = 60, .top = 40, .width = w - 90, .height = 220, .no_xticks = 1,
-                      .ylabel = "latency (ms)"};
-    msp_svg_axes_fit(&b, 0, ns, 0, lhi > 0 ? lhi * 1.1 : 1);
-    b.xmin = 0, b.xmax = ns;
-    msp_svg_begin(s, w, 316, "Latency: specialist against base");
-    msp_svg_axes_draw(s, &b);
-    msp_svg_bars(s, &b, lat, 2, ns, labels, cols, 3);
-    msp_svg_legend(s, 70, 14, MSP_SVG_SQUARE, cols[0], "specialist");
-    msp_svg_legend(s, 170, 14, MSP_SVG_SQUARE, cols[1], "base network");
-    msp_svg_end(s);
+    specialist_bars(s, w, ns, 0, lhi > 0 ? lhi * 1.1 : 1, "latency (ms)",
+                    "Latency: specialist against base", lat, labels, cols, 3, "base network");
     P(s, "<figcaption>Batch-1 latency per input.</figcaption></figure></div>\n");
     free(sp);
     free(labels);
