@@ -52,15 +52,6 @@ static void missing_notes(const msp_report *r, msp_svg *s)
     }
 }
 
-/* "613 (30.7%)", or "unknown" for an older summary.json. */
-static void fallback_cell(const msp_report *r, msp_svg *s, const msp_report_strategy *p)
-{
-    if (p->fallbacks < 0) P(s, "unknown");
-    else if (r->test_inputs > 0)
-        P(s, "%lld (%.1f%%)", (long long)p->fallbacks, 100.0 * (double)p->fallbacks / (double)r->test_inputs);
-    else P(s, "%lld", (long long)p->fallbacks);
-}
-
 /* Why inputs fell back, by rule; "-" when nothing did or the split is unknown. */
 static void fallback_causes(msp_svg *s, const msp_report_strategy *p)
 {
@@ -208,7 +199,6 @@ static void strategies_table(const msp_report *r, msp_svg *s, const int *front)
 {
     const msp_report_net *ref = msp_report_reference(r);
     double ref_ms = ref ? ref->latency_ms : NAN, ref_top1 = ref ? ref->top1 : NAN;
-    char b[96];
     P(s, "<div class=\"scroll\"><table><tr><th class=\"l\">selector</th><th>mean latency ms</th>"
          "<th>measured ms</th><th class=\"l\">vs the base</th><th>top-1</th><th>top-1 vs base</th>"
          "<th>top-5</th><th>fallbacks</th><th class=\"l\">fallback causes</th>"
@@ -219,17 +209,9 @@ static void strategies_table(const msp_report *r, msp_svg *s, const int *front)
         P(s, "<tr%s><td class=\"l\">", i == r->best ? " class=\"hl\"" : "");
         E(s, p->name);
         P(s, "%s</td><td>", !pm ? "<br>(upper bound)" : i == r->best ? " (best)" : "");
-        msp_report_ms(s, p->mean_latency_ms);
+        msp_report_strategy_cells(s, p, ref_ms, ref_top1, "</td><td>", "</td><td class=\"l\">");
         P(s, "</td><td>");
-        msp_report_ms(s, p->measured_ms);
-        msp_report_speed_text(p->mean_latency_ms, ref_ms, NULL, b, sizeof b);
-        P(s, "</td><td class=\"l\">%s</td><td>", b);
-        msp_report_pct(s, p->top1);
-        msp_report_points_text(p->top1 - ref_top1, 2, b, sizeof b);
-        P(s, "</td><td>%s</td><td>", b);
-        msp_report_pct(s, p->top5);
-        P(s, "</td><td>");
-        if (pm) fallback_cell(r, s, p);
+        if (pm) msp_report_fallback_count(r, s, p);
         else P(s, "-");
         P(s, "</td><td class=\"l wrap\">");
         if (pm) fallback_causes(s, p);
