@@ -135,6 +135,16 @@ void msp_report_strategy_cells(msp_svg *s, const msp_report_strategy *p, double 
     msp_report_pct(s, p->top5);
 }
 
+void msp_report_class_cells(const msp_report *r, msp_svg *s, int i, const char *sep)
+{
+    msp_report_pct(s, r->precision[i]);
+    msp_svg_printf(s, "%s", sep);
+    msp_report_pct(s, r->recall[i]);
+    msp_svg_printf(s, "%s", sep);
+    msp_report_pct(s, r->f1[i]);
+    msp_svg_printf(s, "%s%lld", sep, (long long)r->support[i]);
+}
+
 void msp_report_fallback_count(const msp_report *r, msp_svg *s, const msp_report_strategy *p)
 {
     if (p->fallbacks < 0) msp_svg_printf(s, "unknown");

@@ -470,12 +470,8 @@ static void eval_section(const msp_report *r, msp_svg *s)
         P(s, "<tr><td class=\"l\">");
         E(s, r->class_names[i]);
         P(s, "</td><td>");
-        msp_report_pct(s, r->precision[i]);
-        P(s, "</td><td>");
-        msp_report_pct(s, r->recall[i]);
-        P(s, "</td><td>");
-        msp_report_pct(s, r->f1[i]);
-        P(s, "</td><td>%lld</td></tr>\n", (long long)r->support[i]);
+        msp_report_class_cells(r, s, i, "</td><td>");
+        P(s, "</td></tr>\n");
     }
     P(s, "</table></div></figure></div>\n");
 }

@@ -25,6 +25,9 @@ void msp_report_ms(msp_svg *s, double v);
  * two cells, text_sep before the text cell (HTML aligns it left). */
 void msp_report_strategy_cells(msp_svg *s, const msp_report_strategy *p, double ref_ms,
                                double ref_top1, const char *sep, const char *text_sep);
+/* Class i's cells of the base network's per-class table: precision,
+ * recall, F1 and support, with sep between two cells. */
+void msp_report_class_cells(const msp_report *r, msp_svg *s, int i, const char *sep);
 /* How many test inputs a selector left to the base: "120 (1.2%)", "120"
  * without the test-set size, "unknown" when not recorded. */
 void msp_report_fallback_count(const msp_report *r, msp_svg *s, const msp_report_strategy *p);

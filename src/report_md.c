@@ -191,12 +191,8 @@ void msp_report_md(const msp_report *r, msp_svg *s)
             P(s, "| ");
             cell(s, r->class_names[i]);
             P(s, " | ");
-            msp_report_pct(s, r->precision[i]);
-            P(s, " | ");
-            msp_report_pct(s, r->recall[i]);
-            P(s, " | ");
-            msp_report_pct(s, r->f1[i]);
-            P(s, " | %lld |\n", (long long)r->support[i]);
+            msp_report_class_cells(r, s, i, " | ");
+            P(s, " |\n");
         }
     }
     if (r->have_inputs && r->n_rows) {

@@ -808,3 +808,14 @@ Test(report, strategy_cells_and_fallback_count)
     cr_assert_str_eq(s.buf, "120 (1.2%)/120/unknown");
     msp_svg_free(&s);
 }
+
+Test(report, class_cells)
+{
+    double prec[2] = {0.5, NAN}, rec[2] = {0.25, 1}, f1[2] = {0.3333, 0};
+    int64_t support[2] = {7, 12};
+    msp_report r = {.precision = prec, .recall = rec, .f1 = f1, .support = support};
+    msp_svg s = {0};
+    msp_report_class_cells(&r, &s, 1, ";");
+    cr_assert_str_eq(s.buf, "-;100.00%;0.00%;12");
+    msp_svg_free(&s);
+}
