@@ -230,8 +230,7 @@ void msp_bundle_manifest_free(msp_bundle_manifest *m)
 {
     if (!m) return;
     free(m->experiment);
-    for (int i = 0; m->classes && i < m->n_classes; i++) free(m->classes[i]);
-    free(m->classes);
+    msp_free_strings(m->classes, m->n_classes);
     for (int j = 0; m->nets && j < m->n_nets; j++) {
         free(m->nets[j].name);
         free(m->nets[j].cfg);

@@ -76,13 +76,6 @@ static msp_status open_text(line_reader *r, const char *path, const char *what, 
     return MSP_OK;
 }
 
-static void free_strings(char **s, int n)
-{
-    if (!s) return;
-    for (int i = 0; i < n; i++) free(s[i]);
-    free(s);
-}
-
 typedef struct name_ref {
     const char *name;
     int line;
@@ -152,7 +145,7 @@ static msp_status load_names(const char *path, char ***out, int *n_out, msp_err 
     free(r);
     free(lines);
     if (s != MSP_OK) {
-        free_strings(names, n);
+        msp_free_strings(names, n);
         return s;
     }
     *out = names;
@@ -284,7 +277,7 @@ msp_status msp_imagelist_paths(const char *list_path, char ***paths, int **lines
     free(r->buf);
     free(r);
     if (s != MSP_OK) {
-        free_strings(p, n);
+        msp_free_strings(p, n);
         free(l);
         return s;
     }
