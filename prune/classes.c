@@ -119,15 +119,10 @@ msp_status msp_prune_classes(const msp_dn_cfg *cfg, const msp_dn_net *net,
                              int other, msp_dn_cfg *out_cfg, msp_dn_net *out_net,
                              msp_prune_weights *out_w, msp_err *err)
 {
-    memset(out_cfg, 0, sizeof *out_cfg);
-    memset(out_net, 0, sizeof *out_net);
-    memset(out_w, 0, sizeof *out_w);
-    if (w->n_layers != net->n_layers || w->n_floats != net->n_weights_floats)
-        return msp_err_set(err, MSP_BAD_INPUT, cfg->path, 0,
-                           "the weights (%zu floats) do not belong to this network (%zu)",
-                           w->n_floats, net->n_weights_floats);
+    msp_status st = msp_prune_surgery_start(cfg, net, w, out_cfg, out_net, out_w, err);
+    if (st != MSP_OK) return st;
     int o;
-    msp_status st = msp_prune_output_layer(cfg, net, &o, err);
+    st = msp_prune_output_layer(cfg, net, &o, err);
     if (st != MSP_OK) return st;
     const msp_dn_layer *ol = &net->layers[o];
     st = check_classes(cfg->path, ol->line, ol->filters, classes, n_keep, other, err);
@@ -137,13 +132,7 @@ msp_status msp_prune_classes(const msp_dn_cfg *cfg, const msp_dn_net *net,
     msp_dncfg_copy(cfg, out_cfg);
     msp_dncfg_set_int(&out_cfg->sec[ol->section], ol->type == MSP_L_CONV ? "filters" : "output",
                       n_out);
-    if ((st = msp_dncfg_check(out_cfg, out_net, err)) != MSP_OK ||
-        (st = msp_prune_weights_init(out_cfg, out_net, &w->hdr, out_w, err)) != MSP_OK) {
-        msp_dncfg_free(out_cfg);
-        msp_dnnet_free(out_net);
-        return st;
-    }
-    MSP_ASSERT(out_net->n_layers == net->n_layers);
+    if ((st = msp_prune_surgery_rebuild(net, w, out_cfg, out_net, out_w, err)) != MSP_OK) return st;
 
     for (int i = 0; i < net->n_layers; i++) {
         const msp_prune_layer_w *a = &w->layers[i];

@@ -259,6 +259,18 @@ msp_status msp_prune_apply(const msp_dn_cfg *cfg, const msp_dn_net *net,
                            const msp_prune_masks *m, msp_dn_cfg *out_cfg, msp_dn_net *out_net,
                            msp_prune_weights *out_w, msp_err *err);
 
+/* The two ends every surgery (channels here, classes in classes.c) shares.
+ * Start: outputs zeroed; w must hold net's weights (else MSP_BAD_INPUT). */
+msp_status msp_prune_surgery_start(const msp_dn_cfg *cfg, const msp_dn_net *net,
+                                   const msp_prune_weights *w, msp_dn_cfg *out_cfg,
+                                   msp_dn_net *out_net, msp_prune_weights *out_w, msp_err *err);
+/* Once out_cfg is edited: out_net its check (the same layers as net) and
+ * out_w weights of its shapes with w's header, to be filled by the caller.
+ * On failure out_cfg and out_net are freed. */
+msp_status msp_prune_surgery_rebuild(const msp_dn_net *net, const msp_prune_weights *w,
+                                     msp_dn_cfg *out_cfg, msp_dn_net *out_net,
+                                     msp_prune_weights *out_w, msp_err *err);
+
 /* Write PREFIX.cfg, PREFIX.weights and PREFIX.json, each atomically. The
  * JSON holds, per layer of before/after (same layer count), the type and
  * output channels, parameters (weight floats) and FLOPs before and after,

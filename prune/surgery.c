@@ -82,10 +82,9 @@ static float *copy_sel(float *dst, const float *src, const int *idx, int n)
     return dst;
 }
 
-msp_status msp_prune_apply(const msp_dn_cfg *cfg, const msp_dn_net *net,
-                           const msp_prune_groups *g, const msp_prune_weights *w,
-                           const msp_prune_masks *m, msp_dn_cfg *out_cfg, msp_dn_net *out_net,
-                           msp_prune_weights *out_w, msp_err *err)
+msp_status msp_prune_surgery_start(const msp_dn_cfg *cfg, const msp_dn_net *net,
+                                   const msp_prune_weights *w, msp_dn_cfg *out_cfg,
+                                   msp_dn_net *out_net, msp_prune_weights *out_w, msp_err *err)
 {
     memset(out_cfg, 0, sizeof *out_cfg);
     memset(out_net, 0, sizeof *out_net);
@@ -94,8 +93,33 @@ msp_status msp_prune_apply(const msp_dn_cfg *cfg, const msp_dn_net *net,
         return msp_err_set(err, MSP_BAD_INPUT, cfg->path, 0,
                            "the weights (%zu floats) do not belong to this network (%zu)",
                            w->n_floats, net->n_weights_floats);
+    return MSP_OK;
+}
+
+msp_status msp_prune_surgery_rebuild(const msp_dn_net *net, const msp_prune_weights *w,
+                                     msp_dn_cfg *out_cfg, msp_dn_net *out_net,
+                                     msp_prune_weights *out_w, msp_err *err)
+{
+    msp_status st;
+    if ((st = msp_dncfg_check(out_cfg, out_net, err)) != MSP_OK ||
+        (st = msp_prune_weights_init(out_cfg, out_net, &w->hdr, out_w, err)) != MSP_OK) {
+        msp_dncfg_free(out_cfg);
+        msp_dnnet_free(out_net);
+        return st;
+    }
+    MSP_ASSERT(out_net->n_layers == net->n_layers);
+    return MSP_OK;
+}
+
+msp_status msp_prune_apply(const msp_dn_cfg *cfg, const msp_dn_net *net,
+                           const msp_prune_groups *g, const msp_prune_weights *w,
+                           const msp_prune_masks *m, msp_dn_cfg *out_cfg, msp_dn_net *out_net,
+                           msp_prune_weights *out_w, msp_err *err)
+{
+    msp_status st = msp_prune_surgery_start(cfg, net, w, out_cfg, out_net, out_w, err);
+    if (st != MSP_OK) return st;
     unsigned char *keep = msp_calloc((size_t)g->n_chans + 1, 1);
-    msp_status st = check_masks(cfg, net, g, m, keep, err);
+    st = check_masks(cfg, net, g, m, keep, err);
     if (st != MSP_OK) {
         free(keep);
         return st;
@@ -111,14 +135,10 @@ msp_status msp_prune_apply(const msp_dn_cfg *cfg, const msp_dn_net *net,
         msp_dncfg_set_int(&out_cfg->sec[l->section], l->type == MSP_L_CONV ? "filters" : "output",
                           kept);
     }
-    if ((st = msp_dncfg_check(out_cfg, out_net, err)) != MSP_OK ||
-        (st = msp_prune_weights_init(out_cfg, out_net, &w->hdr, out_w, err)) != MSP_OK) {
-        msp_dncfg_free(out_cfg);
-        msp_dnnet_free(out_net);
+    if ((st = msp_prune_surgery_rebuild(net, w, out_cfg, out_net, out_w, err)) != MSP_OK) {
         free(keep);
         return st;
     }
-    MSP_ASSERT(out_net->n_layers == net->n_layers);
 
     int maxc = 1;
     for (int i = 0; i < net->n_layers; i++) {

@@ -15,36 +15,7 @@
 #include "base/base.h"
 #include "runtime/bundle.h"
 
-typedef struct rd {
-    const char *path; /* manifest path, for messages */
-    msp_err *err;
-} rd;
-
-static msp_status bad(rd *r, const config_setting_t *s, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static msp_status bad(rd *r, const config_setting_t *s, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    msp_err_vset(r->err, MSP_BAD_INPUT, r->path, msp_conffile_line(s), fmt, ap);
-    va_end(ap);
-    return MSP_BAD_INPUT;
-}
-
-/* Every member of group g must be one of the NULL-terminated names. */
-static msp_status known_keys(rd *r, const config_setting_t *g, const char *where,
-                             const char *const *names)
-{
-    int n = config_setting_length(g);
-    for (int i = 0; i < n; i++) {
-        const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
-        const char *k = config_setting_name(s);
-        int ok = 0;
-        for (const char *const *p = names; *p && !ok; p++) ok = k && !strcmp(k, *p);
-        if (!ok) return bad(r, s, "unknown key '%s' in %s", k ? k : "?", where);
-    }
-    return MSP_OK;
-}
+typedef msp_conf_reader rd;
 
 static const char *type_name(int t)
 {
@@ -81,15 +52,15 @@ static int type_is(const config_setting_t *s, int want)
 static msp_status wrong_type(rd *r, const config_setting_t *s, const char *what, int want)
 {
     const char *w = type_name(want), *got = type_name(config_setting_type(s));
-    return bad(r, s, "%s has the wrong type: %s %s is needed, not %s %s", what, article(w), w,
-               article(got), got);
+    return msp_conf_bad(r, s, "%s has the wrong type: %s %s is needed, not %s %s", what, article(w), w,
+                        article(got), got);
 }
 
 static msp_status member(rd *r, const config_setting_t *g, const char *name, int type,
                          config_setting_t **out)
 {
     *out = config_setting_get_member(g, name);
-    if (!*out) return bad(r, g, "missing key '%s'", name);
+    if (!*out) return msp_conf_bad(r, g, "missing key '%s'", name);
     if (!type_is(*out, type)) {
         char what[80];
         snprintf(what, sizeof what, "'%s'", name);
@@ -119,38 +90,28 @@ static const char *shown(const char *s, char *buf, size_t n)
     return buf;
 }
 
-/* Names of the experiment, networks and premodel kind: what deploy makes
- * (and file names allow). */
-static int is_word(const char *s)
-{
-    if (!strcmp(s, ".") || !strcmp(s, "..")) return 0;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-              *s == '.' || *s == '_' || *s == '-'))
-            return 0;
-    return 1;
-}
-
 static msp_status get_str(rd *r, const config_setting_t *g, const char *name, size_t max, char **out)
 {
     config_setting_t *s;
     msp_status st = member(r, g, name, CONFIG_TYPE_STRING, &s);
     if (st != MSP_OK) return st;
     const char *v = config_setting_get_string(s);
-    if (!v || !*v || strlen(v) > max) return bad(r, s, "'%s' must be 1 to %zu characters", name, max);
+    if (!v || !*v || strlen(v) > max) return msp_conf_bad(r, s, "'%s' must be 1 to %zu characters", name, max);
     *out = msp_strdup(v);
     return MSP_OK;
 }
 
-/* A name (is_word), 1..MSP_BUNDLE_MAX_NAME characters. */
+/* A name of the experiment, a network or the premodel kind: what deploy
+ * makes and file names allow (msp_is_plain_name), 1..MSP_BUNDLE_MAX_NAME
+ * characters. */
 static msp_status get_name(rd *r, const config_setting_t *g, const char *name, char **out)
 {
     msp_status st = get_str(r, g, name, MSP_BUNDLE_MAX_NAME, out);
-    if (st != MSP_OK || is_word(*out)) return st;
+    if (st != MSP_OK || msp_is_plain_name(*out)) return st;
     char buf[MSP_BUNDLE_MAX_NAME + 1];
-    st = bad(r, config_setting_get_member(g, name),
-             "'%s' is \"%s\": a name uses only letters, digits, '.', '_' and '-'", name,
-             shown(*out, buf, sizeof buf));
+    st = msp_conf_bad(r, config_setting_get_member(g, name),
+                      "'%s' is \"%s\": a name uses only letters, digits, '.', '_' and '-'", name,
+                      shown(*out, buf, sizeof buf));
     free(*out);
     *out = NULL;
     return st;
@@ -163,7 +124,7 @@ static msp_status get_i64(rd *r, const config_setting_t *g, const char *name, lo
     msp_status st = member(r, g, name, CONFIG_TYPE_INT64, &s);
     if (st != MSP_OK) return st;
     long long v = config_setting_get_int64(s);
-    if (v < lo || v > hi) return bad(r, s, "'%s' is %lld; it must be between %lld and %lld", name, v, lo, hi);
+    if (v < lo || v > hi) return msp_conf_bad(r, s, "'%s' is %lld; it must be between %lld and %lld", name, v, lo, hi);
     *out = v;
     return MSP_OK;
 }
@@ -183,7 +144,7 @@ static msp_status get_num(rd *r, const config_setting_t *g, const char *name, do
     msp_status st = member(r, g, name, CONFIG_TYPE_FLOAT, &s);
     if (st != MSP_OK) return st;
     double v = config_setting_get_float(s);
-    if (!(v >= lo && v <= hi)) return bad(r, s, "'%s' must be between %g and %g", name, lo, hi);
+    if (!(v >= lo && v <= hi)) return msp_conf_bad(r, s, "'%s' must be between %g and %g", name, lo, hi);
     *out = v;
     return MSP_OK;
 }
@@ -201,14 +162,14 @@ static msp_status get_min_prob(rd *r, const config_setting_t *g, msp_bundle_mani
         return st;
     }
     if (config_setting_length(a) != m->n_nets)
-        return bad(r, a, "'min_prob' has %d entries; one per network (%d) is needed",
-                   config_setting_length(a), m->n_nets);
+        return msp_conf_bad(r, a, "'min_prob' has %d entries; one per network (%d) is needed",
+                            config_setting_length(a), m->n_nets);
     for (int j = 0; j < m->n_nets; j++) {
         config_setting_t *e;
         msp_status st = elem(r, a, "min_prob", j, CONFIG_TYPE_FLOAT, &e);
         if (st != MSP_OK) return st;
         double v = config_setting_get_float(e);
-        if (!(v >= 0 && v <= 1)) return bad(r, e, "'min_prob' entries must be between 0 and 1");
+        if (!(v >= 0 && v <= 1)) return msp_conf_bad(r, e, "'min_prob' entries must be between 0 and 1");
         m->safety.min_prob[j] = v;
     }
     return MSP_OK;
@@ -219,11 +180,12 @@ static msp_status get_list(rd *r, const config_setting_t *g, const char *name, i
                            config_setting_t **out, int *n)
 {
     *out = config_setting_get_member(g, name);
-    if (!*out) return bad(r, g, "missing key '%s'", name);
+    if (!*out) return msp_conf_bad(r, g, "missing key '%s'", name);
     if (config_setting_type(*out) != type)
-        return bad(r, *out, "'%s' must be a %s", name, type == CONFIG_TYPE_LIST ? "list ( ... )" : "array [ ... ]");
+        return msp_conf_bad(r, *out, "'%s' must be a %s", name,
+                            type == CONFIG_TYPE_LIST ? "list ( ... )" : "array [ ... ]");
     *n = config_setting_length(*out);
-    if (*n < 1 || *n > max) return bad(r, *out, "'%s' has %d entries; 1 to %d are allowed", name, *n, max);
+    if (*n < 1 || *n > max) return msp_conf_bad(r, *out, "'%s' has %d entries; 1 to %d are allowed", name, *n, max);
     return MSP_OK;
 }
 
@@ -238,7 +200,7 @@ static msp_status get_path(rd *r, const char *dir, const config_setting_t *g, co
     const char *why = msp_bundle_path_problem(*out);
     char buf[MSP_BUNDLE_MAX_PATH + 1];
     if (why) {
-        st = bad(r, s, "'%s' is \"%s\": %s", name, shown(*out, buf, sizeof buf), why);
+        st = msp_conf_bad(r, s, "'%s' is \"%s\": %s", name, shown(*out, buf, sizeof buf), why);
     } else {
         /* Every folder on the way must be a real folder, not a link out. */
         char *rel = msp_strdup(*out);
@@ -247,8 +209,8 @@ static msp_status get_path(rd *r, const char *dir, const config_setting_t *g, co
             char *p = msp_strcat3(dir, "/", rel);
             struct stat sb;
             if (lstat(p, &sb) != 0 || !S_ISDIR(sb.st_mode))
-                st = bad(r, s, "'%s' is \"%s\", but %s is not a folder inside the bundle", name,
-                         *out, p);
+                st = msp_conf_bad(r, s, "'%s' is \"%s\", but %s is not a folder inside the bundle", name,
+                                  *out, p);
             free(p);
             *q = '/';
         }
@@ -265,8 +227,7 @@ void msp_bundle_manifest_free(msp_bundle_manifest *m)
 {
     if (!m) return;
     free(m->experiment);
-    for (int i = 0; m->classes && i < m->n_classes; i++) free(m->classes[i]);
-    free(m->classes);
+    msp_free_strings(m->classes, m->n_classes);
     for (int j = 0; m->nets && j < m->n_nets; j++) {
         free(m->nets[j].name);
         free(m->nets[j].cfg);
@@ -289,6 +250,17 @@ static const char *const pm_keys[] = {"file", "kind", "features", NULL};
 static const char *const safety_keys[] = {"fallback", "on_other", "min_confidence", "min_prob", NULL};
 static const char *const file_keys[] = {"path", "size", "crc32", NULL};
 
+/* Entry i of the list l named `name`: a group with no key but keys (where
+ * names it in the message). */
+static msp_status group_entry(rd *r, const config_setting_t *l, const char *name, int i,
+                              const char *where, const char *const *keys, config_setting_t **g)
+{
+    *g = config_setting_get_elem(l, (unsigned)i);
+    if (config_setting_type(*g) != CONFIG_TYPE_GROUP)
+        return msp_conf_bad(r, *g, "%s[%d] must be a group { ... }", name, i);
+    return msp_conf_known_keys(r, *g, where, keys);
+}
+
 static msp_status read_nets(rd *r, const char *dir, const config_setting_t *root,
                             msp_bundle_manifest *m)
 {
@@ -299,12 +271,11 @@ static msp_status read_nets(rd *r, const char *dir, const config_setting_t *root
     m->nets = msp_calloc((size_t)n, sizeof *m->nets);
     m->n_nets = n;
     for (int j = 0; j < n && st == MSP_OK; j++) {
-        config_setting_t *g = config_setting_get_elem(l, (unsigned)j), *o;
+        config_setting_t *g, *o;
         msp_bundle_net *bn = &m->nets[j];
         long long fl;
         int no;
-        if (config_setting_type(g) != CONFIG_TYPE_GROUP) return bad(r, g, "networks[%d] must be a group { ... }", j);
-        if ((st = known_keys(r, g, "a network", net_keys)) ||
+        if ((st = group_entry(r, l, "networks", j, "a network", net_keys, &g)) ||
             (st = get_name(r, g, "name", &bn->name)) ||
             (st = get_path(r, dir, g, "cfg", &bn->cfg)) ||
             (st = get_path(r, dir, g, "weights", &bn->weights)) ||
@@ -321,17 +292,17 @@ static msp_status read_nets(rd *r, const char *dir, const config_setting_t *root
             if ((st = elem(r, o, "outputs", k, CONFIG_TYPE_INT, &e))) break;
             long long v = config_setting_get_int64(e);
             if (v < -1 || v >= m->n_classes)
-                st = bad(r, e, "output %d of '%s' is class %lld; classes are 0 to %d (-1 = other)", k,
-                         bn->name, v, m->n_classes - 1);
+                st = msp_conf_bad(r, e, "output %d of '%s' is class %lld; classes are 0 to %d (-1 = other)", k,
+                                  bn->name, v, m->n_classes - 1);
             for (int q = 0; q < k && st == MSP_OK; q++)
                 if (v >= 0 && bn->outputs[q] == v)
-                    st = bad(r, e, "'%s' maps two outputs to class %lld", bn->name, v);
+                    st = msp_conf_bad(r, e, "'%s' maps two outputs to class %lld", bn->name, v);
             others += v < 0;
             bn->outputs[k] = (int)v;
         }
-        if (st == MSP_OK && others > 1) st = bad(r, o, "'%s' has more than one 'other' output", bn->name);
+        if (st == MSP_OK && others > 1) st = msp_conf_bad(r, o, "'%s' has more than one 'other' output", bn->name);
         for (int q = 0; q < j && st == MSP_OK; q++)
-            if (!strcmp(m->nets[q].name, bn->name)) st = bad(r, g, "two networks are named '%s'", bn->name);
+            if (!strcmp(m->nets[q].name, bn->name)) st = msp_conf_bad(r, g, "two networks are named '%s'", bn->name);
     }
     return st;
 }
@@ -357,8 +328,8 @@ static msp_status classes_distinct(rd *r, const config_setting_t *l, const msp_b
     msp_status st = MSP_OK;
     for (int i = 1; i < m->n_classes && st == MSP_OK; i++)
         if (!strcmp(v[i - 1].s, v[i].s))
-            st = bad(r, config_setting_get_elem(l, (unsigned)v[i].i),
-                     "classes %d and %d are both named \"%s\"", v[i - 1].i, v[i].i, v[i].s);
+            st = msp_conf_bad(r, config_setting_get_elem(l, (unsigned)v[i].i),
+                              "classes %d and %d are both named \"%s\"", v[i - 1].i, v[i].i, v[i].s);
     free(v);
     return st;
 }
@@ -379,10 +350,10 @@ static msp_status read_classes(rd *r, const config_setting_t *root, msp_bundle_m
         if ((st = elem(r, l, "classes", i, CONFIG_TYPE_STRING, &e))) return st;
         const char *v = config_setting_get_string(e);
         long at = msp_utf8_unprintable(v);
-        if (!*v) return bad(r, e, "class %d is empty", i);
-        if (strlen(v) > 256) return bad(r, e, "class %d is longer than 256 bytes", i);
+        if (!*v) return msp_conf_bad(r, e, "class %d is empty", i);
+        if (strlen(v) > 256) return msp_conf_bad(r, e, "class %d is longer than 256 bytes", i);
         if (at >= 0)
-            return bad(r, e, "class %d has a control character or invalid UTF-8 at byte %ld", i, at + 1);
+            return msp_conf_bad(r, e, "class %d has a control character or invalid UTF-8 at byte %ld", i, at + 1);
         m->classes[i] = msp_strdup(v);
     }
     return classes_distinct(r, l, m);
@@ -415,22 +386,22 @@ static msp_status check_class_maps(rd *r, const config_setting_t *root, const ms
     const msp_bundle_net *b = &m->nets[0];
     const config_setting_t *o = outputs_of(root, 0);
     if (b->n_outputs != m->n_classes)
-        return bad(r, o, "networks[0] '%s' is the base network: it has %d outputs for %d classes; "
-                         "they must be equal", b->name, b->n_outputs, m->n_classes);
+        return msp_conf_bad(r, o, "networks[0] '%s' is the base network: it has %d outputs for %d classes; "
+                                  "they must be equal", b->name, b->n_outputs, m->n_classes);
     for (int k = 0; k < b->n_outputs; k++)
         if (b->outputs[k] != k)
-            return bad(r, config_setting_get_elem(o, (unsigned)k),
-                       "networks[0] '%s' is the base network: output %d must be class %d, not %d",
-                       b->name, k, k, b->outputs[k]);
+            return msp_conf_bad(r, config_setting_get_elem(o, (unsigned)k),
+                                "networks[0] '%s' is the base network: output %d must be class %d, not %d",
+                                b->name, k, k, b->outputs[k]);
     for (int j = 1; j < m->n_nets; j++)
         if (m->nets[j].n_outputs == 1 && m->nets[j].outputs[0] < 0)
-            return bad(r, outputs_of(root, j), "'%s' maps no output to a class", m->nets[j].name);
+            return msp_conf_bad(r, outputs_of(root, j), "'%s' maps no output to a class", m->nets[j].name);
     int f = m->safety.fallback;
     if (f >= 0 && !answers_all(&m->nets[f], m->n_classes))
-        return bad(r, config_setting_get_member(config_setting_get_member(root, "safety"), "fallback"),
-                   "safety.fallback is network %d ('%s'), which does not answer every class: the "
-                   "fallback must have an output for every class and none for 'other'",
-                   f, m->nets[f].name);
+        return msp_conf_bad(r, config_setting_get_member(config_setting_get_member(root, "safety"), "fallback"),
+                            "safety.fallback is network %d ('%s'), which does not answer every class: the "
+                            "fallback must have an output for every class and none for 'other'",
+                            f, m->nets[f].name);
     return MSP_OK;
 }
 
@@ -444,11 +415,10 @@ static msp_status read_files(rd *r, const char *dir, const config_setting_t *roo
     m->files = msp_calloc((size_t)n, sizeof *m->files);
     m->n_files = n;
     for (int i = 0; i < n && st == MSP_OK; i++) {
-        config_setting_t *g = config_setting_get_elem(l, (unsigned)i);
+        config_setting_t *g;
         msp_bundle_file *bf = &m->files[i];
         long long sz, crc;
-        if (config_setting_type(g) != CONFIG_TYPE_GROUP) return bad(r, g, "files[%d] must be a group { ... }", i);
-        if ((st = known_keys(r, g, "a file entry", file_keys)) ||
+        if ((st = group_entry(r, l, "files", i, "a file entry", file_keys, &g)) ||
             (st = get_path(r, dir, g, "path", &bf->path)) ||
             (st = get_i64(r, g, "size", 0, (long long)MSP_BUNDLE_MAX_FILE_SIZE, &sz)) ||
             (st = get_i64(r, g, "crc32", 0, 0xffffffffLL, &crc)))
@@ -456,7 +426,7 @@ static msp_status read_files(rd *r, const char *dir, const config_setting_t *roo
         bf->size = (uint64_t)sz;
         bf->crc = (uint32_t)crc;
         for (int q = 0; q < i && st == MSP_OK; q++)
-            if (!strcmp(m->files[q].path, bf->path)) st = bad(r, g, "'%s' is listed twice", bf->path);
+            if (!strcmp(m->files[q].path, bf->path)) st = msp_conf_bad(r, g, "'%s' is listed twice", bf->path);
     }
     return st;
 }
@@ -467,8 +437,8 @@ static msp_status listed(rd *r, const config_setting_t *root, const msp_bundle_m
 {
     for (int i = 0; i < m->n_files; i++)
         if (!strcmp(m->files[i].path, p)) return MSP_OK;
-    return bad(r, config_setting_get_member(root, "files"),
-               "'%s' has no entry (size and crc32) in 'files'", p);
+    return msp_conf_bad(r, config_setting_get_member(root, "files"),
+                        "'%s' has no entry (size and crc32) in 'files'", p);
 }
 
 static msp_status verify_files(const char *dir, const msp_bundle_manifest *m, msp_err *err)
@@ -508,9 +478,9 @@ static msp_status read_features(rd *r, const config_setting_t *s, char *feats, m
     msp_err e;
     msp_status st = MSP_OK;
     if (strcmp(shown(feats, buf, sizeof buf), feats))
-        st = bad(r, s, "premodel features \"%s\": group names are plain ASCII words", buf);
+        st = msp_conf_bad(r, s, "premodel features \"%s\": group names are plain ASCII words", buf);
     else if (msp_features_parse(feats, &m->features, &e) != MSP_OK)
-        st = bad(r, s, "premodel features: %s", e.msg);
+        st = msp_conf_bad(r, s, "premodel features: %s", e.msg);
     free(feats);
     return st;
 }
@@ -522,23 +492,23 @@ static msp_status read_manifest(rd *r, const char *dir, const config_setting_t *
     int version;
     char *feats = NULL;
     msp_status st;
-    if ((st = known_keys(r, root, "the manifest", top_keys)) ||
+    if ((st = msp_conf_known_keys(r, root, "the manifest", top_keys)) ||
         (st = get_int(r, root, "version", 0, 1000000, &version)))
         return st;
     if (version != MSP_BUNDLE_VERSION)
-        return bad(r, config_setting_get_member(root, "version"),
-                   "bundle version %d; this msprune reads version %d", version, MSP_BUNDLE_VERSION);
+        return msp_conf_bad(r, config_setting_get_member(root, "version"),
+                            "bundle version %d; this msprune reads version %d", version, MSP_BUNDLE_VERSION);
     if ((st = get_name(r, root, "experiment", &m->experiment)) ||
         (st = member(r, root, "input", CONFIG_TYPE_GROUP, &g)) ||
-        (st = known_keys(r, g, "input", input_keys)) ||
+        (st = msp_conf_known_keys(r, g, "input", input_keys)) ||
         (st = get_int(r, g, "width", 1, MSP_BUNDLE_MAX_SIDE, &m->width)) ||
         (st = get_int(r, g, "height", 1, MSP_BUNDLE_MAX_SIDE, &m->height)) ||
         (st = get_int(r, g, "channels", 1, 3, &m->channels)))
         return st;
-    if (m->channels == 2) return bad(r, g, "channels must be 1 or 3");
+    if (m->channels == 2) return msp_conf_bad(r, g, "channels must be 1 or 3");
     if ((st = read_classes(r, root, m)) || (st = read_nets(r, dir, root, m))) return st;
     if ((st = member(r, root, "premodel", CONFIG_TYPE_GROUP, &g)) ||
-        (st = known_keys(r, g, "premodel", pm_keys)) ||
+        (st = msp_conf_known_keys(r, g, "premodel", pm_keys)) ||
         (st = get_path(r, dir, g, "file", &m->premodel_file)) ||
         (st = get_name(r, g, "kind", &m->premodel_kind)) ||
         (st = get_str(r, g, "features", 512, &feats)))
@@ -546,7 +516,7 @@ static msp_status read_manifest(rd *r, const char *dir, const config_setting_t *
     if ((st = read_features(r, config_setting_get_member(g, "features"), feats, m))) return st;
     config_setting_t *oo;
     if ((st = member(r, root, "safety", CONFIG_TYPE_GROUP, &g)) ||
-        (st = known_keys(r, g, "safety", safety_keys)) ||
+        (st = msp_conf_known_keys(r, g, "safety", safety_keys)) ||
         (st = get_int(r, g, "fallback", -1, m->n_nets - 1, &m->safety.fallback)) ||
         (st = member(r, g, "on_other", CONFIG_TYPE_BOOL, &oo)) ||
         (st = get_num(r, g, "min_confidence", 0, 1, &m->safety.min_confidence)) ||

@@ -13,22 +13,16 @@ const char *msp_bundle_path_problem(const char *p)
     size_t n = strlen(p);
     if (n == 0) return "the path is empty";
     if (n > MSP_BUNDLE_MAX_PATH) return "the path is too long";
-    if (p[0] == '/') return "absolute paths are not allowed in a bundle";
+    /* An absolute path is named as such before its characters are. */
+    msp_relpath_verdict v = msp_relpath_check(p);
+    if (v == MSP_RELPATH_ABSOLUTE) return "absolute paths are not allowed in a bundle";
     for (const char *q = p; *q; q++)
         if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9') ||
               *q == '.' || *q == '_' || *q == '-' || *q == '/'))
             return "only letters, digits and . _ - / are allowed in bundle paths";
-    /* Component by component: none empty, none "." or "..". */
-    const char *s = p;
-    for (;;) {
-        const char *e = strchr(s, '/');
-        size_t len = e ? (size_t)(e - s) : strlen(s);
-        if (len == 0) return "empty path component ('//' or a trailing '/')";
-        if ((len == 1 && s[0] == '.') || (len == 2 && s[0] == '.' && s[1] == '.'))
-            return "'.' and '..' are not allowed: every path must stay inside the bundle folder";
-        if (!e) break;
-        s = e + 1;
-    }
+    if (v == MSP_RELPATH_EMPTY_PART) return "empty path component ('//' or a trailing '/')";
+    if (v == MSP_RELPATH_DOT_PART)
+        return "'.' and '..' are not allowed: every path must stay inside the bundle folder";
     return NULL;
 }
 

@@ -9,8 +9,7 @@
 
 void msp_run_list_free(msp_run_list *l)
 {
-    for (int i = 0; l->paths && i < l->n; i++) free(l->paths[i]);
-    free(l->paths);
+    msp_free_strings(l->paths, l->n);
     free(l->lines);
     free(l->labels);
     memset(l, 0, sizeof *l);

@@ -36,31 +36,12 @@ void msp_csv_close(msp_csv *r)
 
 msp_status msp_csv_next(msp_csv *r, int *have, msp_err *err)
 {
-    size_t len = 0;
-    int any = 0, ch;
+    size_t len;
+    int any;
     *have = 0;
-    if (!r->buf) {
-        r->cap = 256;
-        r->buf = msp_malloc(r->cap);
-    }
-    while ((ch = getc(r->f)) != EOF) {
-        any = 1;
-        if (ch == '\n') break;
-        if (ch == '\0')
-            return msp_err_set(err, MSP_BAD_INPUT, r->path, r->line + 1,
-                               "line contains a NUL byte (is this a text file?)");
-        if (len + 1 >= MSP_CSV_MAX_LINE)
-            return msp_err_set(err, MSP_BAD_INPUT, r->path, r->line + 1,
-                               "line is longer than %d bytes", MSP_CSV_MAX_LINE - 1);
-        if (len + 1 >= r->cap) {
-            r->cap *= 2;
-            r->buf = msp_realloc(r->buf, r->cap);
-        }
-        r->buf[len++] = (char)ch;
-    }
-    if (ferror(r->f))
-        return msp_err_set(err, MSP_FAIL, r->path, r->line + 1, "read error: %s",
-                           strerror(errno));
+    msp_status st = msp_read_line(r->f, r->path, r->line + 1, MSP_CSV_MAX_LINE - 1, &r->buf,
+                                  &r->cap, &len, &any, err);
+    if (st != MSP_OK) return st;
     if (!any) return MSP_OK;
     if (r->line == 0x7fffffff)
         return msp_err_set(err, MSP_BAD_INPUT, r->path, r->line, "too many lines");

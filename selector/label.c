@@ -26,9 +26,7 @@ msp_status msp_metric_parse(const char *s, msp_metric *m, msp_err *err)
 void msp_choice_free(msp_choice *c)
 {
     if (!c) return;
-    if (c->names)
-        for (int j = 0; j < c->m; j++) free(c->names[j]);
-    free(c->names);
+    msp_free_strings(c->names, c->m);
     free(c->ok);
     free(c->score);
     free(c->score5);

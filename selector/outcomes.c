@@ -17,9 +17,7 @@ static const char *const FIELD[4] = {"pred", "prob", "top1", "top5"};
 void msp_outcomes_free(msp_outcomes *o)
 {
     if (!o) return;
-    if (o->names)
-        for (int j = 0; j < o->m; j++) free(o->names[j]);
-    free(o->names);
+    msp_free_strings(o->names, o->m);
     free(o->latency_ms);
     free(o->flops);
     free(o->id);

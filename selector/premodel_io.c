@@ -20,82 +20,40 @@
 
 /* ---- writing ---- */
 
-typedef struct {
-    unsigned char *p;
-    size_t n, cap;
-} wbuf;
-
-static void put(wbuf *b, const void *src, size_t n)
+static void put_f32s(msp_bytebuf *b, const float *a, size_t n)
 {
-    if (b->n + n > b->cap) {
-        b->cap = (b->n + n) * 2;
-        b->p = msp_realloc(b->p, b->cap);
-    }
-    memcpy(b->p + b->n, src, n);
-    b->n += n;
+    for (size_t i = 0; i < n; i++) msp_bytebuf_put_f32(b, a[i]);
 }
 
-static void put_u32(wbuf *b, uint32_t v)
+static void put_i32s(msp_bytebuf *b, const int *a, size_t n)
 {
-    unsigned char c[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
-                          (unsigned char)(v >> 24)};
-    put(b, c, 4);
+    for (size_t i = 0; i < n; i++) msp_bytebuf_put_u32(b, (uint32_t)a[i]);
 }
 
-static void put_u64(wbuf *b, uint64_t v)
+static void put_knn(msp_bytebuf *b, const msp_knn_set *s, int d)
 {
-    put_u32(b, (uint32_t)v);
-    put_u32(b, (uint32_t)(v >> 32));
-}
-
-static void put_f32(wbuf *b, float f)
-{
-    uint32_t v;
-    memcpy(&v, &f, 4);
-    put_u32(b, v);
-}
-
-static void put_f64(wbuf *b, double f)
-{
-    uint64_t v;
-    memcpy(&v, &f, 8);
-    put_u64(b, v);
-}
-
-static void put_f32s(wbuf *b, const float *a, size_t n)
-{
-    for (size_t i = 0; i < n; i++) put_f32(b, a[i]);
-}
-
-static void put_i32s(wbuf *b, const int *a, size_t n)
-{
-    for (size_t i = 0; i < n; i++) put_u32(b, (uint32_t)a[i]);
-}
-
-static void put_knn(wbuf *b, const msp_knn_set *s, int d)
-{
-    put_u32(b, (uint32_t)s->n);
+    msp_bytebuf_put_u32(b, (uint32_t)s->n);
     put_f32s(b, s->x, (size_t)s->n * d);
     put_i32s(b, s->y, (size_t)s->n);
 }
 
 msp_status msp_premodel_save(const msp_premodel *pm, const char *path, msp_err *err)
 {
-    wbuf b = {0};
+    msp_bytebuf b = {0};
     int d = pm->d, m = pm->m;
-    put(&b, MAGIC, 8);
-    put_u32(&b, VERSION);
-    put_u32(&b, (uint32_t)pm->kind);
-    put_u32(&b, (uint32_t)pm->d_in);
-    put_u32(&b, (uint32_t)d);
-    put_u32(&b, (uint32_t)m);
+    msp_bytebuf_put(&b, MAGIC, 8);
+    msp_bytebuf_put_u32(&b, VERSION);
+    msp_bytebuf_put_u32(&b, (uint32_t)pm->kind);
+    msp_bytebuf_put_u32(&b, (uint32_t)pm->d_in);
+    msp_bytebuf_put_u32(&b, (uint32_t)d);
+    msp_bytebuf_put_u32(&b, (uint32_t)m);
     const msp_premodel_params *p = &pm->p;
     int ip[7] = {p->k, p->weighting, p->condense, p->max_depth, p->min_leaf, p->epochs, p->batch};
     put_i32s(&b, ip, 7);
-    put_f64(&b, p->var_floor);
-    put_f64(&b, p->l2);
-    put_f64(&b, p->lr);
-    put_u64(&b, p->seed);
+    msp_bytebuf_put_f64(&b, p->var_floor);
+    msp_bytebuf_put_f64(&b, p->l2);
+    msp_bytebuf_put_f64(&b, p->lr);
+    msp_bytebuf_put_u64(&b, p->seed);
     put_i32s(&b, pm->feat, (size_t)d);
     put_f32s(&b, pm->mean, (size_t)d);
     put_f32s(&b, pm->sd, (size_t)d);
@@ -106,17 +64,17 @@ msp_status msp_premodel_save(const msp_premodel *pm, const char *path, msp_err *
         for (int j = 0; j + 1 < m; j++) put_knn(&b, &pm->chain[j], d);
         break;
     case MSP_PREMODEL_DTREE:
-        put_u32(&b, (uint32_t)pm->nnodes);
+        msp_bytebuf_put_u32(&b, (uint32_t)pm->nnodes);
         for (int i = 0; i < pm->nnodes; i++) {
-            put_u32(&b, (uint32_t)pm->nodes[i].feat);
-            put_f32(&b, pm->nodes[i].thr);
-            put_u32(&b, (uint32_t)pm->nodes[i].left);
-            put_u32(&b, (uint32_t)pm->nodes[i].right);
+            msp_bytebuf_put_u32(&b, (uint32_t)pm->nodes[i].feat);
+            msp_bytebuf_put_f32(&b, pm->nodes[i].thr);
+            msp_bytebuf_put_u32(&b, (uint32_t)pm->nodes[i].left);
+            msp_bytebuf_put_u32(&b, (uint32_t)pm->nodes[i].right);
             put_f32s(&b, pm->node_prob + (size_t)i * m, (size_t)m);
         }
         break;
     case MSP_PREMODEL_BAYES:
-        for (int c = 0; c < m; c++) put_f64(&b, pm->log_prior[c]);
+        for (int c = 0; c < m; c++) msp_bytebuf_put_f64(&b, pm->log_prior[c]);
         put_f32s(&b, pm->nb_mean, (size_t)m * d);
         put_f32s(&b, pm->nb_var, (size_t)m * d);
         break;
@@ -128,16 +86,16 @@ msp_status msp_premodel_save(const msp_premodel *pm, const char *path, msp_err *
         size_t len, nw;
         const char *cfg = msp_gate_net_cfg(pm->gate, &len);
         const float *w = msp_gate_net_weights(pm->gate, &nw);
-        put_u32(&b, (uint32_t)p->gate_epochs);
-        put_u32(&b, (uint32_t)p->gate_batch);
-        put_f64(&b, p->gate_lr);
-        put_u32(&b, (uint32_t)len);
-        put(&b, cfg, len);
-        put_u32(&b, (uint32_t)nw);
+        msp_bytebuf_put_u32(&b, (uint32_t)p->gate_epochs);
+        msp_bytebuf_put_u32(&b, (uint32_t)p->gate_batch);
+        msp_bytebuf_put_f64(&b, p->gate_lr);
+        msp_bytebuf_put_u32(&b, (uint32_t)len);
+        msp_bytebuf_put(&b, cfg, len);
+        msp_bytebuf_put_u32(&b, (uint32_t)nw);
         put_f32s(&b, w, nw);
         break;
     }
-    case MSP_PREMODEL_CASCADE: put_u32(&b, (uint32_t)pm->start); break;
+    case MSP_PREMODEL_CASCADE: msp_bytebuf_put_u32(&b, (uint32_t)pm->start); break;
     default: MSP_ASSERT(!"a trained model has a valid kind");
     }
     uLong crc = crc32(0L, Z_NULL, 0);
@@ -145,7 +103,7 @@ msp_status msp_premodel_save(const msp_premodel *pm, const char *path, msp_err *
         size_t len = b.n - off < (1u << 30) ? b.n - off : (1u << 30);
         crc = crc32(crc, b.p + off, (uInt)len);
     }
-    put_u32(&b, (uint32_t)crc);
+    msp_bytebuf_put_u32(&b, (uint32_t)crc);
 
     msp_atomic a;
     msp_status st = msp_atomic_open(&a, path, err);
@@ -198,15 +156,10 @@ static int fail(rbuf *r, const char *fmt, ...)
     return 0;
 }
 
-static uint32_t u32_at(const unsigned char *c)
-{
-    return (uint32_t)c[0] | (uint32_t)c[1] << 8 | (uint32_t)c[2] << 16 | (uint32_t)c[3] << 24;
-}
-
 static uint32_t get_u32(rbuf *r)
 {
     if (!need(r, 4, "a field")) return 0;
-    uint32_t v = u32_at(r->p + r->off);
+    uint32_t v = msp_le_u32(r->p + r->off);
     r->off += 4;
     return v;
 }
@@ -410,10 +363,10 @@ static msp_status check_head(const char *path, const unsigned char *head, uint64
         return msp_err_set(err, MSP_BAD_INPUT, path, 0,
                            "truncated premodel file: %llu bytes, the header alone needs %d; write it "
                            "again with msprune premodel", (unsigned long long)size, HEADER_BYTES + 4);
-    if (u32_at(head + 8) != VERSION)
+    if (msp_le_u32(head + 8) != VERSION)
         return msp_err_set(err, MSP_BAD_INPUT, path, 0,
                            "premodel file version %u is not supported (this msprune reads version %u); "
-                           "train the premodel again", u32_at(head + 8), VERSION);
+                           "train the premodel again", msp_le_u32(head + 8), VERSION);
     if (size > MSP_PREMODEL_MAX_FILE)
         return msp_err_set(err, MSP_BAD_INPUT, path, 0,
                            "%llu bytes is larger than any premodel file (at most %llu); is this "
@@ -462,7 +415,7 @@ msp_status msp_premodel_load(const char *path, msp_premodel **out, msp_err *err)
         size_t len = n - 4 - off < (1u << 30) ? n - 4 - off : (1u << 30);
         crc = crc32(crc, data + off, (uInt)len);
     }
-    if ((uint32_t)crc != u32_at(data + n - 4)) {
+    if ((uint32_t)crc != msp_le_u32(data + n - 4)) {
         msp_err_set(err, st, path, 0,
                     "premodel file is corrupt or truncated (checksum mismatch); write it again "
                     "with msprune premodel");

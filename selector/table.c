@@ -21,12 +21,8 @@ enum { COL_ID, COL_FEATURE, COL_SCORE, COL_TIME };
 void msp_table_free(msp_table *t)
 {
     if (!t) return;
-    if (t->feature_names)
-        for (int k = 0; k < t->d; k++) free(t->feature_names[k]);
-    if (t->model_names)
-        for (int j = 0; j < t->m; j++) free(t->model_names[j]);
-    free(t->feature_names);
-    free(t->model_names);
+    msp_free_strings(t->feature_names, t->d);
+    msp_free_strings(t->model_names, t->m);
     free(t->id);
     free(t->features);
     free(t->score);
@@ -215,8 +211,7 @@ msp_status msp_table_load(const char *path, msp_table *t, msp_err *err)
     if (st == MSP_OK && t->n == 0)
         st = msp_err_set(err, MSP_BAD_INPUT, path, header_line + 1,
                          "no rows after the header (one row per input)");
-    for (int c = 0; c < nc && header; c++) free(header[c]);
-    free(header);
+    msp_free_strings(header, nc);
     free(f);
     free(kind);
     free(idx);

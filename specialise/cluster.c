@@ -169,6 +169,18 @@ msp_status msp_cluster_classes_confusion(const int64_t *conf, int n, int k, int 
     return st;
 }
 
+double msp_silhouette_item(const double *sum, const int *cnt, int k, int ci)
+{
+    double a = sum[ci] / (cnt[ci] - 1), b = INFINITY;
+    for (int c = 0; c < k; c++)
+        if (c != ci && cnt[c] > 0 && sum[c] / cnt[c] < b)
+            b = sum[c] / cnt[c];
+    if (!isfinite(b))
+        return 0.0; /* only one non-empty cluster */
+    double m = a > b ? a : b;
+    return m > 0 ? (b - a) / m : 0.0;
+}
+
 msp_status msp_silhouette_dist(const double *dist, int n, const int *assign, int k,
                                double *score, msp_err *err)
 {
@@ -200,19 +212,54 @@ msp_status msp_silhouette_dist(const double *dist, int n, const int *assign, int
         for (int j = 0; j < n; j++)
             if (j != i)
                 sum[assign[j]] += dist[(size_t)i * nn + j];
-        double a = sum[ci] / (cnt[ci] - 1), b = INFINITY;
-        for (int c = 0; c < k; c++)
-            if (c != ci && cnt[c] > 0 && sum[c] / cnt[c] < b)
-                b = sum[c] / cnt[c];
-        if (!isfinite(b))
-            continue; /* only one non-empty cluster */
-        double m = a > b ? a : b;
-        total += m > 0 ? (b - a) / m : 0.0;
+        total += msp_silhouette_item(sum, cnt, k, ci);
     }
     *score = total / n;
     free(sum);
     free(cnt);
     return MSP_OK;
+}
+
+msp_status msp_cluster_best_k(int n, int k_min, int k_max, msp_cluster_try_k try_k, void *ctx,
+                              int *best_k, int *assign, double *scores, msp_err *err)
+{
+    size_t nn = (size_t)n;
+    int *cur = msp_malloc(nn * sizeof *cur);
+    double best = -INFINITY;
+    msp_status st = MSP_OK;
+    *best_k = 0;
+    for (int k = k_min; k <= k_max; k++) {
+        double s = 0;
+        st = try_k(ctx, k, cur, &s, err);
+        if (st != MSP_OK)
+            break;
+        if (scores)
+            scores[k - k_min] = s;
+        if (s > best) {
+            best = s;
+            *best_k = k;
+            memcpy(assign, cur, nn * sizeof *cur);
+        }
+    }
+    if (st != MSP_OK) {
+        *best_k = 0;
+        memset(assign, 0, nn * sizeof *assign);
+    }
+    free(cur);
+    return st;
+}
+
+/* Confusion clustering of k groups, scored by the silhouette over 1 - similarity. */
+typedef struct {
+    const double *sim, *dist;
+    int n;
+} confusion_try;
+
+static msp_status try_confusion(void *ctx, int k, int *assign, double *score, msp_err *err)
+{
+    const confusion_try *c = ctx;
+    msp_status st = msp_cluster_agglomerative(c->sim, c->n, k, assign, err);
+    return st == MSP_OK ? msp_silhouette_dist(c->dist, c->n, assign, k, score, err) : st;
 }
 
 msp_status msp_cluster_choose_k_confusion(const int64_t *conf, int n, int k_min, int k_max,
@@ -229,35 +276,19 @@ msp_status msp_cluster_choose_k_confusion(const int64_t *conf, int n, int k_min,
         return st;
     size_t nn = (size_t)n;
     double *sim = msp_malloc(nn * nn * sizeof *sim);
-    int *cur = msp_malloc(nn * sizeof *cur);
     st = msp_cluster_similarity(conf, n, sim, err);
     double *dist = msp_malloc(nn * nn * sizeof *dist);
     for (size_t i = 0; st == MSP_OK && i < nn * nn; i++)
         dist[i] = 1.0 - sim[i];
-    double best = -INFINITY;
-    *best_k = 0;
-    for (int k = k_min; st == MSP_OK && k <= k_max; k++) {
-        double s = 0;
-        st = msp_cluster_agglomerative(sim, n, k, cur, err);
-        if (st == MSP_OK)
-            st = msp_silhouette_dist(dist, n, cur, k, &s, err);
-        if (st != MSP_OK)
-            break;
-        if (scores)
-            scores[k - k_min] = s;
-        if (s > best) {
-            best = s;
-            *best_k = k;
-            memcpy(assign, cur, nn * sizeof *cur);
-        }
-    }
-    if (st != MSP_OK) {
+    if (st == MSP_OK) {
+        confusion_try c = {sim, dist, n};
+        st = msp_cluster_best_k(n, k_min, k_max, try_confusion, &c, best_k, assign, scores, err);
+    } else {
         *best_k = 0;
         memset(assign, 0, nn * sizeof *assign);
     }
     free(sim);
     free(dist);
-    free(cur);
     return st;
 }
 

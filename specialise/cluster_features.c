@@ -9,7 +9,7 @@
 
 #include "specialise.h"
 
-void msp_features_image(const float *img, int c, int h, int w, float *out)
+void msp_cluster_features_image(const float *img, int c, int h, int w, float *out)
 {
     size_t hw = (size_t)h * (size_t)w;
     float *g = msp_malloc(hw * sizeof *g);
@@ -60,7 +60,7 @@ void msp_features_image(const float *img, int c, int h, int w, float *out)
     free(g);
 }
 
-msp_status msp_features_extract(const msp_dataset *ds, float **out, int *d, msp_err *err)
+msp_status msp_cluster_features_extract(const msp_dataset *ds, float **out, int *d, msp_err *err)
 {
     if (out)
         *out = NULL;
@@ -80,14 +80,14 @@ msp_status msp_features_extract(const msp_dataset *ds, float **out, int *d, msp_
     size_t es = msp_dataset_example_size(ds);
     float *f = msp_malloc((size_t)ds->n * MSP_FEAT_DIM * sizeof *f);
     for (int i = 0; i < ds->n; i++)
-        msp_features_image(ds->x + (size_t)i * es, ds->c, ds->h, ds->w,
+        msp_cluster_features_image(ds->x + (size_t)i * es, ds->c, ds->h, ds->w,
                            f + (size_t)i * MSP_FEAT_DIM);
     *out = f;
     *d = MSP_FEAT_DIM;
     return MSP_OK;
 }
 
-msp_status msp_features_fit(const float *x, int n, int d, msp_feature_stats *st, msp_err *err)
+msp_status msp_cluster_features_fit(const float *x, int n, int d, msp_feature_stats *st, msp_err *err)
 {
     if (st)
         memset(st, 0, sizeof *st);
@@ -129,7 +129,7 @@ msp_status msp_features_fit(const float *x, int n, int d, msp_feature_stats *st,
     return MSP_OK;
 }
 
-void msp_features_apply(const msp_feature_stats *st, float *x, int n)
+void msp_cluster_features_apply(const msp_feature_stats *st, float *x, int n)
 {
     size_t sd = (size_t)st->d;
     for (int i = 0; i < n; i++)

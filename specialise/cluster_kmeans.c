@@ -268,20 +268,31 @@ msp_status msp_silhouette(const float *x, int n, int d, const int *assign, int k
         for (int t = 0; t < m; t++)
             if (t != s)
                 sum[assign[idx[t]]] += sqrt(dist2(x + (size_t)i * sd, x + (size_t)idx[t] * sd, d));
-        double a = sum[ci] / (cnt[ci] - 1), b = INFINITY;
-        for (int c = 0; c < k; c++)
-            if (c != ci && cnt[c] > 0 && sum[c] / cnt[c] < b)
-                b = sum[c] / cnt[c];
-        if (!isfinite(b))
-            continue;
-        double mx = a > b ? a : b;
-        total += mx > 0 ? (b - a) / mx : 0.0;
+        total += msp_silhouette_item(sum, cnt, k, ci);
     }
     *score = total / m;
     free(idx);
     free(cnt);
     free(sum);
     return MSP_OK;
+}
+
+/* k-means with k clusters, scored by the (sampled) silhouette. */
+typedef struct {
+    const float *x;
+    int n, d;
+    uint64_t seed;
+    int max_iter, max_points;
+} kmeans_try;
+
+static msp_status try_kmeans(void *ctx, int k, int *assign, double *score, msp_err *err)
+{
+    const kmeans_try *t = ctx;
+    msp_status st =
+        msp_kmeans(t->x, t->n, t->d, k, t->seed, t->max_iter, assign, NULL, NULL, err);
+    if (st != MSP_OK)
+        return st;
+    return msp_silhouette(t->x, t->n, t->d, assign, k, t->max_points, t->seed, score, err);
 }
 
 msp_status msp_cluster_choose_k_kmeans(const float *x, int n, int d, int k_min, int k_max,
@@ -298,29 +309,6 @@ msp_status msp_cluster_choose_k_kmeans(const float *x, int n, int d, int k_min, 
                          k_min, k_max, n, MSP_CLUSTER_MAX_K);
     if (st != MSP_OK)
         return st;
-    size_t sn = (size_t)n;
-    int *cur = msp_malloc(sn * sizeof *cur);
-    double best = -INFINITY;
-    *best_k = 0;
-    for (int k = k_min; k <= k_max; k++) {
-        double s = 0;
-        st = msp_kmeans(x, n, d, k, seed, max_iter, cur, NULL, NULL, err);
-        if (st == MSP_OK)
-            st = msp_silhouette(x, n, d, cur, k, max_points, seed, &s, err);
-        if (st != MSP_OK)
-            break;
-        if (scores)
-            scores[k - k_min] = s;
-        if (s > best) {
-            best = s;
-            *best_k = k;
-            memcpy(assign, cur, sn * sizeof *cur);
-        }
-    }
-    if (st != MSP_OK) {
-        *best_k = 0;
-        memset(assign, 0, sn * sizeof *assign);
-    }
-    free(cur);
-    return st;
+    kmeans_try t = {x, n, d, seed, max_iter, max_points};
+    return msp_cluster_best_k(n, k_min, k_max, try_kmeans, &t, best_k, assign, scores, err);
 }

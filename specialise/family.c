@@ -96,32 +96,18 @@ msp_status msp_family_write(const char *path, const msp_family *f, msp_err *err)
 
 /* ---- reading ---- */
 
-typedef struct rd {
-    const char *path;
-    msp_err *err;
-} rd;
-
-static msp_status bad(rd *r, const config_setting_t *s, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static msp_status bad(rd *r, const config_setting_t *s, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    msp_err_vset(r->err, MSP_BAD_INPUT, r->path, s ? msp_conffile_line(s) : 1, fmt, ap);
-    va_end(ap);
-    return MSP_BAD_INPUT;
-}
+typedef msp_conf_reader rd;
 
 static msp_status get_member(rd *r, const config_setting_t *g, const char *name, int type,
                              int required, config_setting_t **out)
 {
     *out = config_setting_get_member(g, name);
     if (!*out)
-        return required ? bad(r, g, "missing key '%s'", name) : MSP_OK;
+        return required ? msp_conf_bad(r, g, "missing key '%s'", name) : MSP_OK;
     int t = config_setting_type(*out);
     int ok = t == type || (type == CONFIG_TYPE_FLOAT && (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64)) ||
              (type == CONFIG_TYPE_INT64 && t == CONFIG_TYPE_INT);
-    if (!ok) return bad(r, *out, "'%s' has the wrong type", name);
+    if (!ok) return msp_conf_bad(r, *out, "'%s' has the wrong type", name);
     return MSP_OK;
 }
 
@@ -132,7 +118,7 @@ static msp_status get_string(rd *r, const config_setting_t *g, const char *name,
     msp_status st = get_member(r, g, name, CONFIG_TYPE_STRING, 1, &s);
     if (st != MSP_OK) return st;
     const char *v = config_setting_get_string(s);
-    if (!*v || strlen(v) > max) return bad(r, s, "'%s' must be 1 to %zu characters", name, max);
+    if (!*v || strlen(v) > max) return msp_conf_bad(r, s, "'%s' must be 1 to %zu characters", name, max);
     *out = msp_strdup(v);
     return MSP_OK;
 }
@@ -144,7 +130,7 @@ static msp_status get_int(rd *r, const config_setting_t *g, const char *name, lo
     msp_status st = get_member(r, g, name, CONFIG_TYPE_INT64, 1, &s);
     if (st != MSP_OK) return st;
     long long v = config_setting_get_int64(s);
-    if (v < lo || v > hi) return bad(r, s, "'%s' must be in [%lld, %lld] (got %lld)", name, lo, hi, v);
+    if (v < lo || v > hi) return msp_conf_bad(r, s, "'%s' must be in [%lld, %lld] (got %lld)", name, lo, hi, v);
     *out = v;
     return MSP_OK;
 }
@@ -159,34 +145,9 @@ static msp_status get_opt_float(rd *r, const config_setting_t *g, const char *na
     if (st != MSP_OK || !s) return st;
     double v = config_setting_get_float(s);
     if (config_setting_type(s) != CONFIG_TYPE_FLOAT) v = (double)config_setting_get_int64(s);
-    if (!(v >= 0 && v <= hi)) return bad(r, s, "'%s' must be in [0, %g] (got %g)", name, hi, v);
+    if (!(v >= 0 && v <= hi)) return msp_conf_bad(r, s, "'%s' must be in [0, %g] (got %g)", name, hi, v);
     *out = v;
     return MSP_OK;
-}
-
-static int name_ok(const char *s)
-{
-    if (!strcmp(s, ".") || !strcmp(s, "..")) return 0;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-              *s == '.' || *s == '_' || *s == '-'))
-            return 0;
-    return 1;
-}
-
-/* Relative, no "..", no empty or "." components: the file stays in the folder. */
-static int path_confined(const char *p)
-{
-    if (p[0] == '/') return 0;
-    const char *c = p;
-    while (*c) {
-        const char *e = strchr(c, '/');
-        size_t n = e ? (size_t)(e - c) : strlen(c);
-        if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.')) return 0;
-        c += n;
-        if (*c == '/') c++;
-    }
-    return 1;
 }
 
 static msp_status get_file(rd *r, const config_setting_t *g, const char *name, const char *dir,
@@ -195,13 +156,13 @@ static msp_status get_file(rd *r, const config_setting_t *g, const char *name, c
     msp_status st = get_string(r, g, name, PATH_MAX_LEN, out);
     if (st != MSP_OK) return st;
     config_setting_t *s = config_setting_get_member(g, name);
-    if (!path_confined(*out))
-        return bad(r, s, "'%s' = \"%s\" must be a relative path inside the family folder "
-                         "(no leading '/', no '..')", name, *out);
+    if (msp_relpath_check(*out) != MSP_RELPATH_INSIDE)
+        return msp_conf_bad(r, s, "'%s' = \"%s\" must be a relative path inside the family folder "
+                                  "(no leading '/', no '..')", name, *out);
     char *full = msp_strcat3(dir, "/", *out);
     int ok = msp_file_readable(full);
     free(full);
-    if (!ok) return bad(r, s, "'%s': %s/%s is missing or unreadable", name, dir, *out);
+    if (!ok) return msp_conf_bad(r, s, "'%s': %s/%s is missing or unreadable", name, dir, *out);
     return MSP_OK;
 }
 
@@ -210,11 +171,11 @@ static msp_status read_net(rd *r, const config_setting_t *g, const char *dir, in
 {
     long long v;
     msp_status st;
-    if (config_setting_type(g) != CONFIG_TYPE_GROUP) return bad(r, g, "a network must be a group { ... }");
+    if (config_setting_type(g) != CONFIG_TYPE_GROUP) return msp_conf_bad(r, g, "a network must be a group { ... }");
     if ((st = get_string(r, g, "name", NAME_MAX_LEN, &n->name))) return st;
-    if (!name_ok(n->name))
-        return bad(r, config_setting_get_member(g, "name"),
-                   "network name \"%s\" may only use letters, digits, '.', '_' and '-'", n->name);
+    if (!msp_is_plain_name(n->name))
+        return msp_conf_bad(r, config_setting_get_member(g, "name"),
+                            "network name \"%s\" may only use letters, digits, '.', '_' and '-'", n->name);
     if ((st = get_file(r, g, "cfg", dir, &n->cfg)) || (st = get_file(r, g, "weights", dir, &n->weights)))
         return st;
     if ((st = get_int(r, g, "cluster", -1, MSP_CLUSTER_MAX_K - 1, &v))) return st;
@@ -223,7 +184,7 @@ static msp_status read_net(rd *r, const config_setting_t *g, const char *dir, in
     if ((st = get_member(r, g, "outputs", CONFIG_TYPE_ARRAY, 1, &o))) return st;
     int m = config_setting_length(o);
     if (m < 1 || m > n_classes + 1)
-        return bad(r, o, "'outputs' must list 1 to %d entries (got %d)", n_classes + 1, m);
+        return msp_conf_bad(r, o, "'outputs' must list 1 to %d entries (got %d)", n_classes + 1, m);
     n->outputs = msp_malloc(sizeof(int) * (size_t)m);
     n->n_outputs = m;
     unsigned char *seen = msp_calloc((size_t)n_classes + 1, 1);
@@ -231,9 +192,9 @@ static msp_status read_net(rd *r, const config_setting_t *g, const char *dir, in
         const config_setting_t *e = config_setting_get_elem(o, (unsigned)j);
         long long c = config_setting_type(e) == CONFIG_TYPE_INT ? config_setting_get_int(e) : -2;
         if (c < -1 || c >= n_classes)
-            st = bad(r, o, "'outputs' entry %d must be a class id in [0, %d) or -1 for other", j, n_classes);
+            st = msp_conf_bad(r, o, "'outputs' entry %d must be a class id in [0, %d) or -1 for other", j, n_classes);
         else if (seen[c + 1]++)
-            st = bad(r, o, "'outputs' names %s twice", c < 0 ? "other" : "a class");
+            st = msp_conf_bad(r, o, "'outputs' names %s twice", c < 0 ? "other" : "a class");
         else
             n->outputs[j] = (int)c;
     }
@@ -259,13 +220,7 @@ static msp_status read_net(rd *r, const config_setting_t *g, const char *dir, in
         "name", "cfg", "weights", "cluster", "outputs", "flops", "params", "latency_ms",
         "val_top1", "val_in_cluster", "base_val_in_cluster", "val_cluster_n", "test_top1",
         "test_in_cluster", "base_test_in_cluster", "test_cluster_n", NULL};
-    for (int i = 0; i < config_setting_length(g); i++) {
-        const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
-        int k = 0;
-        while (known[k] && strcmp(known[k], config_setting_name(s))) k++;
-        if (!known[k]) return bad(r, s, "unknown key '%s' in a network", config_setting_name(s));
-    }
-    return MSP_OK;
+    return msp_conf_known_keys(r, g, "a network", known);
 }
 
 static msp_status read_family(rd *r, config_t *cf, const char *dir, msp_family *f)
@@ -275,15 +230,15 @@ static msp_status read_family(rd *r, config_t *cf, const char *dir, msp_family *
     msp_status st;
     if ((st = get_int(r, root, "version", 0, 1000000, &v))) return st;
     if (v != MSP_FAMILY_VERSION)
-        return bad(r, config_setting_get_member(root, "version"),
-                   "manifest version %lld; this msprune reads version %d", v, MSP_FAMILY_VERSION);
+        return msp_conf_bad(r, config_setting_get_member(root, "version"),
+                            "manifest version %lld; this msprune reads version %d", v, MSP_FAMILY_VERSION);
     if ((st = get_string(r, root, "experiment", NAME_MAX_LEN, &f->experiment)) ||
         (st = get_string(r, root, "clustering", 32, &f->clustering)))
         return st;
     msp_cluster_method m;
     msp_err e2;
     if (strcmp(f->clustering, "none") != 0 && msp_cluster_method_parse(f->clustering, &m, &e2) != MSP_OK)
-        return bad(r, config_setting_get_member(root, "clustering"), "%s (or \"none\")", e2.msg);
+        return msp_conf_bad(r, config_setting_get_member(root, "clustering"), "%s (or \"none\")", e2.msg);
     if ((st = get_int(r, root, "k", 1, MSP_CLUSTER_MAX_K, &v))) return st;
     f->k = (int)v;
     if ((st = get_int(r, root, "classes", 1, MSP_DATASET_MAX_CLASSES, &v))) return st;
@@ -294,28 +249,22 @@ static msp_status read_family(rd *r, config_t *cf, const char *dir, msp_family *
     if ((st = get_member(r, root, "networks", CONFIG_TYPE_LIST, 1, &nets))) return st;
     int n = config_setting_length(nets);
     if (n < 1 || n > MSP_FAMILY_MAX_NETS)
-        return bad(r, nets, "'networks' must hold 1 to %d networks (got %d)", MSP_FAMILY_MAX_NETS, n);
+        return msp_conf_bad(r, nets, "'networks' must hold 1 to %d networks (got %d)", MSP_FAMILY_MAX_NETS, n);
     f->nets = msp_calloc((size_t)n, sizeof *f->nets);
     f->n_nets = n;
     for (int i = 0; i < n; i++) {
         const config_setting_t *g = config_setting_get_elem(nets, (unsigned)i);
         if ((st = read_net(r, g, dir, f->n_classes, &f->nets[i]))) return st;
         if (f->nets[i].cluster >= f->k)
-            return bad(r, g, "network '%s': cluster %d, but k = %d", f->nets[i].name,
-                       f->nets[i].cluster, f->k);
+            return msp_conf_bad(r, g, "network '%s': cluster %d, but k = %d", f->nets[i].name,
+                                f->nets[i].cluster, f->k);
         for (int j = 0; j < i; j++)
             if (!strcmp(f->nets[j].name, f->nets[i].name))
-                return bad(r, g, "two networks are named '%s'", f->nets[i].name);
+                return msp_conf_bad(r, g, "two networks are named '%s'", f->nets[i].name);
     }
     static const char *const known[] = {"version", "experiment", "clustering", "k", "classes",
                                         "plan_crc", "networks", NULL};
-    for (int i = 0; i < config_setting_length(root); i++) {
-        const config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
-        int k = 0;
-        while (known[k] && strcmp(known[k], config_setting_name(s))) k++;
-        if (!known[k]) return bad(r, s, "unknown key '%s'", config_setting_name(s));
-    }
-    return MSP_OK;
+    return msp_conf_known_keys(r, root, NULL, known);
 }
 
 msp_status msp_family_load(const char *path, msp_family *f, msp_err *err)

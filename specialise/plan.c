@@ -69,7 +69,7 @@ static msp_status vectors(const msp_expconf *conf, msp_net *base, const msp_data
                           int *dim, msp_err *err)
 {
     if (conf->specialise.clustering == MSP_CLUSTER_FEATURES)
-        return msp_features_extract(d, x, dim, err);
+        return msp_cluster_features_extract(d, x, dim, err);
     return msp_net_embedding(base, d, -1, x, dim, err);
 }
 
@@ -96,9 +96,9 @@ static msp_status plan_kmeans(const msp_expconf *conf, msp_net *base, const msp_
     msp_feature_stats fs = {0};
     const msp_dataset *tr = split[MSP_SPLIT_IDX_TRAIN];
     msp_status st = vectors(conf, base, tr, &x, &d, err);
-    if (st == MSP_OK) st = msp_features_fit(x, tr->n, d, &fs, err);
+    if (st == MSP_OK) st = msp_cluster_features_fit(x, tr->n, d, &fs, err);
     if (st != MSP_OK) goto out;
-    msp_features_apply(&fs, x, tr->n);
+    msp_cluster_features_apply(&fs, x, tr->n);
     int *assign = msp_malloc(sizeof(int) * (size_t)tr->n);
     p->assign[MSP_SPLIT_IDX_TRAIN] = assign;
     if (p->k_min != p->k_max) {
@@ -119,7 +119,7 @@ static msp_status plan_kmeans(const msp_expconf *conf, msp_net *base, const msp_
         if (split[s]->n == 0) continue;
         int dd = 0;
         if ((st = vectors(conf, base, split[s], &x, &dd, err)) != MSP_OK) break;
-        msp_features_apply(&fs, x, split[s]->n);
+        msp_cluster_features_apply(&fs, x, split[s]->n);
         for (int i = 0; i < split[s]->n; i++)
             p->assign[s][i] = nearest(x + (size_t)i * d, centroids, p->k, d);
     }

@@ -10,8 +10,8 @@
  *    cluster repair) over feature vectors, Euclidean silhouette and the
  *    automatic choice of k; used for `features` and `embedding` clustering;
  *  - cluster_features.c: cheap per-image features (brightness, contrast,
- *    gradients, bright fraction, a 4x4 intensity grid) for the premodel and
- *    `features` clustering, and their z-score standardisation;
+ *    gradients, bright fraction, a 4x4 intensity grid) for `features`
+ *    clustering, and their z-score standardisation;
  *  - cluster_json.c: clusters.json, written atomically;
  *  - plan.c: the specialisation plan of an experiment: the clustering it
  *    asks for, every split's examples assigned to clusters, and the job
@@ -97,6 +97,22 @@ msp_status msp_cluster_choose_k_confusion(const int64_t *conf, int n, int k_min,
 msp_status msp_silhouette_dist(const double *dist, int n, const int *assign, int k,
                                double *score, msp_err *err);
 
+/* One item's silhouette from sum[c], its summed distances to the cnt[c]
+ * members of each cluster c, where ci is its own cluster (2 or more
+ * members): (b - a) / max(a, b) as above, 0 without another non-empty
+ * cluster. Both silhouettes (distance matrix and Euclidean) end here. */
+double msp_silhouette_item(const double *sum, const int *cnt, int k, int ci);
+
+/* try_k clusters the n items into k groups (assign[n]) and scores that. */
+typedef msp_status (*msp_cluster_try_k)(void *ctx, int k, int *assign, double *score,
+                                        msp_err *err);
+/* The automatic choice of k for every clustering: try_k(ctx, k) for each k
+ * in [k_min, k_max] (already checked), keeping the highest score (ties:
+ * smaller k) in best_k and assign[n]; scores[k - k_min] if not NULL. On an
+ * error from try_k: best_k 0 and assign zeroed. */
+msp_status msp_cluster_best_k(int n, int k_min, int k_max, msp_cluster_try_k try_k, void *ctx,
+                              int *best_k, int *assign, double *scores, msp_err *err);
+
 /* The members of cluster c, ascending: members gets them (room for n),
  * returns their count. */
 int msp_cluster_members(const int *assign, int n, int c, int *members);
@@ -131,7 +147,14 @@ msp_status msp_cluster_choose_k_kmeans(const float *x, int n, int d, int k_min, 
                                        uint64_t seed, int max_iter, int max_points, int *best_k,
                                        int *assign, double *scores, msp_err *err);
 
-/* ---- cheap image features (cluster_features.c) ---- */
+/* ---- cheap image features (cluster_features.c) ----
+ *
+ * Not the premodel's features (selector/features.h, msp_features_*): those
+ * are chosen per experiment from named groups, while these 21 are fixed so
+ * that `features` clustering does not change with the selector's settings.
+ * They compute different things (forward-difference gradients and a 4x4
+ * grid here; Sobel edges and pooled 7x7 / 14x14 grids there), and
+ * specialise/ cannot call up into selector/. */
 
 /* Per image, over the gray image g (mean of the channels per pixel), in this
  * order: */
@@ -153,11 +176,11 @@ enum {
 #define MSP_FEAT_BRIGHT_THRESHOLD 0.5
 
 /* Features of one CHW image (c, h, w >= 1) into out[MSP_FEAT_DIM]. */
-void msp_features_image(const float *img, int c, int h, int w, float *out);
+void msp_cluster_features_image(const float *img, int c, int h, int w, float *out);
 
 /* Features of every example of ds: *out (owned, n x MSP_FEAT_DIM) and
  * *d = MSP_FEAT_DIM. MSP_BAD_INPUT for an empty dataset or a bad shape. */
-msp_status msp_features_extract(const msp_dataset *ds, float **out, int *d, msp_err *err);
+msp_status msp_cluster_features_extract(const msp_dataset *ds, float **out, int *d, msp_err *err);
 
 /* z-score statistics per dimension, to standardise new data the same way. */
 typedef struct msp_feature_stats {
@@ -168,9 +191,9 @@ typedef struct msp_feature_stats {
 
 /* Mean and population standard deviation of each of the d columns of x
  * (n x d, finite). */
-msp_status msp_features_fit(const float *x, int n, int d, msp_feature_stats *st, msp_err *err);
+msp_status msp_cluster_features_fit(const float *x, int n, int d, msp_feature_stats *st, msp_err *err);
 /* x[i][j] = (x[i][j] - mean[j]) / std[j], in place; n x st->d. */
-void msp_features_apply(const msp_feature_stats *st, float *x, int n);
+void msp_cluster_features_apply(const msp_feature_stats *st, float *x, int n);
 /* Free and zero; safe on a zeroed struct. */
 void msp_feature_stats_free(msp_feature_stats *st);
 

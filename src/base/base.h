@@ -1,7 +1,9 @@
 /* base.h: the room every other room stands on. It owns how msprune fails
  * (status.h), speaks (log.h, progress.h, suggest.h), writes and reads files
- * safely (atomicio.h, conffile.h for libconfig syntax, json.h and
- * jsonread.h, utf8.h), draws random numbers (rng.h), records what an output
+ * safely (atomicio.h, conffile.h and confwrite.h for libconfig syntax,
+ * json.h and jsonread.h, utf8.h, textline.h for bounded lines, bytebuf.h
+ * for little-endian binary files, pathname.h for paths that must stay inside
+ * a folder), draws random numbers (rng.h), records what an output
  * was built from (stamp.h) and interrupts itself for the crash tests
  * (testpoint.h).
  *
@@ -10,17 +12,20 @@
 #define MSP_BASE_H
 
 #include "atomicio.h"
+#include "bytebuf.h"
 #include "conffile.h"
 #include "confwrite.h"
 #include "json.h"
 #include "jsonread.h"
 #include "log.h"
+#include "pathname.h"
 #include "progress.h"
 #include "rng.h"
 #include "stamp.h"
 #include "status.h"
 #include "suggest.h"
 #include "testpoint.h"
+#include "textline.h"
 #include "utf8.h"
 
 #endif

@@ -214,3 +214,28 @@ int msp_conffile_line(const config_setting_t *s)
     unsigned l = s ? config_setting_source_line(s) : 0;
     return l < 1 ? 1 : l > INT_MAX ? INT_MAX : (int)l;
 }
+
+msp_status msp_conf_bad(const msp_conf_reader *r, const config_setting_t *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    msp_err_vset(r->err, MSP_BAD_INPUT, r->path, msp_conffile_line(s), fmt, ap);
+    va_end(ap);
+    return MSP_BAD_INPUT;
+}
+
+msp_status msp_conf_known_keys(const msp_conf_reader *r, const config_setting_t *g,
+                               const char *where, const char *const *names)
+{
+    int n = config_setting_length(g);
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
+        const char *k = config_setting_name(s);
+        int ok = 0;
+        for (const char *const *p = names; *p && !ok; p++) ok = k && !strcmp(k, *p);
+        if (!ok)
+            return where ? msp_conf_bad(r, s, "unknown key '%s' in %s", k ? k : "?", where)
+                         : msp_conf_bad(r, s, "unknown key '%s'", k ? k : "?");
+    }
+    return MSP_OK;
+}

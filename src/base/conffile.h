@@ -25,4 +25,21 @@ msp_status msp_conffile_parse(const char *path, const char *what, const char *te
  * elements may carry none); 1 when unknown, for messages. */
 int msp_conffile_line(const config_setting_t *s);
 
+/* For the readers of a parsed file's settings (family and bundle
+ * manifests): the file, for messages, and the error to fill. */
+typedef struct msp_conf_reader {
+    const char *path;
+    msp_err *err;
+} msp_conf_reader;
+
+/* Set r->err to the message at s's line (msp_conffile_line; s may be NULL)
+ * and return MSP_BAD_INPUT. */
+msp_status msp_conf_bad(const msp_conf_reader *r, const config_setting_t *s, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Every member of group g must be one of the NULL-terminated names:
+ * otherwise "unknown key 'K' in WHERE" ("unknown key 'K'" when where is
+ * NULL). */
+msp_status msp_conf_known_keys(const msp_conf_reader *r, const config_setting_t *g,
+                               const char *where, const char *const *names);
+
 #endif

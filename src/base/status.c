@@ -83,3 +83,10 @@ char *msp_strdup(const char *s)
     size_t n = strlen(s) + 1;
     return memcpy(msp_malloc(n), s, n);
 }
+
+void msp_free_strings(char **v, int n)
+{
+    if (!v) return;
+    for (int i = 0; i < n; i++) free(v[i]);
+    free(v);
+}

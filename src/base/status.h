@@ -45,6 +45,8 @@ void *msp_malloc(size_t n);
 void *msp_calloc(size_t n, size_t size);
 void *msp_realloc(void *p, size_t n);
 char *msp_strdup(const char *s);
+/* Free the first n strings of v, then v itself; v may be NULL. */
+void msp_free_strings(char **v, int n);
 /* a + b + c in a new string (paths: msp_strcat3(dir, "/", leaf)). */
 char *msp_strcat3(const char *a, const char *b, const char *c);
 

@@ -11,10 +11,7 @@
 void msp_dataset_free(msp_dataset *d)
 {
     if (!d) return;
-    if (d->class_names) {
-        for (int i = 0; i < d->n_classes; i++) free(d->class_names[i]);
-        free(d->class_names);
-    }
+    msp_free_strings(d->class_names, d->n_classes);
     free(d->x);
     free(d->y);
     memset(d, 0, sizeof *d);

@@ -827,8 +827,7 @@ static msp_status list_classes_from_names(ctx *c)
         if (conf->data.n_classes != n)
             st = fail(c, conf->data.classes_line, "data.classes has %d names, but the names file "
                       "%s has %d (one per line)", conf->data.n_classes, conf->data.names, n);
-        for (int i = 0; i < n; i++) free(names[i]);
-        free(names);
+        msp_free_strings(names, n);
         return st;
     }
     /* The limits data.classes has, as the names go where its names go. */
@@ -841,8 +840,7 @@ static msp_status list_classes_from_names(ctx *c)
                              "class name is too long (%zu bytes; at most %d)", strlen(names[i]),
                              CLASS_LEN_MAX);
     if (st != MSP_OK) {
-        for (int i = 0; i < n; i++) free(names[i]);
-        free(names);
+        msp_free_strings(names, n);
         return st;
     }
     conf->data.classes = names;
@@ -860,8 +858,7 @@ static void free_keys(msp_expconf *conf, const key *keys)
         } else if (k->kind == K_STRINGS) {
             char **v = *(char ***)((char *)conf + k->off);
             int n = *(int *)((char *)conf + k->aux_off);
-            for (int i = 0; v && i < n; i++) free(v[i]);
-            free(v);
+            msp_free_strings(v, n);
         } else if (k->kind == K_GROUP) {
             free_keys(conf, k->sub);
         }

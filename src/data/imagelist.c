@@ -18,31 +18,21 @@
 typedef struct line_reader {
     FILE *f;
     const char *path;
-    int line; /* number of the line in buf */
-    char buf[MSP_DATASET_MAX_PATH + 1];
+    int line;  /* number of the line in buf */
+    char *buf; /* owned */
+    size_t cap;
 } line_reader;
 
 /* Read the next line into r->buf, trimmed of surrounding whitespace.
  * *have = 0 at end of file. */
 static msp_status next_line(line_reader *r, int *have, msp_err *err)
 {
-    size_t len = 0;
-    int any = 0, ch;
+    size_t len;
+    int any;
     *have = 0;
-    while ((ch = getc(r->f)) != EOF) {
-        any = 1;
-        if (ch == '\n') break;
-        if (ch == '\0')
-            return msp_err_set(err, MSP_BAD_INPUT, r->path, r->line + 1,
-                               "line contains a NUL byte (is this a text file?)");
-        if (len == MSP_DATASET_MAX_PATH)
-            return msp_err_set(err, MSP_BAD_INPUT, r->path, r->line + 1,
-                               "line is longer than %d bytes", MSP_DATASET_MAX_PATH);
-        r->buf[len++] = (char)ch;
-    }
-    if (ferror(r->f))
-        return msp_err_set(err, MSP_FAIL, r->path, r->line + 1, "read error: %s",
-                           strerror(errno));
+    msp_status st = msp_read_line(r->f, r->path, r->line + 1, MSP_DATASET_MAX_PATH, &r->buf,
+                                  &r->cap, &len, &any, err);
+    if (st != MSP_OK) return st;
     if (!any) return MSP_OK;
     if (r->line >= MSP_DATASET_MAX_EXAMPLES)
         return msp_err_set(err, MSP_BAD_INPUT, r->path, r->line + 1,
@@ -54,6 +44,18 @@ static msp_status next_line(line_reader *r, int *have, msp_err *err)
     memmove(r->buf, r->buf + lead, len - lead + 1);
     *have = 1;
     return MSP_OK;
+}
+
+/* Keep a copy of r's current line and its number (texts and lines grow together). */
+static void push_line(char ***texts, int **lines, int *n, int *cap, const line_reader *r)
+{
+    if (*n == *cap) {
+        *cap = *cap ? 2 * *cap : 64;
+        *texts = msp_realloc(*texts, (size_t)*cap * sizeof **texts);
+        *lines = msp_realloc(*lines, (size_t)*cap * sizeof **lines);
+    }
+    (*lines)[*n] = r->line;
+    (*texts)[(*n)++] = msp_strdup(r->buf);
 }
 
 static msp_status open_text(line_reader *r, const char *path, const char *what, msp_err *err)
@@ -71,13 +73,6 @@ static msp_status open_text(line_reader *r, const char *path, const char *what, 
         return msp_err_set(err, MSP_BAD_INPUT, path, 0, "cannot open %s: %s", what,
                            strerror(errno));
     return MSP_OK;
-}
-
-static void free_strings(char **s, int n)
-{
-    if (!s) return;
-    for (int i = 0; i < n; i++) free(s[i]);
-    free(s);
 }
 
 typedef struct name_ref {
@@ -129,13 +124,7 @@ static msp_status load_names(const char *path, char ***out, int *n_out, msp_err 
                             MSP_DATASET_MAX_CLASSES);
             break;
         }
-        if (n == cap) {
-            cap = cap ? 2 * cap : 16;
-            names = msp_realloc(names, (size_t)cap * sizeof *names);
-            lines = msp_realloc(lines, (size_t)cap * sizeof *lines);
-        }
-        lines[n] = r->line;
-        names[n++] = msp_strdup(r->buf);
+        push_line(&names, &lines, &n, &cap, r);
     }
     if (s == MSP_OK && n == 0)
         s = msp_err_set(err, MSP_BAD_INPUT, path, 0, "no class names (one name per line)");
@@ -151,10 +140,11 @@ static msp_status load_names(const char *path, char ***out, int *n_out, msp_err 
         free(sorted);
     }
     if (r->f) fclose(r->f);
+    free(r->buf);
     free(r);
     free(lines);
     if (s != MSP_OK) {
-        free_strings(names, n);
+        msp_free_strings(names, n);
         return s;
     }
     *out = names;
@@ -280,18 +270,13 @@ msp_status msp_imagelist_paths(const char *list_path, char ***paths, int **lines
         s = next_line(r, &have, err);
         if (s != MSP_OK || !have) break;
         if (r->buf[0] == '\0') continue;
-        if (n == cap) {
-            cap = cap ? 2 * cap : 64;
-            p = msp_realloc(p, (size_t)cap * sizeof *p);
-            l = msp_realloc(l, (size_t)cap * sizeof *l);
-        }
-        l[n] = r->line;
-        p[n++] = msp_strdup(r->buf);
+        push_line(&p, &l, &n, &cap, r);
     }
     if (r->f) fclose(r->f);
+    free(r->buf);
     free(r);
     if (s != MSP_OK) {
-        free_strings(p, n);
+        msp_free_strings(p, n);
         free(l);
         return s;
     }

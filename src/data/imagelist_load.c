@@ -13,13 +13,6 @@
 
 #include "dataset.h"
 
-static void free_strings(char **s, int n)
-{
-    if (!s) return;
-    for (int i = 0; i < n; i++) free(s[i]);
-    free(s);
-}
-
 /* Every line of a list with its class, before any image is read. */
 typedef struct listed {
     char **paths;
@@ -29,7 +22,7 @@ typedef struct listed {
 
 static void listed_free(listed *l)
 {
-    free_strings(l->paths, l->n);
+    msp_free_strings(l->paths, l->n);
     free(l->labels);
     free(l->lines);
     memset(l, 0, sizeof *l);
@@ -73,7 +66,7 @@ static msp_status open_list(const char *list_path, const char *names_path,
     if (s != MSP_OK) return s;
     s = read_list(list_path, *names, *k, names_path, l, err);
     if (s != MSP_OK) {
-        free_strings(*names, *k);
+        msp_free_strings(*names, *k);
         *names = NULL;
         *k = 0;
     }
@@ -117,7 +110,7 @@ msp_status msp_imagelist_load(const char *list_path, const char *names_path,
     if (s != MSP_OK) {
         free(x);
         free(labels);
-        free_strings(names, k);
+        msp_free_strings(names, k);
         return s;
     }
     d->n = n;
@@ -142,7 +135,7 @@ msp_status msp_imagelist_scan(const char *list_path, const char *names_path,
     listed l;
     msp_status s = open_list(list_path, names_path, o, &names, &k, &l, err);
     if (s != MSP_OK) return s;
-    free_strings(names, k);
+    msp_free_strings(names, k);
     /* One image at a time: a list is checked without holding its images. */
     float *buf = msp_malloc((size_t)o->c * o->h * o->w * sizeof(float));
     int *count = msp_calloc((size_t)k, sizeof(int));

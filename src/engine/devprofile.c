@@ -10,8 +10,7 @@
 void msp_devprofile_free(msp_devprofile *p)
 {
     if (!p) return;
-    for (int i = 0; p->names && i < p->n; i++) free(p->names[i]);
-    free(p->names);
+    msp_free_strings(p->names, p->n);
     free(p->latency_ms);
     free(p->experiment);
     free(p->machine);

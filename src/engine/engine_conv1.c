@@ -8,6 +8,25 @@
 #include "darknet.h"
 
 #include "engine_conv1.h"
+#include "engine_stats.h"
+
+/* Layer 0 alone, on a batch padded with zeros. */
+typedef struct {
+    network tmp;
+    layer *l;
+    int batch;
+    size_t in;
+} conv1_run;
+
+static const float *run_layer0(void *ctx, float *x, int k)
+{
+    conv1_run *r = ctx;
+    if (k < r->batch)
+        memset(x + (size_t)k * r->in, 0, sizeof(float) * r->in * (size_t)(r->batch - k));
+    r->tmp.input = x;
+    r->l->forward(*r->l, r->tmp);
+    return r->l->output;
+}
 
 msp_status msp_net_conv1_features(msp_net *net, const msp_dataset *d, float **out, int *dim,
                                   msp_err *err)
@@ -23,35 +42,13 @@ msp_status msp_net_conv1_features(msp_net *net, const msp_dataset *d, float **ou
                            "conv1 features: the images do not match the network input (%d "
                            "values)",
                            dn->inputs);
-    layer *l = &dn->layers[0];
-    int channels = l->out_c;
-    size_t hw = (size_t)l->out_h * (size_t)l->out_w, in = (size_t)dn->inputs;
-    int batch = dn->batch;
-    float *x = msp_calloc((size_t)batch * in, sizeof(float));
-    float *e = msp_malloc(sizeof(float) * (size_t)d->n * (size_t)channels);
+    conv1_run r = {*dn, &dn->layers[0], dn->batch, (size_t)dn->inputs};
     /* A copy of the network struct, as forward_network passes it to layers. */
-    network tmp = *dn;
-    tmp.input = x;
-    tmp.truth = NULL;
-    tmp.train = 0;
-    tmp.index = 0;
-    for (int start = 0; start < d->n; start += batch) {
-        int k = d->n - start < batch ? d->n - start : batch;
-        memcpy(x, d->x + (size_t)start * in, sizeof(float) * in * (size_t)k);
-        if (k < batch) memset(x + (size_t)k * in, 0, sizeof(float) * in * (size_t)(batch - k));
-        l->forward(*l, tmp);
-        for (int j = 0; j < k; j++) {
-            const float *o = l->output + (size_t)j * (size_t)l->outputs;
-            float *row = e + (size_t)(start + j) * (size_t)channels;
-            for (int c = 0; c < channels; c++) {
-                double s = 0;
-                for (size_t p = 0; p < hw; p++) s += o[(size_t)c * hw + p];
-                row[c] = (float)(s / (double)hw);
-            }
-        }
-    }
-    free(x);
-    *out = e;
-    *dim = channels;
+    r.tmp.truth = NULL;
+    r.tmp.train = 0;
+    r.tmp.index = 0;
+    const layer *l = r.l;
+    *out = msp_batch_channel_means(d, r.batch, r.in, (size_t)l->outputs, l->out_c, run_layer0, &r);
+    *dim = l->out_c;
     return MSP_OK;
 }

@@ -15,6 +15,20 @@ static int default_layer(const network *dn)
     return -1;
 }
 
+/* The whole network runs; the embedding is one layer's output. */
+typedef struct {
+    msp_net *net;
+    const layer *l;
+} embed_run;
+
+static const float *run_whole(void *ctx, float *x, int k)
+{
+    (void)k;
+    embed_run *r = ctx;
+    msp_net_predict(r->net, x);
+    return r->l->output;
+}
+
 msp_status msp_net_embedding(msp_net *net, const msp_dataset *d, int index, float **out, int *dim,
                              msp_err *err)
 {
@@ -33,16 +47,25 @@ msp_status msp_net_embedding(msp_net *net, const msp_dataset *d, int index, floa
     /* Image-shaped outputs average each channel over its positions; flat
      * ones (connected, softmax) are their own embedding. */
     int channels = l->out_c > 0 && l->out_w > 0 && l->out_h > 0 ? l->out_c : l->outputs;
-    size_t hw = (size_t)l->outputs / (size_t)channels, in = (size_t)dn->inputs;
-    int batch = dn->batch;
+    size_t in = (size_t)dn->inputs;
+    embed_run r = {net, l};
+    *out = msp_batch_channel_means(d, dn->batch, in, (size_t)l->outputs, channels, run_whole, &r);
+    *dim = channels;
+    return MSP_OK;
+}
+
+float *msp_batch_channel_means(const msp_dataset *d, int batch, size_t in, size_t outputs,
+                               int channels, msp_batch_run run, void *ctx)
+{
+    size_t hw = outputs / (size_t)channels;
     float *x = msp_calloc((size_t)batch * in, sizeof(float));
     float *e = msp_malloc(sizeof(float) * (size_t)d->n * (size_t)channels);
     for (int start = 0; start < d->n; start += batch) {
         int k = d->n - start < batch ? d->n - start : batch;
         memcpy(x, d->x + (size_t)start * in, sizeof(float) * in * (size_t)k);
-        msp_net_predict(net, x);
+        const float *y = run(ctx, x, k);
         for (int j = 0; j < k; j++) {
-            const float *o = l->output + (size_t)j * (size_t)l->outputs;
+            const float *o = y + (size_t)j * outputs;
             float *row = e + (size_t)(start + j) * (size_t)channels;
             for (int c = 0; c < channels; c++) {
                 double s = 0;
@@ -52,7 +75,5 @@ msp_status msp_net_embedding(msp_net *net, const msp_dataset *d, int index, floa
         }
     }
     free(x);
-    *out = e;
-    *dim = channels;
-    return MSP_OK;
+    return e;
 }

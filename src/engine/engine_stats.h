@@ -59,4 +59,14 @@ void msp_net_stats_free(msp_net_stats *s);
 msp_status msp_net_embedding(msp_net *net, const msp_dataset *d, int index, float **out, int *dim,
                              msp_err *err);
 
+/* The loop under msp_net_embedding and msp_net_conv1_features: every image
+ * of d a batch at a time through run(ctx, x, k), which gets x holding k
+ * images (k <= batch, in values each; past them, what the previous batch
+ * left, or zeros) and returns the layer's output for the batch (outputs
+ * values per image, channels x hw); each image's channel means become a
+ * row of the result, owned n x channels. */
+typedef const float *(*msp_batch_run)(void *ctx, float *x, int k);
+float *msp_batch_channel_means(const msp_dataset *d, int batch, size_t in, size_t outputs,
+                               int channels, msp_batch_run run, void *ctx);
+
 #endif

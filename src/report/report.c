@@ -120,6 +120,40 @@ void msp_report_ms(msp_svg *s, double v)
     else msp_svg_printf(s, "-");
 }
 
+void msp_report_strategy_cells(msp_svg *s, const msp_report_strategy *p, double ref_ms,
+                               double ref_top1, const char *sep, const char *text_sep)
+{
+    char b[96];
+    msp_report_ms(s, p->mean_latency_ms);
+    msp_svg_printf(s, "%s", sep);
+    msp_report_ms(s, p->measured_ms);
+    msp_report_speed_text(p->mean_latency_ms, ref_ms, NULL, b, sizeof b);
+    msp_svg_printf(s, "%s%s%s", text_sep, b, sep);
+    msp_report_pct(s, p->top1);
+    msp_report_points_text(p->top1 - ref_top1, 2, b, sizeof b);
+    msp_svg_printf(s, "%s%s%s", sep, b, sep);
+    msp_report_pct(s, p->top5);
+}
+
+void msp_report_class_cells(const msp_report *r, msp_svg *s, int i, const char *sep)
+{
+    msp_report_pct(s, r->precision[i]);
+    msp_svg_printf(s, "%s", sep);
+    msp_report_pct(s, r->recall[i]);
+    msp_svg_printf(s, "%s", sep);
+    msp_report_pct(s, r->f1[i]);
+    msp_svg_printf(s, "%s%lld", sep, (long long)r->support[i]);
+}
+
+void msp_report_fallback_count(const msp_report *r, msp_svg *s, const msp_report_strategy *p)
+{
+    if (p->fallbacks < 0) msp_svg_printf(s, "unknown");
+    else if (r->test_inputs > 0)
+        msp_svg_printf(s, "%lld (%.1f%%)", (long long)p->fallbacks,
+                       100.0 * (double)p->fallbacks / (double)r->test_inputs);
+    else msp_svg_printf(s, "%lld", (long long)p->fallbacks);
+}
+
 void msp_report_fmt_count(double v, char *buf, size_t size)
 {
     if (!isfinite(v)) snprintf(buf, size, "-");

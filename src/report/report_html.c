@@ -52,15 +52,6 @@ static void missing_notes(const msp_report *r, msp_svg *s)
     }
 }
 
-/* "613 (30.7%)", or "unknown" for an older summary.json. */
-static void fallback_cell(const msp_report *r, msp_svg *s, const msp_report_strategy *p)
-{
-    if (p->fallbacks < 0) P(s, "unknown");
-    else if (r->test_inputs > 0)
-        P(s, "%lld (%.1f%%)", (long long)p->fallbacks, 100.0 * (double)p->fallbacks / (double)r->test_inputs);
-    else P(s, "%lld", (long long)p->fallbacks);
-}
-
 /* Why inputs fell back, by rule; "-" when nothing did or the split is unknown. */
 static void fallback_causes(msp_svg *s, const msp_report_strategy *p)
 {
@@ -208,7 +199,6 @@ static void strategies_table(const msp_report *r, msp_svg *s, const int *front)
 {
     const msp_report_net *ref = msp_report_reference(r);
     double ref_ms = ref ? ref->latency_ms : NAN, ref_top1 = ref ? ref->top1 : NAN;
-    char b[96];
     P(s, "<div class=\"scroll\"><table><tr><th class=\"l\">selector</th><th>mean latency ms</th>"
          "<th>measured ms</th><th class=\"l\">vs the base</th><th>top-1</th><th>top-1 vs base</th>"
          "<th>top-5</th><th>fallbacks</th><th class=\"l\">fallback causes</th>"
@@ -219,17 +209,9 @@ static void strategies_table(const msp_report *r, msp_svg *s, const int *front)
         P(s, "<tr%s><td class=\"l\">", i == r->best ? " class=\"hl\"" : "");
         E(s, p->name);
         P(s, "%s</td><td>", !pm ? "<br>(upper bound)" : i == r->best ? " (best)" : "");
-        msp_report_ms(s, p->mean_latency_ms);
+        msp_report_strategy_cells(s, p, ref_ms, ref_top1, "</td><td>", "</td><td class=\"l\">");
         P(s, "</td><td>");
-        msp_report_ms(s, p->measured_ms);
-        msp_report_speed_text(p->mean_latency_ms, ref_ms, NULL, b, sizeof b);
-        P(s, "</td><td class=\"l\">%s</td><td>", b);
-        msp_report_pct(s, p->top1);
-        msp_report_points_text(p->top1 - ref_top1, 2, b, sizeof b);
-        P(s, "</td><td>%s</td><td>", b);
-        msp_report_pct(s, p->top5);
-        P(s, "</td><td>");
-        if (pm) fallback_cell(r, s, p);
+        if (pm) msp_report_fallback_count(r, s, p);
         else P(s, "-");
         P(s, "</td><td class=\"l wrap\">");
         if (pm) fallback_causes(s, p);
@@ -345,6 +327,24 @@ static void cluster_members(const msp_report *r, msp_svg *s, int c)
     }
 }
 
+/* One of the clusters section's bar charts: each specialist (series 0)
+ * against the base (series 1), values[2 * ns] shown with `decimals`. */
+static void specialist_bars(msp_svg *s, int w, int ns, double ylo, double yhi, const char *ylabel,
+                            const char *title, const double *values, const char *const *labels,
+                            const char *const *cols, int decimals, const char *base_legend)
+{
+    msp_svg_axes a = {.left = 60, .top = 40, .width = w - 90, .height = 220, .no_xticks = 1,
+                      .ylabel = ylabel};
+    msp_svg_axes_fit(&a, 0, ns, ylo, yhi);
+    a.xmin = 0, a.xmax = ns;
+    msp_svg_begin(s, w, 316, title);
+    msp_svg_axes_draw(s, &a);
+    msp_svg_bars(s, &a, values, 2, ns, labels, cols, decimals);
+    msp_svg_legend(s, 70, 14, MSP_SVG_SQUARE, cols[0], "specialist");
+    msp_svg_legend(s, 170, 14, MSP_SVG_SQUARE, cols[1], base_legend);
+    msp_svg_end(s);
+}
+
 static void clusters_section(const msp_report *r, msp_svg *s)
 {
     P(s, "<h2>Clusters and their specialists</h2>\n");
@@ -418,28 +418,13 @@ static void clusters_section(const msp_report *r, msp_svg *s)
     if (w < 420) w = 420;
     if (w > 1100) w = 1100;
     P(s, "<div class=\"row\"><figure>");
-    msp_svg_axes a = {.left = 60, .top = 40, .width = w - 90, .height = 220, .no_xticks = 1,
-                      .ylabel = "in-cluster top-1 (%)"};
     if (!isfinite(lo)) lo = 0, hi = 100;
-    msp_svg_axes_fit(&a, 0, ns, fmax(0, lo - 2), fmin(100, hi + 1));
-    a.xmin = 0, a.xmax = ns;
-    msp_svg_begin(s, w, 316, "In-cluster accuracy: specialist against base");
-    msp_svg_axes_draw(s, &a);
-    msp_svg_bars(s, &a, acc, 2, ns, labels, cols, 1);
-    msp_svg_legend(s, 70, 14, MSP_SVG_SQUARE, cols[0], "specialist");
-    msp_svg_legend(s, 170, 14, MSP_SVG_SQUARE, cols[1], "base network on the same cluster");
-    msp_svg_end(s);
+    specialist_bars(s, w, ns, fmax(0, lo - 2), fmin(100, hi + 1), "in-cluster top-1 (%)",
+                    "In-cluster accuracy: specialist against base", acc, labels, cols, 1,
+                    "base network on the same cluster");
     P(s, "<figcaption>Top-1 on each cluster's test inputs.</figcaption></figure><figure>");
-    msp_svg_axes b = {.left = 60, .top = 40, .width = w - 90, .height = 220, .no_xticks = 1,
-                      .ylabel = "latency (ms)"};
-    msp_svg_axes_fit(&b, 0, ns, 0, lhi > 0 ? lhi * 1.1 : 1);
-    b.xmin = 0, b.xmax = ns;
-    msp_svg_begin(s, w, 316, "Latency: specialist against base");
-    msp_svg_axes_draw(s, &b);
-    msp_svg_bars(s, &b, lat, 2, ns, labels, cols, 3);
-    msp_svg_legend(s, 70, 14, MSP_SVG_SQUARE, cols[0], "specialist");
-    msp_svg_legend(s, 170, 14, MSP_SVG_SQUARE, cols[1], "base network");
-    msp_svg_end(s);
+    specialist_bars(s, w, ns, 0, lhi > 0 ? lhi * 1.1 : 1, "latency (ms)",
+                    "Latency: specialist against base", lat, labels, cols, 3, "base network");
     P(s, "<figcaption>Batch-1 latency per input.</figcaption></figure></div>\n");
     free(sp);
     free(labels);
@@ -485,12 +470,8 @@ static void eval_section(const msp_report *r, msp_svg *s)
         P(s, "<tr><td class=\"l\">");
         E(s, r->class_names[i]);
         P(s, "</td><td>");
-        msp_report_pct(s, r->precision[i]);
-        P(s, "</td><td>");
-        msp_report_pct(s, r->recall[i]);
-        P(s, "</td><td>");
-        msp_report_pct(s, r->f1[i]);
-        P(s, "</td><td>%lld</td></tr>\n", (long long)r->support[i]);
+        msp_report_class_cells(r, s, i, "</td><td>");
+        P(s, "</td></tr>\n");
     }
     P(s, "</table></div></figure></div>\n");
 }

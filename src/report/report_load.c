@@ -858,8 +858,7 @@ void msp_report_free(msp_report *r)
     for (int i = 0; r->premodels && i < r->n_premodels; i++) strategy_free(&r->premodels[i]);
     free(r->premodels);
     strategy_free(&r->oracle);
-    for (int i = 0; r->class_names && i < r->n_classes; i++) free(r->class_names[i]);
-    free(r->class_names);
+    msp_free_strings(r->class_names, r->n_classes);
     free(r->precision);
     free(r->recall);
     free(r->f1);
@@ -868,8 +867,7 @@ void msp_report_free(msp_report *r)
     free(r->cluster_method);
     free(r->cluster_sizes);
     free(r->cluster_class);
-    for (int i = 0; r->col_names && i < r->n_cols; i++) free(r->col_names[i]);
-    free(r->col_names);
+    msp_free_strings(r->col_names, r->n_cols);
     free(r->ms);
     for (int i = 0; r->curves && i < r->n_curves; i++) {
         free(r->curves[i].name);

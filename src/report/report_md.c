@@ -21,12 +21,7 @@ static void cell(msp_svg *s, const char *t)
 
 static void fallbacks(const msp_report *r, msp_svg *s, const msp_report_strategy *p)
 {
-    if (p->fallbacks < 0) {
-        P(s, "unknown");
-        return;
-    }
-    P(s, "%lld", (long long)p->fallbacks);
-    if (r->test_inputs > 0) P(s, " (%.1f%%)", 100.0 * (double)p->fallbacks / (double)r->test_inputs);
+    msp_report_fallback_count(r, s, p);
     if (p->fell_other >= 0 && p->fallbacks > 0)
         P(s, ": %lld other, %lld low probability, %lld premodel unsure", (long long)p->fell_other,
           (long long)p->fell_prob, (long long)p->fell_unsure);
@@ -42,7 +37,7 @@ static void family(const msp_report *r, msp_svg *s)
     const msp_report_strategy *b = &r->premodels[r->best];
     const msp_report_net *ref = msp_report_reference(r);
     double ref_ms = ref ? ref->latency_ms : NAN, ref_top1 = ref ? ref->top1 : NAN;
-    char head[512], sp[96], pt[32];
+    char head[512], sp[96];
     msp_report_headline_text(r, head, sizeof head);
     P(s, "**%s.**\n\nSelector (premodel `%s`): top-1 ", head, b->name);
     msp_report_pct(s, b->top1);
@@ -77,15 +72,7 @@ static void family(const msp_report *r, msp_svg *s)
         P(s, "| ");
         cell(s, p->name);
         P(s, "%s | ", !pm ? " (upper bound)" : i == r->best ? " (best)" : "");
-        msp_report_ms(s, p->mean_latency_ms);
-        P(s, " | ");
-        msp_report_ms(s, p->measured_ms);
-        msp_report_speed_text(p->mean_latency_ms, ref_ms, NULL, sp, sizeof sp);
-        P(s, " | %s | ", sp);
-        msp_report_pct(s, p->top1);
-        msp_report_points_text(p->top1 - ref_top1, 2, pt, sizeof pt);
-        P(s, " | %s | ", pt);
-        msp_report_pct(s, p->top5);
+        msp_report_strategy_cells(s, p, ref_ms, ref_top1, " | ", " | ");
         P(s, " | ");
         if (pm) fallbacks(r, s, p);
         else P(s, "-");
@@ -204,12 +191,8 @@ void msp_report_md(const msp_report *r, msp_svg *s)
             P(s, "| ");
             cell(s, r->class_names[i]);
             P(s, " | ");
-            msp_report_pct(s, r->precision[i]);
-            P(s, " | ");
-            msp_report_pct(s, r->recall[i]);
-            P(s, " | ");
-            msp_report_pct(s, r->f1[i]);
-            P(s, " | %lld |\n", (long long)r->support[i]);
+            msp_report_class_cells(r, s, i, " | ");
+            P(s, " |\n");
         }
     }
     if (r->have_inputs && r->n_rows) {

@@ -103,8 +103,7 @@ static msp_status check_list_data(const msp_expconf *c, char *out, size_t n, msp
             n_test, c->data.width, c->data.height, c->data.channels == 1 ? "grey" : "RGB", k);
         add_per_class(out, n, names, k, train, test);
     }
-    for (int i = 0; i < n_names; i++) free(names[i]);
-    free(names);
+    msp_free_strings(names, n_names);
     free(train);
     free(test);
     return st;

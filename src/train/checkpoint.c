@@ -24,23 +24,6 @@
 
 char *msp_checkpoint_weights_path(const char *dir) { return msp_strcat3(dir, "/", "checkpoint.weights"); }
 
-/* A growable byte buffer: the state is built in memory, CRC'd, written once. */
-typedef struct {
-    unsigned char *p;
-    size_t n, cap;
-} buf_t;
-
-static void put(buf_t *b, const void *src, size_t n)
-{
-    if (b->n + n > b->cap) {
-        b->cap = (b->n + n) * 2;
-        b->p = msp_realloc(b->p, b->cap);
-    }
-    memcpy(b->p + b->n, src, n);
-    b->n += n;
-}
-#define PUT(b, v) put((b), &(v), sizeof(v))
-
 msp_status msp_checkpoint_save(const char *dir, msp_net *net, const msp_train_state *s,
                                msp_err *err)
 {
@@ -51,33 +34,32 @@ msp_status msp_checkpoint_save(const char *dir, msp_net *net, const msp_train_st
     if (st == MSP_OK) st = msp_file_crc32(npath, &wcrc, NULL, err);
     if (st != MSP_OK) goto out;
 
-    buf_t b = {0};
-    uint32_t version = CKPT_VERSION;
-    put(&b, CKPT_MAGIC, 8);
-    PUT(&b, version);
-    PUT(&b, s->seed);
-    PUT(&b, s->epoch);
-    PUT(&b, s->batch);
-    PUT(&b, s->batch_size);
-    PUT(&b, s->n_train);
-    uint64_t seen = msp_net_seen(net);
-    PUT(&b, seen);
-    PUT(&b, wcrc);
+    /* Built in memory, CRC'd, written once. */
+    msp_bytebuf b = {0};
+    msp_bytebuf_put(&b, CKPT_MAGIC, 8);
+    msp_bytebuf_put_u32(&b, CKPT_VERSION);
+    msp_bytebuf_put_u64(&b, s->seed);
+    msp_bytebuf_put_u32(&b, s->epoch);
+    msp_bytebuf_put_u32(&b, s->batch);
+    msp_bytebuf_put_u32(&b, s->batch_size);
+    msp_bytebuf_put_u64(&b, s->n_train);
+    msp_bytebuf_put_u64(&b, msp_net_seen(net));
+    msp_bytebuf_put_u32(&b, wcrc);
     uint64_t n_opt = msp_net_optimizer_size(net);
-    PUT(&b, n_opt);
+    msp_bytebuf_put_u64(&b, n_opt);
     float *opt = msp_malloc(sizeof(float) * n_opt);
     msp_net_optimizer_get(net, opt);
-    put(&b, opt, sizeof(float) * n_opt);
+    for (uint64_t i = 0; i < n_opt; i++) msp_bytebuf_put_f32(&b, opt[i]);
     free(opt);
-    PUT(&b, s->n_hist);
+    msp_bytebuf_put_u32(&b, s->n_hist);
     for (uint32_t i = 0; i < s->n_hist; i++) {
-        PUT(&b, s->hist[i].loss);
-        PUT(&b, s->hist[i].val_top1);
-        PUT(&b, s->hist[i].seconds);
-        PUT(&b, s->hist[i].images_per_s);
+        msp_bytebuf_put_f64(&b, s->hist[i].loss);
+        msp_bytebuf_put_f64(&b, s->hist[i].val_top1);
+        msp_bytebuf_put_f64(&b, s->hist[i].seconds);
+        msp_bytebuf_put_f64(&b, s->hist[i].images_per_s);
     }
     uint32_t crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), b.p, (uInt)b.n);
-    PUT(&b, crc);
+    msp_bytebuf_put_u32(&b, crc);
 
     msp_testpoint("checkpoint-weights");
     msp_atomic a;
@@ -109,7 +91,41 @@ static int get(rd_t *r, void *dst, size_t n)
     r->off += n;
     return 1;
 }
-#define GET(r, v) get((r), &(v), sizeof(v))
+
+static int get_u32(rd_t *r, uint32_t *v)
+{
+    if (r->n - r->off < 4) return 0;
+    *v = msp_le_u32(r->p + r->off);
+    r->off += 4;
+    return 1;
+}
+
+static int get_u64(rd_t *r, uint64_t *v)
+{
+    if (r->n - r->off < 8) return 0;
+    *v = msp_le_u64(r->p + r->off);
+    r->off += 8;
+    return 1;
+}
+
+static int get_f32s(rd_t *r, float *a, uint64_t n)
+{
+    if ((r->n - r->off) / 4 < n) return 0;
+    for (uint64_t i = 0; i < n; i++) {
+        uint32_t u = msp_le_u32(r->p + r->off + 4 * i);
+        memcpy(&a[i], &u, 4);
+    }
+    r->off += 4 * n;
+    return 1;
+}
+
+static int get_f64(rd_t *r, double *v)
+{
+    uint64_t u;
+    if (!get_u64(r, &u)) return 0;
+    memcpy(v, &u, 8);
+    return 1;
+}
 
 static msp_status read_all(const char *path, unsigned char **data, size_t *n, msp_err *err)
 {
@@ -148,10 +164,10 @@ static int state_weights_crc(const char *spath, uint32_t *wcrc)
     uint32_t crc_stored;
     int ok = n >= 52 && memcmp(data, CKPT_MAGIC, 8) == 0;
     if (ok) {
-        memcpy(&crc_stored, data + n - 4, 4);
+        crc_stored = msp_le_u32(data + n - 4);
         ok = (uint32_t)crc32(crc32(0L, Z_NULL, 0), data, (uInt)(n - 4)) == crc_stored;
     }
-    if (ok) memcpy(wcrc, data + 48, 4); /* after magic, version, seed, epoch, batch, bs, n, seen */
+    if (ok) *wcrc = msp_le_u32(data + 48); /* after magic, version, seed, epoch, batch, bs, n, seen */
     free(data);
     return ok;
 }
@@ -193,20 +209,20 @@ msp_status msp_checkpoint_load(const char *dir, const msp_train_state *expect, s
         msp_err_set(err, st, spath, 0, "not an msprune checkpoint (bad magic)");
         goto out;
     }
-    memcpy(&crc_stored, data + n - 4, 4);
+    crc_stored = msp_le_u32(data + n - 4);
     if ((uint32_t)crc32(crc32(0L, Z_NULL, 0), data, (uInt)(n - 4)) != crc_stored) {
         msp_err_set(err, st, spath, 0, "checkpoint is corrupt (checksum mismatch)");
         goto out;
     }
     r.n = n - 4;
-    if (!GET(&r, version) || version != CKPT_VERSION) {
+    if (!get_u32(&r, &version) || version != CKPT_VERSION) {
         msp_err_set(err, st, spath, 0, "checkpoint version %u, this msprune reads version %u",
                     version, CKPT_VERSION);
         goto out;
     }
-    if (!GET(&r, s->seed) || !GET(&r, s->epoch) || !GET(&r, s->batch) ||
-        !GET(&r, s->batch_size) || !GET(&r, s->n_train) || !GET(&r, s->seen) ||
-        !GET(&r, wcrc) || !GET(&r, n_opt_file) || n_opt_file > CKPT_MAX_FLOATS) {
+    if (!get_u64(&r, &s->seed) || !get_u32(&r, &s->epoch) || !get_u32(&r, &s->batch) ||
+        !get_u32(&r, &s->batch_size) || !get_u64(&r, &s->n_train) || !get_u64(&r, &s->seen) ||
+        !get_u32(&r, &wcrc) || !get_u64(&r, &n_opt_file) || n_opt_file > CKPT_MAX_FLOATS) {
         msp_err_set(err, st, spath, 0, "checkpoint is truncated");
         goto out;
     }
@@ -218,15 +234,15 @@ msp_status msp_checkpoint_load(const char *dir, const msp_train_state *expect, s
         goto out;
     }
     *opt = msp_malloc(sizeof(float) * n_opt);
-    if (!get(&r, *opt, sizeof(float) * n_opt) || !GET(&r, s->n_hist) ||
+    if (!get_f32s(&r, *opt, n_opt) || !get_u32(&r, &s->n_hist) ||
         s->n_hist > CKPT_MAX_EPOCHS || s->n_hist != s->epoch) {
         msp_err_set(err, st, spath, 0, "checkpoint is truncated or inconsistent");
         goto out;
     }
     s->hist = msp_calloc(s->n_hist, sizeof *s->hist);
     for (uint32_t i = 0; i < s->n_hist; i++)
-        if (!GET(&r, s->hist[i].loss) || !GET(&r, s->hist[i].val_top1) ||
-            !GET(&r, s->hist[i].seconds) || !GET(&r, s->hist[i].images_per_s)) {
+        if (!get_f64(&r, &s->hist[i].loss) || !get_f64(&r, &s->hist[i].val_top1) ||
+            !get_f64(&r, &s->hist[i].seconds) || !get_f64(&r, &s->hist[i].images_per_s)) {
             msp_err_set(err, st, spath, 0, "checkpoint is truncated");
             goto out;
         }

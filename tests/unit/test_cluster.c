@@ -241,7 +241,7 @@ Test(cluster, features_constant_image)
     for (int i = 0; i < 3 * 64; i++)
         img[i] = 0.7f;
     float f[MSP_FEAT_DIM];
-    msp_features_image(img, 3, 8, 8, f);
+    msp_cluster_features_image(img, 3, 8, 8, f);
     cr_assert_float_eq(f[MSP_FEAT_BRIGHTNESS], 0.7f, 1e-6);
     cr_assert_eq(f[MSP_FEAT_CONTRAST], 0.0f);
     cr_assert_eq(f[MSP_FEAT_GRADIENT], 0.0f);
@@ -271,7 +271,7 @@ Test(cluster, features_half_black_half_white)
     float *f = NULL;
     int dim = 0;
     msp_err err = {{0}};
-    cr_assert_eq(msp_features_extract(&d, &f, &dim, &err), MSP_OK, "%s", err.msg);
+    cr_assert_eq(msp_cluster_features_extract(&d, &f, &dim, &err), MSP_OK, "%s", err.msg);
     cr_assert_eq(dim, MSP_FEAT_DIM);
     cr_assert_eq(f[MSP_FEAT_BRIGHTNESS], 0.5f);
     cr_assert_eq(f[MSP_FEAT_CONTRAST], 0.5f);
@@ -285,7 +285,7 @@ Test(cluster, features_half_black_half_white)
     free(f);
 
     d.n = 0;
-    cr_assert_eq(msp_features_extract(&d, &f, &dim, &err), MSP_BAD_INPUT);
+    cr_assert_eq(msp_cluster_features_extract(&d, &f, &dim, &err), MSP_BAD_INPUT);
     cr_assert_null(f);
     cr_assert_eq(dim, 0);
 }
@@ -295,7 +295,7 @@ Test(cluster, features_tiny_image)
     /* 1x2: grid cells repeat pixels instead of dividing by zero. */
     float img[2] = {0.0f, 1.0f};
     float f[MSP_FEAT_DIM];
-    msp_features_image(img, 1, 1, 2, f);
+    msp_cluster_features_image(img, 1, 1, 2, f);
     cr_assert_eq(f[MSP_FEAT_GRADIENT], 0.5f);
     cr_assert_eq(f[MSP_FEAT_GRID + 0], 0.0f);
     cr_assert_eq(f[MSP_FEAT_GRID + 3], 1.0f);
@@ -307,23 +307,23 @@ Test(cluster, standardise_and_reapply)
     float x[6] = {1, 5, 3, 5, 5, 5};
     msp_feature_stats st = {0};
     msp_err err = {{0}};
-    cr_assert_eq(msp_features_fit(x, 3, 2, &st, &err), MSP_OK, "%s", err.msg);
+    cr_assert_eq(msp_cluster_features_fit(x, 3, 2, &st, &err), MSP_OK, "%s", err.msg);
     cr_assert_eq(st.d, 2);
     cr_assert_eq(st.mean[0], 3.0f);
     cr_assert_float_eq(st.std[0], sqrtf(8.0f / 3.0f), 1e-6);
     cr_assert_eq(st.std[1], 1.0f); /* constant dimension */
-    msp_features_apply(&st, x, 3);
+    msp_cluster_features_apply(&st, x, 3);
     cr_assert_float_eq(x[0], -2.0f / sqrtf(8.0f / 3.0f), 1e-6);
     cr_assert_eq(x[1], 0.0f);
     cr_assert_eq(x[2], 0.0f);
     float z[2] = {3, 7};
-    msp_features_apply(&st, z, 1);
+    msp_cluster_features_apply(&st, z, 1);
     cr_assert_eq(z[0], 0.0f);
     cr_assert_eq(z[1], 2.0f);
     msp_feature_stats_free(&st);
     cr_assert_null(st.mean);
     msp_feature_stats_free(&st);
-    cr_assert_eq(msp_features_fit(x, 3, 0, &st, &err), MSP_BAD_INPUT);
+    cr_assert_eq(msp_cluster_features_fit(x, 3, 0, &st, &err), MSP_BAD_INPUT);
 }
 
 Test(cluster, silhouette_by_hand)
@@ -344,6 +344,61 @@ Test(cluster, silhouette_by_hand)
     int bad[3] = {0, 2, 1};
     cr_assert_eq(msp_silhouette(x, 3, 1, bad, 2, 0, 0, &s, &err), MSP_BAD_INPUT);
     cr_assert_str_eq(err.msg, "silhouette: point 1 has cluster 2, outside [0, 2)");
+}
+
+Test(cluster, silhouette_item_by_hand)
+{
+    /* Own cluster 0 of 3 members: a = 4 / 2 = 2; cluster 1: 6 / 2 = 3, cluster 2: 5 / 1 = 5,
+     * so b = 3 and s = (3 - 2) / 3; an empty cluster 3 is ignored. */
+    double sum[4] = {4, 6, 5, 0};
+    int cnt[4] = {3, 2, 1, 0};
+    cr_assert_eq(msp_silhouette_item(sum, cnt, 4, 0), 1.0 / 3.0);
+    /* b < a: negative; a = b = 0: 0; no other non-empty cluster: 0. */
+    double far[2] = {8, 2};
+    int two[2] = {3, 1};
+    cr_assert_eq(msp_silhouette_item(far, two, 2, 0), (2.0 - 4.0) / 4.0);
+    double zero[2] = {0, 0};
+    cr_assert_eq(msp_silhouette_item(zero, two, 2, 0), 0.0);
+    int alone[2] = {3, 0};
+    cr_assert_eq(msp_silhouette_item(sum, alone, 2, 0), 0.0);
+}
+
+/* A made-up clustering: item i goes to cluster i % k; the score peaks at k = 3
+ * and ties with k = 5 (the smaller k wins); k = 6 fails. */
+static msp_status fake_try(void *ctx, int k, int *assign, double *score, msp_err *err)
+{
+    int *calls = ctx;
+    (*calls)++;
+    if (k == 6)
+        return msp_err_set(err, MSP_FAIL, NULL, 0, "fake failure at k = 6");
+    for (int i = 0; i < 7; i++)
+        assign[i] = i % k;
+    static const double by_k[] = {0, 0.1, 0.2, 0.9, 0.4, 0.9};
+    *score = by_k[k];
+    return MSP_OK;
+}
+
+Test(cluster, best_k_keeps_first_best_and_resets_on_error)
+{
+    int calls = 0, best = -1, assign[7];
+    double scores[5];
+    msp_err err = {0};
+    cr_assert_eq(msp_cluster_best_k(7, 1, 5, fake_try, &calls, &best, assign, scores, &err),
+                 MSP_OK);
+    cr_assert_eq(calls, 5);
+    cr_assert_eq(best, 3);
+    int want[7] = {0, 1, 2, 0, 1, 2, 0};
+    cr_assert_arr_eq(assign, want, sizeof want);
+    double want_scores[5] = {0.1, 0.2, 0.9, 0.4, 0.9};
+    cr_assert_arr_eq(scores, want_scores, sizeof want_scores);
+    calls = 0;
+    cr_assert_eq(msp_cluster_best_k(7, 2, 6, fake_try, &calls, &best, assign, NULL, &err),
+                 MSP_FAIL);
+    cr_assert_eq(calls, 5);
+    cr_assert_eq(best, 0);
+    int zeros[7] = {0};
+    cr_assert_arr_eq(assign, zeros, sizeof zeros);
+    cr_assert_str_eq(err.msg, "fake failure at k = 6");
 }
 
 Test(cluster, silhouette_and_auto_k_on_blobs)
@@ -458,10 +513,10 @@ Test(cluster, fashion_mnist_features_kmeans)
     cr_assert_eq(d.n, 1000);
     float *f = NULL;
     int dim = 0;
-    cr_assert_eq(msp_features_extract(&d, &f, &dim, &err), MSP_OK, "%s", err.msg);
+    cr_assert_eq(msp_cluster_features_extract(&d, &f, &dim, &err), MSP_OK, "%s", err.msg);
     msp_feature_stats st = {0};
-    cr_assert_eq(msp_features_fit(f, d.n, dim, &st, &err), MSP_OK, "%s", err.msg);
-    msp_features_apply(&st, f, d.n);
+    cr_assert_eq(msp_cluster_features_fit(f, d.n, dim, &st, &err), MSP_OK, "%s", err.msg);
+    msp_cluster_features_apply(&st, f, d.n);
     int *a = malloc((size_t)d.n * sizeof *a);
     double in = 0, s = 0;
     cr_assert_eq(msp_kmeans(f, d.n, dim, 4, 1, 300, a, NULL, &in, &err), MSP_OK, "%s", err.msg);

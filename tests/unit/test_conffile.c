@@ -152,3 +152,24 @@ Test(conffile, size_limit_checked_before_reading)
     snprintf(expect, sizeof expect, "%s: too large: 2097152 bytes; a test file is at most 1048576", p);
     cr_assert_str_eq(err.msg, expect);
 }
+
+/* The manifest readers' shared checks: the exact message, file and line. */
+Test(conffile, reader_known_keys_and_bad)
+{
+    const char *text = "a = 1;\ng = { x = 2;\n  y = 3; };\n";
+    config_t cf;
+    config_init(&cf);
+    msp_err err = {0};
+    cr_assert_eq(msp_conffile_parse("m.conf", "a test file", text, strlen(text), &cf, &err), MSP_OK);
+    msp_conf_reader r = {"m.conf", &err};
+    const config_setting_t *root = config_root_setting(&cf), *g = config_lookup(&cf, "g");
+    static const char *const top[] = {"a", "g", NULL}, *const only_x[] = {"x", NULL};
+    cr_assert_eq(msp_conf_known_keys(&r, root, NULL, top), MSP_OK);
+    cr_assert_eq(msp_conf_known_keys(&r, g, "g", only_x), MSP_BAD_INPUT);
+    cr_assert_str_eq(err.msg, "m.conf:3: unknown key 'y' in g");
+    cr_assert_eq(msp_conf_known_keys(&r, root, NULL, only_x), MSP_BAD_INPUT);
+    cr_assert_str_eq(err.msg, "m.conf:1: unknown key 'a'");
+    cr_assert_eq(msp_conf_bad(&r, NULL, "no %s", "setting"), MSP_BAD_INPUT);
+    cr_assert_str_eq(err.msg, "m.conf:1: no setting");
+    config_destroy(&cf);
+}

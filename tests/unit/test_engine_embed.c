@@ -71,3 +71,33 @@ Test(engine_embed, default_layer_is_the_penultimate_channel_means)
     free(d.y);
     msp_net_free(net);
 }
+
+/* A "layer" whose output is its input doubled, counting the images it is
+ * given per batch. */
+typedef struct {
+    float y[2 * 4];
+    int ks[4], calls;
+} doubling;
+
+static const float *run_doubling(void *ctx, float *x, int k)
+{
+    doubling *r = ctx;
+    r->ks[r->calls++] = k;
+    for (int i = 0; i < 2 * 4; i++) r->y[i] = 2 * x[i];
+    return r->y;
+}
+
+/* 3 images of 2 channels x 2 positions, batches of 2: exact channel means. */
+Test(engine_embed, batch_channel_means_exact)
+{
+    float x[3 * 4] = {1, 2, 3, 5, /**/ -1, 0, 0.5f, 0.25f, /**/ 10, 20, 0, 0};
+    msp_dataset d = {.n = 3, .w = 2, .h = 1, .c = 2, .x = x};
+    doubling r = {.calls = 0};
+    float *e = msp_batch_channel_means(&d, 2, 4, 4, 2, run_doubling, &r);
+    const float want[3 * 2] = {3, 8, -1, 0.75f, 30, 0};
+    cr_assert_arr_eq(e, want, sizeof want);
+    cr_assert_eq(r.calls, 2);
+    cr_assert_eq(r.ks[0], 2);
+    cr_assert_eq(r.ks[1], 1);
+    free(e);
+}

@@ -708,3 +708,40 @@ Test(prune, bad_inputs_are_refused, .init = mkdir_tmp, .fini = rm_tmp)
     msp_dnnet_free(&net);
     msp_dncfg_free(&cfg);
 }
+
+/* The two ends every surgery shares: weights that belong elsewhere are
+ * refused with zeroed outputs; an edited cfg gets its network and weights of
+ * the new shapes. */
+Test(prune, surgery_start_and_rebuild)
+{
+    static const char *text = "[net]\nwidth=4\nheight=4\nchannels=1\n"
+                              "[convolutional]\nfilters=3\nsize=3\nstride=1\npad=1\n"
+                              "activation=relu\n"
+                              "[connected]\noutput=2\nactivation=linear\n";
+    net_t n;
+    net_from_text(&n, text, 1);
+    msp_dn_cfg oc;
+    msp_dn_net on;
+    msp_prune_weights ow;
+    msp_err err = {{0}};
+    cr_assert_eq(msp_prune_surgery_start(&n.cfg, &n.net, &n.w, &oc, &on, &ow, &err), MSP_OK);
+    cr_assert_eq(ow.n_floats, 0u);
+    msp_prune_weights other = n.w;
+    other.n_floats--;
+    cr_assert_eq(msp_prune_surgery_start(&n.cfg, &n.net, &other, &oc, &on, &ow, &err),
+                 MSP_BAD_INPUT);
+    cr_assert_str_eq(err.msg, "test.cfg: the weights (127 floats) do not belong to this network "
+                              "(128)");
+
+    msp_dncfg_copy(&n.cfg, &oc);
+    msp_dncfg_set_int(&oc.sec[n.net.layers[0].section], "filters", 2);
+    cr_assert_eq(msp_prune_surgery_rebuild(&n.net, &n.w, &oc, &on, &ow, &err), MSP_OK, "%s",
+                 err.msg);
+    /* conv 2 x (1*3*3) + 2 biases, connected 2 x (2*4*4) + 2 biases */
+    cr_assert_eq(on.layers[0].filters, 2);
+    cr_assert_eq(ow.n_floats, 2u * 9 + 2 + 2u * 32 + 2);
+    msp_prune_weights_free(&ow);
+    msp_dnnet_free(&on);
+    msp_dncfg_free(&oc);
+    net_free(&n);
+}

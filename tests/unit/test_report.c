@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "report/report.h"
+#include "report/report_int.h"
 #include "base/rng.h"
 
 #define FIX "tests/data/report/results"
@@ -785,4 +786,36 @@ Test(report, eval_support_that_contradicts_the_confusion)
                               "\"recall\": 0.975, \"f1\": 0.9853461344, \"support\": 1001");
     load_fails(d, "eval-base.json", "15: class 1 has 'support' 1001, but row 1 of 'confusion' adds up to 1000");
     rmtree(d);
+}
+
+/* The selector cells and fallback counts both reports share, to the byte. */
+Test(report, strategy_cells_and_fallback_count)
+{
+    msp_report_strategy p = {.top1 = 0.918, .top5 = 0.999, .mean_latency_ms = 0.09,
+                             .measured_ms = NAN, .fallbacks = 120};
+    msp_svg s = {0};
+    msp_report_strategy_cells(&s, &p, 0.2268, 0.914, " | ", "<T>");
+    cr_assert_str_eq(s.buf, "0.090 | -<T>2.52x faster | 91.80% | +0.40 pt | 99.90%");
+    msp_svg_free(&s);
+    msp_report r = {.test_inputs = 10000};
+    msp_report_fallback_count(&r, &s, &p);
+    r.test_inputs = 0;
+    msp_svg_printf(&s, "/");
+    msp_report_fallback_count(&r, &s, &p);
+    p.fallbacks = -1;
+    msp_svg_printf(&s, "/");
+    msp_report_fallback_count(&r, &s, &p);
+    cr_assert_str_eq(s.buf, "120 (1.2%)/120/unknown");
+    msp_svg_free(&s);
+}
+
+Test(report, class_cells)
+{
+    double prec[2] = {0.5, NAN}, rec[2] = {0.25, 1}, f1[2] = {0.3333, 0};
+    int64_t support[2] = {7, 12};
+    msp_report r = {.precision = prec, .recall = rec, .f1 = f1, .support = support};
+    msp_svg s = {0};
+    msp_report_class_cells(&r, &s, 1, ";");
+    cr_assert_str_eq(s.buf, "-;100.00%;0.00%;12");
+    msp_svg_free(&s);
 }
