@@ -47,7 +47,7 @@ $(BUILD)/%.o: %.c | $(SETUP)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 # Made afresh: members of removed sources must go, and rooms share file
-# names (src/train/check.c, src/cli/check.c), which `ar r` would replace.
+# names (prune/plan.c, specialise/plan.c), which `ar r` would replace.
 $(BUILD)/libmsprune.a: $(LIB_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $^

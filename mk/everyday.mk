@@ -9,8 +9,8 @@ MSP_VERSION_STAMP := $(BUILD)/version.stamp
 $(shell mkdir -p $(BUILD) && { [ -f $(MSP_VERSION_STAMP) ] && \
         [ "$$(cat $(MSP_VERSION_STAMP))" = "$(MSP_GIT_VERSION)" ] || \
         echo "$(MSP_GIT_VERSION)" >$(MSP_VERSION_STAMP); })
-$(BUILD)/src/cli/version.o: $(MSP_VERSION_STAMP)
-$(BUILD)/src/cli/version.o: CPPFLAGS += -DMSP_GIT_VERSION='"$(MSP_GIT_VERSION)"'
+$(BUILD)/src/cli/cmd_version.o: $(MSP_VERSION_STAMP)
+$(BUILD)/src/cli/cmd_version.o: CPPFLAGS += -DMSP_GIT_VERSION='"$(MSP_GIT_VERSION)"'
 
 .PHONY: check-man
 check-man: msprune$(if $(SANITIZE),-san)

@@ -23,7 +23,7 @@
  *  - family.c: the family manifest (libconfig), written and validated;
  *  - family_latency.c: every network's latency, measured side by side;
  *  - run.c: the stage as a whole: jobs in parallel processes or as shell
- *    lines, latencies, the manifest (the command is src/cli/specialise.c).
+ *    lines, latencies, the manifest (the command is src/cli/cmd_specialise.c).
  *
  * Conventions. Every function that can fail returns msp_status (MSP_OK, or
  * MSP_BAD_INPUT for bad arguments / non-finite data, MSP_FAIL for I/O) and

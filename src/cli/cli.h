@@ -1,7 +1,6 @@
-/* cli.h: the commands behind `msprune COMMAND`, the top room. Each command
- * lives in the file of its name (check.c, train.c, evaluate.c, profile.c,
- * prune.c, specialise.c, premodel.c, deploy.c, run.c, report.c, all.c,
- * version.c); main.c only dispatches. A command parses its own options (GNU
+/* cli.h: the commands behind `msprune COMMAND`, the top room. Command NAME
+ * lives in cmd_NAME.c (cmd_check.c, cmd_train.c, cmd_evaluate.c, ...);
+ * main.c only dispatches. A command parses its own options (GNU
  * getopt_long, options before or after arguments, through msp_cli_getopt),
  * calls the rooms below, prints what they return, and returns the exit
  * status.
@@ -30,12 +29,12 @@ int msp_cmd_report(int argc, char **argv);
 int msp_cmd_all(int argc, char **argv);
 int msp_cmd_version(int argc, char **argv); /* also `msprune --version` */
 
-/* train and evaluate without --selector/--oracle (train.c): the options of
+/* train and evaluate without --selector/--oracle (cmd_train.c): the options of
  * a command that runs one network; cmd is "train" or "evaluate". */
 int msp_cli_run_net(const char *cmd, const char *usage, int argc, char **argv);
-/* The table of an evaluated network, on stdout (train.c; evaluate and all). */
+/* The table of an evaluated network, on stdout (cmd_train.c; evaluate and all). */
 void msp_cli_print_eval(const msp_eval_result *r);
-/* The family's table, on stdout (specialise.c; specialise and all). */
+/* The family's table, on stdout (cmd_specialise.c; specialise and all). */
 void msp_cli_print_family(const msp_expconf *conf, const msp_family *f);
 
 /* Option parsing shared by the commands. Each lists its options in a

@@ -1,4 +1,4 @@
-/* check.c: `msprune check FILE...` and `msprune check --cfg NET.cfg W.weights`. */
+/* cmd_check.c: `msprune check FILE...` and `msprune check --cfg NET.cfg W.weights`. */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* run.c: `msprune run BUNDLE INPUT...`: classify images, an IDX file or an
+/* cmd_run.c: `msprune run BUNDLE INPUT...`: classify images, an IDX file or an
  * image list with a bundle, as the device does.
  *
  * run --csv OUT.csv format (kept stable: scripts/tx2-check reads it): a

@@ -1,4 +1,4 @@
-/* specialise.c: `msprune specialise CONFIG`: the family of pruned networks. */
+/* cmd_specialise.c: `msprune specialise CONFIG`: the family of pruned networks. */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,5 +1,5 @@
-/* evaluate.c: `msprune evaluate CONFIG`: one network on the test set
- * (train.c's options), or with --selector / --oracle the whole family, the
+/* cmd_evaluate.c: `msprune evaluate CONFIG`: one network on the test set
+ * (cmd_train.c's options), or with --selector / --oracle the whole family, the
  * selector with every trained premodel and the oracle in one run. */
 #include <getopt.h>
 #include <string.h>

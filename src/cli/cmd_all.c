@@ -1,4 +1,4 @@
-/* all.c: `msprune all CONFIG`: the whole pipeline, make-like. Each
+/* cmd_all.c: `msprune all CONFIG`: the whole pipeline, make-like. Each
  * stage records what it was built from (stamp.h: the config settings it
  * reads, its input files by content, the data's files by size and time)
  * and runs again only when its output is missing or one of those changed,

@@ -1,4 +1,4 @@
-/* profile.c: `msprune profile --cfg X.cfg`: the latency and FLOPs of one
+/* cmd_profile.c: `msprune profile --cfg X.cfg`: the latency and FLOPs of one
  * network; `msprune profile BUNDLE`: a device profile of a bundle's networks. */
 #include <getopt.h>
 #include <stdio.h>

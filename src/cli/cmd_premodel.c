@@ -1,4 +1,4 @@
-/* premodel.c: `msprune premodel CONFIG` and `msprune premodel --table FILE.csv`. */
+/* cmd_premodel.c: `msprune premodel CONFIG` and `msprune premodel --table FILE.csv`. */
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* deploy.c: `msprune deploy CONFIG --out DIR`: the bundle for a device. */
+/* cmd_deploy.c: `msprune deploy CONFIG --out DIR`: the bundle for a device. */
 #include <getopt.h>
 #include <stdio.h>
 

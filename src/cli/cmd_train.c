@@ -1,4 +1,4 @@
-/* train.c: `msprune train CONFIG`, and the one-network side of `msprune
+/* cmd_train.c: `msprune train CONFIG`, and the one-network side of `msprune
  * evaluate CONFIG [--net NAME]`, which shares its options. */
 #include <getopt.h>
 #include <stdio.h>

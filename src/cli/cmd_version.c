@@ -1,4 +1,4 @@
-/* version.c: `msprune version` and `msprune --version`. */
+/* cmd_version.c: `msprune version` and `msprune --version`. */
 #include <getopt.h>
 #include <stdio.h>
 

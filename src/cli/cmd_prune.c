@@ -1,4 +1,4 @@
-/* prune.c: `msprune prune`: prune a network file to a budget, optionally
+/* cmd_prune.c: `msprune prune`: prune a network file to a budget, optionally
  * in steps with fine-tuning on an experiment's data, and report FLOPs,
  * latency and accuracy before and after. */
 #include <getopt.h>

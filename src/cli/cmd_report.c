@@ -1,4 +1,4 @@
-/* report.c: `msprune report CONFIG [--out DIR]`. */
+/* cmd_report.c: `msprune report CONFIG [--out DIR]`. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
