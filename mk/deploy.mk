@@ -15,6 +15,8 @@
 # The device library is runtime/runtime.c and what it needs from the rooms
 # below: the linker pulls those objects out of an archive of them all into
 # one relocatable object, whose only global symbols are msprune.map's.
+# The .so links with --no-undefined, so a missing member fails the build
+# rather than a device at run time.
 PIC_OBJ := $(patsubst %.c,$(BUILD)/pic/%.o,$(filter-out src/cli/%,$(LIB_SRC)))
 DEVICE_OBJ := $(BUILD)/device/msprune.o
 INSTALL_TEST := $(BUILD)/install-test
@@ -55,7 +57,7 @@ $(BUILD)/device/libmsprune.a: $(DEVICE_OBJ)
 	$(AR) rcs $@ $^
 
 $(BUILD)/$(MSP_SO): $(DEVICE_OBJ) runtime/msprune.map
-	$(CC) $(LDFLAGS) -shared -Wl,-soname,$(MSP_SONAME) -Wl,--version-script=runtime/msprune.map \
+	$(CC) $(LDFLAGS) -shared -Wl,--no-undefined -Wl,-soname,$(MSP_SONAME) -Wl,--version-script=runtime/msprune.map \
 	    -o $@ $(DEVICE_OBJ) $(LDLIBS)
 
 $(BUILD)/libmsprune.so: $(BUILD)/$(MSP_SO)
