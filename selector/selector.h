@@ -47,7 +47,29 @@ msp_status msp_conf_check_stages(const msp_expconf *conf, msp_err *err);
 msp_status msp_family_outcomes(const msp_family *f, const char *dir, const msp_dataset *d,
                                msp_engine_kind engine, msp_outcomes *o, msp_err *err);
 
+/* One premodel's selector as msp_selector_evaluate measured it. */
+typedef struct msp_selector_pm_result {
+    msp_premodel_kind kind;
+    const msp_select_stats *s; /* under its safety net, by the cost model */
+    double premodel_ms;        /* its features and prediction, per input */
+    double measured_ms;        /* mean of every input's own path, timed */
+} msp_selector_pm_result;
+
+/* What msp_selector_evaluate measured, valid during its on_result call. */
+typedef struct msp_selector_result {
+    const msp_outcomes *o;            /* the family's outcomes; o->latency_ms measured now */
+    const msp_family *fam;
+    const msp_select_stats *single;   /* each network alone, one per network */
+    const msp_select_stats *oracle;
+    const msp_selector_pm_result *pm; /* every trained premodel (none with oracle_only) */
+    int n_pm, best;                   /* best: index into pm, -1 if none */
+    double base_measured_ms, oracle_measured_ms; /* means of the timed paths */
+} msp_selector_result;
+
 typedef struct msp_selector_opts {
+    /* evaluate: called once everything is measured and before the files
+     * are written (the command prints the result); may be NULL. */
+    void (*on_result)(const msp_expconf *conf, const msp_selector_result *r);
     msp_engine_kind engine;
     int oracle_only; /* evaluate: single networks and the oracle, no premodel */
     const char *latencies; /* premodel: a device profile (runtime/bundle.h) whose
@@ -57,7 +79,8 @@ typedef struct msp_selector_opts {
 
 /* The premodel stage (see above). */
 msp_status msp_selector_train(const msp_expconf *conf, const msp_selector_opts *o, msp_err *err);
-/* The evaluation stage (see above); prints a table on stdout. */
+/* The evaluation stage (see above); hands what it measured to
+ * o->on_result. */
 msp_status msp_selector_evaluate(const msp_expconf *conf, const msp_selector_opts *o,
                                  msp_err *err);
 

@@ -230,28 +230,6 @@ static msp_status write_per_input(const msp_expconf *conf, const msp_outcomes *o
     return msp_atomic_commit(&a, err);
 }
 
-/* One line of the terminal table: top-1 and top-5 (a specialist's over
- * the whole test set mean little: its own cluster's instead), mean latency
- * by the cost model and measured, speed and top-1 against the base. */
-static void print_row(const char *name, const msp_select_stats *s, double measured,
-                      const msp_family_net *spec, const msp_select_stats *base, double base_ms,
-                      const char *extra)
-{
-    char speed[64], pts[32], meas[32] = "";
-    msp_report_speed_text(s->mean_ms, base_ms, NULL, speed, sizeof speed);
-    if (isfinite(measured)) snprintf(meas, sizeof meas, "%.4f ms", measured);
-    if (spec) {
-        printf("  %-22s %8s %8s %9.4f ms %12s  %-13s %9s  own cluster %.2f%% (base %.2f%%)\n",
-               name, "-", "-", s->mean_ms, meas, speed, "", 100 * spec->test_in_cluster,
-               100 * spec->base_test_in_cluster);
-        return;
-    }
-    msp_report_points_text(s->score - base->score, 2, pts, sizeof pts);
-    printf("  %-22s %7.2f%% %7.2f%% %9.4f ms %12s  %-13s %9s  %s\n", name, 100 * s->score,
-           100 * s->top5, s->mean_ms, meas, s == base ? "reference" : speed, s == base ? "" : pts,
-           extra ? extra : "");
-}
-
 /* Every input's own path, timed at batch 1: the oracle's, each premodel's,
  * and the base alone; their means. */
 static msp_status time_paths(const msp_expconf *conf, msp_engine_kind engine, const msp_family *fam,
@@ -278,48 +256,6 @@ static msp_status time_paths(const msp_expconf *conf, msp_engine_kind engine, co
     tm->base_mean = mean(tm->base_ms, n);
     for (int k = 0; k < n_r; k++) r[k].measured_ms = mean(tm->ms + (size_t)(k + 1) * n, n);
     return MSP_OK;
-}
-
-/* The terminal table: every network, every premodel's selector and the
- * oracle against the base, then the best premodel's verdict. */
-static void print_table(const msp_expconf *conf, const msp_outcomes *o, const msp_family *fam,
-                        const msp_select_stats *single, const msp_select_stats *oracle,
-                        const pm_result *r, int n_r, int best, const timings *tm)
-{
-    double base_ms = o->latency_ms[0];
-    printf("selector evaluation of %s on %d test images (batch-1 latency, premodel cost included;\n"
-           "mean latency: median network latencies added up along each input's path; measured:\n"
-           "the mean of every input's own path timed at batch 1)\n",
-           conf->name, o->n);
-    printf("  %-22s %8s %8s %12s %12s  %-13s %9s  %s\n", "", "top-1", "top-5", "mean latency",
-           "measured", "vs the base", "top-1", "fallbacks, premodel accuracy");
-    for (int j = 0; j < o->m; j++)
-        print_row(o->names[j], &single[j], j == 0 ? tm->base_mean : NAN,
-                  fam->nets[j].cluster >= 0 ? &fam->nets[j] : NULL, &single[0], base_ms, NULL);
-    for (int k = 0; k < n_r; k++) {
-        char name[64], extra[128];
-        snprintf(name, sizeof name, "selector %s%s", msp_premodel_kind_name(r[k].kind), k == best ? " *" : "");
-        snprintf(extra, sizeof extra, "%lld fallbacks (%.1f%%), premodel %.2f%%",
-                 (long long)r[k].s.fallbacks, 100.0 * (double)r[k].s.fallbacks / o->n,
-                 100 * r[k].s.premodel_acc);
-        print_row(name, &r[k].s, r[k].measured_ms, NULL, &single[0], base_ms, extra);
-    }
-    print_row("oracle", oracle, tm->oracle_mean, NULL, &single[0], base_ms, NULL);
-    if (best >= 0) {
-        const pm_result *b = &r[best];
-        char speed[64], pts[32], saving[64], mspeed[64];
-        msp_report_speed_text(b->s.mean_ms, base_ms, "the base", speed, sizeof speed);
-        msp_report_points_text(b->s.score - single[0].score, 2, pts, sizeof pts);
-        msp_report_saving_text(b->s.mean_ms, base_ms, oracle->mean_ms, saving, sizeof saving);
-        msp_report_speed_text(b->measured_ms, tm->base_mean, "the base", mspeed, sizeof mspeed);
-        printf("  best premodel %s: %s, top-1 %s, %s (measured per input: %s)\n",
-               msp_premodel_kind_name(b->kind), speed, pts, saving, mspeed);
-        printf("  fallbacks: %lld of %d inputs ran the chosen network and then the base (%lld "
-               "said 'other', %lld were under their probability threshold), %lld went straight to the base (premodel "
-               "unsure); premodel %.4f ms per input\n",
-               (long long)(b->s.fell_other + b->s.fell_prob), o->n, (long long)b->s.fell_other,
-               (long long)b->s.fell_prob, (long long)b->s.fell_unsure, b->premodel_ms);
-    }
 }
 
 /* One evaluation: what it measures (the family's outcomes and latencies,
@@ -481,7 +417,6 @@ static msp_status write_outputs(const msp_expconf *conf, const msp_selector_opts
     msp_status st = write_summary(conf, &ev->fam, &ev->o, ev->single, &ev->oracle, ev->r, ev->n_r,
                                   ev->best, &ev->tm, err);
     if (st == MSP_OK) st = write_per_input(conf, &ev->o, ev->label, ev->r, ev->n_r, &ev->tm, err);
-    if (st == MSP_OK) printf("  wrote %s/summary.json and %s/per-input.csv\n", conf->output, conf->output);
     if (st == MSP_OK && !opt->oracle_only) st = msp_sel_record(conf, "selector", in, err);
     if (st == MSP_OK && opt->oracle_only) {
         char *rec = msp_selector_record_path(conf, "selector");
@@ -489,6 +424,28 @@ static msp_status write_outputs(const msp_expconf *conf, const msp_selector_opts
         free(rec);
     }
     return st;
+}
+
+/* What was measured, handed to the command. */
+static void report(const msp_expconf *conf, const msp_selector_opts *opt, const eval_run *ev)
+{
+    msp_selector_pm_result *pm = msp_calloc((size_t)ev->n_r + 1, sizeof *pm);
+    for (int k = 0; k < ev->n_r; k++)
+        pm[k] = (msp_selector_pm_result){.kind = ev->r[k].kind,
+                                         .s = &ev->r[k].s,
+                                         .premodel_ms = ev->r[k].premodel_ms,
+                                         .measured_ms = ev->r[k].measured_ms};
+    msp_selector_result r = {.o = &ev->o,
+                             .fam = &ev->fam,
+                             .single = ev->single,
+                             .oracle = &ev->oracle,
+                             .pm = pm,
+                             .n_pm = ev->n_r,
+                             .best = ev->best,
+                             .base_measured_ms = ev->tm.base_mean,
+                             .oracle_measured_ms = ev->tm.oracle_mean};
+    opt->on_result(conf, &r);
+    free(pm);
 }
 
 msp_status msp_selector_evaluate(const msp_expconf *conf, const msp_selector_opts *opt,
@@ -505,7 +462,7 @@ msp_status msp_selector_evaluate(const msp_expconf *conf, const msp_selector_opt
                         err);
     }
     if (st == MSP_OK) {
-        print_table(conf, &ev.o, &ev.fam, ev.single, &ev.oracle, ev.r, ev.n_r, ev.best, &ev.tm);
+        if (opt->on_result) report(conf, opt, &ev);
         st = write_outputs(conf, opt, &ev, &in, err);
     }
     msp_stamp_free(&in);

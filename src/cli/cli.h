@@ -12,6 +12,7 @@
 #include <getopt.h>
 
 #include "engine/engine.h"
+#include "selector/selector.h"
 #include "specialise/specialise.h"
 #include "train/train.h"
 #include "base/base.h"
@@ -36,6 +37,10 @@ int msp_cli_run_net(const char *cmd, const char *usage, int argc, char **argv);
 void msp_cli_print_eval(const msp_eval_result *r);
 /* The family's table, on stdout (cmd_specialise.c; specialise and all). */
 void msp_cli_print_family(const msp_expconf *conf, const msp_family *f);
+/* The selector's evaluation table and the files it wrote, on stdout
+ * (cmd_evaluate.c; evaluate and all). */
+void msp_cli_print_selector(const msp_expconf *conf, const msp_selector_result *r);
+void msp_cli_print_selector_files(const msp_expconf *conf);
 
 /* Option parsing shared by the commands. Each lists its options in a
  * getopt_long table that ends with the common ones, and loops on

@@ -225,7 +225,8 @@ int msp_cmd_all(int argc, char **argv)
     char *premodels = msp_sel_path(&conf, "premodels.json");
     char *summary = msp_strcat3(conf.output, "/", "summary.json");
     char *report = msp_strcat3(conf.output, "/", "report.html");
-    msp_selector_opts so = {.engine = a.engine, .verbose = a.verbose};
+    msp_selector_opts so = {.engine = a.engine, .verbose = a.verbose,
+                            .on_result = msp_cli_print_selector};
 
     double spent[S_COUNT], t;
     for (int i = 0; i < S_COUNT; i++) spent[i] = -1;
@@ -279,6 +280,7 @@ int msp_cmd_all(int argc, char **argv)
                                  msp_selector_record_path(&conf, "selector"), &now, in_sel)) {
         t = msp_now();
         st = msp_selector_evaluate(&conf, &so, &err);
+        if (st == MSP_OK) msp_cli_print_selector_files(&conf);
         spent[S_SELECTOR] = msp_now() - t;
     }
     const char *in_rep[] = {summary, eval_json, NULL};

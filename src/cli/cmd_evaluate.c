@@ -2,10 +2,13 @@
  * (cmd_train.c's options), or with --selector / --oracle the whole family, the
  * selector with every trained premodel and the oracle in one run. */
 #include <getopt.h>
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "base/base.h"
 #include "cli.h"
+#include "report/report.h"
 #include "selector/selector.h"
 
 static const char *const usage_evaluate =
@@ -55,6 +58,78 @@ static const char *const usage_family =
     "\n"
     "exit status: 0 success, 1 the work failed, 2 bad usage or bad input.\n";
 
+/* One line of the terminal table: top-1 and top-5 (a specialist's over
+ * the whole test set mean little: its own cluster's instead), mean latency
+ * by the cost model and measured, speed and top-1 against the base. */
+static void print_row(const char *name, const msp_select_stats *s, double measured,
+                      const msp_family_net *spec, const msp_select_stats *base, double base_ms,
+                      const char *extra)
+{
+    char speed[64], pts[32], meas[32] = "";
+    msp_report_speed_text(s->mean_ms, base_ms, NULL, speed, sizeof speed);
+    if (isfinite(measured)) snprintf(meas, sizeof meas, "%.4f ms", measured);
+    if (spec) {
+        printf("  %-22s %8s %8s %9.4f ms %12s  %-13s %9s  own cluster %.2f%% (base %.2f%%)\n",
+               name, "-", "-", s->mean_ms, meas, speed, "", 100 * spec->test_in_cluster,
+               100 * spec->base_test_in_cluster);
+        return;
+    }
+    msp_report_points_text(s->score - base->score, 2, pts, sizeof pts);
+    printf("  %-22s %7.2f%% %7.2f%% %9.4f ms %12s  %-13s %9s  %s\n", name, 100 * s->score,
+           100 * s->top5, s->mean_ms, meas, s == base ? "reference" : speed, s == base ? "" : pts,
+           extra ? extra : "");
+}
+
+/* The terminal table: every network, every premodel's selector and the
+ * oracle against the base, then the best premodel's verdict. */
+void msp_cli_print_selector(const msp_expconf *conf, const msp_selector_result *res)
+{
+    const msp_outcomes *o = res->o;
+    const msp_family *fam = res->fam;
+    const msp_select_stats *single = res->single, *oracle = res->oracle;
+    const msp_selector_pm_result *r = res->pm;
+    int n_r = res->n_pm, best = res->best;
+    double base_ms = o->latency_ms[0];
+    printf("selector evaluation of %s on %d test images (batch-1 latency, premodel cost included;\n"
+           "mean latency: median network latencies added up along each input's path; measured:\n"
+           "the mean of every input's own path timed at batch 1)\n",
+           conf->name, o->n);
+    printf("  %-22s %8s %8s %12s %12s  %-13s %9s  %s\n", "", "top-1", "top-5", "mean latency",
+           "measured", "vs the base", "top-1", "fallbacks, premodel accuracy");
+    for (int j = 0; j < o->m; j++)
+        print_row(o->names[j], &single[j], j == 0 ? res->base_measured_ms : NAN,
+                  fam->nets[j].cluster >= 0 ? &fam->nets[j] : NULL, &single[0], base_ms, NULL);
+    for (int k = 0; k < n_r; k++) {
+        char name[64], extra[128];
+        snprintf(name, sizeof name, "selector %s%s", msp_premodel_kind_name(r[k].kind), k == best ? " *" : "");
+        snprintf(extra, sizeof extra, "%lld fallbacks (%.1f%%), premodel %.2f%%",
+                 (long long)r[k].s->fallbacks, 100.0 * (double)r[k].s->fallbacks / o->n,
+                 100 * r[k].s->premodel_acc);
+        print_row(name, r[k].s, r[k].measured_ms, NULL, &single[0], base_ms, extra);
+    }
+    print_row("oracle", oracle, res->oracle_measured_ms, NULL, &single[0], base_ms, NULL);
+    if (best >= 0) {
+        const msp_selector_pm_result *b = &r[best];
+        char speed[64], pts[32], saving[64], mspeed[64];
+        msp_report_speed_text(b->s->mean_ms, base_ms, "the base", speed, sizeof speed);
+        msp_report_points_text(b->s->score - single[0].score, 2, pts, sizeof pts);
+        msp_report_saving_text(b->s->mean_ms, base_ms, oracle->mean_ms, saving, sizeof saving);
+        msp_report_speed_text(b->measured_ms, res->base_measured_ms, "the base", mspeed, sizeof mspeed);
+        printf("  best premodel %s: %s, top-1 %s, %s (measured per input: %s)\n",
+               msp_premodel_kind_name(b->kind), speed, pts, saving, mspeed);
+        printf("  fallbacks: %lld of %d inputs ran the chosen network and then the base (%lld "
+               "said 'other', %lld were under their probability threshold), %lld went straight to the base (premodel "
+               "unsure); premodel %.4f ms per input\n",
+               (long long)(b->s->fell_other + b->s->fell_prob), o->n, (long long)b->s->fell_other,
+               (long long)b->s->fell_prob, (long long)b->s->fell_unsure, b->premodel_ms);
+    }
+}
+
+void msp_cli_print_selector_files(const msp_expconf *conf)
+{
+    printf("  wrote %s/summary.json and %s/per-input.csv\n", conf->output, conf->output);
+}
+
 /* --selector and --oracle: the family, the selector and the oracle. */
 static int evaluate_family(int argc, char **argv)
 {
@@ -64,7 +139,7 @@ static int evaluate_family(int argc, char **argv)
         {"selector", no_argument, 0, 's'}, {"oracle", no_argument, 0, 'o'}, MSP_CLI_ENGINE,
         MSP_CLI_COMMON};
     msp_cli cli = {.cmd = "evaluate", .usage = usage_family};
-    msp_selector_opts o = {.oracle_only = !selector};
+    msp_selector_opts o = {.oracle_only = !selector, .on_result = msp_cli_print_selector};
     int c;
     while ((c = msp_cli_getopt(&cli, argc, argv, "soE:qvh", longopts)) != -1) {
         switch (c) {
@@ -82,6 +157,7 @@ static int evaluate_family(int argc, char **argv)
     if (st != MSP_OK) return msp_cli_finish(st, &err);
     msp_engine_set_threads(conf.threads);
     st = msp_selector_evaluate(&conf, &o, &err);
+    if (st == MSP_OK) msp_cli_print_selector_files(&conf);
     msp_expconf_free(&conf);
     return msp_cli_finish(st, &err);
 }
