@@ -66,10 +66,23 @@ typedef struct msp_selector_result {
     double base_measured_ms, oracle_measured_ms; /* means of the timed paths */
 } msp_selector_result;
 
+/* One premodel as msp_selector_train trained it, valid during its
+ * on_trained call. */
+typedef struct msp_selector_trained {
+    msp_premodel_kind kind;
+    int n_features, folds;    /* features kept by feature selection; CV folds */
+    double cv_mean, cv_std;   /* out-of-fold accuracy */
+    const msp_safety *safety; /* the fallback thresholds chosen */
+    const msp_outcomes *o;    /* the family's network names (o->names, o->m) */
+    double seconds;           /* spent training it */
+} msp_selector_trained;
+
 typedef struct msp_selector_opts {
     /* evaluate: called once everything is measured and before the files
      * are written (the command prints the result); may be NULL. */
     void (*on_result)(const msp_expconf *conf, const msp_selector_result *r);
+    /* premodel: called after each premodel is trained; may be NULL. */
+    void (*on_trained)(const msp_selector_trained *t);
     msp_engine_kind engine;
     int oracle_only; /* evaluate: single networks and the oracle, no premodel */
     const char *latencies; /* premodel: a device profile (runtime/bundle.h) whose

@@ -334,16 +334,16 @@ msp_status msp_selector_train(const msp_expconf *conf, const msp_selector_opts *
                 o.n, dk);
         st = train_one(conf, &pd, &ch, &t[i], err);
         if (xk != x) free(xk);
-        if (st == MSP_OK) {
-            printf("  %-12s %2d features  %2d-fold CV accuracy %.2f%% (+- %.2f)  fallback below p",
-                   msp_premodel_kind_name(kinds[i]), t[i].n_kept, t[i].cv.folds,
-                   100 * t[i].cv.acc_mean, 100 * t[i].cv.acc_std);
-            if (msp_safety_min_prob_shared(&t[i].safety, o.m))
-                printf(" %.2f", t[i].safety.min_prob[0]);
-            else /* network 0, the fallback, never falls back */
-                for (int j = 1; j < o.m; j++)
-                    printf(" %s %.2f", o.names[j], t[i].safety.min_prob[j]);
-            printf("  %.1f s\n", t[i].seconds);
+        if (st == MSP_OK && opt->on_trained) {
+            msp_selector_trained done = {.kind = kinds[i],
+                                         .n_features = t[i].n_kept,
+                                         .folds = t[i].cv.folds,
+                                         .cv_mean = t[i].cv.acc_mean,
+                                         .cv_std = t[i].cv.acc_std,
+                                         .safety = &t[i].safety,
+                                         .o = &o,
+                                         .seconds = t[i].seconds};
+            opt->on_trained(&done);
         }
     }
     if (st == MSP_OK) st = write_report(conf, &o, order, gains, n_used, set, t, n_kinds, err);

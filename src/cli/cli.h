@@ -41,6 +41,8 @@ void msp_cli_print_family(const msp_expconf *conf, const msp_family *f);
  * (cmd_evaluate.c; evaluate and all). */
 void msp_cli_print_selector(const msp_expconf *conf, const msp_selector_result *r);
 void msp_cli_print_selector_files(const msp_expconf *conf);
+/* One trained premodel's line, on stdout (cmd_premodel.c; premodel and all). */
+void msp_cli_print_premodel(const msp_selector_trained *t);
 
 /* Option parsing shared by the commands. Each lists its options in a
  * getopt_long table that ends with the common ones, and loops on

@@ -226,7 +226,8 @@ int msp_cmd_all(int argc, char **argv)
     char *summary = msp_strcat3(conf.output, "/", "summary.json");
     char *report = msp_strcat3(conf.output, "/", "report.html");
     msp_selector_opts so = {.engine = a.engine, .verbose = a.verbose,
-                            .on_result = msp_cli_print_selector};
+                            .on_result = msp_cli_print_selector,
+                            .on_trained = msp_cli_print_premodel};
 
     double spent[S_COUNT], t;
     for (int i = 0; i < S_COUNT; i++) spent[i] = -1;

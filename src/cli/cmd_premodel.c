@@ -155,6 +155,19 @@ out:
     return msp_cli_finish(st, &err);
 }
 
+void msp_cli_print_premodel(const msp_selector_trained *t)
+{
+    const msp_outcomes *o = t->o;
+    printf("  %-12s %2d features  %2d-fold CV accuracy %.2f%% (+- %.2f)  fallback below p",
+           msp_premodel_kind_name(t->kind), t->n_features, t->folds, 100 * t->cv_mean,
+           100 * t->cv_std);
+    if (msp_safety_min_prob_shared(t->safety, o->m))
+        printf(" %.2f", t->safety->min_prob[0]);
+    else /* network 0, the fallback, never falls back */
+        for (int j = 1; j < o->m; j++) printf(" %s %.2f", o->names[j], t->safety->min_prob[j]);
+    printf("  %.1f s\n", t->seconds);
+}
+
 int msp_cmd_premodel(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -169,7 +182,7 @@ int msp_cmd_premodel(int argc, char **argv)
     double tol = 0;
     char *end;
     msp_err err = {{0}};
-    msp_selector_opts o = {0};
+    msp_selector_opts o = {.on_trained = msp_cli_print_premodel};
     while ((c = msp_cli_getopt(&cli, argc, argv, "t:p:T:f:E:L:qvh", longopts)) != -1) {
         switch (c) {
         case 't': table = optarg; break;
