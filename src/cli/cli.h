@@ -58,6 +58,14 @@ void msp_cli_print_premodel(const msp_selector_trained *t);
  *         }
  *     }
  */
+/* The end of a usage text: the exit statuses, and before them the common
+ * options where the command's help aligns its option list at column 17. */
+#define MSP_CLI_EXIT_STATUS "\nexit status: 0 success, 1 the work failed, 2 bad usage or bad input.\n"
+#define MSP_CLI_USAGE_COMMON                                                                \
+    "  -q, --quiet    warnings and errors only, no progress\n"                              \
+    "  -v, --verbose  debug messages and Darknet's own output (layer tables)\n"             \
+    "  -h, --help     this help\n" MSP_CLI_EXIT_STATUS
+
 #define MSP_CLI_ENGINE {"engine", required_argument, 0, 'E'}
 #define MSP_CLI_COMMON                                                                     \
     {"quiet", no_argument, 0, 'q'}, {"verbose", no_argument, 0, 'v'},                      \

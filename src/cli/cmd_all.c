@@ -50,11 +50,7 @@ static const char *const usage =
     "                 premodel, selector, report\n"
     "  -j, --jobs N   specialist jobs in parallel (default 1)\n"
     "  --engine E     'fast' (default) or 'stock' (Darknet's own layers)\n"
-    "  -q, --quiet    warnings and errors only, no progress\n"
-    "  -v, --verbose  debug messages and Darknet's own output (layer tables)\n"
-    "  -h, --help     this help\n"
-    "\n"
-    "exit status: 0 success, 1 the work failed, 2 bad usage or bad input.\n";
+    MSP_CLI_USAGE_COMMON;
 
 /* Modification time, or -1 when missing. */
 static double mtime(const char *path)

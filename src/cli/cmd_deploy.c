@@ -22,8 +22,7 @@ static const char *const usage_deploy =
     "  -q, --quiet      warnings and errors only, no progress\n"
     "  -v, --verbose    debug messages and Darknet's own output (layer tables)\n"
     "  -h, --help       this help\n"
-    "\n"
-    "exit status: 0 success, 1 the work failed, 2 bad usage or bad input.\n";
+    MSP_CLI_EXIT_STATUS;
 
 int msp_cmd_deploy(int argc, char **argv)
 {

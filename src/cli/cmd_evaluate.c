@@ -35,8 +35,7 @@ static const char *const usage_evaluate =
     "  -q, --quiet         warnings and errors only, no progress\n"
     "  -v, --verbose       debug messages and Darknet's own output (layer tables)\n"
     "  -h, --help          this help\n"
-    "\n"
-    "exit status: 0 success, 1 the work failed, 2 bad usage or bad input.\n";
+    MSP_CLI_EXIT_STATUS;
 
 static const char *const usage_family =
     "usage: msprune evaluate CONFIG --selector | --oracle [--engine E] [-q|-v]\n"
@@ -52,11 +51,7 @@ static const char *const usage_family =
     "  --selector     the selector with every trained premodel, and the oracle\n"
     "  --oracle       the single networks and the oracle (no premodel needed)\n"
     "  --engine E     'fast' (default) or 'stock' (Darknet's own layers)\n"
-    "  -q, --quiet    warnings and errors only, no progress\n"
-    "  -v, --verbose  debug messages and Darknet's own output (layer tables)\n"
-    "  -h, --help     this help\n"
-    "\n"
-    "exit status: 0 success, 1 the work failed, 2 bad usage or bad input.\n";
+    MSP_CLI_USAGE_COMMON;
 
 /* One line of the terminal table: top-1 and top-5 (a specialist's over
  * the whole test set mean little: its own cluster's instead), mean latency

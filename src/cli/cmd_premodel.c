@@ -39,8 +39,7 @@ static const char *const usage_premodel =
     "  -v, --verbose        debug messages and Darknet's own output (layer\n"
     "                       tables)\n"
     "  -h, --help           this help\n"
-    "\n"
-    "exit status: 0 success, 1 the work failed, 2 bad usage or bad input.\n";
+    MSP_CLI_EXIT_STATUS;
 
 /* Out-of-fold choices of one premodel kind on a table: every row is
  * predicted by a model trained on the other folds. */

@@ -24,8 +24,7 @@ static const char *const usage_profile_bundle =
     "  -q, --quiet    warnings and errors only\n"
     "  -v, --verbose  also debug messages\n"
     "  -h, --help     this help\n"
-    "\n"
-    "exit status: 0 success, 1 the work failed, 2 bad usage or bad input.\n";
+    MSP_CLI_EXIT_STATUS;
 
 static int profile_bundle(int argc, char **argv)
 {
@@ -83,11 +82,7 @@ static const char *const usage =
     "  --threads N    threads for matrix products (default 1)\n"
     "  --engine E     'fast' (default) or 'stock' (Darknet's own layers)\n"
     "  --json         print one JSON object {\"latency_ms\": F, \"flops\": N, ...}\n"
-    "  -q, --quiet    warnings and errors only, no progress\n"
-    "  -v, --verbose  debug messages and Darknet's own output (layer tables)\n"
-    "  -h, --help     this help\n"
-    "\n"
-    "exit status: 0 success, 1 the work failed, 2 bad usage or bad input.\n";
+    MSP_CLI_USAGE_COMMON;
 
 static void print_profile(const msp_profile_opts *o, const msp_profile_result *r, int json)
 {

@@ -61,8 +61,7 @@ static const char *const usage =
     "  -v, --verbose         debug messages and Darknet's own output (layer\n"
     "                        tables)\n"
     "  -h, --help            this help\n"
-    "\n"
-    "exit status: 0 success, 1 the work failed, 2 bad usage or bad input.\n";
+    MSP_CLI_EXIT_STATUS;
 
 typedef struct {
     const char *cfg, *weights, *out, *config;

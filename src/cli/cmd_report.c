@@ -22,8 +22,7 @@ static const char *const usage =
     "  -q, --quiet    do not print the paths written\n"
     "  -v, --verbose  also debug messages\n"
     "  -h, --help     this help\n"
-    "\n"
-    "exit status: 0 success, 1 the work failed, 2 bad usage or bad input.\n";
+    MSP_CLI_EXIT_STATUS;
 
 int msp_cmd_report(int argc, char **argv)
 {

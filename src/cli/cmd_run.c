@@ -47,8 +47,7 @@ static const char *const usage_run =
     "  -q, --quiet    warnings and errors only, no per-input lines\n"
     "  -v, --verbose  debug messages and Darknet's own output (layer tables)\n"
     "  -h, --help     this help\n"
-    "\n"
-    "exit status: 0 success, 1 the work failed, 2 bad usage or bad input.\n";
+    MSP_CLI_EXIT_STATUS;
 
 typedef struct run_stats {
     int n, fallbacks;

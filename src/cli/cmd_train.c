@@ -32,11 +32,7 @@ static const char *const usage_train =
     "  --epochs N     override the config's base.epochs\n"
     "  --threads N    threads for matrix products (default: the config's threads)\n"
     "  --engine E     'fast' (default) or 'stock' (Darknet's own layers)\n"
-    "  -q, --quiet    warnings and errors only, no progress\n"
-    "  -v, --verbose  debug messages and Darknet's own output (layer tables)\n"
-    "  -h, --help     this help\n"
-    "\n"
-    "exit status: 0 success, 1 the work failed, 2 bad usage or bad input.\n";
+    MSP_CLI_USAGE_COMMON;
 
 /* Parse the options shared by train/evaluate/all; returns -1 to continue,
  * otherwise the exit status. */
