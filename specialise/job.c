@@ -315,6 +315,7 @@ static msp_status run_step(job *j, int k, double flops_target, char **cur_cfg, c
                                 .val = &j->val,
                                 .soft = j->soft,
                                 .soft_weight = (float)s->distill};
+            msp_train_job_augment(&tj, j->conf);
             msp_train_opts to = {.engine = j->o->engine, .verbose = j->o->verbose,
                                  .resume = msp_file_readable(ckpt)};
             st = msp_train_run(&tj, &to, err);

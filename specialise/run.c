@@ -329,6 +329,7 @@ void msp_specialise_inputs(const msp_expconf *c, msp_stamp *s)
 {
     msp_experiment_stamp_data(c, MSP_SPLIT_TRAIN | MSP_SPLIT_VAL | MSP_SPLIT_TEST, s);
     msp_expconf_stamp(c, "specialise", s);
+    msp_expconf_stamp_augment(c, s);
     msp_expconf_stamp(c, "evaluate", s);
     msp_stamp_add(s, "base.batch", "%d", c->base.batch);
     msp_stamp_add(s, "base.cfg", "%s", c->base.cfg);

@@ -339,6 +339,7 @@ static msp_status finetune_step(const prune_args *a, const msp_expconf *conf,
                        .seed = a->seed + (uint64_t)step,
                        .train = &data->train,
                        .val = &data->val};
+    msp_train_job_augment(&j, conf);
     msp_train_opts to = {.engine = a->engine};
     msp_status st = msp_train_run(&j, &to, err);
     free(dir);

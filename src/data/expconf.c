@@ -150,6 +150,12 @@ static const key base_keys[] = {
     END
 };
 
+static const key augment_keys[] = {
+    INT("shift", 0, ANY, 0, 16, 0, augment.shift),
+    BOOL("flip", 0, ANY, 0, augment.flip),
+    END
+};
+
 static const key evaluate_keys[] = {
     INT("latency_runs", 0, ANY, 1, 100000, 50, evaluate.latency_runs),
     INT("warmup", 0, ANY, 0, 10000, 5, evaluate.warmup),
@@ -236,6 +242,7 @@ static const key root_keys[] = {
     GROUP("data", F_REQUIRED, data_keys),
     GROUP("base", F_REQUIRED, base_keys),
     GROUP("evaluate", 0, evaluate_keys),
+    GROUP("augment", 0, augment_keys),
     GROUP("specialise", 0, specialise_keys),
     GROUP("selector", 0, selector_keys),
     { .name = "ladder", .kind = K_LADDER, .off = NO_OFF, .aux_off = NO_OFF },
@@ -970,6 +977,11 @@ void msp_expconf_stamp(const msp_expconf *conf, const char *group, msp_stamp *s)
         return;
     }
     MSP_ASSERT(!"no such config group");
+}
+
+void msp_expconf_stamp_augment(const msp_expconf *conf, msp_stamp *s)
+{
+    if (conf->augment.shift || conf->augment.flip) msp_expconf_stamp(conf, "augment", s);
 }
 
 void msp_expconf_stamp_ladder(const msp_ladder_net *n, msp_stamp *s)

@@ -83,6 +83,12 @@ typedef struct msp_expconf {
     struct {
         int latency_runs, warmup;
     } evaluate;
+    /* Training images are moved by up to shift pixels in x and y (what moves
+     * out is lost, what comes in is 0) and mirrored left-right with
+     * probability 1/2 when flip; for every network msprune trains. */
+    struct {
+        int shift, flip;
+    } augment;
     int n_ladder;
     msp_ladder_net ladder[MSP_EXPCONF_LADDER_MAX];
     /* The specialised family (specialise/specialise.h). Defaults apply when
@@ -149,5 +155,8 @@ struct msp_stamp;
 void msp_expconf_stamp(const msp_expconf *conf, const char *group, struct msp_stamp *s);
 /* The same for one ladder network ("ladder.NAME.key"). */
 void msp_expconf_stamp_ladder(const msp_ladder_net *n, struct msp_stamp *s);
+/* The augment group, only when it augments: the records of runs without
+ * augmentation stay valid. */
+void msp_expconf_stamp_augment(const msp_expconf *conf, struct msp_stamp *s);
 
 #endif

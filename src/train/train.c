@@ -108,14 +108,54 @@ static double validate(msp_net *net, const msp_dataset *val, const char *label)
 
 /* The images order[0..batch) into x, their labels into y and, when
  * distilling, their targets into truth. */
-static void fill_batch(const msp_train_job *j, const int *order, size_t in, float *x, int *y,
-                       float *truth)
+void msp_augment_image(const float *src, float *dst, int w, int h, int c, int dx, int dy,
+                       int flip)
+{
+    for (int ch = 0; ch < c; ch++)
+        for (int yy = 0; yy < h; yy++)
+            for (int xx = 0; xx < w; xx++) {
+                int sx = xx - dx, sy = yy - dy;
+                if (flip) sx = w - 1 - sx;
+                float v = sx >= 0 && sx < w && sy >= 0 && sy < h
+                              ? src[((size_t)ch * h + (size_t)sy) * w + (size_t)sx]
+                              : 0.0f;
+                dst[((size_t)ch * h + (size_t)yy) * w + (size_t)xx] = v;
+            }
+}
+
+void msp_train_job_augment(msp_train_job *j, const msp_expconf *conf)
+{
+    j->augment_shift = conf->augment.shift;
+    j->augment_flip = conf->augment.flip;
+}
+
+/* Image k of the training set into dst, augmented as the job says with
+ * draws from rng. */
+static void put_image(const msp_train_job *j, msp_rng *rng, int k, size_t in, float *dst)
+{
+    const msp_dataset *tr = j->train;
+    const float *src = tr->x + (size_t)k * in;
+    if (!j->augment_shift && !j->augment_flip) {
+        memcpy(dst, src, sizeof(float) * in);
+        return;
+    }
+    int span = 2 * j->augment_shift + 1;
+    int dx = (int)msp_rng_below(rng, (uint64_t)span) - j->augment_shift;
+    int dy = (int)msp_rng_below(rng, (uint64_t)span) - j->augment_shift;
+    int flip = j->augment_flip && msp_rng_below(rng, 2);
+    msp_augment_image(src, dst, tr->w, tr->h, tr->c, dx, dy, flip);
+}
+
+static void fill_batch(const msp_train_job *j, const int *order, size_t in, uint64_t seed,
+                       float *x, int *y, float *truth)
 {
     const msp_dataset *tr = j->train;
     int nc = tr->n_classes;
+    msp_rng rng;
+    msp_rng_seed(&rng, seed);
     for (int i = 0; i < j->batch; i++) {
         int k = order[i];
-        memcpy(x + (size_t)i * in, tr->x + (size_t)k * in, sizeof(float) * in);
+        put_image(j, &rng, k, in, x + (size_t)i * in);
         y[i] = tr->y[k];
         if (truth) {
             float *t = truth + (size_t)i * nc;
@@ -270,7 +310,8 @@ static void epoch_order(uint64_t seed, uint32_t epoch, int *order, int n)
 static float train_batch(const msp_train_job *j, msp_net *net, const msp_train_state *s,
                          const batch_bufs *b, size_t in)
 {
-    fill_batch(j, b->order + (size_t)s->batch * j->batch, in, b->x, b->y, b->truth);
+    fill_batch(j, b->order + (size_t)s->batch * j->batch, in, mix(j->seed, s->epoch, s->batch + 0xa5a5),
+               b->x, b->y, b->truth);
     msp_engine_seed(mix(j->seed, s->epoch, s->batch + 1));
     return b->truth ? msp_net_train_batch_truth(net, b->x, b->truth)
                     : msp_net_train_batch(net, b->x, b->y);
@@ -414,6 +455,7 @@ static void train_inputs(const msp_expconf *c, const msp_ladder_net *ln, int epo
     snprintf(key, sizeof key, "%s%s.cfg", ln ? "ladder." : "base", ln ? ln->name : "");
     msp_stamp_add(s, key, "%s", ln ? ln->cfg : c->base.cfg);
     msp_stamp_add_file(s, ln ? ln->cfg : c->base.cfg);
+    msp_expconf_stamp_augment(c, s);
 }
 
 msp_status msp_train_inputs(const msp_expconf *c, const char *net, msp_stamp *s, msp_err *err)
@@ -474,6 +516,7 @@ msp_status msp_train_base(const msp_expconf *c, const msp_train_opts *opts, msp_
                        .train = &data.train,
                        .val = &data.val,
                        .inputs = &in};
+    msp_train_job_augment(&j, c);
     st = msp_train_run(&j, &o, err);
     if (st == MSP_OK) {
         char *rec = msp_train_record_path(c, ln ? ln->name : NULL);

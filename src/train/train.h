@@ -45,6 +45,9 @@ typedef struct msp_train_job {
      * target of image i is (1 - soft_weight) one-hot(y_i) + soft_weight soft_i. */
     const float *soft;
     float soft_weight;
+    /* Augmentation of each training image (msp_augment_image), drawn from
+     * (seed, epoch, batch): 0, 0 = the images as they are. */
+    int augment_shift, augment_flip;
     /* NULL, or what the run is made from: recorded beside the checkpoint
      * (checkpoint.inputs) after its first save, for msp_train_base to
      * refuse resuming a checkpoint of other inputs. */
@@ -52,6 +55,13 @@ typedef struct msp_train_job {
 } msp_train_job;
 
 msp_status msp_train_run(const msp_train_job *job, const msp_train_opts *opts, msp_err *err);
+
+/* dst = src (w x h, c channels, CHW) moved by dx, dy pixels (positive: right,
+ * down; pixels moved in are 0), mirrored left-right first when flip. */
+void msp_augment_image(const float *src, float *dst, int w, int h, int c, int dx, int dy,
+                       int flip);
+/* The augmentation of conf for a training job. */
+void msp_train_job_augment(msp_train_job *j, const msp_expconf *conf);
 
 /* The experiment's base network (base.* of the config), or the ladder
  * network opts->net (checkpoints in <output>/ladder/NAME). Both return
