@@ -106,8 +106,6 @@ static double validate(msp_net *net, const msp_dataset *val, const char *label)
     return msp_eval_top1_progress(net, val, &pr);
 }
 
-/* The images order[0..batch) into x, their labels into y and, when
- * distilling, their targets into truth. */
 void msp_augment_image(const float *src, float *dst, int w, int h, int c, int dx, int dy,
                        int flip)
 {
@@ -146,6 +144,8 @@ static void put_image(const msp_train_job *j, msp_rng *rng, int k, size_t in, fl
     msp_augment_image(src, dst, tr->w, tr->h, tr->c, dx, dy, flip);
 }
 
+/* The images order[0..batch) into x (augmented with draws seeded by seed),
+ * their labels into y and, when distilling, their targets into truth. */
 static void fill_batch(const msp_train_job *j, const int *order, size_t in, uint64_t seed,
                        float *x, int *y, float *truth)
 {
@@ -310,8 +310,9 @@ static void epoch_order(uint64_t seed, uint32_t epoch, int *order, int n)
 static float train_batch(const msp_train_job *j, msp_net *net, const msp_train_state *s,
                          const batch_bufs *b, size_t in)
 {
-    fill_batch(j, b->order + (size_t)s->batch * j->batch, in, mix(j->seed, s->epoch, s->batch + 0xa5a5),
-               b->x, b->y, b->truth);
+    /* The augmentation's draws: a stream of their own, apart from Darknet's. */
+    uint64_t augment_seed = mix(j->seed, s->epoch, s->batch + 0xa5a5);
+    fill_batch(j, b->order + (size_t)s->batch * j->batch, in, augment_seed, b->x, b->y, b->truth);
     msp_engine_seed(mix(j->seed, s->epoch, s->batch + 1));
     return b->truth ? msp_net_train_batch_truth(net, b->x, b->truth)
                     : msp_net_train_batch(net, b->x, b->y);
