@@ -106,12 +106,82 @@ static int line_of_offset(const char *buf, size_t off)
     return line;
 }
 
-/* Parse len bytes of buf (which may hold NULs: they are reported, not
- * trusted as terminators). */
-static msp_status parse_buffer(const char *buf, size_t len, const char *name, msp_dn_cfg *out,
-                               msp_err *err)
+/* Line `line` (n bytes at start) into text as Darknet's strip() leaves it:
+ * every whitespace character dropped. Other control characters are refused. */
+static msp_status strip_line(const char *start, size_t n, char *text, const char *name, int line,
+                             msp_err *err)
 {
-    memset(out, 0, sizeof *out);
+    if (n > MSP_DN_MAX_LINE_BYTES)
+        return msp_err_set(err, MSP_BAD_INPUT, name, line,
+                           "line is %zu bytes long, over the %u KiB cap", n,
+                           MSP_DN_MAX_LINE_BYTES >> 10);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)start[i];
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f') continue;
+        if (c < 0x20 || c == 0x7f)
+            return msp_err_set(err, MSP_BAD_INPUT, name, line,
+                               "control character 0x%02x: this is not a text cfg file", c);
+        text[k++] = (char)c;
+    }
+    text[k] = '\0';
+    return MSP_OK;
+}
+
+/* A stripped "[type]" line: a new section. */
+static msp_status parse_section(builder *b, char *text, const char *name, int line, msp_err *err)
+{
+    char *close = strchr(text, ']');
+    if (!close)
+        return msp_err_set(err, MSP_BAD_INPUT, name, line,
+                           "section header '%.64s' has no closing ']'", text);
+    if (close[1] != '\0')
+        return msp_err_set(err, MSP_BAD_INPUT, name, line,
+                           "text after ']' in section header '%.64s' (comments need "
+                           "their own line)", text);
+    *close = '\0';
+    const char *type = text + 1;
+    if (!*type) return msp_err_set(err, MSP_BAD_INPUT, name, line, "empty section name '[]'");
+    for (const char *c = type; *c; c++)
+        if (!is_name_char(*c))
+            return msp_err_set(err, MSP_BAD_INPUT, name, line,
+                               "bad section name '[%.64s]': use letters, digits and '_'", type);
+    if (b->cfg.n_sec >= MSP_DN_MAX_SECTIONS)
+        return msp_err_set(err, MSP_BAD_INPUT, name, line, "more than %d sections",
+                           MSP_DN_MAX_SECTIONS);
+    add_section(b, type, line);
+    return MSP_OK;
+}
+
+/* A stripped "key=value" line: a key of the last section. */
+static msp_status parse_key(builder *b, char *text, const char *name, int line, msp_err *err)
+{
+    char *eq = strchr(text, '=');
+    if (!eq)
+        return msp_err_set(err, MSP_BAD_INPUT, name, line,
+                           "expected '[section]' or 'key=value', got '%.64s'", text);
+    *eq = '\0';
+    const char *key = text, *value = eq + 1;
+    if (!*key) return msp_err_set(err, MSP_BAD_INPUT, name, line, "empty key before '='");
+    if (b->cfg.n_sec == 0)
+        return msp_err_set(err, MSP_BAD_INPUT, name, line,
+                           "key '%.64s' before any section: the file must start with [net]", key);
+    msp_dn_section *s = &b->cfg.sec[b->cfg.n_sec - 1];
+    for (int j = 0; j < s->n_kv; j++)
+        if (strcmp(s->kv[j].key, key) == 0)
+            return msp_err_set(err, MSP_BAD_INPUT, name, line,
+                               "duplicate key '%.64s' in [%s] (first set at line %d)", key,
+                               s->type, s->kv[j].line);
+    if (s->n_kv >= MSP_DN_MAX_KEYS)
+        return msp_err_set(err, MSP_BAD_INPUT, name, line, "more than %d keys in [%s]",
+                           MSP_DN_MAX_KEYS, s->type);
+    add_kv(s, &b->cap_kv, key, value, line);
+    return MSP_OK;
+}
+
+/* What a whole file must be before its lines are read: small, text, no BOM. */
+static msp_status check_file(const char *buf, size_t len, const char *name, msp_err *err)
+{
     if (len > MSP_DN_MAX_FILE_BYTES)
         return msp_err_set(err, MSP_BAD_INPUT, name, 0,
                            "file is %zu bytes, over the %u MiB cap for a Darknet cfg", len,
@@ -121,126 +191,49 @@ static msp_status parse_buffer(const char *buf, size_t len, const char *name, ms
         return msp_err_set(err, MSP_BAD_INPUT, name, line_of_offset(buf, (size_t)(nul - buf)),
                            "NUL byte: this is not a text file (a .weights file given as the "
                            ".cfg?)");
-
     if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
         return msp_err_set(err, MSP_BAD_INPUT, name, 1,
                            "the file starts with a UTF-8 byte-order mark, which Darknet "
                            "cannot read; save it without one");
+    return MSP_OK;
+}
 
+/* The first section must be [net]. */
+static msp_status check_first_section(const msp_dn_cfg *cfg, const char *name, msp_err *err)
+{
+    if (cfg->n_sec == 0)
+        return msp_err_set(err, MSP_BAD_INPUT, name, 1,
+                           "no sections: a Darknet cfg starts with [net] and lists layers");
+    if (strcmp(cfg->sec[0].type, "net") != 0 && strcmp(cfg->sec[0].type, "network") != 0)
+        return msp_err_set(err, MSP_BAD_INPUT, name, cfg->sec[0].line,
+                           "first section is [%s]; it must be [net] (or [network])",
+                           cfg->sec[0].type);
+    return MSP_OK;
+}
+
+/* Parse len bytes of buf (which may hold NULs: they are reported, not
+ * trusted as terminators). */
+static msp_status parse_buffer(const char *buf, size_t len, const char *name, msp_dn_cfg *out,
+                               msp_err *err)
+{
+    memset(out, 0, sizeof *out);
+    msp_status st = check_file(buf, len, name, err);
+    if (st != MSP_OK) return st;
     builder b = {0};
-    msp_status st = MSP_OK;
     char *text = msp_malloc(MSP_DN_MAX_LINE_BYTES + 1); /* one stripped line */
     size_t pos = 0;
-    int line = 0;
-    while (pos < len) {
-        line++;
+    for (int line = 1; pos < len && st == MSP_OK; line++) {
         const char *start = buf + pos;
         const char *nl = memchr(start, '\n', len - pos);
         size_t n = nl ? (size_t)(nl - start) : len - pos;
         pos += n + (nl ? 1 : 0);
-        if (n > MSP_DN_MAX_LINE_BYTES) {
-            st = msp_err_set(err, MSP_BAD_INPUT, name, line,
-                             "line is %zu bytes long, over the %u KiB cap", n,
-                             MSP_DN_MAX_LINE_BYTES >> 10);
-            goto done;
-        }
-        /* Darknet's strip(): drop every whitespace character. */
-        size_t k = 0;
-        for (size_t i = 0; i < n; i++) {
-            unsigned char c = (unsigned char)start[i];
-            if (c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f') continue;
-            if (c < 0x20 || c == 0x7f) {
-                st = msp_err_set(err, MSP_BAD_INPUT, name, line,
-                                 "control character 0x%02x: this is not a text cfg file", c);
-                goto done;
-            }
-            text[k++] = (char)c;
-        }
-        text[k] = '\0';
-        if (k == 0 || text[0] == '#' || text[0] == ';') continue;
-
-        if (text[0] == '[') {
-            char *close = strchr(text, ']');
-            if (!close) {
-                st = msp_err_set(err, MSP_BAD_INPUT, name, line,
-                                 "section header '%.64s' has no closing ']'", text);
-                goto done;
-            }
-            if (close[1] != '\0') {
-                st = msp_err_set(err, MSP_BAD_INPUT, name, line,
-                                 "text after ']' in section header '%.64s' (comments need "
-                                 "their own line)", text);
-                goto done;
-            }
-            *close = '\0';
-            const char *type = text + 1;
-            if (!*type) {
-                st = msp_err_set(err, MSP_BAD_INPUT, name, line, "empty section name '[]'");
-                goto done;
-            }
-            for (const char *c = type; *c; c++)
-                if (!is_name_char(*c)) {
-                    st = msp_err_set(err, MSP_BAD_INPUT, name, line,
-                                     "bad section name '[%.64s]': use letters, digits and '_'",
-                                     type);
-                    goto done;
-                }
-            if (b.cfg.n_sec >= MSP_DN_MAX_SECTIONS) {
-                st = msp_err_set(err, MSP_BAD_INPUT, name, line,
-                                 "more than %d sections", MSP_DN_MAX_SECTIONS);
-                goto done;
-            }
-            add_section(&b, type, line);
-            continue;
-        }
-
-        char *eq = strchr(text, '=');
-        if (!eq) {
-            st = msp_err_set(err, MSP_BAD_INPUT, name, line,
-                             "expected '[section]' or 'key=value', got '%.64s'", text);
-            goto done;
-        }
-        *eq = '\0';
-        const char *key = text, *value = eq + 1;
-        if (!*key) {
-            st = msp_err_set(err, MSP_BAD_INPUT, name, line, "empty key before '='");
-            goto done;
-        }
-        if (b.cfg.n_sec == 0) {
-            st = msp_err_set(err, MSP_BAD_INPUT, name, line,
-                             "key '%.64s' before any section: the file must start with [net]",
-                             key);
-            goto done;
-        }
-        msp_dn_section *s = &b.cfg.sec[b.cfg.n_sec - 1];
-        for (int j = 0; j < s->n_kv; j++)
-            if (strcmp(s->kv[j].key, key) == 0) {
-                st = msp_err_set(err, MSP_BAD_INPUT, name, line,
-                                 "duplicate key '%.64s' in [%s] (first set at line %d)", key,
-                                 s->type, s->kv[j].line);
-                goto done;
-            }
-        if (s->n_kv >= MSP_DN_MAX_KEYS) {
-            st = msp_err_set(err, MSP_BAD_INPUT, name, line, "more than %d keys in [%s]",
-                             MSP_DN_MAX_KEYS, s->type);
-            goto done;
-        }
-        add_kv(s, &b.cap_kv, key, value, line);
+        st = strip_line(start, n, text, name, line, err);
+        if (st != MSP_OK || !text[0] || text[0] == '#' || text[0] == ';') continue;
+        st = text[0] == '[' ? parse_section(&b, text, name, line, err)
+                            : parse_key(&b, text, name, line, err);
     }
-
-    if (b.cfg.n_sec == 0) {
-        st = msp_err_set(err, MSP_BAD_INPUT, name, 1,
-                         "no sections: a Darknet cfg starts with [net] and lists layers");
-        goto done;
-    }
-    if (strcmp(b.cfg.sec[0].type, "net") != 0 && strcmp(b.cfg.sec[0].type, "network") != 0) {
-        st = msp_err_set(err, MSP_BAD_INPUT, name, b.cfg.sec[0].line,
-                         "first section is [%s]; it must be [net] (or [network])",
-                         b.cfg.sec[0].type);
-        goto done;
-    }
-done:
     free(text);
+    if (st == MSP_OK) st = check_first_section(&b.cfg, name, err);
     if (st != MSP_OK) {
         msp_dncfg_free(&b.cfg);
         return st;
