@@ -33,7 +33,8 @@
  *              };
  *   safety = { fallback = 0; on_other = true; min_confidence = F; min_prob = F; };
  *     (fallback -1 = off; the rules of selector/label.h; min_prob is one
- *     number for every network or an array [F, ...] with one per network)
+ *     number for every network or an array [F, ...] with one per network;
+ *     optional chain = [J, ...]: the safety net's chain, network indices)
  *   files = ( { path = "nets/base.cfg"; size = NL; crc32 = NL; }, ... );
  * Meaning, as `run` relies on it: networks[0] is the base, whose output k is
  * class k (so there are as many class names as base outputs, and every class

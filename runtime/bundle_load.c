@@ -175,6 +175,31 @@ static msp_status get_min_prob(rd *r, const config_setting_t *g, msp_bundle_mani
     return MSP_OK;
 }
 
+/* safety.chain, optional: distinct networks, none the fallback. */
+static msp_status get_chain(rd *r, const config_setting_t *g, msp_bundle_manifest *m)
+{
+    config_setting_t *a = config_setting_get_member(g, "chain");
+    m->safety.n_chain = 0;
+    if (!a) return MSP_OK;
+    int n = config_setting_type(a) == CONFIG_TYPE_ARRAY ? config_setting_length(a) : 0;
+    if (n < 1 || n > MSP_SAFETY_MAX_CHAIN)
+        return msp_conf_bad(r, a, "'chain' must be an array of 1 to %d network indices",
+                            MSP_SAFETY_MAX_CHAIN);
+    for (int k = 0; k < n; k++) {
+        config_setting_t *e;
+        msp_status st = elem(r, a, "chain", k, CONFIG_TYPE_INT, &e);
+        if (st != MSP_OK) return st;
+        int j = config_setting_get_int(e), again = 0;
+        for (int q = 0; q < k; q++) again |= m->safety.chain[q] == j;
+        if (j < 0 || j >= m->n_nets || j == m->safety.fallback || again)
+            return msp_conf_bad(r, e, "'chain' entries must be distinct networks 0 to %d other "
+                                "than the fallback", m->n_nets - 1);
+        m->safety.chain[k] = j;
+    }
+    m->safety.n_chain = n;
+    return MSP_OK;
+}
+
 /* A list (or array) member with 1..max elements. */
 static msp_status get_list(rd *r, const config_setting_t *g, const char *name, int type, int max,
                            config_setting_t **out, int *n)
@@ -247,7 +272,8 @@ static const char *const top_keys[] = {"version", "experiment", "input", "classe
 static const char *const input_keys[] = {"width", "height", "channels", NULL};
 static const char *const net_keys[] = {"name", "cfg", "weights", "outputs", "latency_ms", "flops", NULL};
 static const char *const pm_keys[] = {"file", "kind", "features", NULL};
-static const char *const safety_keys[] = {"fallback", "on_other", "min_confidence", "min_prob", NULL};
+static const char *const safety_keys[] = {"fallback", "on_other", "min_confidence", "min_prob",
+                                           "chain", NULL};
 static const char *const file_keys[] = {"path", "size", "crc32", NULL};
 
 /* Entry i of the list l named `name`: a group with no key but keys (where
@@ -520,7 +546,7 @@ static msp_status read_manifest(rd *r, const char *dir, const config_setting_t *
         (st = get_int(r, g, "fallback", -1, m->n_nets - 1, &m->safety.fallback)) ||
         (st = member(r, g, "on_other", CONFIG_TYPE_BOOL, &oo)) ||
         (st = get_num(r, g, "min_confidence", 0, 1, &m->safety.min_confidence)) ||
-        (st = get_min_prob(r, g, m)))
+        (st = get_min_prob(r, g, m)) || (st = get_chain(r, g, m)))
         return st;
     m->safety.on_other = config_setting_get_bool(oo);
     if ((st = check_class_maps(r, root, m)) || (st = read_files(r, dir, root, m))) return st;

@@ -71,7 +71,9 @@ msp_status msp_bundle_manifest_write(const char *dir, const msp_bundle_manifest 
     else
         for (int j = 0; j < m->n_nets; j++)
             fprintf(f, "%s%.10e%s", j ? ", " : "[", m->safety.min_prob[j], j + 1 < m->n_nets ? "" : "]");
-    fprintf(f, "; };\nfiles = (");
+    for (int k = 0; k < m->safety.n_chain; k++)
+        fprintf(f, "%s%d", k ? ", " : "; chain = [", m->safety.chain[k]);
+    fprintf(f, "%s; };\nfiles = (", m->safety.n_chain ? "]" : "");
     for (int i = 0; i < m->n_files; i++) {
         fprintf(f, "%s\n  { path = ", i ? "," : "");
         msp_conf_put_string(f, m->files[i].path);

@@ -50,9 +50,11 @@ typedef struct msprune_result {
     float confidence;    /* probs[class_id], 0 for "other" */
     int network;         /* the network whose answer was used */
     int chosen;          /* the network the premodel picked */
-    int fallback;        /* 1 if the safety net replaced the chosen network's answer */
+    int fallback;        /* 1 if the safety net's fallback network answered
+                            instead of the chosen one */
     double premodel_confidence; /* the premodel's confidence in [0, 1] */
-    /* Milliseconds (CLOCK_MONOTONIC). */
+    /* Milliseconds (CLOCK_MONOTONIC); network_ms covers the chosen network and
+     * the networks of the safety net's chain it handed the input to. */
     double features_ms, premodel_ms, network_ms, fallback_ms, total_ms;
 } msprune_result;
 

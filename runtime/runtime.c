@@ -190,11 +190,14 @@ int msprune_classify(msprune_bundle *b, const float *pixels, int c, int h, int w
         r->fallback = 1;
     } else {
         s = run_net(b, chosen, pixels, &cls, &prob, &r->network_ms);
-        if (fb >= 0 && chosen != fb &&
-            ((sn->on_other && cls < 0) || (sn->min_prob[chosen] > 0 && prob < sn->min_prob[chosen]))) {
-            s = run_net(b, fb, pixels, &cls, &prob, &r->fallback_ms);
-            used = fb;
-            r->fallback = 1;
+        /* Rules 2 and 3 hand the input along the chain, and at its end to the fallback. */
+        while (fb >= 0 && used != fb &&
+               ((sn->on_other && cls < 0) || (sn->min_prob[used] > 0 && prob < sn->min_prob[used]))) {
+            used = msp_safety_next(sn, used);
+            double ms;
+            s = run_net(b, used, pixels, &cls, &prob, &ms);
+            *(used == fb ? &r->fallback_ms : &r->network_ms) += ms;
+            r->fallback = used == fb;
         }
     }
     r->network = used;

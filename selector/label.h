@@ -27,6 +27,11 @@
  * When a rule fires the answer is f's; when c == f nothing extra runs. The
  * mean latency is sum(cost_i) / n. The oracle is this with chosen = label,
  * no premodel and no safety net.
+ * A safety net may also hold a chain of networks (a cascade's stages): a
+ * network of the chain that rules 2 or 3 send on hands the input to the
+ * chain's next network instead of the fallback, which runs and is judged by
+ * the same rules; the chain's last network (and any network outside the
+ * chain) hands on to the fallback. Every network that ran adds its cost.
  *
  * Conventions as in outcomes.h: msp_status + err, outputs zeroed on
  * failure, structs own their arrays (free with the matching _free), callers
@@ -107,16 +112,23 @@ msp_status msp_choice_greedy(const msp_choice *c, msp_greedy_start start, double
  * threshold per chosen network: a specialist whose confidence tracks its
  * correctness well can keep inputs that a weaker one must hand on. */
 #define MSP_SAFETY_MAX_NETS MSP_OUTCOMES_MAX_NETS
+#define MSP_SAFETY_MAX_CHAIN 8
 typedef struct msp_safety {
     int fallback;          /* network index (usually the base, 0), or -1 */
     double min_confidence; /* rule 1: premodel confidence below this; 0 = off */
     int on_other;          /* rule 2: the chosen network answered 'other' */
     double min_prob[MSP_SAFETY_MAX_NETS]; /* rule 3: [j]: network j was chosen and its
                                            * top-1 probability is below this; 0 = off */
+    int chain[MSP_SAFETY_MAX_CHAIN]; /* the chain (above), distinct networks, none the
+                                      * fallback; n_chain = 0: no chain */
+    int n_chain;
 } msp_safety;
 
 /* Every network's rule-3 threshold set to p. */
 void msp_safety_set_min_prob(msp_safety *s, double p);
+/* Where network j hands an input that rules 2 or 3 send on: the chain's
+ * next network, or the fallback. */
+int msp_safety_next(const msp_safety *s, int j);
 /* Do all of networks 0..m-1 share one rule-3 threshold? */
 int msp_safety_min_prob_shared(const msp_safety *s, int m);
 
@@ -144,6 +156,23 @@ msp_status msp_choice_tune_min_prob(const msp_choice *c, const int *chosen, cons
                                     int n_grid, double min_score, int shared, msp_safety *tuned,
                                     double *score, double *mean_ms, msp_err *err);
 
+/* A cascade tuned on labelled inputs: the chain (a safety-net chain whose
+ * first network every input starts at) and its networks' rule-3
+ * thresholds, found by exhaustive search: every chain of 1 to max_stages
+ * networks other than the fallback, in increasing order of mean cost
+ * (ties: lower index), with every threshold of grid for each, judged by
+ * msp_select_better against min_score (ties: the first found when chains
+ * are walked depth first, a chain before its extensions, networks in cost
+ * order, thresholds in grid order).
+ * Scores must be 0/1 (network outcomes).
+ * tuned gives the fallback (>= 0) and on_other; out: its chain and
+ * min_prob (0 for networks outside the chain), and the score and mean cost
+ * (may be NULL). The work grows as (networks choose max_stages) x
+ * n_grid^max_stages; inputs settled early leave the deeper search. */
+msp_status msp_choice_tune_chain(const msp_choice *c, const double *grid, int n_grid,
+                                 double min_score, int max_stages, msp_safety *tuned,
+                                 double *score, double *mean_ms, msp_err *err);
+
 typedef struct msp_select_stats {
     int n, m;
     double score;            /* mean score of the answers used: top-1 accuracy for
@@ -158,17 +187,21 @@ typedef struct msp_select_stats {
     int64_t fell_other;      /* rule 2: the chosen network ran, said 'other', then the fallback */
     int64_t fell_prob;       /* rule 3: the chosen network ran, was unsure, then the fallback */
     int64_t fell_unsure;     /* rule 1: the premodel was unsure, only the fallback ran */
+    int64_t escalated;       /* answered by a later network of the chain (not the fallback) */
     int64_t *chosen;         /* m: inputs per chosen network */
     int64_t *answered;       /* m: inputs per network whose answer was used */
     int64_t *confusion;      /* m*m [label * m + chosen]; NULL without labels */
     double *cost;            /* n: each input's cost (premodel included), ms */
     uint8_t *route;          /* n: what ran for each input (msp_route) */
+    uint8_t *hops;           /* n: with MSP_ROUTE_HANDED_ON, how many networks ran
+                              * after the chosen one (msp_safety_next from it) */
 } msp_select_stats;
 
 /* What ran for one input under msp_choice_eval. */
 typedef enum msp_route {
     MSP_ROUTE_CHOSEN = 0,      /* the chosen network only */
-    MSP_ROUTE_THEN_FALLBACK,   /* the chosen network, then the fallback (rule 2 or 3) */
+    MSP_ROUTE_HANDED_ON,       /* the chosen network, then hops[i] more along the chain
+                                * to the answer (rule 2 or 3) */
     MSP_ROUTE_FALLBACK_ONLY    /* the fallback only (rule 1) */
 } msp_route;
 

@@ -15,6 +15,13 @@ void msp_safety_set_min_prob(msp_safety *s, double p)
     for (int j = 0; j < MSP_SAFETY_MAX_NETS; j++) s->min_prob[j] = p;
 }
 
+int msp_safety_next(const msp_safety *s, int j)
+{
+    for (int k = 0; k + 1 < s->n_chain; k++)
+        if (s->chain[k] == j) return s->chain[k + 1];
+    return s->fallback;
+}
+
 int msp_safety_min_prob_shared(const msp_safety *s, int m)
 {
     for (int j = 1; j < m; j++)
@@ -30,6 +37,7 @@ void msp_select_stats_free(msp_select_stats *s)
     free(s->confusion);
     free(s->cost);
     free(s->route);
+    free(s->hops);
     memset(s, 0, sizeof *s);
 }
 
@@ -72,6 +80,20 @@ static msp_status check_args(const msp_choice *c, const int *chosen, const int *
         if (!finite)
             return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
                                "safety net: thresholds must be finite");
+        if (safety->n_chain < 0 || safety->n_chain > MSP_SAFETY_MAX_CHAIN)
+            return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
+                               "safety net: a chain of %d networks, at most %d",
+                               safety->n_chain, MSP_SAFETY_MAX_CHAIN);
+        for (int k = 0; k < safety->n_chain; k++) {
+            int j = safety->chain[k], again = 0;
+            for (int q = 0; q < k; q++) again |= safety->chain[q] == j;
+            if (j < 0 || j >= c->m || j == safety->fallback || again)
+                return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
+                                   "safety net: chain network %d is %s", j,
+                                   j < 0 || j >= c->m ? "out of range"
+                                   : again            ? "in the chain twice"
+                                                      : "the fallback");
+        }
         if ((safety->on_other || by_prob) && (!c->other || !c->prob))
             return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
                                "safety net: the 'other' and probability rules need network "
@@ -96,6 +118,7 @@ msp_status msp_choice_eval(const msp_choice *c, const int *chosen, const int *la
     if (label) s->confusion = msp_calloc((size_t)m * m, sizeof *s->confusion);
     s->cost = msp_malloc(sizeof *s->cost * (size_t)n);
     s->route = msp_calloc((size_t)n, sizeof *s->route);
+    s->hops = msp_calloc((size_t)n, sizeof *s->hops);
     double score = 0, top5 = 0, cost = 0, pre = 0;
     int64_t agree = 0;
     for (int i = 0; i < n; i++) {
@@ -109,18 +132,23 @@ msp_status msp_choice_eval(const msp_choice *c, const int *chosen, const int *la
             if (ch != f) s->fell_unsure++, s->route[i] = MSP_ROUTE_FALLBACK_ONLY;
         } else {
             ci = c->cost_ms[row + ch];
-            int other = f >= 0 && ch != f && safety->on_other && c->other[row + ch];
-            int unsure = f >= 0 && ch != f && !other && safety->min_prob[ch] > 0 &&
-                         c->prob[row + ch] < safety->min_prob[ch];
-            if (other || unsure) {
-                ans = f;
-                ci += c->cost_ms[row + f];
-                s->fell_other += other;
-                s->fell_prob += unsure;
-                s->route[i] = MSP_ROUTE_THEN_FALLBACK;
+            for (;;) { /* along the chain while a rule sends the input on */
+                int other = f >= 0 && ans != f && safety->on_other && c->other[row + ans];
+                int unsure = f >= 0 && ans != f && !other && safety->min_prob[ans] > 0 &&
+                             c->prob[row + ans] < safety->min_prob[ans];
+                if (!other && !unsure) break;
+                ans = msp_safety_next(safety, ans);
+                ci += c->cost_ms[row + ans];
+                s->hops[i]++;
+                s->route[i] = MSP_ROUTE_HANDED_ON;
+                if (ans == f) {
+                    s->fell_other += other;
+                    s->fell_prob += unsure;
+                }
             }
         }
-        if (ans != ch) s->fallbacks++;
+        if (ans == f && ans != ch) s->fallbacks++;
+        else if (ans != ch) s->escalated++;
         if (premodel_ms) pre += premodel_ms[i];
         s->cost[i] = ci + (premodel_ms ? premodel_ms[i] : 0);
         cost += ci;

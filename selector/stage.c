@@ -181,13 +181,39 @@ msp_safety msp_sel_config_safety(const msp_expconf *conf)
 
 _Static_assert(MSP_FAMILY_MAX_NETS <= MSP_SAFETY_MAX_NETS, "a threshold for every network");
 
+/* The chain a premodels.json entry recorded: network names of fam, each
+ * once, none the fallback. */
+static msp_status read_chain(const msp_expconf *conf, msp_premodel_kind kind,
+                             const msp_family *fam, const msp_jval *chain, msp_safety *sn,
+                             msp_err *err)
+{
+    int ok = chain->type == MSP_JARRAY && chain->n >= 1 && chain->n <= MSP_SAFETY_MAX_CHAIN;
+    sn->n_chain = 0;
+    for (size_t k = 0; ok && k < chain->n; k++) {
+        const msp_jval *name = &chain->kid[k];
+        int j = -1;
+        for (int q = 0; name->type == MSP_JSTRING && q < fam->n_nets; q++)
+            if (!strcmp(fam->nets[q].name, name->str)) j = q;
+        for (int q = 0; q < sn->n_chain; q++) ok &= sn->chain[q] != j;
+        ok &= j >= 0 && j != sn->fallback;
+        sn->chain[sn->n_chain++] = j;
+    }
+    if (ok) return MSP_OK;
+    sn->n_chain = 0;
+    return msp_err_set(err, MSP_BAD_INPUT, conf->path, 0,
+                       "the %s premodel's chain is not a list of 1 to %d distinct networks of "
+                       "the family other than the fallback: run `msprune premodel %s` again",
+                       msp_premodel_kind_name(kind), MSP_SAFETY_MAX_CHAIN, conf->path);
+}
+
 msp_status msp_sel_safety(const msp_expconf *conf, msp_premodel_kind kind,
                           const msp_family *fam, msp_safety *sn, msp_err *err)
 {
     *sn = msp_sel_config_safety(conf);
     if (!conf->selector.fallback || !conf->selector.tune_fallback) return MSP_OK;
     msp_jval *root;
-    const msp_jval *v = msp_jsonread_get(recorded_entry(conf, kind, &root), "min_prob");
+    const msp_jval *entry = recorded_entry(conf, kind, &root);
+    const msp_jval *v = msp_jsonread_get(entry, "min_prob");
     msp_status st = MSP_OK;
     /* one number for every network, or one per network by name */
     for (int j = 0; v && j < fam->n_nets && st == MSP_OK; j++) {
@@ -200,6 +226,8 @@ msp_status msp_sel_safety(const msp_expconf *conf, msp_premodel_kind kind,
                              "network '%s': run `msprune premodel %s` again",
                              msp_premodel_kind_name(kind), fam->nets[j].name, conf->path);
     }
+    const msp_jval *chain = msp_jsonread_get(entry, "chain");
+    if (st == MSP_OK && chain) st = read_chain(conf, kind, fam, chain, sn, err);
     msp_jsonread_free(root);
     return st;
 }
@@ -218,6 +246,17 @@ void msp_sel_json_min_prob(FILE *f, const msp_safety *sn, char *const *names, in
         msp_json_number(f, sn->min_prob[j]);
     }
     fprintf(f, "}");
+}
+
+void msp_sel_json_chain(FILE *f, const msp_safety *sn, char *const *names)
+{
+    if (sn->n_chain < 1) return;
+    fprintf(f, ", \"chain\": [");
+    for (int k = 0; k < sn->n_chain; k++) {
+        fprintf(f, "%s", k ? ", " : "");
+        msp_json_string(f, names[sn->chain[k]]);
+    }
+    fprintf(f, "]");
 }
 
 /* The premodels are trained on the labelling images (from the training

@@ -31,6 +31,8 @@ msp_safety msp_sel_config_safety(const msp_expconf *conf);
 /* Rule 3's thresholds as premodels.json and summary.json hold them: one
  * number when networks 0..m-1 share it, else {"name": threshold, ...}. */
 void msp_sel_json_min_prob(FILE *f, const msp_safety *sn, char *const *names, int m);
+/* ', "chain": [names]' when sn has a chain, else nothing. */
+void msp_sel_json_chain(FILE *f, const msp_safety *sn, char *const *names);
 /* A number the premodel stage recorded for a kind in
  * <output>/selector/premodels.json (cv_accuracy, min_prob), NAN when unknown. */
 double msp_sel_recorded(const msp_expconf *conf, msp_premodel_kind kind, const char *key);
@@ -44,14 +46,14 @@ msp_status msp_sel_kinds(const msp_expconf *conf, msp_premodel_kind **kinds, int
 /* One strategy whose per-input path msp_sel_time_paths times: its premodel
  * (NULL for the oracle: no premodel runs), the feature sets the premodel
  * reads (all) and computes (used), the network chosen for each input and
- * the route each input took (msp_route of msp_choice_eval; NULL: the chosen
- * network only). */
+ * the route each input took (msp_route and hops of msp_choice_eval; NULL:
+ * the chosen network only). */
 typedef struct msp_sel_timed {
     const msp_premodel *pm;
     msp_fset all, used;
     const int *chosen;    /* d->n */
-    const uint8_t *route; /* d->n, or NULL */
-    int fallback;         /* the safety net's network, -1 none */
+    const uint8_t *route, *hops; /* d->n each, or NULL */
+    const msp_safety *safety;    /* where inputs were handed on; needed with route */
 } msp_sel_timed;
 
 /* Every input of d timed at batch 1 along each strategy's path (family

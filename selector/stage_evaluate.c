@@ -182,6 +182,8 @@ static msp_status write_summary(const msp_expconf *conf, const msp_family *fam,
         msp_json_number(f, p->cv_accuracy);
         fprintf(f, ", \"min_prob\": ");
         msp_sel_json_min_prob(f, &p->safety, o->names, o->m);
+        msp_sel_json_chain(f, &p->safety, o->names);
+        if (p->safety.n_chain > 1) fprintf(f, ", \"escalated\": %lld", (long long)p->s.escalated);
         fprintf(f, ", \"measured_mean_ms\": ");
         msp_json_number(f, p->measured_ms);
         fprintf(f, ", \"fallbacks\": %lld, \"fallback_other\": %lld, \"fallback_prob\": %lld, "
@@ -240,14 +242,15 @@ static msp_status time_paths(const msp_expconf *conf, msp_engine_kind engine, co
     tm->ms = msp_malloc(sizeof(double) * (size_t)(n_r + 1) * (size_t)n);
     tm->base_ms = msp_malloc(sizeof(double) * (size_t)n);
     msp_sel_timed *tt = msp_calloc((size_t)n_r + 1, sizeof *tt);
-    tt[0] = (msp_sel_timed){.chosen = label, .fallback = -1};
+    tt[0] = (msp_sel_timed){.chosen = label};
     for (int k = 0; k < n_r; k++)
         tt[k + 1] = (msp_sel_timed){.pm = r[k].pm,
                                     .all = r[k].set,
                                     .used = msp_premodel_groups(r[k].pm, r[k].set),
                                     .chosen = r[k].chosen,
                                     .route = r[k].s.route,
-                                    .fallback = r[k].safety.fallback};
+                                    .hops = r[k].s.hops,
+                                    .safety = &r[k].safety};
     msp_status st = msp_sel_time_paths(fam, conf->output, engine, test, 0, tt, n_r + 1,
                                        conf->evaluate.warmup, tm->base_ms, tm->ms, err);
     free(tt);

@@ -91,6 +91,21 @@ static msp_status pick_start(const msp_expconf *conf, const msp_premodel_data *d
     return st;
 }
 
+/* A tuned cascade: its chain and thresholds chosen together on the
+ * labelling images (msp_choice_tune_chain), by choose_min_prob's rule. */
+static msp_status pick_chain(const msp_expconf *conf, const msp_choice *ch, msp_safety *sn,
+                             msp_err *err)
+{
+    msp_select_stats base = {0};
+    msp_status st = msp_choice_eval_single(ch, 0, &base, err);
+    if (st != MSP_OK) return st;
+    double need = base.score - conf->selector.fallback_tolerance;
+    msp_select_stats_free(&base);
+    *sn = msp_sel_config_safety(conf);
+    return msp_choice_tune_chain(ch, min_probs, sizeof min_probs / sizeof *min_probs, need,
+                                 conf->selector.cascade_stages, sn, NULL, NULL, err);
+}
+
 /* Columns kept[0..nk) of x (n x d) as a new n x nk matrix. */
 static float *columns(const float *x, int n, int d, const int *kept, int nk)
 {
@@ -109,8 +124,16 @@ static msp_status train_one(const msp_expconf *conf, const msp_premodel_data *da
     msp_status st = msp_premodel_params_check(t->kind, &p, err);
     if (st != MSP_OK) return st;
     t->kept = msp_malloc(sizeof(int) * (size_t)data->d);
-    if (t->kind == MSP_PREMODEL_CASCADE) {
+    int chain = t->kind == MSP_PREMODEL_CASCADE && data->m > 1 && conf->selector.fallback &&
+                conf->selector.tune_fallback;
+    if (chain) {
         t->n_kept = 0; /* it reads no features */
+        t->acc_all = t->acc_kept = NAN;
+        st = pick_chain(conf, ch, &t->safety, err);
+        if (st != MSP_OK) return st;
+        p.start = t->safety.chain[0];
+    } else if (t->kind == MSP_PREMODEL_CASCADE) {
+        t->n_kept = 0;
         t->acc_all = t->acc_kept = NAN;
         st = pick_start(conf, data, ch, &p.start, err);
         if (st != MSP_OK) return st;
@@ -144,9 +167,11 @@ static msp_status train_one(const msp_expconf *conf, const msp_premodel_data *da
         t->train_acc = (double)hit / data->n;
         /* On the out-of-fold choices: the final model's own training inputs
          * would make the premodel look better than it is on new inputs. */
-        tuned tm;
-        st = choose_min_prob(conf, ch, oof, &tm, err);
-        t->safety = tm.sn;
+        if (!chain) {
+            tuned tm;
+            st = choose_min_prob(conf, ch, oof, &tm, err);
+            t->safety = tm.sn;
+        }
     }
     free(oof);
     if (st == MSP_OK) {
@@ -201,6 +226,7 @@ static msp_status write_report(const msp_expconf *conf, const msp_outcomes *o, c
         msp_json_number(f, t[i].train_acc);
         fprintf(f, ", \"min_prob\": ");
         msp_sel_json_min_prob(f, &t[i].safety, o->names, o->m);
+        msp_sel_json_chain(f, &t[i].safety, o->names);
         fprintf(f, ", \"reference_points\": %ld, \"seconds\": ", t[i].refs);
         msp_json_number(f, t[i].seconds);
         fprintf(f, ", \"features\": [");

@@ -1,7 +1,7 @@
 /* stage_timing.c: every test input's own path timed at batch 1, as a
  * deployed selector would run it: the premodel's features and prediction,
- * the chosen network, and the fallback network when the evaluation sent the
- * input on (msp_route). The reference network alone and every strategy are
+ * the chosen network, and the networks the evaluation handed the input on
+ * to (msp_route: the chain's next ones, the fallback). The reference network alone and every strategy are
  * timed input after input, in an order that rotates from one input to the
  * next, so that load on a shared machine falls on all of them alike. */
 #include <stdlib.h>
@@ -29,15 +29,14 @@ static msp_status run_path(const msp_sel_timed *t, pm_buffers *b, msp_net **nets
         double conf;
         (void)msp_premodel_predict(t->pm, b->full, &conf);
     }
-    int route = t->route ? t->route[i] : MSP_ROUTE_CHOSEN, c = t->chosen[i];
+    int route = t->route ? t->route[i] : MSP_ROUTE_CHOSEN;
+    int j = route == MSP_ROUTE_FALLBACK_ONLY ? t->safety->fallback : t->chosen[i];
+    int hops = route == MSP_ROUTE_HANDED_ON ? t->hops[i] : 0;
     volatile int sink = 0;
-    if (route != MSP_ROUTE_FALLBACK_ONLY) {
-        const float *out = msp_net_predict(nets[c], x);
-        sink += msp_argmax(out, msp_net_classes(nets[c]));
-    }
-    if (route != MSP_ROUTE_CHOSEN && t->fallback >= 0) {
-        const float *out = msp_net_predict(nets[t->fallback], x);
-        sink += msp_argmax(out, msp_net_classes(nets[t->fallback]));
+    for (int h = 0;; h++) {
+        sink += msp_argmax(msp_net_predict(nets[j], x), msp_net_classes(nets[j]));
+        if (h == hops) break;
+        j = msp_safety_next(t->safety, j);
     }
     *ms = (msp_now() - t0) * 1e3;
     (void)sink;

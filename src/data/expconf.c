@@ -216,6 +216,7 @@ static const key selector_keys[] = {
     BOOL("tune_fallback", 0, ANY, 1, selector.tune_fallback),
     BOOL("fallback_per_network", 0, ANY, 1, selector.fallback_per_network),
     FLT("fallback_tolerance", 0, ANY, 0.0, 1.0, 0.0, selector.fallback_tolerance),
+    INT("cascade_stages", 0, ANY, 1, 4, 3, selector.cascade_stages),
     END
 };
 

@@ -137,6 +137,7 @@ typedef struct msp_expconf {
         int tune_fallback;    /* choose min_prob per premodel on the labelling images */
         int fallback_per_network; /* ... one per chosen network */
         double fallback_tolerance; /* ... keeping top-1 there within this of the base's */
+        int cascade_stages;   /* the cascade premodel's longest chain before the base */
     } selector;
 } msp_expconf;
 

@@ -313,9 +313,9 @@ Test(label, fallback_counts_by_rule)
     cr_assert_eq(s.fell_prob, 1);
     cr_assert_eq(s.fell_unsure, 1);
     cr_assert_eq(s.fallbacks, 3);
-    const uint8_t route[6] = {MSP_ROUTE_CHOSEN,        MSP_ROUTE_THEN_FALLBACK,
+    const uint8_t route[6] = {MSP_ROUTE_CHOSEN,        MSP_ROUTE_HANDED_ON,
                               MSP_ROUTE_CHOSEN,        MSP_ROUTE_CHOSEN,
-                              MSP_ROUTE_FALLBACK_ONLY, MSP_ROUTE_THEN_FALLBACK};
+                              MSP_ROUTE_FALLBACK_ONLY, MSP_ROUTE_HANDED_ON};
     for (int i = 0; i < 6; i++) cr_assert_eq(s.route[i], route[i], "input %d", i);
     /* The cost follows the route: 2, 2+10, 10, 2, 10, 3+10. */
     for (int i = 0; i < 6; i++)

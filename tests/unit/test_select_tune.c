@@ -203,3 +203,173 @@ Test(select_tune, per_network_beats_shared)
     msp_choice_free(&c);
     msp_outcomes_free(&o);
 }
+
+/* Brute force for the chain: every chain of up to max networks other than
+ * the base, increasing in cost (ties: index), each with every grid value,
+ * judged by msp_choice_eval with every input starting at the chain's first
+ * network. */
+typedef struct chain_best {
+    const msp_choice *c;
+    const double *grid;
+    int n_grid, max, order[8], n_order;
+    double need, score, ms;
+    int found;
+} chain_best;
+
+static void chain_brute(chain_best *b, msp_safety *sn, int from)
+{
+    if (sn->n_chain) {
+        int combos = 1;
+        for (int q = 0; q < sn->n_chain; q++) combos *= b->n_grid;
+        for (int x = 0; x < combos; x++) {
+            for (int q = 0, y = x; q < sn->n_chain; q++, y /= b->n_grid)
+                sn->min_prob[sn->chain[q]] = b->grid[y % b->n_grid];
+            int chosen[30];
+            for (int i = 0; i < b->c->n; i++) chosen[i] = sn->chain[0];
+            msp_select_stats s;
+            msp_err err = {{0}};
+            cr_assert_eq(msp_choice_eval(b->c, chosen, NULL, NULL, NULL, sn, &s, &err), MSP_OK,
+                         "%s", err.msg);
+            if (!b->found || better(s.score, s.mean_ms, b->score, b->ms, b->need)) {
+                b->score = s.score;
+                b->ms = s.mean_ms;
+                b->found = 1;
+            }
+            msp_select_stats_free(&s);
+        }
+        for (int q = 0; q < sn->n_chain; q++) sn->min_prob[sn->chain[q]] = 0;
+    }
+    if (sn->n_chain == b->max) return;
+    for (int a = from; a < b->n_order; a++) {
+        sn->chain[sn->n_chain++] = b->order[a];
+        chain_brute(b, sn, a + 1);
+        sn->n_chain--;
+    }
+}
+
+Test(select_tune, chain_against_brute_force)
+{
+    static const double grid[] = {0, 0.3, 0.55, 0.8};
+    msp_rng r;
+    msp_rng_seed(&r, 23);
+    for (int round = 0; round < 200; round++) {
+        int n = 1 + (int)msp_rng_below(&r, 30), m = 2 + (int)msp_rng_below(&r, 4);
+        msp_choice c;
+        random_choice(&r, n, m, &c);
+        chain_best b = {.c = &c, .grid = grid, .n_grid = 1 + (int)msp_rng_below(&r, 4),
+                        .max = 1 + (int)msp_rng_below(&r, 3)};
+        for (int j = 1; j < m; j++) { /* by cost, ties by index */
+            int a = b.n_order++;
+            for (; a > 0 && c.mean_cost_ms[b.order[a - 1]] > c.mean_cost_ms[j]; a--)
+                b.order[a] = b.order[a - 1];
+            b.order[a] = j;
+        }
+        msp_select_stats base;
+        msp_err err = {{0}};
+        cr_assert_eq(msp_choice_eval_single(&c, 0, &base, &err), MSP_OK);
+        b.need = base.score - (double)msp_rng_below(&r, 3) / n;
+        msp_select_stats_free(&base);
+        msp_safety sn = {.fallback = 0, .on_other = 1};
+        chain_brute(&b, &sn, 0);
+
+        msp_safety t = {.fallback = 0, .on_other = 1};
+        double score, ms;
+        cr_assert_eq(msp_choice_tune_chain(&c, grid, b.n_grid, b.need, b.max, &t, &score, &ms,
+                                           &err),
+                     MSP_OK, "%s", err.msg);
+        cr_assert(t.n_chain >= 1 && t.n_chain <= b.max, "round %d: %d stages", round, t.n_chain);
+        cr_assert_float_eq(score, b.score, 1e-12, "round %d", round);
+        cr_assert_float_eq(ms, b.ms, 1e-9, "round %d", round);
+        /* What it reports is what the evaluator makes of its chain. */
+        int chosen[30];
+        for (int i = 0; i < n; i++) chosen[i] = t.chain[0];
+        msp_select_stats s;
+        cr_assert_eq(msp_choice_eval(&c, chosen, NULL, NULL, NULL, &t, &s, &err), MSP_OK);
+        cr_assert_float_eq(s.score, score, 1e-12, "round %d", round);
+        cr_assert_float_eq(s.mean_ms, ms, 1e-9, "round %d", round);
+        for (int j = 0; j < m; j++) {
+            int in_chain = 0;
+            for (int q = 0; q < t.n_chain; q++) in_chain |= t.chain[q] == j;
+            cr_assert(in_chain || t.min_prob[j] == 0, "round %d: network %d", round, j);
+        }
+        msp_select_stats_free(&s);
+        msp_choice_free(&c);
+    }
+}
+
+/* A worked chain: cheap (1 ms), mid (5 ms), base (10 ms). Inputs 0 and 4:
+ * cheap is sure and right; input 1: cheap unsure, mid sure and right;
+ * input 2: both unsure, the base answers; input 3: cheap says 'other', mid
+ * is sure. */
+Test(select_tune, chain_worked_example)
+{
+    msp_outcomes o;
+    msp_err err = {{0}};
+    cr_assert_eq(msp_outcomes_init(&o, 5, 3, 2, &err), MSP_OK, "%s", err.msg);
+    const char *names[3] = {"base", "cheap", "mid"};
+    const double lat[3] = {10, 1, 5};
+    const int pred[3][5] = {{0, 1, 0, 1, 0}, {0, 0, 1, -1, 0}, {0, 1, 1, 1, 0}};
+    const float prob[3][5] = {{.9f, .9f, .9f, .9f, .9f},
+                              {.95f, .6f, .6f, .9f, .95f},
+                              {.9f, .9f, .6f, .9f, .9f}};
+    for (int j = 0; j < 3; j++) {
+        o.names[j] = strdup(names[j]);
+        o.latency_ms[j] = lat[j];
+        o.flops[j] = 1;
+    }
+    for (int i = 0; i < 5; i++) {
+        o.truth[i] = i % 2;
+        for (int j = 0; j < 3; j++) {
+            size_t x = (size_t)i * 3 + j;
+            o.pred[x] = pred[j][i];
+            o.top1[x] = o.top5[x] = pred[j][i] == o.truth[i];
+            o.prob[x] = prob[j][i];
+        }
+    }
+    cr_assert_eq(msp_outcomes_check(&o, &err), MSP_OK, "%s", err.msg);
+    msp_choice c;
+    cr_assert_eq(msp_choice_from_outcomes(&o, MSP_METRIC_TOP1, &c, &err), MSP_OK);
+    msp_safety sn = {.fallback = 0, .on_other = 1, .chain = {1, 2}, .n_chain = 2};
+    sn.min_prob[1] = sn.min_prob[2] = 0.8;
+    const int chosen[5] = {1, 1, 1, 1, 1};
+    msp_select_stats s;
+    cr_assert_eq(msp_choice_eval(&c, chosen, NULL, NULL, NULL, &sn, &s, &err), MSP_OK);
+    cr_assert_float_eq(s.score, 1.0, 1e-12);
+    cr_assert_float_eq(s.mean_ms, (1 + 6 + 16 + 6 + 1) / 5.0, 1e-12);
+    const uint8_t hops[5] = {0, 1, 2, 1, 0};
+    for (int i = 0; i < 5; i++) cr_assert_eq(s.hops[i], hops[i], "input %d", i);
+    cr_assert_eq(s.route[0], MSP_ROUTE_CHOSEN);
+    cr_assert_eq(s.route[2], MSP_ROUTE_HANDED_ON);
+    cr_assert_eq(s.escalated, 2);
+    cr_assert_eq(s.fallbacks, 1);
+    cr_assert_eq(s.fell_prob, 1);
+    cr_assert_eq(s.answered[0], 1);
+    cr_assert_eq(s.answered[1], 2);
+    cr_assert_eq(s.answered[2], 2);
+    cr_assert_eq(msp_safety_next(&sn, 1), 2);
+    cr_assert_eq(msp_safety_next(&sn, 2), 0);
+    msp_select_stats_free(&s);
+    /* The tuner finds this chain: the base's top-1 (all five) at 6 ms,
+     * where cheap or mid alone cost 7. */
+    msp_safety t = {.fallback = 0, .on_other = 1};
+    const double grid[] = {0, 0.8};
+    double score, ms;
+    cr_assert_eq(msp_choice_tune_chain(&c, grid, 2, 1.0, 2, &t, &score, &ms, &err), MSP_OK);
+    cr_assert_eq(t.n_chain, 2);
+    cr_assert(t.chain[0] == 1 && t.chain[1] == 2 && t.min_prob[1] == 0.8 && t.min_prob[2] == 0.8);
+    cr_assert_float_eq(score, 1.0, 1e-12);
+    cr_assert_float_eq(ms, 6.0, 1e-12);
+    /* One stage at most: cheap and mid tie at 7; the cheaper network is tried first. */
+    cr_assert_eq(msp_choice_tune_chain(&c, grid, 2, 1.0, 1, &t, &score, &ms, &err), MSP_OK);
+    cr_assert(t.n_chain == 1 && t.chain[0] == 1, "%d %d", t.n_chain, t.chain[0]);
+    cr_assert_float_eq(ms, 7.0, 1e-12);
+    /* Rejected: a chain through the fallback, and too many stages. */
+    msp_safety bad = {.fallback = 0, .chain = {1, 0}, .n_chain = 2};
+    cr_assert_eq(msp_choice_eval(&c, chosen, NULL, NULL, NULL, &bad, &s, &err), MSP_BAD_INPUT);
+    cr_assert_str_eq(err.msg, "safety net: chain network 0 is the fallback");
+    cr_assert_eq(msp_choice_tune_chain(&c, grid, 2, 1.0, 9, &t, &score, &ms, &err),
+                 MSP_BAD_INPUT);
+    cr_assert_str_eq(err.msg, "tuning a cascade: 9 stages, need 1 to 8");
+    msp_choice_free(&c);
+    msp_outcomes_free(&o);
+}
