@@ -51,6 +51,7 @@ msp_status msp_family_outcomes(const msp_family *f, const char *dir, const msp_d
 typedef struct msp_selector_pm_result {
     msp_premodel_kind kind;
     const msp_select_stats *s; /* under its safety net, by the cost model */
+    const msp_safety *safety;  /* that safety net (a cascade's chain in it) */
     double premodel_ms;        /* its features and prediction, per input */
     double measured_ms;        /* mean of every input's own path, timed */
 } msp_selector_pm_result;

@@ -191,6 +191,7 @@ static msp_status write_summary(const msp_expconf *conf, const msp_family *fam,
                 (long long)p->s.fallbacks, (long long)p->s.fell_other, (long long)p->s.fell_prob,
                 (long long)p->s.fell_unsure);
         json_counts(f, "chosen", p->s.chosen, o->m);
+        json_counts(f, "answered", p->s.answered, o->m);
         fprintf(f, ", \"confusion\": [");
         for (int l = 0; l < o->m; l++) {
             fprintf(f, "%s[", l ? ", " : "");
@@ -436,6 +437,7 @@ static void report(const msp_expconf *conf, const msp_selector_opts *opt, const 
     for (int k = 0; k < ev->n_r; k++)
         pm[k] = (msp_selector_pm_result){.kind = ev->r[k].kind,
                                          .s = &ev->r[k].s,
+                                         .safety = &ev->r[k].safety,
                                          .premodel_ms = ev->r[k].premodel_ms,
                                          .measured_ms = ev->r[k].measured_ms};
     msp_selector_result r = {.o = &ev->o,

@@ -117,6 +117,15 @@ void msp_cli_print_selector(const msp_expconf *conf, const msp_selector_result *
                "unsure); premodel %.4f ms per input\n",
                (long long)(b->s->fell_other + b->s->fell_prob), o->n, (long long)b->s->fell_other,
                (long long)b->s->fell_prob, (long long)b->s->fell_unsure, b->premodel_ms);
+        const msp_safety *sn = b->safety;
+        if (sn->n_chain > 1) {
+            printf("  chain:");
+            for (int k = 0; k < sn->n_chain; k++)
+                printf(" %s %lld >", o->names[sn->chain[k]],
+                       (long long)b->s->answered[sn->chain[k]]);
+            printf(" %s %lld (inputs each network answered)\n", o->names[sn->fallback],
+                   (long long)b->s->answered[sn->fallback]);
+        }
     }
 }
 

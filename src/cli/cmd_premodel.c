@@ -157,6 +157,14 @@ out:
 void msp_cli_print_premodel(const msp_selector_trained *t)
 {
     const msp_outcomes *o = t->o;
+    const msp_safety *sn = t->safety;
+    if (sn->n_chain) { /* a cascade: its chain, each network's threshold, then the base */
+        printf("  %-12s chain", msp_premodel_kind_name(t->kind));
+        for (int k = 0; k < sn->n_chain; k++)
+            printf(" %s (p < %.3g: on) >", o->names[sn->chain[k]], sn->min_prob[sn->chain[k]]);
+        printf(" %s  %.1f s\n", o->names[sn->fallback], t->seconds);
+        return;
+    }
     printf("  %-12s %2d features  %2d-fold CV accuracy %.2f%% (+- %.2f)  fallback below p",
            msp_premodel_kind_name(t->kind), t->n_features, t->folds, 100 * t->cv_mean,
            100 * t->cv_std);

@@ -56,6 +56,7 @@ typedef struct msp_report_strategy {
      * the chosen network first ('other' answer, low probability) and those
      * the premodel sent straight to it. -1 = unknown (older summary.json). */
     int64_t fallbacks, fell_other, fell_prob, fell_unsure;
+    char *chain; /* a cascade's chain before the base, "a > b"; NULL: none */
 } msp_report_strategy;
 
 /* One network's training curve (train.json): per epoch, NAN where not recorded. */

@@ -53,20 +53,24 @@ static void missing_notes(const msp_report *r, msp_svg *s)
 }
 
 /* Why inputs fell back, by rule; "-" when nothing did or the split is unknown. */
-static void fallback_causes(msp_svg *s, const msp_report_strategy *p)
+static void fallback_causes(const msp_report *r, msp_svg *s, const msp_report_strategy *p)
 {
     if (p->fell_other < 0) {
         P(s, p->fallbacks > 0 ? "not recorded" : "-");
-        return;
-    }
-    if (!p->fallbacks) {
+    } else if (!p->fallbacks) {
         P(s, "-");
-        return;
+    } else {
+        const char *sep = "";
+        if (p->fell_other) P(s, "%lld &quot;other&quot;", (long long)p->fell_other), sep = ", ";
+        if (p->fell_prob) P(s, "%s%lld low probability", sep, (long long)p->fell_prob), sep = ", ";
+        if (p->fell_unsure) P(s, "%s%lld premodel unsure", sep, (long long)p->fell_unsure);
     }
-    const char *sep = "";
-    if (p->fell_other) P(s, "%lld &quot;other&quot;", (long long)p->fell_other), sep = ", ";
-    if (p->fell_prob) P(s, "%s%lld low probability", sep, (long long)p->fell_prob), sep = ", ";
-    if (p->fell_unsure) P(s, "%s%lld premodel unsure", sep, (long long)p->fell_unsure);
+    if (p->chain) {
+        P(s, "; chain ");
+        E(s, p->chain);
+        P(s, " &gt; ");
+        E(s, r->nets[0].name);
+    }
 }
 
 static void headline(const msp_report *r, msp_svg *s)
@@ -214,7 +218,7 @@ static void strategies_table(const msp_report *r, msp_svg *s, const int *front)
         if (pm) msp_report_fallback_count(r, s, p);
         else P(s, "-");
         P(s, "</td><td class=\"l wrap\">");
-        if (pm) fallback_causes(s, p);
+        if (pm) fallback_causes(r, s, p);
         else P(s, "-");
         P(s, "</td><td>");
         msp_report_pct(s, p->premodel_accuracy);

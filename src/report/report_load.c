@@ -148,6 +148,29 @@ static msp_status confusion_adds_up(const msp_jval *o, const char *path, int m,
     return MSP_OK;
 }
 
+/* An optional "chain": 1 to MSP_SAFETY_MAX_CHAIN network names, joined by " > ". */
+static msp_status load_chain(const msp_jval *o, const char *path, msp_report_strategy *p,
+                             msp_err *err)
+{
+    const msp_jval *a = msp_jsonread_get(o, "chain");
+    if (!a) return MSP_OK;
+    if (a->type != MSP_JARRAY || a->n < 1 || a->n > 8)
+        return BAD(a->line, "'chain' must be a list of 1 to 8 network names");
+    size_t len = 1;
+    for (size_t k = 0; k < a->n; k++) {
+        if (a->kid[k].type != MSP_JSTRING || !*a->kid[k].str)
+            return BAD(a->line, "'chain' entry %zu is not a network name", k + 1);
+        len += strlen(a->kid[k].str) + 3;
+    }
+    p->chain = msp_malloc(len);
+    p->chain[0] = 0;
+    for (size_t k = 0; k < a->n; k++) {
+        if (k) strcat(p->chain, " > ");
+        strcat(p->chain, a->kid[k].str);
+    }
+    return MSP_OK;
+}
+
 static msp_status load_strategy(const msp_jval *o, const char *path, int m, int64_t n_inputs,
                                 int is_oracle, msp_report_strategy *p, msp_err *err)
 {
@@ -181,6 +204,7 @@ static msp_status load_strategy(const msp_jval *o, const char *path, int m, int6
          (st = msp_jsonread_num(o, "premodel_ms", 0, 1e9, 0, path, &p->premodel_ms, err)) ||
          (st = msp_jsonread_num(o, "cv_accuracy", 0, 1, 1, path, &p->cv_accuracy, err))))
         return st;
+    if ((st = load_chain(o, path, p, err))) return st;
     if ((st = msp_jsonread_typed(o, "chosen", MSP_JARRAY, (size_t)m, path, &a, err))) return st;
     p->chosen = msp_calloc((size_t)m, sizeof *p->chosen);
     if ((st = int_array(a, m, "chosen", path, p->chosen, err)) ||
@@ -840,6 +864,7 @@ msp_status msp_report_load(const char *dir, const char *experiment, const char *
 static void strategy_free(msp_report_strategy *p)
 {
     free(p->name);
+    free(p->chain);
     free(p->chosen);
     free(p->confusion);
 }

@@ -25,6 +25,12 @@ static void fallbacks(const msp_report *r, msp_svg *s, const msp_report_strategy
     if (p->fell_other >= 0 && p->fallbacks > 0)
         P(s, ": %lld other, %lld low probability, %lld premodel unsure", (long long)p->fell_other,
           (long long)p->fell_prob, (long long)p->fell_unsure);
+    if (p->chain) {
+        P(s, "; chain ");
+        cell(s, p->chain);
+        P(s, " > ");
+        cell(s, r->nets[0].name);
+    }
 }
 
 static void family(const msp_report *r, msp_svg *s)

@@ -155,6 +155,55 @@ sed 's/name = "s1"/name = "zz"/' "$TMP/dev.conf" >"$TMP/dev-bad.conf"
 expect 2 "no latency for network 's1'" -- "$MSPRUNE" premodel "$TMP/dep.conf" --latencies "$TMP/dev-bad.conf"
 expect 2 "--latencies goes with a CONFIG" -- "$MSPRUNE" premodel --table x.csv --latencies "$TMP/dev.conf"
 
+# A cascade whose chain runs through the three specialists before the base:
+# evaluate, the bundle and run agree, input by input, with the chain applied
+# by hand to evaluate's outcomes of every network.
+rm -rf "$TMP/sc" && cp -r "$TMP/sa" "$TMP/sc"
+sed -e "s|output = \"$TMP/sa\"|output = \"$TMP/sc\"|" \
+    -e 's|premodels = \["logistic", "gate-cnn"\];|premodels = ["cascade"]; cascade_stages = 2;|' "$TMP/dep.conf" >"$TMP/chain.conf"
+expect 0 "" -- "$MSPRUNE" premodel "$TMP/chain.conf"
+grep -Eq "^  cascade +chain [a-z0-9]+ \(p < [0-9.]+: on\) > .*base" "$TMP/out" && ok || bad "premodel: the cascade's chain: $(cat "$TMP/out")"
+# (the chain starts where the tuned one does: the premodel file's start)
+python3 - "$TMP/sc/selector/premodels.json" >"$TMP/chain" <<'PY' || bad "could not set the chain in premodels.json"
+import json, sys
+d = json.load(open(sys.argv[1]))
+[p] = d["premodels"]
+start = p["chain"][0]
+p["chain"] = [start] + [n for n in ("s0", "s1", "s2") if n != start]
+p["min_prob"] = {"base": 0}
+p["min_prob"].update({n: (0.9, 0.8, 0.7)[k] for k, n in enumerate(p["chain"])})
+json.dump(d, open(sys.argv[1], "w"))
+print(" ".join(p["chain"]))
+PY
+read -r c0 c1 c2 <"$TMP/chain"
+expect 0 "" -- "$MSPRUNE" evaluate "$TMP/chain.conf" --selector
+grep -Eq "^  chain: $c0 [0-9]+ > $c1 [0-9]+ > $c2 [0-9]+ > base [0-9]+ \(inputs each network answered\)" "$TMP/out" && ok || bad "evaluate: the chain's line: $(cat "$TMP/out")"
+expect 0 "" -- "$MSPRUNE" deploy "$TMP/chain.conf" --out "$TMP/bundle-chain"
+grep -q "chain = \[$((${c0#s} + 1)), $((${c1#s} + 1)), $((${c2#s} + 1))\]; };" "$TMP/bundle-chain/manifest.conf" && ok || bad "deploy: the chain: $(grep safety "$TMP/bundle-chain/manifest.conf")"
+expect 0 "" -- "$MSPRUNE" run "$TMP/bundle-chain" --idx "$T500" --csv "$TMP/run-chain.csv" -q
+python3 - "$TMP/sc/selector/outcomes-test.csv" "$TMP/sc/summary.json" "$TMP/run-chain.csv" $c0 $c1 $c2 <<'PY' && ok || bad "run and evaluate disagree on the chain"
+import csv, json, sys
+rows = list(csv.DictReader(l for l in open(sys.argv[1]) if not l.startswith("#")))
+s = json.load(open(sys.argv[2]))
+[p] = s["premodels"]
+names = [n["name"] for n in s["networks"]]
+chain = sys.argv[4:7]
+th = {n: (0.9, 0.8, 0.7)[k] for k, n in enumerate(chain)}
+start = names[p["chosen"].index(500)]
+assert start == chain[0], (start, chain)
+want = []
+for r in rows:
+    net = start
+    while net != "base" and (int(r[net + ".pred"]) < 0 or float(r[net + ".prob"]) < th[net]):
+        net = chain[chain.index(net) + 1] if chain.index(net) + 1 < len(chain) else "base"
+    want.append(net)
+got = [r["network"] for r in csv.DictReader(open(sys.argv[3]))]
+assert got == want, [(i, g, w) for i, (g, w) in enumerate(zip(got, want)) if g != w][:5]
+assert p["answered"] == [want.count(n) for n in names], (p["answered"], [want.count(n) for n in names])
+assert p["chain"] == chain and p["escalated"] == sum(w not in ("base", start) for w in want)
+assert len(set(want)) >= 3, "the chain should be exercised: %s" % set(want)
+PY
+
 # Tampered bundles: exit 2 with a clear message.
 tamper() { rm -rf "$TMP/tb" && cp -r "$B" "$TMP/tb"; }
 tamper; sed -i 's|cfg = "nets/s1.cfg"|cfg = "../x"|' "$TMP/tb/manifest.conf"
