@@ -159,7 +159,8 @@ msp_status msp_choice_tune_min_prob(const msp_choice *c, const int *chosen, cons
 /* A cascade tuned on labelled inputs: the chain (a safety-net chain whose
  * first network every input starts at) and its networks' rule-3
  * thresholds, found by exhaustive search: every chain of 1 to max_stages
- * networks other than the fallback, in increasing order of mean cost
+ * networks other than the fallback (and with use[j] != 0; use NULL = all;
+ * MSP_BAD_INPUT if it leaves none), in increasing order of mean cost
  * (ties: lower index), with every threshold of grid for each, judged by
  * msp_select_better against min_score (ties: the first found when chains
  * are walked depth first, a chain before its extensions, networks in cost
@@ -169,7 +170,8 @@ msp_status msp_choice_tune_min_prob(const msp_choice *c, const int *chosen, cons
  * min_prob (0 for networks outside the chain), and the score and mean cost
  * (may be NULL). The work grows as (networks choose max_stages) x
  * n_grid^max_stages; inputs settled early leave the deeper search. */
-msp_status msp_choice_tune_chain(const msp_choice *c, const double *grid, int n_grid,
+msp_status msp_choice_tune_chain(const msp_choice *c, const uint8_t *use, const double *grid,
+                                 int n_grid,
                                  double min_score, int max_stages, msp_safety *tuned,
                                  double *score, double *mean_ms, msp_err *err);
 

@@ -108,7 +108,8 @@ static msp_status check(const msp_choice *c, const double *grid, int n_grid, dou
     return MSP_OK;
 }
 
-msp_status msp_choice_tune_chain(const msp_choice *c, const double *grid, int n_grid,
+msp_status msp_choice_tune_chain(const msp_choice *c, const uint8_t *use, const double *grid,
+                                 int n_grid,
                                  double min_score, int max_stages, msp_safety *tuned,
                                  double *score, double *mean_ms, msp_err *err)
 {
@@ -120,11 +121,17 @@ msp_status msp_choice_tune_chain(const msp_choice *c, const double *grid, int n_
                 .order = msp_malloc(sizeof(int) * (size_t)m),
                 .open = msp_malloc(sizeof(int) * (size_t)(max_stages + 1) * (size_t)n)};
     for (int j = 0; j < m; j++) { /* insertion by mean cost; ties keep index order */
-        if (j == s.f) continue;
+        if (j == s.f || (use && !use[j])) continue;
         int a = s.n_cand++;
         for (; a > 0 && c->mean_cost_ms[s.order[a - 1]] > c->mean_cost_ms[j]; a--)
             s.order[a] = s.order[a - 1];
         s.order[a] = j;
+    }
+    if (!s.n_cand) {
+        free(s.order);
+        free(s.open);
+        return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
+                           "tuning a cascade: no network to chain before the fallback");
     }
     for (int i = 0; i < n; i++) s.open[i] = i;
     dfs(&s, 0, s.open, n, 0, 0, 0);

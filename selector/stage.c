@@ -183,9 +183,8 @@ _Static_assert(MSP_FAMILY_MAX_NETS <= MSP_SAFETY_MAX_NETS, "a threshold for ever
 
 /* The chain a premodels.json entry recorded: network names of fam, each
  * once, none the fallback. */
-static msp_status read_chain(const msp_expconf *conf, msp_premodel_kind kind,
-                             const msp_family *fam, const msp_jval *chain, msp_safety *sn,
-                             msp_err *err)
+static msp_status read_chain(const msp_expconf *conf, const char *what, const msp_family *fam,
+                             const msp_jval *chain, msp_safety *sn, msp_err *err)
 {
     int ok = chain->type == MSP_JARRAY && chain->n >= 1 && chain->n <= MSP_SAFETY_MAX_CHAIN;
     sn->n_chain = 0;
@@ -201,18 +200,17 @@ static msp_status read_chain(const msp_expconf *conf, msp_premodel_kind kind,
     if (ok) return MSP_OK;
     sn->n_chain = 0;
     return msp_err_set(err, MSP_BAD_INPUT, conf->path, 0,
-                       "the %s premodel's chain is not a list of 1 to %d distinct networks of "
-                       "the family other than the fallback: run `msprune premodel %s` again",
-                       msp_premodel_kind_name(kind), MSP_SAFETY_MAX_CHAIN, conf->path);
+                       "the %s's chain is not a list of 1 to %d distinct networks of the "
+                       "family other than the fallback: run `msprune premodel %s` again",
+                       what, MSP_SAFETY_MAX_CHAIN, conf->path);
 }
 
-msp_status msp_sel_safety(const msp_expconf *conf, msp_premodel_kind kind,
-                          const msp_family *fam, msp_safety *sn, msp_err *err)
+/* Rule 3's thresholds and the chain from a premodels.json entry (what names
+ * it in messages) into sn. */
+static msp_status safety_from_entry(const msp_expconf *conf, const char *what,
+                                    const msp_family *fam, const msp_jval *entry, msp_safety *sn,
+                                    msp_err *err)
 {
-    *sn = msp_sel_config_safety(conf);
-    if (!conf->selector.fallback || !conf->selector.tune_fallback) return MSP_OK;
-    msp_jval *root;
-    const msp_jval *entry = recorded_entry(conf, kind, &root);
     const msp_jval *v = msp_jsonread_get(entry, "min_prob");
     msp_status st = MSP_OK;
     /* one number for every network, or one per network by name */
@@ -222,13 +220,83 @@ msp_status msp_sel_safety(const msp_expconf *conf, msp_premodel_kind kind,
             sn->min_prob[j] = p->num;
         else
             st = msp_err_set(err, MSP_BAD_INPUT, conf->path, 0,
-                             "the %s premodel's tuned thresholds have none in [0, 1] for "
-                             "network '%s': run `msprune premodel %s` again",
-                             msp_premodel_kind_name(kind), fam->nets[j].name, conf->path);
+                             "the %s's tuned thresholds have none in [0, 1] for network '%s': "
+                             "run `msprune premodel %s` again",
+                             what, fam->nets[j].name, conf->path);
     }
     const msp_jval *chain = msp_jsonread_get(entry, "chain");
-    if (st == MSP_OK && chain) st = read_chain(conf, kind, fam, chain, sn, err);
+    if (st == MSP_OK && chain) st = read_chain(conf, what, fam, chain, sn, err);
+    return st;
+}
+
+msp_status msp_sel_safety(const msp_expconf *conf, msp_premodel_kind kind,
+                          const msp_family *fam, msp_safety *sn, msp_err *err)
+{
+    *sn = msp_sel_config_safety(conf);
+    if (!conf->selector.fallback || !conf->selector.tune_fallback) return MSP_OK;
+    msp_jval *root;
+    char what[64];
+    snprintf(what, sizeof what, "%s premodel", msp_premodel_kind_name(kind));
+    const msp_jval *entry = recorded_entry(conf, kind, &root);
+    msp_status st = entry ? safety_from_entry(conf, what, fam, entry, sn, err) : MSP_OK;
     msp_jsonread_free(root);
+    return st;
+}
+
+const char *msp_sel_ablation_name(int part)
+{
+    static const char *const names[MSP_SEL_ABL_N] = {"generalists", "specialists", "all"};
+    return part >= 0 && part < MSP_SEL_ABL_N ? names[part] : "?";
+}
+
+int msp_sel_ablation_use(const msp_family *fam, int part, uint8_t *use)
+{
+    int n = 0;
+    for (int j = 0; j < fam->n_nets; j++) {
+        int spec = fam->nets[j].cluster >= 0;
+        use[j] = j > 0 && (part == MSP_SEL_ABL_ALL || spec == (part == MSP_SEL_ABL_SPECIALISTS));
+        n += use[j];
+    }
+    return n;
+}
+
+int msp_sel_ablation_wanted(const msp_family *fam)
+{
+    uint8_t use[MSP_FAMILY_MAX_NETS];
+    return msp_sel_ablation_use(fam, MSP_SEL_ABL_GENERALISTS, use) > 0 &&
+           msp_sel_ablation_use(fam, MSP_SEL_ABL_SPECIALISTS, use) > 0;
+}
+
+msp_status msp_sel_ablation_load(const msp_expconf *conf, const msp_family *fam,
+                                 msp_safety sn[MSP_SEL_ABL_N], msp_err *err)
+{
+    for (int part = 0; part < MSP_SEL_ABL_N; part++) {
+        sn[part] = msp_sel_config_safety(conf);
+        msp_safety_set_min_prob(&sn[part], 0);
+    }
+    char *path = msp_sel_path(conf, "premodels.json");
+    msp_jval *root = NULL;
+    msp_err ignore;
+    msp_status st = MSP_OK;
+    const msp_jval *list = NULL;
+    if (msp_jsonread_file(path, &root, &ignore) == MSP_OK)
+        list = msp_jsonread_get(root, "ablation");
+    for (size_t i = 0; list && list->type == MSP_JARRAY && i < list->n && st == MSP_OK; i++) {
+        const msp_jval *name = msp_jsonread_get(&list->kid[i], "networks");
+        for (int part = 0; part < MSP_SEL_ABL_N && st == MSP_OK; part++) {
+            if (!name || name->type != MSP_JSTRING || strcmp(name->str, msp_sel_ablation_name(part)))
+                continue;
+            char what[64];
+            snprintf(what, sizeof what, "%s cascade", msp_sel_ablation_name(part));
+            st = safety_from_entry(conf, what, fam, &list->kid[i], &sn[part], err);
+            if (st == MSP_OK && !sn[part].n_chain)
+                st = msp_err_set(err, MSP_BAD_INPUT, path, name->line,
+                                 "the %s has no chain: run `msprune premodel %s` again", what,
+                                 conf->path);
+        }
+    }
+    msp_jsonread_free(root);
+    free(path);
     return st;
 }
 

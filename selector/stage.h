@@ -33,6 +33,22 @@ msp_safety msp_sel_config_safety(const msp_expconf *conf);
 void msp_sel_json_min_prob(FILE *f, const msp_safety *sn, char *const *names, int m);
 /* ', "chain": [names]' when sn has a chain, else nothing. */
 void msp_sel_json_chain(FILE *f, const msp_safety *sn, char *const *names);
+/* The ablation: cascades (msp_choice_tune_chain) restricted to a part of
+ * the family, tuned on the labelling images by the premodel stage
+ * (premodels.json "ablation") and measured on the test set by evaluate
+ * (summary.json "ablation"), so that each part shows what it earns. */
+/* use[j] (room for fam->n_nets): network j belongs to the part; generalists
+ * serve every class (cluster -1) but are not the base (network 0),
+ * specialists have a cluster; the base is never used (it is the
+ * fallback). Returns how many are used. */
+int msp_sel_ablation_use(const msp_family *fam, int part, uint8_t *use);
+/* Does the family have a generalist and a specialist (else no ablation)? */
+int msp_sel_ablation_wanted(const msp_family *fam);
+/* The ablation's safety nets as premodels.json recorded them, sn[part] for
+ * each part (n_chain = 0: none recorded). MSP_BAD_INPUT on a malformed
+ * entry. */
+msp_status msp_sel_ablation_load(const msp_expconf *conf, const msp_family *fam,
+                                 msp_safety sn[MSP_SEL_ABL_N], msp_err *err);
 /* A number the premodel stage recorded for a kind in
  * <output>/selector/premodels.json (cv_accuracy, min_prob), NAN when unknown. */
 double msp_sel_recorded(const msp_expconf *conf, msp_premodel_kind kind, const char *key);

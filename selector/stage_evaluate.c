@@ -39,6 +39,13 @@ typedef struct pm_result {
     double measured_ms; /* mean of the timed per-input paths */
 } pm_result;
 
+/* The ablation's cascades (stage.h), measured by the cost model. */
+typedef struct ablation {
+    msp_safety sn[MSP_SEL_ABL_N];
+    msp_select_stats s[MSP_SEL_ABL_N];
+    int n; /* parts measured: 0 or MSP_SEL_ABL_N */
+} ablation;
+
 /* Predict every test image, timing features + prediction per chunk. */
 static msp_status run_premodel(const msp_premodel *pm, msp_fset all, const msp_dataset *d,
                                int *chosen, float *conf_out, double *ms, msp_err *err)
@@ -114,7 +121,7 @@ static double mean(const double *v, int n)
 static msp_status write_summary(const msp_expconf *conf, const msp_family *fam,
                                 const msp_outcomes *o, const msp_select_stats *single,
                                 const msp_select_stats *oracle, const pm_result *r, int n_r,
-                                int best, const timings *tm, msp_err *err)
+                                int best, const timings *tm, const ablation *ab, msp_err *err)
 {
     char *path = msp_strcat3(conf->output, "/", "summary.json");
     msp_atomic a;
@@ -206,7 +213,16 @@ static msp_status write_summary(const msp_expconf *conf, const msp_family *fam,
     fprintf(f, ", \"measured_mean_ms\": ");
     msp_json_number(f, tm->oracle_mean);
     json_counts(f, "chosen", oracle->chosen, o->m);
-    fprintf(f, "}\n}\n");
+    fprintf(f, "}");
+    if (ab->n) fprintf(f, ",\n  \"ablation\": [");
+    for (int part = 0; part < ab->n; part++) {
+        fprintf(f, "%s\n    {\"networks\": \"%s\", ", part ? "," : "", msp_sel_ablation_name(part));
+        json_stats(f, &ab->s[part]);
+        msp_sel_json_chain(f, &ab->sn[part], o->names);
+        json_counts(f, "answered", ab->s[part].answered, o->m);
+        fprintf(f, "}");
+    }
+    fprintf(f, "%s\n}\n", ab->n ? "\n  ]" : "");
     return msp_atomic_commit(&a, err);
 }
 
@@ -277,6 +293,7 @@ typedef struct eval_run {
     float *confidence;
     timings tm;
     msp_fset set;
+    ablation ab;
 } eval_run;
 
 static void eval_run_free(eval_run *ev)
@@ -292,6 +309,7 @@ static void eval_run_free(eval_run *ev)
     for (int j = 0; ev->single && j < ev->o.m; j++) msp_select_stats_free(&ev->single[j]);
     free(ev->single);
     msp_select_stats_free(&ev->oracle);
+    for (int part = 0; part < ev->ab.n; part++) msp_select_stats_free(&ev->ab.s[part]);
     free(ev->label);
     free(ev->confidence);
     free(ev->kinds);
@@ -400,6 +418,23 @@ static msp_status measure_premodels(const msp_expconf *conf, const msp_selector_
     return st;
 }
 
+/* The ablation's cascades, when the premodel stage tuned them: each one's
+ * chain on the test set. */
+static msp_status measure_ablation(const msp_expconf *conf, eval_run *ev, msp_err *err)
+{
+    msp_status st = msp_sel_ablation_load(conf, &ev->fam, ev->ab.sn, err);
+    for (int part = 0; part < MSP_SEL_ABL_N && st == MSP_OK; part++)
+        if (!ev->ab.sn[part].n_chain) return MSP_OK;
+    int *chosen = msp_malloc(sizeof(int) * (size_t)ev->o.n);
+    for (; ev->ab.n < MSP_SEL_ABL_N && st == MSP_OK; ev->ab.n++) {
+        const msp_safety *sn = &ev->ab.sn[ev->ab.n];
+        for (int i = 0; i < ev->o.n; i++) chosen[i] = sn->chain[0];
+        st = msp_choice_eval(&ev->ch, chosen, NULL, NULL, NULL, sn, &ev->ab.s[ev->ab.n], err);
+    }
+    free(chosen);
+    return st;
+}
+
 /* The best real premodel, by the tuning rule: the cheapest that keeps the
  * base's top-1 within MSP_SELECT_KEEP, else the most accurate; -1 if none. */
 static int pick_best(const eval_run *ev)
@@ -419,7 +454,7 @@ static msp_status write_outputs(const msp_expconf *conf, const msp_selector_opts
                                 const eval_run *ev, const msp_stamp *in, msp_err *err)
 {
     msp_status st = write_summary(conf, &ev->fam, &ev->o, ev->single, &ev->oracle, ev->r, ev->n_r,
-                                  ev->best, &ev->tm, err);
+                                  ev->best, &ev->tm, &ev->ab, err);
     if (st == MSP_OK) st = write_per_input(conf, &ev->o, ev->label, ev->r, ev->n_r, &ev->tm, err);
     if (st == MSP_OK && !opt->oracle_only) st = msp_sel_record(conf, "selector", in, err);
     if (st == MSP_OK && opt->oracle_only) {
@@ -447,6 +482,9 @@ static void report(const msp_expconf *conf, const msp_selector_opts *opt, const 
                              .pm = pm,
                              .n_pm = ev->n_r,
                              .best = ev->best,
+                             .ablation = ev->ab.s,
+                             .ablation_safety = ev->ab.sn,
+                             .n_ablation = ev->ab.n,
                              .base_measured_ms = ev->tm.base_mean,
                              .oracle_measured_ms = ev->tm.oracle_mean};
     opt->on_result(conf, &r);
@@ -461,6 +499,7 @@ msp_status msp_selector_evaluate(const msp_expconf *conf, const msp_selector_opt
     msp_selector_evaluate_inputs(conf, &in);
     msp_status st = measure_networks(conf, opt, &ev, err);
     if (st == MSP_OK) st = measure_premodels(conf, opt, &ev, err);
+    if (st == MSP_OK && !opt->oracle_only) st = measure_ablation(conf, &ev, err);
     if (st == MSP_OK) {
         ev.best = pick_best(&ev);
         st = time_paths(conf, opt->engine, &ev.fam, &ev.data.test, ev.label, ev.r, ev.n_r, &ev.tm,

@@ -91,10 +91,11 @@ static msp_status pick_start(const msp_expconf *conf, const msp_premodel_data *d
     return st;
 }
 
-/* A tuned cascade: its chain and thresholds chosen together on the
- * labelling images (msp_choice_tune_chain), by choose_min_prob's rule. */
-static msp_status pick_chain(const msp_expconf *conf, const msp_choice *ch, msp_safety *sn,
-                             msp_err *err)
+/* A tuned cascade over the networks with use[j] (NULL: all): its chain and
+ * thresholds chosen together on the labelling images
+ * (msp_choice_tune_chain), by choose_min_prob's rule. */
+static msp_status pick_chain(const msp_expconf *conf, const msp_choice *ch, const uint8_t *use,
+                             msp_safety *sn, msp_err *err)
 {
     msp_select_stats base = {0};
     msp_status st = msp_choice_eval_single(ch, 0, &base, err);
@@ -102,7 +103,7 @@ static msp_status pick_chain(const msp_expconf *conf, const msp_choice *ch, msp_
     double need = base.score - conf->selector.fallback_tolerance;
     msp_select_stats_free(&base);
     *sn = msp_sel_config_safety(conf);
-    return msp_choice_tune_chain(ch, min_probs, sizeof min_probs / sizeof *min_probs, need,
+    return msp_choice_tune_chain(ch, use, min_probs, sizeof min_probs / sizeof *min_probs, need,
                                  conf->selector.cascade_stages, sn, NULL, NULL, err);
 }
 
@@ -116,7 +117,7 @@ static float *columns(const float *x, int n, int d, const int *kept, int nk)
 }
 
 static msp_status train_one(const msp_expconf *conf, const msp_premodel_data *data,
-                            const msp_choice *ch, trained *t, msp_err *err)
+                            const msp_choice *ch, const uint8_t *use, trained *t, msp_err *err)
 {
     msp_premodel_params p;
     msp_sel_params(conf, &p);
@@ -129,7 +130,7 @@ static msp_status train_one(const msp_expconf *conf, const msp_premodel_data *da
     if (chain) {
         t->n_kept = 0; /* it reads no features */
         t->acc_all = t->acc_kept = NAN;
-        st = pick_chain(conf, ch, &t->safety, err);
+        st = pick_chain(conf, ch, use, &t->safety, err);
         if (st != MSP_OK) return st;
         p.start = t->safety.chain[0];
     } else if (t->kind == MSP_PREMODEL_CASCADE) {
@@ -189,7 +190,7 @@ static msp_status train_one(const msp_expconf *conf, const msp_premodel_data *da
 
 static msp_status write_report(const msp_expconf *conf, const msp_outcomes *o, const int *order,
                                const double *gains, int n_used, msp_fset set, const trained *t,
-                               int n_t, msp_err *err)
+                               int n_t, const msp_safety *abl, int n_abl, msp_err *err)
 {
     char *path = msp_sel_path(conf, "premodels.json");
     msp_atomic a;
@@ -237,7 +238,16 @@ static msp_status write_report(const msp_expconf *conf, const msp_outcomes *o, c
         }
         fprintf(f, "]}");
     }
-    fprintf(f, "\n  ]\n}\n");
+    fprintf(f, "\n  ]");
+    if (n_abl) fprintf(f, ",\n  \"ablation\": [");
+    for (int part = 0; part < n_abl; part++) {
+        fprintf(f, "%s\n    {\"networks\": \"%s\", \"min_prob\": ", part ? "," : "",
+                msp_sel_ablation_name(part));
+        msp_sel_json_min_prob(f, &abl[part], o->names, o->m);
+        msp_sel_json_chain(f, &abl[part], o->names);
+        fprintf(f, "}");
+    }
+    fprintf(f, "%s\n}\n", n_abl ? "\n  ]" : "");
     free(names);
     return msp_atomic_commit(&a, err);
 }
@@ -358,7 +368,7 @@ msp_status msp_selector_train(const msp_expconf *conf, const msp_selector_opts *
                                 .cost = o.latency_ms};
         msp_log(MSP_LOG_INFO, "training %s on %d images, %d features", msp_premodel_kind_name(kinds[i]),
                 o.n, dk);
-        st = train_one(conf, &pd, &ch, &t[i], err);
+        st = train_one(conf, &pd, &ch, use, &t[i], err);
         if (xk != x) free(xk);
         if (st == MSP_OK && opt->on_trained) {
             msp_selector_trained done = {.kind = kinds[i],
@@ -372,7 +382,18 @@ msp_status msp_selector_train(const msp_expconf *conf, const msp_selector_opts *
             opt->on_trained(&done);
         }
     }
-    if (st == MSP_OK) st = write_report(conf, &o, order, gains, n_used, set, t, n_kinds, err);
+    msp_safety abl[MSP_SEL_ABL_N];
+    int n_abl = 0;
+    if (st == MSP_OK && conf->selector.fallback && conf->selector.tune_fallback &&
+        msp_sel_ablation_wanted(&fam)) {
+        uint8_t part_use[MSP_FAMILY_MAX_NETS];
+        for (; n_abl < MSP_SEL_ABL_N && st == MSP_OK; n_abl++) {
+            msp_sel_ablation_use(&fam, n_abl, part_use);
+            st = pick_chain(conf, &ch, part_use, &abl[n_abl], err);
+        }
+    }
+    if (st == MSP_OK)
+        st = write_report(conf, &o, order, gains, n_used, set, t, n_kinds, abl, n_abl, err);
     if (st == MSP_OK) st = msp_sel_record(conf, "premodel", &in, err);
 out:
     msp_stamp_free(&in);

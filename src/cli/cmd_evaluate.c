@@ -75,6 +75,17 @@ static void print_row(const char *name, const msp_select_stats *s, double measur
            extra ? extra : "");
 }
 
+/* How many inputs each network of a chain answered. */
+static void print_chain(const msp_outcomes *o, const msp_select_stats *s, const msp_safety *sn)
+{
+    if (sn->n_chain < 2) return;
+    printf("  chain:");
+    for (int k = 0; k < sn->n_chain; k++)
+        printf(" %s %lld >", o->names[sn->chain[k]], (long long)s->answered[sn->chain[k]]);
+    printf(" %s %lld (inputs each network answered)\n", o->names[sn->fallback],
+           (long long)s->answered[sn->fallback]);
+}
+
 /* The terminal table: every network, every premodel's selector and the
  * oracle against the base, then the best premodel's verdict. */
 void msp_cli_print_selector(const msp_expconf *conf, const msp_selector_result *res)
@@ -117,15 +128,21 @@ void msp_cli_print_selector(const msp_expconf *conf, const msp_selector_result *
                "unsure); premodel %.4f ms per input\n",
                (long long)(b->s->fell_other + b->s->fell_prob), o->n, (long long)b->s->fell_other,
                (long long)b->s->fell_prob, (long long)b->s->fell_unsure, b->premodel_ms);
-        const msp_safety *sn = b->safety;
-        if (sn->n_chain > 1) {
-            printf("  chain:");
-            for (int k = 0; k < sn->n_chain; k++)
-                printf(" %s %lld >", o->names[sn->chain[k]],
-                       (long long)b->s->answered[sn->chain[k]]);
-            printf(" %s %lld (inputs each network answered)\n", o->names[sn->fallback],
-                   (long long)b->s->answered[sn->fallback]);
-        }
+        print_chain(o, b->s, b->safety);
+    }
+    if (res->n_ablation)
+        printf("  which networks earn their place: the cascade over each part of the family, "
+               "tuned on the labelling images\n");
+    for (int part = 0; part < res->n_ablation; part++) {
+        const msp_select_stats *s = &res->ablation[part];
+        const msp_safety *sn = &res->ablation_safety[part];
+        char speed[64], pts[32];
+        msp_report_speed_text(s->mean_ms, base_ms, "the base", speed, sizeof speed);
+        msp_report_points_text(s->score - single[0].score, 2, pts, sizeof pts);
+        printf("    %-12s %6.2f%%  %.4f ms  %s, top-1 %s; chain", msp_sel_ablation_name(part),
+               100 * s->score, s->mean_ms, speed, pts);
+        for (int k = 0; k < sn->n_chain; k++) printf(" %s >", o->names[sn->chain[k]]);
+        printf(" %s\n", o->names[sn->fallback]);
     }
 }
 

@@ -171,6 +171,34 @@ static msp_status load_chain(const msp_jval *o, const char *path, msp_report_str
     return MSP_OK;
 }
 
+/* summary.json's optional "ablation": at most three parts. */
+static msp_status load_ablation(const msp_jval *root, const char *path, msp_report *r,
+                                msp_err *err)
+{
+    const msp_jval *a = msp_jsonread_get(root, "ablation");
+    if (!a) return MSP_OK;
+    if (a->type != MSP_JARRAY || a->n > 3)
+        return BAD(a->line, "'ablation' must be a list of at most 3 parts of the family");
+    r->ablation = msp_calloc(a->n + 1, sizeof *r->ablation);
+    for (size_t i = 0; i < a->n; i++) {
+        const msp_jval *o = &a->kid[i];
+        msp_report_strategy *p = &r->ablation[r->n_ablation++];
+        const char *name;
+        msp_status st;
+        p->premodel_accuracy = p->premodel_ms = p->cv_accuracy = p->measured_ms = NAN;
+        p->fallbacks = p->fell_other = p->fell_prob = p->fell_unsure = -1;
+        if (o->type != MSP_JOBJECT) return BAD(o->line, "an ablation entry must be an object");
+        if ((st = msp_jsonread_str(o, "networks", path, &name, err)) ||
+            (st = msp_jsonread_num(o, "top1", 0, 1, 0, path, &p->top1, err)) ||
+            (st = msp_jsonread_num(o, "top5", 0, 1, 0, path, &p->top5, err)) ||
+            (st = msp_jsonread_num(o, "mean_latency_ms", 0, 1e9, 0, path, &p->mean_latency_ms, err)) ||
+            (st = load_chain(o, path, p, err)))
+            return st;
+        p->name = msp_strdup(name);
+    }
+    return MSP_OK;
+}
+
 static msp_status load_strategy(const msp_jval *o, const char *path, int m, int64_t n_inputs,
                                 int is_oracle, msp_report_strategy *p, msp_err *err)
 {
@@ -270,6 +298,7 @@ static msp_status load_summary(const char *path, msp_report *r, msp_err *err)
     for (int i = 0; i < r->n_premodels; i++)
         if ((st = confusion_adds_up(&a->kid[i], path, r->n_nets, &r->premodels[i], &r->oracle, err)))
             goto out;
+    if ((st = load_ablation(root, path, r, err))) goto out;
     if ((st = msp_jsonread_typed(root, "selector", MSP_JOBJECT, 64, path, &sel, err)) ||
         (st = msp_jsonread_str(sel, "premodel", path, &s, err)) ||
         (st = msp_jsonread_num(sel, "speedup_vs_base", 0, 1e9, 0, path, &r->speedup_vs_base, err)) ||
@@ -881,6 +910,8 @@ void msp_report_free(msp_report *r)
     }
     free(r->nets);
     for (int i = 0; r->premodels && i < r->n_premodels; i++) strategy_free(&r->premodels[i]);
+    for (int i = 0; i < r->n_ablation; i++) strategy_free(&r->ablation[i]);
+    free(r->ablation);
     free(r->premodels);
     strategy_free(&r->oracle);
     msp_free_strings(r->class_names, r->n_classes);

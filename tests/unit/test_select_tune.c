@@ -258,7 +258,10 @@ Test(select_tune, chain_against_brute_force)
         random_choice(&r, n, m, &c);
         chain_best b = {.c = &c, .grid = grid, .n_grid = 1 + (int)msp_rng_below(&r, 4),
                         .max = 1 + (int)msp_rng_below(&r, 3)};
-        for (int j = 1; j < m; j++) { /* by cost, ties by index */
+        uint8_t use[8];
+        for (int j = 0; j < m; j++) use[j] = j == 1 || msp_rng_below(&r, 4) > 0;
+        for (int j = 1; j < m; j++) { /* used ones by cost, ties by index */
+            if (!use[j]) continue;
             int a = b.n_order++;
             for (; a > 0 && c.mean_cost_ms[b.order[a - 1]] > c.mean_cost_ms[j]; a--)
                 b.order[a] = b.order[a - 1];
@@ -274,8 +277,8 @@ Test(select_tune, chain_against_brute_force)
 
         msp_safety t = {.fallback = 0, .on_other = 1};
         double score, ms;
-        cr_assert_eq(msp_choice_tune_chain(&c, grid, b.n_grid, b.need, b.max, &t, &score, &ms,
-                                           &err),
+        cr_assert_eq(msp_choice_tune_chain(&c, use, grid, b.n_grid, b.need, b.max, &t, &score,
+                                           &ms, &err),
                      MSP_OK, "%s", err.msg);
         cr_assert(t.n_chain >= 1 && t.n_chain <= b.max, "round %d: %d stages", round, t.n_chain);
         cr_assert_float_eq(score, b.score, 1e-12, "round %d", round);
@@ -291,6 +294,7 @@ Test(select_tune, chain_against_brute_force)
             int in_chain = 0;
             for (int q = 0; q < t.n_chain; q++) in_chain |= t.chain[q] == j;
             cr_assert(in_chain || t.min_prob[j] == 0, "round %d: network %d", round, j);
+            cr_assert(!in_chain || use[j], "round %d: network %d is not to be used", round, j);
         }
         msp_select_stats_free(&s);
         msp_choice_free(&c);
@@ -354,22 +358,26 @@ Test(select_tune, chain_worked_example)
     msp_safety t = {.fallback = 0, .on_other = 1};
     const double grid[] = {0, 0.8};
     double score, ms;
-    cr_assert_eq(msp_choice_tune_chain(&c, grid, 2, 1.0, 2, &t, &score, &ms, &err), MSP_OK);
+    cr_assert_eq(msp_choice_tune_chain(&c, NULL, grid, 2, 1.0, 2, &t, &score, &ms, &err), MSP_OK);
     cr_assert_eq(t.n_chain, 2);
     cr_assert(t.chain[0] == 1 && t.chain[1] == 2 && t.min_prob[1] == 0.8 && t.min_prob[2] == 0.8);
     cr_assert_float_eq(score, 1.0, 1e-12);
     cr_assert_float_eq(ms, 6.0, 1e-12);
     /* One stage at most: cheap and mid tie at 7; the cheaper network is tried first. */
-    cr_assert_eq(msp_choice_tune_chain(&c, grid, 2, 1.0, 1, &t, &score, &ms, &err), MSP_OK);
+    cr_assert_eq(msp_choice_tune_chain(&c, NULL, grid, 2, 1.0, 1, &t, &score, &ms, &err), MSP_OK);
     cr_assert(t.n_chain == 1 && t.chain[0] == 1, "%d %d", t.n_chain, t.chain[0]);
     cr_assert_float_eq(ms, 7.0, 1e-12);
     /* Rejected: a chain through the fallback, and too many stages. */
     msp_safety bad = {.fallback = 0, .chain = {1, 0}, .n_chain = 2};
     cr_assert_eq(msp_choice_eval(&c, chosen, NULL, NULL, NULL, &bad, &s, &err), MSP_BAD_INPUT);
     cr_assert_str_eq(err.msg, "safety net: chain network 0 is the fallback");
-    cr_assert_eq(msp_choice_tune_chain(&c, grid, 2, 1.0, 9, &t, &score, &ms, &err),
+    cr_assert_eq(msp_choice_tune_chain(&c, NULL, grid, 2, 1.0, 9, &t, &score, &ms, &err),
                  MSP_BAD_INPUT);
     cr_assert_str_eq(err.msg, "tuning a cascade: 9 stages, need 1 to 8");
+    const uint8_t none[3] = {1, 0, 0};
+    cr_assert_eq(msp_choice_tune_chain(&c, none, grid, 2, 1.0, 2, &t, &score, &ms, &err),
+                 MSP_BAD_INPUT);
+    cr_assert_str_eq(err.msg, "tuning a cascade: no network to chain before the fallback");
     msp_choice_free(&c);
     msp_outcomes_free(&o);
 }
