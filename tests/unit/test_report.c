@@ -819,3 +819,69 @@ Test(report, class_cells)
     cr_assert_str_eq(s.buf, "-;100.00%;0.00%;12");
     msp_svg_free(&s);
 }
+
+/* The fixture with a cascade chain on the knn entry and an ablation: the
+ * chain in the fallback cell, the ablation's table in both reports; a
+ * malformed ablation named with its line. */
+/* The fixture's summary.json with knn_extra after the knn entry's name and
+ * the given ablation; the folder, to rmtree. */
+static char *summary_with(const char *knn_extra, const char *ablation)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/summary.json", FIX);
+    FILE *f = fopen(p, "r");
+    cr_assert_not_null(f);
+    static char text[1 << 16], out[1 << 16];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = 0;
+    const char *knn = strstr(strstr(text, "\"premodels\""), "\"premodel\": \"knn\",");
+    const char *end = strrchr(text, '}');
+    cr_assert(knn && end);
+    knn += strlen("\"premodel\": \"knn\",");
+    snprintf(out, sizeof out, "%.*s%s%.*s,\n  \"ablation\": %s\n}\n", (int)(knn - text), text,
+             knn_extra, (int)(end - knn), knn, ablation);
+    return fixture_with("summary.json", out);
+}
+
+Test(report, cascade_chain_and_ablation)
+{
+    char *d = summary_with(" \"chain\": [\"quarter\"],",
+                           "[{\"networks\": \"generalists\", \"top1\": 0.916, \"top5\": 0.999, "
+                           "\"mean_latency_ms\": 0.0454, \"chain\": [\"quarter\", \"half\"]},\n"
+                           "{\"networks\": \"specialists\", \"top1\": 0.914, \"top5\": 0.998, "
+                           "\"mean_latency_ms\": 0.2, \"chain\": [\"spec-tb\"]}]");
+    msp_report r;
+    msp_err err = {{0}};
+    cr_assert_eq(msp_report_load(d, "fx", "x.conf", &r, &err), MSP_OK, "%s", err.msg);
+    cr_assert_eq(r.n_ablation, 2);
+    msp_svg m = {0}, h = {0};
+    msp_report_md(&r, &m);
+    msp_report_html(&r, &h);
+    cr_assert(strstr(m.buf, "31 (6.2%): 12 other, 19 low probability, 0 premodel unsure; chain "
+                            "quarter > base | yes |\n"), "%s", m.buf);
+    cr_assert(strstr(m.buf, "## Which networks earn their place\n"));
+    cr_assert(strstr(m.buf, "| generalists | 0.045 | - | 5.00x faster | 91.60% | +0.20 pt | 99.90% | "
+                            "quarter > half > base |\n"), "%s", m.buf);
+    cr_assert(strstr(m.buf, "| specialists | 0.200 | - | 1.14x faster | 91.40% | 0.00 pt | 99.80% | "
+                            "spec-tb > base |\n"), "%s", m.buf);
+    cr_assert(strstr(h.buf, "Which networks earn their place</h2>"));
+    cr_assert(strstr(h.buf, "quarter &gt; half &gt; base</td>"));
+    cr_assert(strstr(h.buf, "; chain quarter &gt; base"));
+    msp_svg_free(&m);
+    msp_svg_free(&h);
+    msp_report_free(&r);
+
+    rmtree(d);
+    d = summary_with("", "[\n1]");
+    char want[600];
+    snprintf(want, sizeof want, "%s/summary.json:", d);
+    cr_assert_eq(msp_report_load(d, "fx", "x.conf", &r, &err), MSP_BAD_INPUT);
+    cr_assert(strstr(err.msg, want) && strstr(err.msg, ": an ablation entry must be an object"),
+              "%s", err.msg);
+    rmtree(d);
+    d = summary_with(" \"chain\": [],", "[]");
+    cr_assert_eq(msp_report_load(d, "fx", "x.conf", &r, &err), MSP_BAD_INPUT);
+    cr_assert(strstr(err.msg, "'chain' must be a list of 1 to 8 network names"), "%s", err.msg);
+    rmtree(d);
+}
