@@ -753,13 +753,15 @@ Test(engine_fast, fashion_base_fast_and_stock_agree_on_fashion_mnist, .timeout =
     }
     for (int i = 0; i < ns->n; i++) {
         layer *ls = &ns->layers[i], *lf = &nf->layers[i];
-        if (ls->type != CONVOLUTIONAL) continue;
-        memcpy(lf->weights, ls->weights, sizeof(float) * (size_t)ls->nweights);
-        memcpy(lf->biases, ls->biases, sizeof(float) * (size_t)ls->n);
+        if (ls->type != CONVOLUTIONAL && ls->type != CONNECTED) continue;
+        int conv = ls->type == CONVOLUTIONAL, outputs = conv ? ls->n : ls->outputs;
+        size_t nw = conv ? (size_t)ls->nweights : (size_t)ls->inputs * (size_t)ls->outputs;
+        memcpy(lf->weights, ls->weights, sizeof(float) * nw);
+        memcpy(lf->biases, ls->biases, sizeof(float) * (size_t)outputs);
         if (!ls->batch_normalize) continue;
-        memcpy(lf->scales, ls->scales, sizeof(float) * (size_t)ls->n);
-        memcpy(lf->rolling_mean, ls->rolling_mean, sizeof(float) * (size_t)ls->n);
-        memcpy(lf->rolling_variance, ls->rolling_variance, sizeof(float) * (size_t)ls->n);
+        memcpy(lf->scales, ls->scales, sizeof(float) * (size_t)outputs);
+        memcpy(lf->rolling_mean, ls->rolling_mean, sizeof(float) * (size_t)outputs);
+        memcpy(lf->rolling_variance, ls->rolling_variance, sizeof(float) * (size_t)outputs);
     }
     float *ps = malloc(sizeof(float) * 50 * 10), *pf = malloc(sizeof(float) * 50 * 10);
     int correct = 0, classes_seen[10] = {0};
