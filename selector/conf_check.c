@@ -37,6 +37,23 @@ static msp_status check_base_fits(const msp_expconf *c, msp_err *err)
     return st;
 }
 
+/* With a specialise section the ladder joins the derived family, whose
+ * networks are named s0, s1, ... and g0, g1, ...: a ladder name of that
+ * form could clash. */
+static msp_status check_ladder_names(const msp_expconf *c, msp_err *err)
+{
+    for (int i = 0; c->specialise.present && i < c->n_ladder; i++) {
+        const char *n = c->ladder[i].name;
+        int digits = n[1] != 0;
+        for (const char *q = n + 1; *q; q++) digits &= *q >= '0' && *q <= '9';
+        if ((n[0] == 's' || n[0] == 'g') && digits)
+            return msp_err_set(err, MSP_BAD_INPUT, c->path, c->ladder[i].line,
+                               "ladder network '%s' has the form of a derived network's name "
+                               "(s0, s1, ... and g0, g1, ...): rename it", n);
+    }
+    return MSP_OK;
+}
+
 msp_status msp_conf_check_stages(const msp_expconf *c, msp_err *err)
 {
     msp_prune_criterion crit;
@@ -51,5 +68,6 @@ msp_status msp_conf_check_stages(const msp_expconf *c, msp_err *err)
     if (st == MSP_OK) st = msp_sel_kinds(c, &kinds, &n_kinds, err);
     free(kinds);
     if (st == MSP_OK) st = check_base_fits(c, err);
+    if (st == MSP_OK) st = check_ladder_names(c, err);
     return st;
 }

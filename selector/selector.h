@@ -47,9 +47,18 @@ msp_status msp_conf_check_stages(const msp_expconf *conf, msp_err *err);
 msp_status msp_family_outcomes(const msp_family *f, const char *dir, const msp_dataset *d,
                                msp_engine_kind engine, msp_outcomes *o, msp_err *err);
 
-/* The parts of the family the ablation's cascades use. */
-enum { MSP_SEL_ABL_GENERALISTS, MSP_SEL_ABL_SPECIALISTS, MSP_SEL_ABL_ALL, MSP_SEL_ABL_N };
-/* "generalists", "specialists", "all". */
+/* The parts of the family the ablation's cascades use: the generalists
+ * and the specialists msprune derived, both (derived), the config's ladder
+ * networks (ladder), every network (all). */
+enum {
+    MSP_SEL_ABL_GENERALISTS,
+    MSP_SEL_ABL_SPECIALISTS,
+    MSP_SEL_ABL_DERIVED,
+    MSP_SEL_ABL_LADDER,
+    MSP_SEL_ABL_ALL,
+    MSP_SEL_ABL_N
+};
+/* "generalists", "specialists", "derived", "ladder", "all". */
 const char *msp_sel_ablation_name(int part);
 
 /* One premodel's selector as msp_selector_evaluate measured it. */
@@ -69,11 +78,11 @@ typedef struct msp_selector_result {
     const msp_select_stats *oracle;
     const msp_selector_pm_result *pm; /* every trained premodel (none with oracle_only) */
     int n_pm, best;                   /* best: index into pm, -1 if none */
-    /* The ablation (cascades over the generalists, the specialists and every
-     * network; msp_sel_ablation_name), by the cost model; n_ablation 0:
-     * none. */
+    /* The ablation: a cascade over each part of the family (part[k], as
+     * msp_sel_ablation_name), by the cost model; n_ablation 0: none. */
     const msp_select_stats *ablation;
     const msp_safety *ablation_safety;
+    const int *ablation_part;
     int n_ablation;
     double base_measured_ms, oracle_measured_ms; /* means of the timed paths */
 } msp_selector_result;

@@ -245,26 +245,43 @@ msp_status msp_sel_safety(const msp_expconf *conf, msp_premodel_kind kind,
 
 const char *msp_sel_ablation_name(int part)
 {
-    static const char *const names[MSP_SEL_ABL_N] = {"generalists", "specialists", "all"};
+    static const char *const names[MSP_SEL_ABL_N] = {"generalists", "specialists", "derived",
+                                                     "ladder", "all"};
     return part >= 0 && part < MSP_SEL_ABL_N ? names[part] : "?";
 }
 
-int msp_sel_ablation_use(const msp_family *fam, int part, uint8_t *use)
+int msp_sel_ablation_use(const msp_expconf *conf, const msp_family *fam, int part, uint8_t *use)
 {
     int n = 0;
     for (int j = 0; j < fam->n_nets; j++) {
-        int spec = fam->nets[j].cluster >= 0;
-        use[j] = j > 0 && (part == MSP_SEL_ABL_ALL || spec == (part == MSP_SEL_ABL_SPECIALISTS));
+        int ladder = 0;
+        for (int i = 0; i < conf->n_ladder; i++) ladder |= !strcmp(conf->ladder[i].name, fam->nets[j].name);
+        int kind = ladder ? MSP_SEL_ABL_LADDER
+                   : fam->nets[j].cluster >= 0 ? MSP_SEL_ABL_SPECIALISTS
+                                               : MSP_SEL_ABL_GENERALISTS;
+        use[j] = j > 0 && (part == MSP_SEL_ABL_ALL || part == kind ||
+                           (part == MSP_SEL_ABL_DERIVED && kind != MSP_SEL_ABL_LADDER));
         n += use[j];
     }
     return n;
 }
 
-int msp_sel_ablation_wanted(const msp_family *fam)
+int msp_sel_ablation_parts(const msp_expconf *conf, const msp_family *fam, int *parts)
 {
     uint8_t use[MSP_FAMILY_MAX_NETS];
-    return msp_sel_ablation_use(fam, MSP_SEL_ABL_GENERALISTS, use) > 0 &&
-           msp_sel_ablation_use(fam, MSP_SEL_ABL_SPECIALISTS, use) > 0;
+    int has[MSP_SEL_ABL_N], n = 0;
+    for (int part = 0; part < MSP_SEL_ABL_N; part++)
+        has[part] = msp_sel_ablation_use(conf, fam, part, use) > 0;
+    if (has[MSP_SEL_ABL_GENERALISTS] && has[MSP_SEL_ABL_SPECIALISTS]) {
+        parts[n++] = MSP_SEL_ABL_GENERALISTS;
+        parts[n++] = MSP_SEL_ABL_SPECIALISTS;
+    }
+    if (has[MSP_SEL_ABL_DERIVED] && has[MSP_SEL_ABL_LADDER]) {
+        parts[n++] = MSP_SEL_ABL_DERIVED;
+        parts[n++] = MSP_SEL_ABL_LADDER;
+    }
+    if (n) parts[n++] = MSP_SEL_ABL_ALL;
+    return n;
 }
 
 msp_status msp_sel_ablation_load(const msp_expconf *conf, const msp_family *fam,

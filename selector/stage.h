@@ -37,13 +37,16 @@ void msp_sel_json_chain(FILE *f, const msp_safety *sn, char *const *names);
  * the family, tuned on the labelling images by the premodel stage
  * (premodels.json "ablation") and measured on the test set by evaluate
  * (summary.json "ablation"), so that each part shows what it earns. */
-/* use[j] (room for fam->n_nets): network j belongs to the part; generalists
- * serve every class (cluster -1) but are not the base (network 0),
- * specialists have a cluster; the base is never used (it is the
- * fallback). Returns how many are used. */
-int msp_sel_ablation_use(const msp_family *fam, int part, uint8_t *use);
-/* Does the family have a generalist and a specialist (else no ablation)? */
-int msp_sel_ablation_wanted(const msp_family *fam);
+/* use[j] (room for fam->n_nets): network j belongs to the part (selector.h):
+ * ladder networks are the config's, specialists have a cluster,
+ * generalists are the other networks but the base (network 0, the
+ * fallback, in no part). Returns how many are used. */
+int msp_sel_ablation_use(const msp_expconf *conf, const msp_family *fam, int part, uint8_t *use);
+/* The parts worth comparing, in enum order, into parts (room for
+ * MSP_SEL_ABL_N); their count, 0 when the family has only one kind of
+ * network: generalists and specialists when it has both, derived and
+ * ladder when it has both, and then all. */
+int msp_sel_ablation_parts(const msp_expconf *conf, const msp_family *fam, int *parts);
 /* The ablation's safety nets as premodels.json recorded them, sn[part] for
  * each part (n_chain = 0: none recorded). MSP_BAD_INPUT on a malformed
  * entry. */

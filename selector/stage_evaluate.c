@@ -43,7 +43,7 @@ typedef struct pm_result {
 typedef struct ablation {
     msp_safety sn[MSP_SEL_ABL_N];
     msp_select_stats s[MSP_SEL_ABL_N];
-    int n; /* parts measured: 0 or MSP_SEL_ABL_N */
+    int part[MSP_SEL_ABL_N], n; /* the parts measured, in enum order */
 } ablation;
 
 /* Predict every test image, timing features + prediction per chunk. */
@@ -215,11 +215,12 @@ static msp_status write_summary(const msp_expconf *conf, const msp_family *fam,
     json_counts(f, "chosen", oracle->chosen, o->m);
     fprintf(f, "}");
     if (ab->n) fprintf(f, ",\n  \"ablation\": [");
-    for (int part = 0; part < ab->n; part++) {
-        fprintf(f, "%s\n    {\"networks\": \"%s\", ", part ? "," : "", msp_sel_ablation_name(part));
-        json_stats(f, &ab->s[part]);
-        msp_sel_json_chain(f, &ab->sn[part], o->names);
-        json_counts(f, "answered", ab->s[part].answered, o->m);
+    for (int k = 0; k < ab->n; k++) {
+        fprintf(f, "%s\n    {\"networks\": \"%s\", ", k ? "," : "",
+                msp_sel_ablation_name(ab->part[k]));
+        json_stats(f, &ab->s[k]);
+        msp_sel_json_chain(f, &ab->sn[k], o->names);
+        json_counts(f, "answered", ab->s[k].answered, o->m);
         fprintf(f, "}");
     }
     fprintf(f, "%s\n}\n", ab->n ? "\n  ]" : "");
@@ -309,7 +310,7 @@ static void eval_run_free(eval_run *ev)
     for (int j = 0; ev->single && j < ev->o.m; j++) msp_select_stats_free(&ev->single[j]);
     free(ev->single);
     msp_select_stats_free(&ev->oracle);
-    for (int part = 0; part < ev->ab.n; part++) msp_select_stats_free(&ev->ab.s[part]);
+    for (int k = 0; k < ev->ab.n; k++) msp_select_stats_free(&ev->ab.s[k]);
     free(ev->label);
     free(ev->confidence);
     free(ev->kinds);
@@ -422,14 +423,17 @@ static msp_status measure_premodels(const msp_expconf *conf, const msp_selector_
  * chain on the test set. */
 static msp_status measure_ablation(const msp_expconf *conf, eval_run *ev, msp_err *err)
 {
-    msp_status st = msp_sel_ablation_load(conf, &ev->fam, ev->ab.sn, err);
-    for (int part = 0; part < MSP_SEL_ABL_N && st == MSP_OK; part++)
-        if (!ev->ab.sn[part].n_chain) return MSP_OK;
+    msp_safety sn[MSP_SEL_ABL_N];
+    msp_status st = msp_sel_ablation_load(conf, &ev->fam, sn, err);
     int *chosen = msp_malloc(sizeof(int) * (size_t)ev->o.n);
-    for (; ev->ab.n < MSP_SEL_ABL_N && st == MSP_OK; ev->ab.n++) {
-        const msp_safety *sn = &ev->ab.sn[ev->ab.n];
-        for (int i = 0; i < ev->o.n; i++) chosen[i] = sn->chain[0];
-        st = msp_choice_eval(&ev->ch, chosen, NULL, NULL, NULL, sn, &ev->ab.s[ev->ab.n], err);
+    ablation *ab = &ev->ab;
+    for (int part = 0; part < MSP_SEL_ABL_N && st == MSP_OK; part++) {
+        if (!sn[part].n_chain) continue;
+        for (int i = 0; i < ev->o.n; i++) chosen[i] = sn[part].chain[0];
+        ab->sn[ab->n] = sn[part];
+        ab->part[ab->n] = part;
+        st = msp_choice_eval(&ev->ch, chosen, NULL, NULL, NULL, &sn[part], &ab->s[ab->n], err);
+        ab->n++;
     }
     free(chosen);
     return st;
@@ -484,6 +488,7 @@ static void report(const msp_expconf *conf, const msp_selector_opts *opt, const 
                              .best = ev->best,
                              .ablation = ev->ab.s,
                              .ablation_safety = ev->ab.sn,
+                             .ablation_part = ev->ab.part,
                              .n_ablation = ev->ab.n,
                              .base_measured_ms = ev->tm.base_mean,
                              .oracle_measured_ms = ev->tm.oracle_mean};

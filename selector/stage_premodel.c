@@ -190,7 +190,8 @@ static msp_status train_one(const msp_expconf *conf, const msp_premodel_data *da
 
 static msp_status write_report(const msp_expconf *conf, const msp_outcomes *o, const int *order,
                                const double *gains, int n_used, msp_fset set, const trained *t,
-                               int n_t, const msp_safety *abl, int n_abl, msp_err *err)
+                               int n_t, const int *parts, const msp_safety *abl, int n_abl,
+                               msp_err *err)
 {
     char *path = msp_sel_path(conf, "premodels.json");
     msp_atomic a;
@@ -240,11 +241,11 @@ static msp_status write_report(const msp_expconf *conf, const msp_outcomes *o, c
     }
     fprintf(f, "\n  ]");
     if (n_abl) fprintf(f, ",\n  \"ablation\": [");
-    for (int part = 0; part < n_abl; part++) {
-        fprintf(f, "%s\n    {\"networks\": \"%s\", \"min_prob\": ", part ? "," : "",
-                msp_sel_ablation_name(part));
-        msp_sel_json_min_prob(f, &abl[part], o->names, o->m);
-        msp_sel_json_chain(f, &abl[part], o->names);
+    for (int k = 0; k < n_abl; k++) {
+        fprintf(f, "%s\n    {\"networks\": \"%s\", \"min_prob\": ", k ? "," : "",
+                msp_sel_ablation_name(parts[k]));
+        msp_sel_json_min_prob(f, &abl[k], o->names, o->m);
+        msp_sel_json_chain(f, &abl[k], o->names);
         fprintf(f, "}");
     }
     fprintf(f, "%s\n}\n", n_abl ? "\n  ]" : "");
@@ -383,17 +384,16 @@ msp_status msp_selector_train(const msp_expconf *conf, const msp_selector_opts *
         }
     }
     msp_safety abl[MSP_SEL_ABL_N];
-    int n_abl = 0;
-    if (st == MSP_OK && conf->selector.fallback && conf->selector.tune_fallback &&
-        msp_sel_ablation_wanted(&fam)) {
+    int parts[MSP_SEL_ABL_N], n_abl = 0;
+    if (conf->selector.fallback && conf->selector.tune_fallback)
+        n_abl = msp_sel_ablation_parts(conf, &fam, parts);
+    for (int k = 0; k < n_abl && st == MSP_OK; k++) {
         uint8_t part_use[MSP_FAMILY_MAX_NETS];
-        for (; n_abl < MSP_SEL_ABL_N && st == MSP_OK; n_abl++) {
-            msp_sel_ablation_use(&fam, n_abl, part_use);
-            st = pick_chain(conf, &ch, part_use, &abl[n_abl], err);
-        }
+        msp_sel_ablation_use(conf, &fam, parts[k], part_use);
+        st = pick_chain(conf, &ch, part_use, &abl[k], err);
     }
     if (st == MSP_OK)
-        st = write_report(conf, &o, order, gains, n_used, set, t, n_kinds, abl, n_abl, err);
+        st = write_report(conf, &o, order, gains, n_used, set, t, n_kinds, parts, abl, n_abl, err);
     if (st == MSP_OK) st = msp_sel_record(conf, "premodel", &in, err);
 out:
     msp_stamp_free(&in);

@@ -243,13 +243,41 @@ static void family_init(msp_family *f, const msp_expconf *conf, const char *clus
     f->nets = msp_calloc((size_t)max_nets, sizeof *f->nets);
 }
 
+/* The config's ladder networks appended to f (room for them), each as a
+ * plain entry. */
+static msp_status add_ladder(const msp_expconf *conf, const char *dir, const msp_dataset *val,
+                             const msp_dataset *test, msp_engine_kind engine, msp_family *f,
+                             msp_err *err)
+{
+    msp_status st = MSP_OK;
+    for (int i = 0; i < conf->n_ladder && st == MSP_OK; i++) {
+        const msp_ladder_net *l = &conf->ladder[i];
+        for (int j = 0; j < f->n_nets; j++)
+            if (!strcmp(f->nets[j].name, l->name))
+                return msp_err_set(err, MSP_BAD_INPUT, conf->path, l->line,
+                                   "ladder network '%s' has the name of a derived network: "
+                                   "rename it", l->name);
+        if (!msp_file_readable(l->weights))
+            return msp_err_set(err, MSP_BAD_INPUT, conf->path, l->line,
+                               "weights %s do not exist yet: run `msprune train %s --net %s` first",
+                               l->weights, conf->path, l->name);
+        st = plain_entry(l->name, l->cfg, l->weights, dir, val, test, engine, &f->nets[f->n_nets],
+                         err);
+        f->n_nets++;
+    }
+    return st;
+}
+
+/* The base, every job's network, then the ladder networks if the config
+ * has any (so that one evaluation measures both side by side). */
 static msp_status build_manifest(const msp_expconf *conf, const msp_spec_plan *p,
                                  const msp_dataset *val, const msp_dataset *test,
                                  msp_engine_kind engine, msp_family *f, msp_err *err)
 {
     char *dir = msp_strcat3(conf->output, "/", "family");
     int n_jobs = msp_spec_n_jobs(conf, p);
-    family_init(f, conf, msp_cluster_method_name(p->method), p->k, p->n_classes, p->crc, n_jobs + 1);
+    family_init(f, conf, msp_cluster_method_name(p->method), p->k, p->n_classes, p->crc,
+                n_jobs + 1 + conf->n_ladder);
     msp_status st = plain_entry("base", conf->base.cfg, conf->base.weights, dir, val, test, engine,
                                 &f->nets[0], err);
     f->n_nets = 1;
@@ -264,6 +292,7 @@ static msp_status build_manifest(const msp_expconf *conf, const msp_spec_plan *p
         }
         free(path);
     }
+    if (st == MSP_OK) st = add_ladder(conf, dir, val, test, engine, f, err);
     if (st == MSP_OK) st = write_manifest(conf, f, engine, err);
     free(dir);
     return st;
@@ -277,19 +306,11 @@ static msp_status build_ladder(const msp_expconf *conf, const msp_dataset *val,
     char *dir = msp_strcat3(conf->output, "/", "family");
     family_init(f, conf, "none", 1, val->n_classes, 0, conf->n_ladder + 1);
     msp_status st = msp_mkdirs(dir, err);
-    for (int i = 0; i <= conf->n_ladder && st == MSP_OK; i++) {
-        const char *name = i ? conf->ladder[i - 1].name : "base";
-        const char *cfg = i ? conf->ladder[i - 1].cfg : conf->base.cfg;
-        const char *w = i ? conf->ladder[i - 1].weights : conf->base.weights;
-        if (!msp_file_readable(w)) {
-            st = msp_err_set(err, MSP_BAD_INPUT, conf->path, i ? conf->ladder[i - 1].line : conf->base.weights_line,
-                             "weights %s do not exist yet: run `msprune train %s%s%s` first", w,
-                             conf->path, i ? " --net " : "", i ? name : "");
-            break;
-        }
-        st = plain_entry(name, cfg, w, dir, val, test, engine, &f->nets[i], err);
-        f->n_nets = i + 1;
-    }
+    if (st == MSP_OK)
+        st = plain_entry("base", conf->base.cfg, conf->base.weights, dir, val, test, engine,
+                         &f->nets[0], err);
+    f->n_nets = 1;
+    if (st == MSP_OK) st = add_ladder(conf, dir, val, test, engine, f, err);
     if (st == MSP_OK) st = write_manifest(conf, f, engine, err);
     free(dir);
     return st;

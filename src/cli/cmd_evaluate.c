@@ -139,7 +139,8 @@ void msp_cli_print_selector(const msp_expconf *conf, const msp_selector_result *
         char speed[64], pts[32];
         msp_report_speed_text(s->mean_ms, base_ms, "the base", speed, sizeof speed);
         msp_report_points_text(s->score - single[0].score, 2, pts, sizeof pts);
-        printf("    %-12s %6.2f%%  %.4f ms  %s, top-1 %s; chain", msp_sel_ablation_name(part),
+        printf("    %-12s %6.2f%%  %.4f ms  %s, top-1 %s; chain",
+               msp_sel_ablation_name(res->ablation_part[part]),
                100 * s->score, s->mean_ms, speed, pts);
         for (int k = 0; k < sn->n_chain; k++) printf(" %s >", o->names[sn->chain[k]]);
         printf(" %s\n", o->names[sn->fallback]);

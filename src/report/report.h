@@ -81,8 +81,8 @@ typedef struct msp_report {
     int n_nets;
     msp_report_strategy *premodels;
     int n_premodels;
-    /* The cascade over each part of the family (summary.json "ablation"):
-     * name = the part, with top-1, top-5, mean latency and chain; 0 if none. */
+    /* The cascade over each part of the family (summary.json "ablation", at
+     * most 5): name = the part, with top-1, top-5, mean latency and chain. */
     msp_report_strategy *ablation;
     int n_ablation;
     int best; /* index of summary.selector.premodel in premodels, -1 if absent */

@@ -177,8 +177,8 @@ static msp_status load_ablation(const msp_jval *root, const char *path, msp_repo
 {
     const msp_jval *a = msp_jsonread_get(root, "ablation");
     if (!a) return MSP_OK;
-    if (a->type != MSP_JARRAY || a->n > 3)
-        return BAD(a->line, "'ablation' must be a list of at most 3 parts of the family");
+    if (a->type != MSP_JARRAY || a->n > 5)
+        return BAD(a->line, "'ablation' must be a list of at most 5 parts of the family");
     r->ablation = msp_calloc(a->n + 1, sizeof *r->ablation);
     for (size_t i = 0; i < a->n; i++) {
         const msp_jval *o = &a->kid[i];
