@@ -90,6 +90,28 @@ expect 0 "" -- "$MSPRUNE" specialise "$TMP/gen.conf"
 sed -i 's/generalists = \[0.6, 0.3\]/generalists = []/' "$TMP/gen.conf"
 expect 2 "specialists = false and no generalists" -- "$MSPRUNE" check "$TMP/gen.conf"
 
+# A ladder beside the derived networks: the family holds both, the ladder
+# last; the premodel stage tunes the cascade over the derived networks, over
+# the ladder and over both, and evaluate measures the three. A ladder name of
+# a derived network's form is refused before anything runs.
+spec_conf lad "$TMP/lad" 2 "$W"
+sed -i 's/^seed = 11;$/seed = 11;\nladder = ( { name = "tiny"; cfg = "tests\/data\/tiny-fashion.cfg"; weights = "W_PATH"; } );\nselector = { premodels = ["cascade"]; cv_folds = 2; label_images = 300; };/' "$TMP/lad.conf"
+sed -i "s|W_PATH|$W|" "$TMP/lad.conf"
+expect 0 "" -- "$MSPRUNE" specialise "$TMP/lad.conf" -q
+[ "$(grep -o 'name = "[a-z0-9]*"' "$TMP/lad/family.conf" | tr '\n' ' ')" = 'name = "base" name = "s0" name = "s1" name = "tiny" ' ] &&
+    cmp -s "$W" "$TMP/lad/family/tiny.weights" && ok || bad "family with a ladder: $(grep -o 'name = "[a-z0-9]*"' "$TMP/lad/family.conf" | tr '\n' ' ')"
+expect 0 "" -- "$MSPRUNE" premodel "$TMP/lad.conf" -q
+expect 0 "" -- "$MSPRUNE" evaluate "$TMP/lad.conf" --selector -q
+python3 - "$TMP/lad/summary.json" <<'PY' && ok || bad "ablation of a family with a ladder: $(grep -A4 ablation "$TMP/lad/summary.json")"
+import json, sys
+s = json.load(open(sys.argv[1]))
+parts = {a["networks"]: a["chain"] for a in s["ablation"]}
+assert list(parts) == ["derived", "ladder", "all"], list(parts)
+assert parts["ladder"] == ["tiny"] and "tiny" not in parts["derived"], parts
+PY
+sed -i 's/name = "tiny"/name = "g12"/' "$TMP/lad.conf"
+expect 2 "lad.conf:3: ladder network 'g12' has the form of a derived network's name (s0, s1, ... and g0, g1, ...): rename it" -- "$MSPRUNE" check "$TMP/lad.conf"
+
 # -j 2: jobs as processes, same family.
 spec_conf sa "$TMP/sb" 3 "$W"
 expect 0 "" -- "$MSPRUNE" specialise "$TMP/sa.conf" -j 2
