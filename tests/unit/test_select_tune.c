@@ -122,36 +122,45 @@ Test(select_tune, random_against_brute_force)
     }
 }
 
+/* Outcomes of three networks on n inputs of two classes (truth i % 2):
+ * pred and prob [j * n + i] for network j on input i. */
+static void three_nets(int n, const char *const names[3], const double lat[3], const int *pred,
+                       const float *prob, msp_outcomes *o, msp_choice *c)
+{
+    msp_err err = {{0}};
+    cr_assert_eq(msp_outcomes_init(o, n, 3, 2, &err), MSP_OK, "%s", err.msg);
+    for (int j = 0; j < 3; j++) {
+        o->names[j] = strdup(names[j]);
+        o->latency_ms[j] = lat[j];
+        o->flops[j] = 1;
+    }
+    for (int i = 0; i < n; i++) {
+        o->truth[i] = i % 2;
+        for (int j = 0; j < 3; j++) {
+            size_t x = (size_t)i * 3 + j;
+            o->pred[x] = pred[j * n + i];
+            o->top1[x] = o->top5[x] = o->pred[x] == o->truth[i];
+            o->prob[x] = prob[j * n + i];
+        }
+    }
+    cr_assert_eq(msp_outcomes_check(o, &err), MSP_OK, "%s", err.msg);
+    cr_assert_eq(msp_choice_from_outcomes(o, MSP_METRIC_TOP1, c, &err), MSP_OK);
+}
+
 /* Two specialists and the base (cost 10): specA (1 ms) is right when sure
  * and wrong when unsure; specB (1 ms) is right either way. */
 Test(select_tune, per_network_beats_shared)
 {
     msp_outcomes o;
+    msp_choice c;
     msp_err err = {{0}};
-    cr_assert_eq(msp_outcomes_init(&o, 4, 3, 2, &err), MSP_OK, "%s", err.msg);
-    const char *names[3] = {"base", "specA", "specB"};
+    const char *const names[3] = {"base", "specA", "specB"};
     const double lat[3] = {10, 1, 1};
     /* inputs 0, 1 chose specA (probs .9 right, .6 wrong); 2, 3 specB (.6
      * and .6, both right); the base is right everywhere. */
     const int pred[3][4] = {{0, 1, 0, 1}, {0, 0, 0, 1}, {0, 1, 0, 1}};
     const float prob[3][4] = {{.9f, .9f, .9f, .9f}, {.9f, .6f, .5f, .5f}, {.5f, .5f, .6f, .6f}};
-    for (int j = 0; j < 3; j++) {
-        o.names[j] = strdup(names[j]);
-        o.latency_ms[j] = lat[j];
-        o.flops[j] = 1;
-    }
-    for (int i = 0; i < 4; i++) {
-        o.truth[i] = i % 2;
-        for (int j = 0; j < 3; j++) {
-            size_t x = (size_t)i * 3 + j;
-            o.pred[x] = pred[j][i];
-            o.top1[x] = o.top5[x] = pred[j][i] == o.truth[i];
-            o.prob[x] = prob[j][i];
-        }
-    }
-    cr_assert_eq(msp_outcomes_check(&o, &err), MSP_OK, "%s", err.msg);
-    msp_choice c;
-    cr_assert_eq(msp_choice_from_outcomes(&o, MSP_METRIC_TOP1, &c, &err), MSP_OK);
+    three_nets(4, names, lat, pred[0], prob[0], &o, &c);
     const int chosen[4] = {1, 1, 2, 2};
     const double grid[] = {0, 0.7};
     msp_safety t = {.fallback = 0, .on_other = 1};
@@ -308,31 +317,15 @@ Test(select_tune, chain_against_brute_force)
 Test(select_tune, chain_worked_example)
 {
     msp_outcomes o;
+    msp_choice c;
     msp_err err = {{0}};
-    cr_assert_eq(msp_outcomes_init(&o, 5, 3, 2, &err), MSP_OK, "%s", err.msg);
-    const char *names[3] = {"base", "cheap", "mid"};
+    const char *const names[3] = {"base", "cheap", "mid"};
     const double lat[3] = {10, 1, 5};
     const int pred[3][5] = {{0, 1, 0, 1, 0}, {0, 0, 1, -1, 0}, {0, 1, 1, 1, 0}};
     const float prob[3][5] = {{.9f, .9f, .9f, .9f, .9f},
                               {.95f, .6f, .6f, .9f, .95f},
                               {.9f, .9f, .6f, .9f, .9f}};
-    for (int j = 0; j < 3; j++) {
-        o.names[j] = strdup(names[j]);
-        o.latency_ms[j] = lat[j];
-        o.flops[j] = 1;
-    }
-    for (int i = 0; i < 5; i++) {
-        o.truth[i] = i % 2;
-        for (int j = 0; j < 3; j++) {
-            size_t x = (size_t)i * 3 + j;
-            o.pred[x] = pred[j][i];
-            o.top1[x] = o.top5[x] = pred[j][i] == o.truth[i];
-            o.prob[x] = prob[j][i];
-        }
-    }
-    cr_assert_eq(msp_outcomes_check(&o, &err), MSP_OK, "%s", err.msg);
-    msp_choice c;
-    cr_assert_eq(msp_choice_from_outcomes(&o, MSP_METRIC_TOP1, &c, &err), MSP_OK);
+    three_nets(5, names, lat, pred[0], prob[0], &o, &c);
     msp_safety sn = {.fallback = 0, .on_other = 1, .chain = {1, 2}, .n_chain = 2};
     sn.min_prob[1] = sn.min_prob[2] = 0.8;
     const int chosen[5] = {1, 1, 1, 1, 1};
