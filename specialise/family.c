@@ -79,6 +79,7 @@ msp_status msp_family_write(const char *path, const msp_family *f, msp_err *err)
         fprintf(o, "; cluster = %d;\n    outputs = [", n->cluster);
         for (int j = 0; j < n->n_outputs; j++) fprintf(o, "%s%d", j ? ", " : "", n->outputs[j]);
         fprintf(o, "];\n    flops = %" PRId64 "L; params = %" PRId64 "L;", n->flops, n->params);
+        put_float(o, "budget", n->budget);
         put_float(o, "latency_ms", n->latency_ms);
         fprintf(o, "\n   ");
         put_float(o, "val_top1", n->val_top1);
@@ -205,7 +206,7 @@ static msp_status read_net(rd *r, const config_setting_t *g, const char *dir, in
     if ((st = get_int(r, g, "params", 0, INT64_MAX, &v))) return st;
     n->params = v;
     struct { const char *name; double hi; double *out; } f[] = {
-        {"latency_ms", 1e9, &n->latency_ms},
+        {"budget", 1, &n->budget},             {"latency_ms", 1e9, &n->latency_ms},
         {"val_top1", 1, &n->val_top1},         {"val_in_cluster", 1, &n->val_in_cluster},
         {"base_val_in_cluster", 1, &n->base_val_in_cluster},
         {"test_top1", 1, &n->test_top1},       {"test_in_cluster", 1, &n->test_in_cluster},
@@ -217,7 +218,7 @@ static msp_status read_net(rd *r, const config_setting_t *g, const char *dir, in
     if ((st = get_int(r, g, "test_cluster_n", 0, INT32_MAX, &v))) return st;
     n->test_cluster_n = (int)v;
     static const char *const known[] = {
-        "name", "cfg", "weights", "cluster", "outputs", "flops", "params", "latency_ms",
+        "name", "cfg", "weights", "cluster", "outputs", "flops", "params", "budget", "latency_ms",
         "val_top1", "val_in_cluster", "base_val_in_cluster", "val_cluster_n", "test_top1",
         "test_in_cluster", "base_test_in_cluster", "test_cluster_n", NULL};
     return msp_conf_known_keys(r, g, "a network", known);

@@ -236,6 +236,7 @@ typedef struct job {
     const msp_spec_plan *plan;
     int id;                 /* the job's number (msp_spec_job_name) */
     int cluster;            /* -1 for a generalist */
+    double budget;          /* the share of the base's FLOPs it is pruned to */
     const msp_spec_job_opts *o;
     char *work;
     msp_dataset train, val; /* the network's fine-tuning data */
@@ -391,7 +392,8 @@ static msp_status finish(job *j, const char *cfg, const char *w, const int *outp
     char *fcfg = job_file(j->conf, p, j->id, ".cfg"), *fw = job_file(j->conf, p, j->id, ".weights");
     char *cfg_leaf = msp_strcat3(leaf, ".cfg", ""), *w_leaf = msp_strcat3(leaf, ".weights", "");
     msp_family_net n = {.name = leaf, .cfg = cfg_leaf, .weights = w_leaf, .cluster = j->cluster,
-                        .n_outputs = n_outputs, .outputs = (int *)outputs, .latency_ms = NAN};
+                        .n_outputs = n_outputs, .outputs = (int *)outputs,
+                        .budget = j->budget, .latency_ms = NAN};
     msp_net *base = NULL;
     msp_net_opts bo = {.batch = 100, .engine = j->o->engine};
     counts cv, ct;
@@ -502,6 +504,7 @@ msp_status msp_spec_job_run(const msp_expconf *conf, const msp_spec_plan *plan, 
     /* The same share of what is left goes each step, ending at the budget. */
     double share = cluster >= 0 ? conf->specialise.target_flops
                                 : conf->specialise.generalists[id - n_specialists(conf, plan)];
+    j.budget = share;
     double target = share * (double)base_flops;
     int steps = conf->specialise.steps;
     for (int k = 1; k <= steps && st == MSP_OK; k++)

@@ -182,6 +182,7 @@ static msp_status plain_entry(const char *name, const char *cfg_in, const char *
     n->cfg = msp_strcat3(name, ".cfg", "");
     n->weights = msp_strcat3(name, ".weights", "");
     n->cluster = -1;
+    n->budget = NAN;
     n->val_in_cluster = n->base_val_in_cluster = n->test_in_cluster = n->base_test_in_cluster = NAN;
     msp_dn_cfg cfg = {0};
     msp_dn_net net = {0};

@@ -265,6 +265,7 @@ typedef struct msp_family_net {
     int n_outputs;
     int *outputs;      /* owned, n_outputs: base class of each output, -1 = "other" */
     int64_t flops, params;
+    double budget;     /* the share of the base's FLOPs it was pruned to; NAN: not pruned */
     double latency_ms; /* batch-1 median on the machine that built the family; NAN if not measured */
     /* Top-1 on the validation and test splits; "overall" over every image
      * (an "other" answer is wrong), "in_cluster" over the cluster's images,

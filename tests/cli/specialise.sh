@@ -71,7 +71,8 @@ expect 0 "" -- "$MSPRUNE" specialise "$TMP/gen.conf" -j 2
 for g in g0 g1; do
     expect 0 "" -- "$MSPRUNE" check --cfg "$TMP/gen/family/$g.cfg" "$TMP/gen/family/$g.weights"
 done
-# Each generalist keeps every class, serves every input and fits its budget.
+# Each generalist keeps every class, serves every input and fits its
+# budget, which the manifest records.
 flops_of() { sed -n 's/.*flops = \([0-9]*\)L.*/\1/p'; }
 base_flops=$(grep -A2 'name = "base"' "$TMP/gen/family.conf" | flops_of)
 for gs in g0:0.6 g1:0.3; do
@@ -79,6 +80,7 @@ for gs in g0:0.6 g1:0.3; do
     block=$(grep -A2 "name = \"$g\"" "$TMP/gen/family.conf")
     flops=$(echo "$block" | flops_of)
     echo "$block" | grep -q 'cluster = -1' && echo "$block" | grep -q 'outputs = \[0, 1, 2, 3, 4, 5, 6, 7, 8, 9\]' &&
+        echo "$block" | grep -q "budget = $(printf '%.10e' "$share");" &&
         awk -v f="$flops" -v b="$base_flops" -v s="$share" 'BEGIN { exit !(f > 0 && f <= s * b) }' &&
         ok || bad "$g: outputs, cluster or FLOPs ($flops of $base_flops, share $share): $block"
 done

@@ -56,11 +56,13 @@ Test(family, write_then_load_round_trip)
     int out0[3] = {0, 1, 2}, out1[3] = {2, 0, -1};
     msp_family_net nets[2] = {
         {.name = "base", .cfg = "base.cfg", .weights = "base.weights", .cluster = -1,
-         .n_outputs = 3, .outputs = out0, .flops = 15027712, .params = 94634, .latency_ms = 0.25,
+         .n_outputs = 3, .outputs = out0, .flops = 15027712, .params = 94634, .budget = NAN,
+         .latency_ms = 0.25,
          .val_top1 = 0.92, .val_in_cluster = NAN, .base_val_in_cluster = NAN, .test_top1 = 0.914,
          .test_in_cluster = NAN, .base_test_in_cluster = NAN},
         {.name = "s0", .cfg = "s0.cfg", .weights = "s0.weights", .cluster = 1, .n_outputs = 3,
-         .outputs = out1, .flops = 7000000, .params = 40000, .latency_ms = NAN, .val_top1 = 0.5,
+         .outputs = out1, .flops = 7000000, .params = 40000, .budget = 0.3, .latency_ms = NAN,
+         .val_top1 = 0.5,
          .val_in_cluster = 0.875, .base_val_in_cluster = 0.8671875, .val_cluster_n = 1200,
          .test_top1 = 0.25, .test_in_cluster = 1.0 / 3, .base_test_in_cluster = 0,
          .test_cluster_n = 3}};
@@ -88,6 +90,8 @@ Test(family, write_then_load_round_trip)
                       "net %d accuracy %d: %g vs %g", i, k, pa[k], pb[k]);
         cr_assert((isnan(a->latency_ms) && isnan(b->latency_ms)) ||
                   fabs(a->latency_ms - b->latency_ms) < 1e-12);
+        cr_assert((isnan(a->budget) && isnan(b->budget)) || a->budget == b->budget,
+                  "net %d budget %g vs %g", i, a->budget, b->budget);
     }
     msp_family_free(&g);
     msp_family_free(&g); /* safe twice */
@@ -139,6 +143,7 @@ Test(family, bad_manifests_refused_with_line)
     expect_bad("extra = 1;", "", 7, "unknown key 'extra'");
     expect_bad("", "val_top1 = 1.5;", 11, "'val_top1' must be in [0, 1]");
     expect_bad("", "latency_ms = -0.5;", 11, "'latency_ms' must be in [0, 1e+09]");
+    expect_bad("", "budget = 1.5;", 11, "'budget' must be in [0, 1]");
     expect_bad("", "val_top1 = \"high\";", 11, "'val_top1' has the wrong type");
     expect_bad("", "garbage here", 11, "syntax error");
 }
