@@ -160,8 +160,11 @@ void msp_cli_print_premodel(const msp_selector_trained *t)
     const msp_safety *sn = t->safety;
     if (sn->n_chain) { /* a cascade: its chain, each network's threshold, then the base */
         printf("  %-12s chain", msp_premodel_kind_name(t->kind));
-        for (int k = 0; k < sn->n_chain; k++)
-            printf(" %s (p < %.3g: on) >", o->names[sn->chain[k]], sn->min_prob[sn->chain[k]]);
+        for (int k = 0; k < sn->n_chain; k++) {
+            double p = sn->min_prob[sn->chain[k]];
+            if (p > 0) printf(" %s (on below p %.3g) >", o->names[sn->chain[k]], p);
+            else printf(" %s (on if 'other') >", o->names[sn->chain[k]]);
+        }
         printf(" %s  %.1f s\n", o->names[sn->fallback], t->seconds);
         return;
     }

@@ -162,7 +162,7 @@ rm -rf "$TMP/sc" && cp -r "$TMP/sa" "$TMP/sc"
 sed -e "s|output = \"$TMP/sa\"|output = \"$TMP/sc\"|" \
     -e 's|premodels = \["logistic", "gate-cnn"\];|premodels = ["cascade"]; cascade_stages = 2;|' "$TMP/dep.conf" >"$TMP/chain.conf"
 expect 0 "" -- "$MSPRUNE" premodel "$TMP/chain.conf"
-grep -Eq "^  cascade +chain [a-z0-9]+ \(p < [0-9.]+: on\) > .*base" "$TMP/out" && ok || bad "premodel: the cascade's chain: $(cat "$TMP/out")"
+grep -Eq "^  cascade +chain [a-z0-9]+ \((on below p [0-9.]+|on if 'other')\) > .*base" "$TMP/out" && ok || bad "premodel: the cascade's chain: $(cat "$TMP/out")"
 # (the chain starts where the tuned one does: the premodel file's start)
 python3 - "$TMP/sc/selector/premodels.json" >"$TMP/chain" <<'PY' || bad "could not set the chain in premodels.json"
 import json, sys
