@@ -171,8 +171,7 @@ msp_status msp_choice_tune_min_prob(const msp_choice *c, const int *chosen, cons
  * (may be NULL). The work grows as (networks choose max_stages) x
  * n_grid^max_stages; inputs settled early leave the deeper search. */
 msp_status msp_choice_tune_chain(const msp_choice *c, const uint8_t *use, const double *grid,
-                                 int n_grid,
-                                 double min_score, int max_stages, msp_safety *tuned,
+                                 int n_grid, double min_score, int max_stages, msp_safety *tuned,
                                  double *score, double *mean_ms, msp_err *err);
 
 typedef struct msp_select_stats {

@@ -109,8 +109,7 @@ static msp_status check(const msp_choice *c, const double *grid, int n_grid, dou
 }
 
 msp_status msp_choice_tune_chain(const msp_choice *c, const uint8_t *use, const double *grid,
-                                 int n_grid,
-                                 double min_score, int max_stages, msp_safety *tuned,
+                                 int n_grid, double min_score, int max_stages, msp_safety *tuned,
                                  double *score, double *mean_ms, msp_err *err)
 {
     msp_status st = check(c, grid, n_grid, min_score, max_stages, tuned, err);

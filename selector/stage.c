@@ -255,7 +255,8 @@ int msp_sel_ablation_use(const msp_expconf *conf, const msp_family *fam, int par
     int n = 0;
     for (int j = 0; j < fam->n_nets; j++) {
         int ladder = 0;
-        for (int i = 0; i < conf->n_ladder; i++) ladder |= !strcmp(conf->ladder[i].name, fam->nets[j].name);
+        for (int i = 0; i < conf->n_ladder; i++)
+            ladder |= !strcmp(conf->ladder[i].name, fam->nets[j].name);
         int kind = ladder ? MSP_SEL_ABL_LADDER
                    : fam->nets[j].cluster >= 0 ? MSP_SEL_ABL_SPECIALISTS
                                                : MSP_SEL_ABL_GENERALISTS;
