@@ -42,15 +42,24 @@ typedef struct tuned {
  * min_prob (scored the same way, so choices can be compared). The labelling
  * images are held out from every network's training, so how a network's
  * confidence tracks its correctness there carries over. */
+/* The top-1 a selector must keep on the labelling images: the base's
+ * (network 0) minus fallback_tolerance. */
+static msp_status score_to_keep(const msp_expconf *conf, const msp_choice *ch, double *need,
+                                msp_err *err)
+{
+    msp_select_stats base = {0};
+    msp_status st = msp_choice_eval_single(ch, 0, &base, err);
+    if (st == MSP_OK) *need = base.score - conf->selector.fallback_tolerance;
+    msp_select_stats_free(&base);
+    return st;
+}
+
 static msp_status choose_min_prob(const msp_expconf *conf, const msp_choice *ch,
                                   const int *chosen, tuned *best, msp_err *err)
 {
     int tune = conf->selector.fallback && conf->selector.tune_fallback;
-    msp_select_stats base = {0};
-    msp_status st = msp_choice_eval_single(ch, 0, &base, err);
+    msp_status st = score_to_keep(conf, ch, &best->need, err);
     if (st != MSP_OK) return st;
-    best->need = base.score - conf->selector.fallback_tolerance;
-    msp_select_stats_free(&base);
     best->sn = msp_sel_config_safety(conf);
     if (tune) {
         st = msp_choice_tune_min_prob(ch, chosen, min_probs, sizeof min_probs / sizeof *min_probs,
@@ -97,11 +106,9 @@ static msp_status pick_start(const msp_expconf *conf, const msp_premodel_data *d
 static msp_status pick_chain(const msp_expconf *conf, const msp_choice *ch, const uint8_t *use,
                              msp_safety *sn, msp_err *err)
 {
-    msp_select_stats base = {0};
-    msp_status st = msp_choice_eval_single(ch, 0, &base, err);
+    double need;
+    msp_status st = score_to_keep(conf, ch, &need, err);
     if (st != MSP_OK) return st;
-    double need = base.score - conf->selector.fallback_tolerance;
-    msp_select_stats_free(&base);
     *sn = msp_sel_config_safety(conf);
     return msp_choice_tune_chain(ch, use, min_probs, sizeof min_probs / sizeof *min_probs, need,
                                  conf->selector.cascade_stages, sn, NULL, NULL, err);
@@ -125,19 +132,16 @@ static msp_status train_one(const msp_expconf *conf, const msp_premodel_data *da
     msp_status st = msp_premodel_params_check(t->kind, &p, err);
     if (st != MSP_OK) return st;
     t->kept = msp_malloc(sizeof(int) * (size_t)data->d);
+    /* A tuned cascade chooses its chain and thresholds together; untuned, its start. */
     int chain = t->kind == MSP_PREMODEL_CASCADE && data->m > 1 && conf->selector.fallback &&
                 conf->selector.tune_fallback;
-    if (chain) {
+    if (t->kind == MSP_PREMODEL_CASCADE) {
         t->n_kept = 0; /* it reads no features */
         t->acc_all = t->acc_kept = NAN;
-        st = pick_chain(conf, ch, use, &t->safety, err);
+        st = chain ? pick_chain(conf, ch, use, &t->safety, err)
+                   : pick_start(conf, data, ch, &p.start, err);
         if (st != MSP_OK) return st;
-        p.start = t->safety.chain[0];
-    } else if (t->kind == MSP_PREMODEL_CASCADE) {
-        t->n_kept = 0;
-        t->acc_all = t->acc_kept = NAN;
-        st = pick_start(conf, data, ch, &p.start, err);
-        if (st != MSP_OK) return st;
+        if (chain) p.start = t->safety.chain[0];
     } else if (conf->selector.feature_selection && t->kind != MSP_PREMODEL_GATE_CNN) {
         /* (gate-cnn reads the whole pixels grid as an image: no selection) */
         msp_premodel_fsel fs;
