@@ -189,15 +189,15 @@ static msp_status get_chain(rd *r, const config_setting_t *g, msp_bundle_manifes
         config_setting_t *e;
         msp_status st = elem(r, a, "chain", k, CONFIG_TYPE_INT, &e);
         if (st != MSP_OK) return st;
-        int j = config_setting_get_int(e), again = 0;
-        for (int q = 0; q < k; q++) again |= m->safety.chain[q] == j;
-        if (j < 0 || j >= m->n_nets || j == m->safety.fallback || again)
-            return msp_conf_bad(r, e, "'chain' entries must be distinct networks 0 to %d other "
-                                "than the fallback", m->n_nets - 1);
-        m->safety.chain[k] = j;
+        m->safety.chain[k] = config_setting_get_int(e);
     }
     m->safety.n_chain = n;
-    return MSP_OK;
+    int k;
+    if (!msp_safety_chain_problem(&m->safety, m->n_nets, &k)) return MSP_OK;
+    m->safety.n_chain = 0;
+    return msp_conf_bad(r, config_setting_get_elem(a, (unsigned)k),
+                        "'chain' entries must be distinct networks 0 to %d other than the fallback",
+                        m->n_nets - 1);
 }
 
 /* A list (or array) member with 1..max elements. */

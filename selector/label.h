@@ -126,6 +126,11 @@ typedef struct msp_safety {
 
 /* Every network's rule-3 threshold set to p. */
 void msp_safety_set_min_prob(msp_safety *s, double p);
+/* What is wrong with s's chain for a family of m networks: NULL if nothing,
+ * else "out of range", "in the chain twice" or "the fallback", with *k the
+ * first bad entry (n_chain itself must be 0 to MSP_SAFETY_MAX_CHAIN: "too
+ * long", *k = -1). */
+const char *msp_safety_chain_problem(const msp_safety *s, int m, int *k);
 /* Where network j hands an input that rules 2 or 3 send on: the chain's
  * next network, or the fallback. */
 int msp_safety_next(const msp_safety *s, int j);

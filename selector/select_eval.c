@@ -15,6 +15,20 @@ void msp_safety_set_min_prob(msp_safety *s, double p)
     for (int j = 0; j < MSP_SAFETY_MAX_NETS; j++) s->min_prob[j] = p;
 }
 
+const char *msp_safety_chain_problem(const msp_safety *s, int m, int *k)
+{
+    *k = -1;
+    if (s->n_chain < 0 || s->n_chain > MSP_SAFETY_MAX_CHAIN) return "too long";
+    for (*k = 0; *k < s->n_chain; (*k)++) {
+        int j = s->chain[*k], again = 0;
+        for (int q = 0; q < *k; q++) again |= s->chain[q] == j;
+        if (j < 0 || j >= m) return "out of range";
+        if (again) return "in the chain twice";
+        if (j == s->fallback) return "the fallback";
+    }
+    return NULL;
+}
+
 int msp_safety_next(const msp_safety *s, int j)
 {
     for (int k = 0; k + 1 < s->n_chain; k++)
@@ -80,20 +94,15 @@ static msp_status check_args(const msp_choice *c, const int *chosen, const int *
         if (!finite)
             return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
                                "safety net: thresholds must be finite");
-        if (safety->n_chain < 0 || safety->n_chain > MSP_SAFETY_MAX_CHAIN)
+        int k;
+        const char *why = msp_safety_chain_problem(safety, c->m, &k);
+        if (why && k < 0)
             return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
                                "safety net: a chain of %d networks, at most %d",
                                safety->n_chain, MSP_SAFETY_MAX_CHAIN);
-        for (int k = 0; k < safety->n_chain; k++) {
-            int j = safety->chain[k], again = 0;
-            for (int q = 0; q < k; q++) again |= safety->chain[q] == j;
-            if (j < 0 || j >= c->m || j == safety->fallback || again)
-                return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
-                                   "safety net: chain network %d is %s", j,
-                                   j < 0 || j >= c->m ? "out of range"
-                                   : again            ? "in the chain twice"
-                                                      : "the fallback");
-        }
+        if (why)
+            return msp_err_set(err, MSP_BAD_INPUT, NULL, 0, "safety net: chain network %d is %s",
+                               safety->chain[k], why);
         if ((safety->on_other || by_prob) && (!c->other || !c->prob))
             return msp_err_set(err, MSP_BAD_INPUT, NULL, 0,
                                "safety net: the 'other' and probability rules need network "

@@ -186,18 +186,16 @@ _Static_assert(MSP_FAMILY_MAX_NETS <= MSP_SAFETY_MAX_NETS, "a threshold for ever
 static msp_status read_chain(const msp_expconf *conf, const char *what, const msp_family *fam,
                              const msp_jval *chain, msp_safety *sn, msp_err *err)
 {
-    int ok = chain->type == MSP_JARRAY && chain->n >= 1 && chain->n <= MSP_SAFETY_MAX_CHAIN;
+    int ok = chain->type == MSP_JARRAY && chain->n >= 1 && chain->n <= MSP_SAFETY_MAX_CHAIN, k;
     sn->n_chain = 0;
-    for (size_t k = 0; ok && k < chain->n; k++) {
-        const msp_jval *name = &chain->kid[k];
-        int j = -1;
+    for (size_t i = 0; ok && i < chain->n; i++) {
+        const msp_jval *name = &chain->kid[i];
+        int j = -1; /* an unknown name is out of range */
         for (int q = 0; name->type == MSP_JSTRING && q < fam->n_nets; q++)
             if (!strcmp(fam->nets[q].name, name->str)) j = q;
-        for (int q = 0; q < sn->n_chain; q++) ok &= sn->chain[q] != j;
-        ok &= j >= 0 && j != sn->fallback;
         sn->chain[sn->n_chain++] = j;
     }
-    if (ok) return MSP_OK;
+    if (ok && !msp_safety_chain_problem(sn, fam->n_nets, &k)) return MSP_OK;
     sn->n_chain = 0;
     return msp_err_set(err, MSP_BAD_INPUT, conf->path, 0,
                        "the %s's chain is not a list of 1 to %d distinct networks of the "

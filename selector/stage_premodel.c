@@ -114,6 +114,24 @@ static msp_status pick_chain(const msp_expconf *conf, const msp_choice *ch, cons
                                  conf->selector.cascade_stages, sn, NULL, NULL, err);
 }
 
+/* The ablation's cascades, one per part of the family worth comparing
+ * (msp_sel_ablation_parts), when the config tunes the safety net. */
+static msp_status tune_ablation(const msp_expconf *conf, const msp_family *fam,
+                                const msp_choice *ch, int *parts, msp_safety *abl, int *n,
+                                msp_err *err)
+{
+    *n = conf->selector.fallback && conf->selector.tune_fallback
+             ? msp_sel_ablation_parts(conf, fam, parts)
+             : 0;
+    msp_status st = MSP_OK;
+    for (int k = 0; k < *n && st == MSP_OK; k++) {
+        uint8_t use[MSP_FAMILY_MAX_NETS];
+        msp_sel_ablation_use(conf, fam, parts[k], use);
+        st = pick_chain(conf, ch, use, &abl[k], err);
+    }
+    return st;
+}
+
 /* Columns kept[0..nk) of x (n x d) as a new n x nk matrix. */
 static float *columns(const float *x, int n, int d, const int *kept, int nk)
 {
@@ -389,13 +407,7 @@ msp_status msp_selector_train(const msp_expconf *conf, const msp_selector_opts *
     }
     msp_safety abl[MSP_SEL_ABL_N];
     int parts[MSP_SEL_ABL_N], n_abl = 0;
-    if (conf->selector.fallback && conf->selector.tune_fallback)
-        n_abl = msp_sel_ablation_parts(conf, &fam, parts);
-    for (int k = 0; k < n_abl && st == MSP_OK; k++) {
-        uint8_t part_use[MSP_FAMILY_MAX_NETS];
-        msp_sel_ablation_use(conf, &fam, parts[k], part_use);
-        st = pick_chain(conf, &ch, part_use, &abl[k], err);
-    }
+    if (st == MSP_OK) st = tune_ablation(conf, &fam, &ch, parts, abl, &n_abl, err);
     if (st == MSP_OK)
         st = write_report(conf, &o, order, gains, n_used, set, t, n_kinds, parts, abl, n_abl, err);
     if (st == MSP_OK) st = msp_sel_record(conf, "premodel", &in, err);

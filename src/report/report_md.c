@@ -33,6 +33,29 @@ static void fallbacks(const msp_report *r, msp_svg *s, const msp_report_strategy
     }
 }
 
+/* The cascade over each part of the family: which parts earn their place. */
+static void ablation(const msp_report *r, msp_svg *s, double ref_ms, double ref_top1)
+{
+    if (!r->n_ablation) return;
+    P(s, "\n## Which networks earn their place\n\n"
+         "The cascade over each part of the family, its chain and thresholds tuned on the "
+         "labelling images, measured on the test inputs.\n\n"
+         "| networks | mean latency ms | measured ms | vs the base | top-1 | top-1 vs base | "
+         "top-5 | chain |\n|---|---:|---:|---|---:|---:|---:|---|\n");
+    for (int i = 0; i < r->n_ablation; i++) {
+        const msp_report_strategy *p = &r->ablation[i];
+        P(s, "| ");
+        cell(s, p->name);
+        P(s, " | ");
+        msp_report_strategy_cells(s, p, ref_ms, ref_top1, " | ", " | ");
+        P(s, " | ");
+        cell(s, p->chain ? p->chain : "-");
+        P(s, " > ");
+        cell(s, r->reference);
+        P(s, " |\n");
+    }
+}
+
 static void family(const msp_report *r, msp_svg *s)
 {
     int n = r->n_nets + r->n_premodels;
@@ -84,24 +107,7 @@ static void family(const msp_report *r, msp_svg *s)
         else P(s, "-");
         P(s, " | %s |\n", pm ? (front[r->n_nets + i] ? "yes" : "") : "n/a");
     }
-    if (r->n_ablation)
-        P(s, "\n## Which networks earn their place\n\n"
-             "The cascade over each part of the family, its chain and thresholds tuned on the "
-             "labelling images, measured on the test inputs.\n\n"
-             "| networks | mean latency ms | measured ms | vs the base | top-1 | top-1 vs base | "
-             "top-5 | chain |\n|---|---:|---:|---|---:|---:|---:|---|\n");
-    for (int i = 0; i < r->n_ablation; i++) {
-        const msp_report_strategy *p = &r->ablation[i];
-        P(s, "| ");
-        cell(s, p->name);
-        P(s, " | ");
-        msp_report_strategy_cells(s, p, ref_ms, ref_top1, " | ", " | ");
-        P(s, " | ");
-        cell(s, p->chain ? p->chain : "-");
-        P(s, " > ");
-        cell(s, r->reference);
-        P(s, " |\n");
-    }
+    ablation(r, s, ref_ms, ref_top1);
     P(s, "\n## Networks\n\n"
          "| network | cluster | params | FLOPs | latency ms | vs the base | top-1 | top-5 | "
          "top-1 on own cluster | Pareto front |\n|---|---:|---:|---:|---:|---|---:|---:|---:|---|\n");
