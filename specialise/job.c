@@ -289,6 +289,12 @@ static msp_status run_step(job *j, int k, double flops_target, char **cur_cfg, c
             msp_err_set(err, st, j->conf->path, s->criterion_line, "specialise.criterion: %s", e.msg);
         }
         if (st == MSP_OK) st = msp_prune_step_files(&ps, NULL, NULL, err);
+        if (st == MSP_OK) { /* "s1-step1-pruned": the crash tests stop one job here */
+            char point[64], job_name[16];
+            msp_spec_job_name(j->conf, j->plan, j->id, job_name);
+            snprintf(point, sizeof point, "%s-step%d-pruned", job_name, k);
+            msp_testpoint(point);
+        }
     }
     if (st == MSP_OK && !msp_file_readable(tuned_w) && !msp_file_readable(recal_w))
         st = msp_train_recalibrate_files(pruned_cfg, pruned_w, recal_w, &j->train,

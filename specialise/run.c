@@ -25,25 +25,12 @@ static const char *engine_name(msp_engine_kind e)
     return e == MSP_ENGINE_STOCK ? "stock" : "fast";
 }
 
-/* Single-quoted for sh. */
-static void put_quoted(FILE *f, const char *s)
-{
-    fputc('\'', f);
-    for (; *s; s++) {
-        if (*s == '\'') fputs("'\\''", f);
-        else fputc(*s, f);
-    }
-    fputc('\'', f);
-}
-
 static msp_status write_jobs_file(const msp_specialise_opts *a, const msp_expconf *conf,
                                   const msp_spec_plan *p, int *pending, msp_err *err)
 {
     char exe[PATH_MAX], cwd[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0 || !getcwd(cwd, sizeof cwd))
+    if (msp_command_self(exe, sizeof exe) != 0 || !getcwd(cwd, sizeof cwd))
         return msp_err_set(err, MSP_FAIL, a->jobs_file, 0, "cannot find msprune's own path");
-    exe[n] = 0;
     msp_atomic f;
     msp_status st = msp_atomic_open(&f, a->jobs_file, err);
     if (st != MSP_OK) return st;
@@ -51,11 +38,11 @@ static msp_status write_jobs_file(const msp_specialise_opts *a, const msp_expcon
     for (int c = 0; c < msp_spec_n_jobs(conf, p); c++) {
         if (msp_spec_job_done(conf, p, c)) continue;
         fputs("cd ", f.f);
-        put_quoted(f.f, cwd);
+        msp_put_shell_quoted(f.f, cwd);
         fputs(" && ", f.f);
-        put_quoted(f.f, exe);
+        msp_put_shell_quoted(f.f, exe);
         fputs(" specialise ", f.f);
-        put_quoted(f.f, a->config);
+        msp_put_shell_quoted(f.f, a->config);
         fprintf(f.f, " --job %d --engine %s -q\n", c, engine_name(a->engine));
         (*pending)++;
     }
@@ -379,6 +366,29 @@ static msp_status record_family(const msp_expconf *c, const msp_stamp *in, msp_e
     return st;
 }
 
+/* A job Slurm started: are the inputs still those of the submission? */
+static msp_status same_as_submitted(const msp_expconf *c, const msp_stamp *in, msp_err *err)
+{
+    char *rec = msp_spec_slurm_record_path(c);
+    char why[600];
+    msp_stamp_result r = msp_stamp_compare(in, rec, why, sizeof why);
+    free(rec);
+    if (r == MSP_STAMP_SAME) return MSP_OK;
+    if (r == MSP_STAMP_NONE) snprintf(why, sizeof why, "there is no record of a submission");
+    return msp_err_set(err, MSP_BAD_INPUT, c->path, 0,
+                       "refusing to run: %s since the jobs were submitted; `msprune specialise %s "
+                       "--slurm` submits them again", why, c->path);
+}
+
+/* The family manifest as written (by a job of Slurm's). */
+static msp_status load_family(const msp_expconf *c, msp_family *f, msp_err *err)
+{
+    char *manifest = msp_strcat3(c->output, "/", "family.conf");
+    msp_status st = msp_family_load(manifest, f, err);
+    free(manifest);
+    return st;
+}
+
 msp_status msp_specialise(const msp_expconf *cf, const msp_specialise_opts *ao,
                           msp_specialise_result *out, msp_err *err)
 {
@@ -395,6 +405,7 @@ msp_status msp_specialise(const msp_expconf *cf, const msp_specialise_opts *ao,
     msp_stamp in = {0};
     msp_specialise_inputs(c, &in);
     msp_engine_set_threads(c->threads);
+    if (a.as_submitted && (st = same_as_submitted(c, &in, err)) != MSP_OK) goto out;
     if (!msp_file_readable(c->base.weights)) {
         st = msp_err_set(err, MSP_BAD_INPUT, c->path, c->base.weights_line,
                          "base weights %s do not exist yet: run `msprune train %s` first",
@@ -429,6 +440,12 @@ msp_status msp_specialise(const msp_expconf *cf, const msp_specialise_opts *ao,
         int pending = 0;
         st = write_jobs_file(&a, c, &plan, &pending, err);
         if (st == MSP_OK) out->jobs_written = pending;
+        goto out;
+    }
+    if (a.slurm) {
+        st = msp_spec_slurm(c, &plan, &in, a.engine, a.slurm, &out->slurm, err);
+        if (st == MSP_OK && (a.slurm->wait || !out->slurm.family[0]))
+            st = load_family(c, fam, err);
         goto out;
     }
     if (a.jobs > 1) {

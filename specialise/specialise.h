@@ -343,6 +343,46 @@ char *msp_spec_job_result_path(const msp_expconf *conf, const msp_spec_plan *pla
 /* Is the job's result present and made from this plan? */
 int msp_spec_job_done(const msp_expconf *conf, const msp_spec_plan *plan, int job);
 
+/* ---- jobs on Slurm (slurm.c) ---- */
+
+/* What each job asks Slurm for, on top of the config's `slurm` group: a
+ * NULL / 0 field keeps the config's value (cpus: then the config's
+ * threads); sbatch_args come after the config's. */
+typedef struct msp_slurm_opts {
+    const char *partition, *time, *mem;
+    int cpus;
+    const char *const *sbatch_args;
+    int n_sbatch_args;
+    int wait; /* follow the jobs to their end */
+} msp_slurm_opts;
+
+/* The jobs in Slurm's hands, as <output>/slurm/submitted.conf records them. */
+typedef struct msp_slurm_submission {
+    char array[32];  /* the job array's id ("" when every job was done) */
+    char family[32]; /* the job that writes the family manifest */
+    int n_jobs;      /* array task N builds job N (msp_spec_job_name) */
+    int jobs[MSP_CLUSTER_MAX_K + MSP_MAX_GENERALISTS];
+    int followed;    /* an earlier submission was still queued or running:
+                      * nothing new was submitted */
+} msp_slurm_submission;
+
+/* Hand the plan's jobs to Slurm: when an earlier submission is still queued
+ * or running, follow it (with o->wait) and submit nothing; else submit the
+ * jobs that are not done as one array, and a job that writes the manifest
+ * once every task succeeded. in is what the family is built from: the
+ * tasks refuse to run when it changes before they start. With o->wait,
+ * returns when Slurm is done with them: MSP_OK when the family was
+ * written, MSP_FAIL naming every job that did not finish (its state, exit
+ * status and log). *sub gets the submission (n_jobs 0 and both ids "" when
+ * the family was up to date and nothing was submitted). */
+struct msp_stamp;
+msp_status msp_spec_slurm(const msp_expconf *conf, const msp_spec_plan *plan,
+                          const struct msp_stamp *in, msp_engine_kind engine,
+                          const msp_slurm_opts *o, msp_slurm_submission *sub, msp_err *err);
+/* "<output>/stamps/specialise-submitted.inputs": the inputs when the jobs
+ * were submitted, which a job started with --as-submitted must find. */
+char *msp_spec_slurm_record_path(const msp_expconf *conf);
+
 /* ---- the stage (run.c) ---- */
 
 typedef struct msp_specialise_opts {
@@ -350,6 +390,8 @@ typedef struct msp_specialise_opts {
     const char *jobs_file; /* write the pending jobs there and stop */
     int jobs;              /* parallel job processes (>= 1) */
     int job;               /* >= 0: run only this job (msp_spec_job_name) */
+    int as_submitted;      /* refuse when the inputs differ from the submission's */
+    const msp_slurm_opts *slurm; /* non-NULL: the jobs go to Slurm (msp_spec_slurm) */
     int verbose;
     msp_engine_kind engine;
 } msp_specialise_opts;
@@ -359,6 +401,7 @@ typedef struct msp_specialise_opts {
 typedef struct msp_specialise_result {
     msp_family family; /* the manifest written (n_nets 0 when none was) */
     int jobs_written;  /* with jobs_file: the pending jobs written; else -1 */
+    msp_slurm_submission slurm; /* with slurm: what is in Slurm's hands */
 } msp_specialise_result;
 
 /* `msprune specialise` on a loaded config: the plan, the jobs, the manifest
@@ -369,7 +412,6 @@ msp_status msp_specialise(const msp_expconf *conf, const msp_specialise_opts *o,
                           msp_specialise_result *out, msp_err *err);
 void msp_specialise_result_free(msp_specialise_result *r);
 
-struct msp_stamp;
 /* What the family is built from: all the data, the specialise and evaluate
  * settings, the base's (and ladder's) cfg and weights by content. */
 void msp_specialise_inputs(const msp_expconf *conf, struct msp_stamp *s);

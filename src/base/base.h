@@ -3,7 +3,8 @@
  * safely (atomicio.h, conffile.h and confwrite.h for libconfig syntax,
  * json.h and jsonread.h, utf8.h, textline.h for bounded lines, bytebuf.h
  * for little-endian binary files, pathname.h for paths that must stay inside
- * a folder), draws random numbers (rng.h), records what an output
+ * a folder), runs other programs and keeps what they say (command.h),
+ * draws random numbers (rng.h), records what an output
  * was built from (stamp.h) and interrupts itself for the crash tests
  * (testpoint.h).
  *
@@ -13,6 +14,7 @@
 
 #include "atomicio.h"
 #include "bytebuf.h"
+#include "command.h"
 #include "conffile.h"
 #include "confwrite.h"
 #include "json.h"

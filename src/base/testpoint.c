@@ -17,6 +17,7 @@ static int signal_named(const char *s)
     if (!s || !*s || strcmp(s, "KILL") == 0) return SIGKILL;
     if (strcmp(s, "INT") == 0) return SIGINT;
     if (strcmp(s, "TERM") == 0) return SIGTERM;
+    if (strcmp(s, "STOP") == 0) return SIGSTOP;
     return SIGKILL;
 }
 

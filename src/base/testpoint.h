@@ -4,7 +4,8 @@
  * places where a kill is interesting. With MSP_TEST_KILL_AT=NAME or
  * NAME@N in the environment, the N-th arrival (default the first) of this
  * process at the point NAME raises MSP_TEST_KILL_SIGNAL there: KILL (the
- * default), INT or TERM. Without the variable a point costs one branch.
+ * default), INT, TERM or STOP (the process waits there until a scheduler's
+ * cancel ends it). Without the variable a point costs one branch.
  *
  * Points:
  *   commit              a file was just renamed into its final name, or a
@@ -14,6 +15,8 @@
  *   train-final         training ended, the final weights not yet written
  *   checkpoint-weights  a checkpoint's weights written, its state not yet
  *   checkpoint-state    a checkpoint's state in place, its weights not yet
+ *   JOB-stepK-pruned    family job JOB ("s1", "g0") wrote step K's pruned
+ *                       network, its fine-tuning not begun
  */
 #ifndef MSP_TESTPOINT_H
 #define MSP_TESTPOINT_H

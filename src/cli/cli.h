@@ -37,6 +37,8 @@ int msp_cli_run_net(const char *cmd, const char *usage, int argc, char **argv);
 void msp_cli_print_eval(const msp_eval_result *r);
 /* The family's table, on stdout (cmd_specialise.c; specialise and all). */
 void msp_cli_print_family(const msp_expconf *conf, const msp_family *f);
+/* What --slurm submitted and how to follow it, on stdout (cmd_specialise.c). */
+void msp_cli_print_submission(const msp_expconf *conf, const msp_slurm_submission *s);
 /* The selector's evaluation table and the files it wrote, on stdout
  * (cmd_evaluate.c; evaluate and all). */
 void msp_cli_print_selector(const msp_expconf *conf, const msp_selector_result *r);
@@ -86,6 +88,37 @@ typedef struct msp_cli {
  * --engine, each reported in one line on stderr ("msprune CMD: ..."). */
 int msp_cli_getopt(msp_cli *cli, int argc, char **argv, const char *shortopts,
                    const struct option *longopts);
+
+/* --slurm and the settings of its jobs (specialise and all): list
+ * MSP_CLI_SLURM in the getopt table and hand every option character to
+ * msp_cli_slurm_option before the command's own. */
+#define MSP_CLI_SLURM                                                                          \
+    {"slurm", no_argument, 0, 1000}, {"wait", no_argument, 0, 1001},                           \
+        {"partition", required_argument, 0, 1002}, {"time", required_argument, 0, 1003},       \
+        {"cpus", required_argument, 0, 1004}, {"mem", required_argument, 0, 1005},             \
+        {"sbatch-arg", required_argument, 0, 1006}
+#define MSP_CLI_SLURM_USAGE                                                                    \
+    "  --slurm           hand the family's jobs to Slurm (sbatch) as one job array,\n"          \
+    "                    and the family manifest to a job that runs after them\n"              \
+    "  --wait            with --slurm: follow the jobs to their end (squeue)\n"                \
+    "  --partition P, --time T, --cpus N, --mem M\n"                                           \
+    "                    what each job asks for (else the config's `slurm` group,\n"           \
+    "                    then Slurm's defaults; cpus: the config's threads)\n"                 \
+    "  --sbatch-arg ARG  one more sbatch option (again for more), e.g.\n"                      \
+    "                    --sbatch-arg=--account=vision\n"
+enum { MSP_CLI_SLURM_ARGS_MAX = 64 };
+typedef struct msp_cli_slurm {
+    int on;  /* --slurm */
+    int set; /* a setting of the jobs was given */
+    msp_slurm_opts o;
+    const char *args[MSP_CLI_SLURM_ARGS_MAX];
+} msp_cli_slurm;
+/* 1 when c was one of MSP_CLI_SLURM's (taken into s), 0 when it is not,
+ * -1 after a bad value (reported; the command exits 2). */
+int msp_cli_slurm_option(const char *cmd, int c, const char *arg, msp_cli_slurm *s);
+/* After the options: 2 (reported) when settings or --wait came without
+ * --slurm, else -1. */
+int msp_cli_slurm_check(const char *cmd, const msp_cli_slurm *s);
 
 /* Shared by the commands. */
 int msp_cli_finish(msp_status st, const msp_err *err);          /* print, map to exit code */

@@ -8,8 +8,9 @@
 #include "specialise/specialise.h"
 
 static const char *const usage =
-    "usage: msprune specialise CONFIG [-j N] [--jobs-file FILE] [--job N]\n"
-    "                          [--engine E] [-q|-v]\n"
+    "usage: msprune specialise CONFIG [-j N | --jobs-file FILE | --job N | --slurm [--wait]]\n"
+    "                          [--partition P] [--time T] [--cpus N] [--mem M]\n"
+    "                          [--sbatch-arg ARG]... [--engine E] [-q|-v]\n"
     "\n"
     "Cluster the inputs as the config's `specialise` section says, prune and\n"
     "fine-tune one specialist of the base network per cluster and one generalist\n"
@@ -25,6 +26,9 @@ static const char *const usage =
     "                    `specialise` again after\n"
     "  --job N           run only job N: the specialists first, then the\n"
     "                    generalists (what the lines run)\n"
+    MSP_CLI_SLURM_USAGE
+    "  --as-submitted    what --slurm's jobs run with: refuse to run when what\n"
+    "                    the family is built from changed since the submission\n"
     "  --engine E        'fast' (default) or 'stock' (Darknet's own layers)\n"
     "  -q, --quiet       warnings and errors only, no progress\n"
     "  -v, --verbose     debug messages and Darknet's own output (layer tables)\n"
@@ -32,19 +36,25 @@ static const char *const usage =
     MSP_CLI_EXIT_STATUS;
 
 
-static int parse_args(int argc, char **argv, msp_specialise_opts *a)
+static int parse_args(int argc, char **argv, msp_specialise_opts *a, msp_cli_slurm *sl)
 {
     static const struct option longopts[] = {
         {"jobs", required_argument, 0, 'j'}, {"jobs-file", required_argument, 0, 'f'},
-        {"job", required_argument, 0, 'J'},  MSP_CLI_ENGINE,
-        MSP_CLI_COMMON};
+        {"job", required_argument, 0, 'J'},  {"as-submitted", no_argument, 0, 'S'},
+        MSP_CLI_SLURM, MSP_CLI_ENGINE, MSP_CLI_COMMON};
     msp_cli cli = {.cmd = "specialise", .usage = usage};
     memset(a, 0, sizeof *a);
-    a->jobs = 1;
+    memset(sl, 0, sizeof *sl);
+    a->jobs = 0;
     a->job = -1;
-    int c;
+    int c, taken;
     while ((c = msp_cli_getopt(&cli, argc, argv, "j:f:J:E:qvh", longopts)) != -1) {
+        if ((taken = msp_cli_slurm_option("specialise", c, optarg, sl)) != 0) {
+            if (taken < 0) return MSP_BAD_INPUT;
+            continue;
+        }
         switch (c) {
+        case 'S': a->as_submitted = 1; break;
         case 'j':
             if (!msp_cli_parse_int(optarg, 1, 256, &a->jobs))
                 return msp_cli_usage_error("specialise", "-j wants an integer in [1, 256]");
@@ -61,8 +71,12 @@ static int parse_args(int argc, char **argv, msp_specialise_opts *a)
     a->verbose = cli.verbose;
     if (optind + 1 != argc) return msp_cli_usage_error("specialise", "give one experiment config");
     a->config = argv[optind];
-    if (a->jobs_file && a->job >= 0)
-        return msp_cli_usage_error("specialise", "--jobs-file and --job do not go together");
+    int rc, ways = !!a->jobs_file + (a->job >= 0) + sl->on + (a->jobs > 0);
+    if (ways > 1)
+        return msp_cli_usage_error("specialise", "-j, --jobs-file, --job and --slurm: one at most");
+    if ((rc = msp_cli_slurm_check("specialise", sl)) >= 0) return rc;
+    if (!a->jobs) a->jobs = 1;
+    if (sl->on) a->slurm = &sl->o;
     return -1;
 }
 
@@ -87,10 +101,30 @@ void msp_cli_print_family(const msp_expconf *conf, const msp_family *f)
     }
 }
 
+/* What is in Slurm's hands, and how to follow it (also for `all`). */
+void msp_cli_print_submission(const msp_expconf *conf, const msp_slurm_submission *s)
+{
+    if (!s->family[0]) return; /* nothing submitted: the family is printed */
+    if (s->followed)
+        printf("jobs of %s already in Slurm's queue: array %s, family job %s; nothing new "
+               "submitted\n", conf->name, s->array[0] ? s->array : "(none)", s->family);
+    else if (s->n_jobs)
+        printf("submitted %d job%s of %s to Slurm as array %s (logs %s/family/NAME.log), and "
+               "family job %s after them (log %s/slurm/family.log)\n",
+               s->n_jobs, s->n_jobs == 1 ? "" : "s", conf->name, s->array, conf->output, s->family,
+               conf->output);
+    else
+        printf("every job of %s is done: submitted family job %s (log %s/slurm/family.log)\n",
+               conf->name, s->family, conf->output);
+    printf("follow them with `msprune specialise %s --slurm --wait` (or squeue); the family "
+           "appears in %s/family.conf\n", conf->path, conf->output);
+}
+
 int msp_cmd_specialise(int argc, char **argv)
 {
     msp_specialise_opts a;
-    int rc = parse_args(argc, argv, &a);
+    msp_cli_slurm sl;
+    int rc = parse_args(argc, argv, &a, &sl);
     if (rc >= 0) return rc;
     msp_err err = {{0}};
     msp_expconf conf = {0};
@@ -101,6 +135,7 @@ int msp_cmd_specialise(int argc, char **argv)
         printf("wrote %d job%s to %s; run them (e.g. `xargs -P 2 -I{} sh -c {} < %s`), then "
                "`msprune specialise %s` again to write the family\n",
                r.jobs_written, r.jobs_written == 1 ? "" : "s", a.jobs_file, a.jobs_file, a.config);
+    if (st == MSP_OK && a.slurm && !a.slurm->wait) msp_cli_print_submission(&conf, &r.slurm);
     if (st == MSP_OK && r.family.n_nets > 0) msp_cli_print_family(&conf, &r.family);
     msp_specialise_result_free(&r);
     msp_expconf_free(&conf);

@@ -68,6 +68,7 @@ typedef struct key {
     const int *choices;        /* K_INT: allowed values, n_choices of them (else any in range) */
     int n_choices;
     const struct key *sub; /* K_GROUP members */
+    const char *(*problem)(const char *v); /* K_STRING(S): NULL when v is well-formed */
     size_t line_off; /* int field for the setting's line, for later stages' messages;
                       * 0: none (offset 0 is path, never a line) */
 } key;
@@ -235,6 +236,19 @@ static const key ladder_keys[] = {
     END
 };
 
+static const key slurm_keys[] = {
+    { .name = "partition", .kind = K_STRING, .lo = 1, .hi = 256, .off = OFF(slurm.partition),
+      .aux_off = NO_OFF, .problem = msp_slurm_partition_problem },
+    { .name = "time", .kind = K_STRING, .lo = 1, .hi = 32, .off = OFF(slurm.time),
+      .aux_off = NO_OFF, .problem = msp_slurm_time_problem },
+    { .name = "mem", .kind = K_STRING, .lo = 1, .hi = 32, .off = OFF(slurm.mem),
+      .aux_off = NO_OFF, .problem = msp_slurm_mem_problem },
+    INT("cpus", 0, ANY, 0, 4096, 0, slurm.cpus),
+    { .name = "sbatch_args", .kind = K_STRINGS, .lo = 0, .hi = 64, .off = OFF(slurm.sbatch_args),
+      .aux_off = OFF(slurm.n_sbatch_args), .problem = msp_slurm_sbatch_arg_problem },
+    END
+};
+
 static const key root_keys[] = {
     STR("name", F_REQUIRED | F_NAME, ANY, MSP_EXPCONF_NAME_MAX, name),
     U64("seed", 0, ANY, 0, LLONG_MAX, 1, seed),
@@ -246,6 +260,7 @@ static const key root_keys[] = {
     GROUP("augment", 0, augment_keys),
     GROUP("specialise", 0, specialise_keys),
     GROUP("selector", 0, selector_keys),
+    GROUP("slurm", 0, slurm_keys),
     { .name = "ladder", .kind = K_LADDER, .off = NO_OFF, .aux_off = NO_OFF },
     END
 };
@@ -388,6 +403,8 @@ static msp_status check_string(ctx *c, const config_setting_t *s, const key *k)
         if (strcmp(v, ".") == 0 || strcmp(v, "..") == 0)
             return fail(c, msp_conffile_line(s), "'%s' must not be \".\" or \"..\"", k->name);
     }
+    const char *why = k->problem ? k->problem(v) : NULL;
+    if (why) return fail(c, msp_conffile_line(s), "'%s' = \"%s\": %s", k->name, v, why);
     if (k->flags & F_INPUT) {
         msp_status st = check_input_file(c, s, v);
         if (st != MSP_OK) return st;
@@ -587,6 +604,9 @@ static msp_status check_strings(ctx *c, const config_setting_t *s, const key *k)
         if (msp_utf8_unprintable(v) >= 0) /* C1 controls: some terminals obey U+009B */
             return fail(c, entry_line(c, s, i), "entry %d of '%s' contains a control character",
                         i + 1, k->name);
+        const char *why = k->problem ? k->problem(v) : NULL;
+        if (why)
+            return fail(c, entry_line(c, s, i), "entry %d of '%s' (\"%s\"): %s", i + 1, k->name, v, why);
     }
     named *sorted = msp_malloc((size_t)n * sizeof *sorted);
     for (int i = 0; i < n; i++) sorted[i] = (named){ config_setting_get_string_elem(s, i), i };

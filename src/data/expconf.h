@@ -139,7 +139,28 @@ typedef struct msp_expconf {
         double fallback_tolerance; /* ... keeping top-1 there within this of the base's */
         int cascade_stages;   /* the cascade premodel's longest chain before the base */
     } selector;
+    /* What each job of `msprune specialise --slurm` asks Slurm for; NULL / 0
+     * leave it to Slurm's defaults (cpus 0: the config's threads). */
+    struct {
+        char *partition, *time, *mem;
+        int cpus;
+        char **sbatch_args; /* more sbatch options, each starting with '-' */
+        int n_sbatch_args;
+    } slurm;
 } msp_expconf;
+
+/* Slurm's syntax, for the config's `slurm` group and the command line:
+ * NULL when v is one, else what is wrong with it.
+ *   time limit: minutes, M:S, H:M:S, D-H, D-H:M, D-H:M:S, or "UNLIMITED"
+ *   memory: a whole number with an optional K, M, G or T ("4G")
+ *   partition: names of [A-Za-z0-9._-], comma-separated
+ *   an sbatch option: starts with '-', and is none of those msprune sets
+ *   itself (--array, --dependency, --output, --error, --chdir, --wrap,
+ *   --parsable, --open-mode, --kill-on-invalid-dep) */
+const char *msp_slurm_time_problem(const char *v);
+const char *msp_slurm_mem_problem(const char *v);
+const char *msp_slurm_partition_problem(const char *v);
+const char *msp_slurm_sbatch_arg_problem(const char *v);
 
 /* Load and validate path into *conf. On any error *conf is left zeroed and
  * err says what is wrong and where. */
