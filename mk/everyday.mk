@@ -15,3 +15,10 @@ $(BUILD)/src/cli/cmd_version.o: CPPFLAGS += -DMSP_GIT_VERSION='"$(MSP_GIT_VERSIO
 .PHONY: check-man
 check-man: msprune$(if $(SANITIZE),-san)
 	MSPRUNE=./msprune$(if $(SANITIZE),-san) tests/cli/check-man msprune.1 src/data/expconf.c
+
+# `msprune specialise --slurm` on a single-node Slurm started for the test
+# (scripts/slurm-local, which stops it again); installs Slurm first.
+.PHONY: test-slurm
+test-slurm: msprune
+	scripts/setup slurm
+	MSPRUNE=./msprune scripts/slurm-local run tests/cli/slurm-family

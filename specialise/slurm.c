@@ -112,8 +112,8 @@ static msp_status slurm_command(const msp_expconf *c, argvec *a, const char *tol
         char why[sizeof err->msg];
         snprintf(why, sizeof why, "%s", err->msg);
         return msp_err_set(err, MSP_BAD_INPUT, c->path, 0,
-                           "%s: --slurm needs Slurm's commands on the PATH (Debian: "
-                           "slurm-client, or `scripts/setup slurm`)", why);
+                           "%s: --slurm needs Slurm's commands (Debian package slurm-client; "
+                           "`scripts/setup slurm` installs it)", why);
     }
     if (st != MSP_OK || r->status == 0 || (tolerated && strstr(r->errs, tolerated))) return st;
     char said[600];

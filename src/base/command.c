@@ -104,8 +104,8 @@ msp_status msp_command_run(char *const argv[], msp_command_result *r, msp_err *e
         free(out.buf);
         free(errs.buf);
         if (exec_errno == ENOENT)
-            return msp_err_set(err, MSP_BAD_INPUT, argv[0], 0, "%s is not on the PATH", argv[0]);
-        return msp_err_set(err, MSP_BAD_INPUT, argv[0], 0, "cannot run %s: %s", argv[0],
+            return msp_err_set(err, MSP_BAD_INPUT, NULL, 0, "%s is not on the PATH", argv[0]);
+        return msp_err_set(err, MSP_BAD_INPUT, NULL, 0, "cannot run %s: %s", argv[0],
                            strerror(exec_errno));
     }
     r->status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);

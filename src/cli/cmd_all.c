@@ -35,7 +35,7 @@ static const char *const stages[] = {"train", "evaluate", "specialise", "premode
 enum { S_TRAIN, S_EVALUATE, S_SPECIALISE, S_PREMODEL, S_SELECTOR, S_REPORT, S_COUNT };
 
 static const char *const usage =
-    "usage: msprune all CONFIG [--force | --from STAGE] [-j N] [--engine E] [-q|-v]\n"
+    "usage: msprune all CONFIG [--force | --from STAGE] [-j N | --slurm] [--engine E] [-q|-v]\n"
     "\n"
     "The whole pipeline, make-like: train the base (and ladder) networks,\n"
     "evaluate the base, build the family (specialise), label and train the\n"
@@ -49,6 +49,11 @@ static const char *const usage =
     "  --from STAGE   run STAGE and every later one: train, evaluate, specialise,\n"
     "                 premodel, selector, report\n"
     "  -j, --jobs N   specialist jobs in parallel (default 1)\n"
+    "\n"
+    "The family's jobs on a Slurm cluster (all waits for them, then goes on; stopped,\n"
+    "the jobs go on, and the next `all --slurm` follows them):\n"
+    MSP_CLI_SLURM_USAGE
+    "\n"
     "  --engine E     'fast' (default) or 'stock' (Darknet's own layers)\n"
     MSP_CLI_USAGE_COMMON;
 
@@ -157,20 +162,25 @@ typedef struct {
     const char *config;
     int force, from, jobs, verbose;
     msp_engine_kind engine;
+    msp_cli_slurm slurm;
 } all_args;
 
 static int parse_args(int argc, char **argv, all_args *a)
 {
     static const struct option longopts[] = {
         {"force", no_argument, 0, 'F'},     {"from", required_argument, 0, 'f'},
-        {"jobs", required_argument, 0, 'j'}, {"resume", no_argument, 0, 'R'}, MSP_CLI_ENGINE,
-        MSP_CLI_COMMON};
+        {"jobs", required_argument, 0, 'j'}, {"resume", no_argument, 0, 'R'}, MSP_CLI_SLURM,
+        MSP_CLI_ENGINE, MSP_CLI_COMMON};
     msp_cli cli = {.cmd = "all", .usage = usage};
     memset(a, 0, sizeof *a);
     a->from = S_COUNT;
-    a->jobs = 1;
-    int c;
+    a->jobs = 0;
+    int c, taken;
     while ((c = msp_cli_getopt(&cli, argc, argv, "Ff:j:E:qvh", longopts)) != -1) {
+        if ((taken = msp_cli_slurm_option("all", c, optarg, &a->slurm)) != 0) {
+            if (taken < 0) return MSP_BAD_INPUT;
+            continue;
+        }
         switch (c) {
         case 'F': a->force = 1; break;
         case 'f': {
@@ -197,6 +207,11 @@ static int parse_args(int argc, char **argv, all_args *a)
     if (optind + 1 != argc) return msp_cli_usage_error("all", "expects exactly one CONFIG");
     if (a->force && a->from != S_COUNT) return msp_cli_usage_error("all", "--force or --from, not both");
     if (a->force) a->from = 0;
+    if (a->jobs && a->slurm.on) return msp_cli_usage_error("all", "-j or --slurm, not both");
+    int rc = msp_cli_slurm_check("all", &a->slurm);
+    if (rc >= 0) return rc;
+    if (!a->jobs) a->jobs = 1;
+    a->slurm.o.wait = 1; /* the stages after it need the family */
     a->config = argv[optind];
     return -1;
 }
@@ -254,7 +269,8 @@ int msp_cmd_all(int argc, char **argv)
     if (st == MSP_OK) msp_specialise_inputs(&conf, &now);
     if (st == MSP_OK && must_run(a.from <= S_SPECIALISE, "specialise", "building the family again",
                                  family, msp_specialise_record_path(&conf), &now, in_spec)) {
-        msp_specialise_opts o = {.jobs = a.jobs, .job = -1, .verbose = a.verbose, .engine = a.engine};
+        msp_specialise_opts o = {.jobs = a.jobs, .job = -1, .verbose = a.verbose, .engine = a.engine,
+                                 .slurm = a.slurm.on ? &a.slurm.o : NULL};
         t = msp_now();
         msp_specialise_result r = {0};
         st = msp_specialise(&conf, &o, &r, &err);

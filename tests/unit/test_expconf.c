@@ -104,6 +104,13 @@ Test(expconf, full_config_exact_values)
     cr_expect_eq(c.base.batch, 32);
     cr_expect_eq(c.evaluate.latency_runs, 7);
     cr_expect_eq(c.evaluate.warmup, 0);
+    cr_expect_str_eq(c.slurm.partition, "gpu,cpu-long");
+    cr_expect_str_eq(c.slurm.time, "1-12:00:00");
+    cr_expect_str_eq(c.slurm.mem, "6G");
+    cr_expect_eq(c.slurm.cpus, 4);
+    cr_assert_eq(c.slurm.n_sbatch_args, 2);
+    cr_expect_str_eq(c.slurm.sbatch_args[0], "--account=vision");
+    cr_expect_str_eq(c.slurm.sbatch_args[1], "--qos=normal");
     msp_expconf_free(&c);
     cr_expect_eq(memcmp(&c, &zero_conf, sizeof c), 0, "free must zero the struct");
     msp_expconf_free(&c); /* a zeroed struct frees safely */
@@ -317,10 +324,10 @@ Test(expconf, truncated_configs_fail_cleanly, .init = make_tmpdir, .fini = remov
         cr_assert_eq(strncmp(e.msg, path, strlen(path)), 0, "cut at %zu: %s", cut, e.msg);
         cr_assert_eq(memcmp(&c, &zero_conf, sizeof c), 0);
     }
-    /* only cuts inside the trailing evaluate group's tail can still be valid */
-    /* complete configs: the cuts just after base's "}", "};", "};\n", "};\n\n"
-     * (evaluate is optional) and after evaluate's "}" and "};" */
-    cr_expect_eq(ok, 6, "%d truncated configs loaded", ok);
+    /* complete configs: the cuts just after base's and evaluate's "}", "};",
+     * "};\n", "};\n\n" (the groups after them are optional) and after the
+     * last group's (slurm's) "}" and "};" */
+    cr_expect_eq(ok, 10, "%d truncated configs loaded", ok);
     free(text);
 }
 
@@ -345,4 +352,41 @@ Test(expconf, generalists, .init = make_tmpdir, .fini = remove_tmpdir)
     cr_expect_float_eq(c.specialise.generalists[1], 1.0, 1e-12);
     cr_expect_float_eq(c.specialise.generalists[2], 0.3, 1e-12);
     msp_expconf_free(&c);
+}
+
+/* Slurm's syntax for what a user hands sbatch (also the command line's). */
+Test(expconf, slurm_syntax)
+{
+    static const char *const times_ok[] = {"30", "30:00", "4:00:00", "2-12", "2-12:30", "2-12:30:00",
+                                           "UNLIMITED", "INFINITE", "0"};
+    static const char *const times_bad[] = {"", "soon", "1:2:3:4", "-5", "2-", "1-2-3", ":30",
+                                            "30:", "1e3", "1234567890", "2-1:2:3:4", " 30"};
+    for (size_t i = 0; i < sizeof times_ok / sizeof *times_ok; i++)
+        cr_expect_null(msp_slurm_time_problem(times_ok[i]), "time '%s'", times_ok[i]);
+    for (size_t i = 0; i < sizeof times_bad / sizeof *times_bad; i++)
+        cr_expect_not_null(msp_slurm_time_problem(times_bad[i]), "time '%s'", times_bad[i]);
+    static const char *const mem_ok[] = {"4096", "4G", "500m", "1T", "16k"};
+    static const char *const mem_bad[] = {"", "4GB", "G", "-4G", "4.5G", "4 G", "1000000000000000"};
+    for (size_t i = 0; i < sizeof mem_ok / sizeof *mem_ok; i++)
+        cr_expect_null(msp_slurm_mem_problem(mem_ok[i]), "mem '%s'", mem_ok[i]);
+    for (size_t i = 0; i < sizeof mem_bad / sizeof *mem_bad; i++)
+        cr_expect_not_null(msp_slurm_mem_problem(mem_bad[i]), "mem '%s'", mem_bad[i]);
+    static const char *const part_ok[] = {"debug", "gpu,cpu", "a.b_c-d"};
+    static const char *const part_bad[] = {"", "a b", "gpu,", ",gpu", "a;rm", "a,,b"};
+    for (size_t i = 0; i < sizeof part_ok / sizeof *part_ok; i++)
+        cr_expect_null(msp_slurm_partition_problem(part_ok[i]), "partition '%s'", part_ok[i]);
+    for (size_t i = 0; i < sizeof part_bad / sizeof *part_bad; i++)
+        cr_expect_not_null(msp_slurm_partition_problem(part_bad[i]), "partition '%s'", part_bad[i]);
+    /* msprune's own options, abbreviated too, and anything not an option */
+    static const char *const arg_ok[] = {"--account=x", "--qos=high", "-A", "-pdebug", "--exclusive",
+                                         "--de=x", "--delay-boot=5", "--mail-type=END"};
+    static const char *const arg_bad[] = {"", "-", "job.sh", "--", "--array=0-3", "--arr=1", "-a0-3",
+                                          "--dependency=afterok:1", "--dep=x", "--output=x", "-o",
+                                          "-e", "--error=x", "--chdir=/", "-D/", "--wrap=ls",
+                                          "--parsable", "--open-mode=truncate", "--wait", "-W",
+                                          "--kill-on-invalid-dep=no", "--test-only", "-dafterok:1"};
+    for (size_t i = 0; i < sizeof arg_ok / sizeof *arg_ok; i++)
+        cr_expect_null(msp_slurm_sbatch_arg_problem(arg_ok[i]), "sbatch arg '%s'", arg_ok[i]);
+    for (size_t i = 0; i < sizeof arg_bad / sizeof *arg_bad; i++)
+        cr_expect_not_null(msp_slurm_sbatch_arg_problem(arg_bad[i]), "sbatch arg '%s'", arg_bad[i]);
 }
