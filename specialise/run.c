@@ -6,7 +6,6 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,13 +48,6 @@ static msp_status write_jobs_file(const msp_specialise_opts *a, const msp_expcon
     return msp_atomic_commit(&f, err);
 }
 
-static volatile sig_atomic_t g_stop;
-static void on_signal(int sig)
-{
-    (void)sig;
-    g_stop = 1;
-}
-
 /* Start `msprune specialise CONFIG --job c` with its output in NAME.log. */
 static pid_t start_job(const msp_specialise_opts *a, const msp_expconf *conf,
                        const msp_spec_plan *p, int c)
@@ -88,14 +80,10 @@ static msp_status run_parallel(const msp_specialise_opts *a, const msp_expconf *
     int n_jobs = msp_spec_n_jobs(conf, p);
     pid_t *pids = msp_calloc((size_t)n_jobs + 1, sizeof(pid_t));
     int next = 0, running = 0, failed = -1, interrupted = 0;
-    struct sigaction sa = {0}, old_int, old_term;
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    g_stop = 0;
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
+    msp_stop_signals saved;
+    msp_stop_signals_catch(&saved);
     for (;;) {
-        while (!g_stop && failed < 0 && running < a->jobs && next < n_jobs) {
+        while (!msp_stop_requested() && failed < 0 && running < a->jobs && next < n_jobs) {
             int c = next++;
             if (msp_spec_job_done(conf, p, c)) continue;
             pids[c] = start_job(a, conf, p, c);
@@ -120,7 +108,7 @@ static msp_status run_parallel(const msp_specialise_opts *a, const msp_expconf *
             int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
             if (code == 0) {
                 msp_log(MSP_LOG_INFO, "%s: finished", name);
-            } else if (code == MSP_INTERRUPTED || (WIFSIGNALED(status) && g_stop)) {
+            } else if (code == MSP_INTERRUPTED || (WIFSIGNALED(status) && msp_stop_requested())) {
                 interrupted = 1;
             } else if (failed < 0) {
                 failed = c;
@@ -129,10 +117,9 @@ static msp_status run_parallel(const msp_specialise_opts *a, const msp_expconf *
             }
         }
     }
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
+    msp_stop_signals_release(&saved);
     free(pids);
-    if (g_stop || interrupted) {
+    if (msp_stop_requested() || interrupted) {
         msp_log(MSP_LOG_WARN, "interrupted: run the same command again to continue");
         return MSP_INTERRUPTED;
     }

@@ -16,7 +16,6 @@
  * is squeue, polled at a slowing pace (2 s, then up to 30 s). */
 #include <errno.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -355,16 +354,9 @@ static int anything_active(const msp_slurm_submission *s, const job_state *tasks
 
 /* ---- following ---- */
 
-static volatile sig_atomic_t g_stop;
-static void on_signal(int sig)
-{
-    (void)sig;
-    g_stop = 1;
-}
-
 static void pause_seconds(int s)
 {
-    for (int i = 0; i < 10 * s && !g_stop; i++) {
+    for (int i = 0; i < 10 * s && !msp_stop_requested(); i++) {
         struct timespec t = {0, 100000000L};
         nanosleep(&t, NULL);
     }
@@ -393,6 +385,25 @@ static void report_changes(const msp_expconf *c, const msp_spec_plan *p,
     if (strcmp(family->state, family_seen->state) && family->state[0])
         msp_log(MSP_LOG_INFO, "family (%s): %s", s->family, family->state);
     *family_seen = *family;
+}
+
+/* Before a resubmission: how the last submission's unfinished jobs ended. */
+static void report_unfinished(const msp_expconf *c, const msp_spec_plan *p,
+                              const msp_slurm_submission *s, const job_state *tasks)
+{
+    for (int i = 0; i < s->n_jobs; i++) {
+        int j = s->jobs[i];
+        if (msp_spec_job_done(c, p, j)) continue;
+        char name[16], how[32];
+        msp_spec_job_name(c, p, j, name);
+        exit_text(tasks[j].raw_exit, how, sizeof how);
+        if (tasks[j].state[0])
+            msp_log(MSP_LOG_WARN, "%s (%s_%d) ended %s, %s: see %s/family/%s.log; submitting it again",
+                    name, s->array, j, tasks[j].state, how, c->output, name);
+        else
+            msp_log(MSP_LOG_WARN, "%s (%s_%d) did not finish (Slurm no longer lists it): see "
+                    "%s/family/%s.log; submitting it again", name, s->array, j, c->output, name);
+    }
 }
 
 /* Is the family written from these inputs (its record matches)? */
@@ -450,12 +461,8 @@ static msp_status follow(const msp_expconf *c, const msp_spec_plan *p, const msp
     job_state tasks[MAX_JOBS], seen[MAX_JOBS], family, family_seen;
     memset(seen, 0, sizeof seen);
     memset(&family_seen, 0, sizeof family_seen);
-    struct sigaction sa = {0}, old_int, old_term;
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    g_stop = 0;
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
+    msp_stop_signals saved;
+    msp_stop_signals_catch(&saved);
     msp_status st;
     for (int pace = 2;; pace = pace < 30 ? pace + 2 : 30) {
         st = query(c, s, tasks, &family, err);
@@ -463,15 +470,14 @@ static msp_status follow(const msp_expconf *c, const msp_spec_plan *p, const msp
         report_changes(c, p, s, tasks, seen, &family, &family_seen);
         if (!anything_active(s, tasks, &family)) break;
         pause_seconds(pace);
-        if (g_stop) {
+        if (msp_stop_requested()) {
             msp_log(MSP_LOG_WARN, "stopped following: the jobs go on in Slurm; `msprune specialise "
                     "%s --slurm --wait` follows them again", c->path);
             st = MSP_INTERRUPTED;
             break;
         }
     }
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
+    msp_stop_signals_release(&saved);
     if (st != MSP_OK) return st;
     return family_written(c, in) ? MSP_OK : not_written(c, p, s, tasks, &family, err);
 }
@@ -572,6 +578,7 @@ msp_status msp_spec_slurm(const msp_expconf *c, const msp_spec_plan *p, const ms
                     "in Slurm's queue: nothing new is submitted%s", s->array[0] ? s->array : "none",
                     s->family, o->wait ? "; following them" : "");
         } else if (st == MSP_OK) {
+            report_unfinished(c, p, s, tasks);
             memset(s, 0, sizeof *s);
         }
     }

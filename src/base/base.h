@@ -4,7 +4,8 @@
  * json.h and jsonread.h, utf8.h, textline.h for bounded lines, bytebuf.h
  * for little-endian binary files, pathname.h for paths that must stay inside
  * a folder), runs other programs and keeps what they say (command.h),
- * draws random numbers (rng.h), records what an output
+ * draws random numbers (rng.h), takes Ctrl-C as a request to stop
+ * (stopsignal.h), records what an output
  * was built from (stamp.h) and interrupts itself for the crash tests
  * (testpoint.h).
  *
@@ -25,6 +26,7 @@
 #include "rng.h"
 #include "stamp.h"
 #include "status.h"
+#include "stopsignal.h"
 #include "suggest.h"
 #include "testpoint.h"
 #include "textline.h"

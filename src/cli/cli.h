@@ -97,15 +97,6 @@ int msp_cli_getopt(msp_cli *cli, int argc, char **argv, const char *shortopts,
         {"partition", required_argument, 0, 1002}, {"time", required_argument, 0, 1003},       \
         {"cpus", required_argument, 0, 1004}, {"mem", required_argument, 0, 1005},             \
         {"sbatch-arg", required_argument, 0, 1006}
-#define MSP_CLI_SLURM_USAGE                                                                    \
-    "  --slurm           hand the family's jobs to Slurm (sbatch) as one job array,\n"          \
-    "                    and the family manifest to a job that runs after them\n"              \
-    "  --wait            with --slurm: follow the jobs to their end (squeue)\n"                \
-    "  --partition P, --time T, --cpus N, --mem M\n"                                           \
-    "                    what each job asks for (else the config's `slurm` group,\n"           \
-    "                    then Slurm's defaults; cpus: the config's threads)\n"                 \
-    "  --sbatch-arg ARG  one more sbatch option (again for more), e.g.\n"                      \
-    "                    --sbatch-arg=--account=vision\n"
 enum { MSP_CLI_SLURM_ARGS_MAX = 64 };
 typedef struct msp_cli_slurm {
     int on;  /* --slurm */

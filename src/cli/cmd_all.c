@@ -35,7 +35,8 @@ static const char *const stages[] = {"train", "evaluate", "specialise", "premode
 enum { S_TRAIN, S_EVALUATE, S_SPECIALISE, S_PREMODEL, S_SELECTOR, S_REPORT, S_COUNT };
 
 static const char *const usage =
-    "usage: msprune all CONFIG [--force | --from STAGE] [-j N | --slurm] [--engine E] [-q|-v]\n"
+    "usage: msprune all CONFIG [--force | --from STAGE] [-j N | --slurm]\n"
+    "                          [--engine E] [-q|-v]\n"
     "\n"
     "The whole pipeline, make-like: train the base (and ladder) networks,\n"
     "evaluate the base, build the family (specialise), label and train the\n"
@@ -49,11 +50,10 @@ static const char *const usage =
     "  --from STAGE   run STAGE and every later one: train, evaluate, specialise,\n"
     "                 premodel, selector, report\n"
     "  -j, --jobs N   specialist jobs in parallel (default 1)\n"
-    "\n"
-    "The family's jobs on a Slurm cluster (all waits for them, then goes on; stopped,\n"
-    "the jobs go on, and the next `all --slurm` follows them):\n"
-    MSP_CLI_SLURM_USAGE
-    "\n"
+    "  --slurm        the family's jobs on Slurm, as `specialise --slurm`; all\n"
+    "                 waits for them (stopped, they go on, and the next `all\n"
+    "                 --slurm` follows them); with --partition P, --time T,\n"
+    "                 --cpus N, --mem M, --sbatch-arg ARG as for specialise\n"
     "  --engine E     'fast' (default) or 'stock' (Darknet's own layers)\n"
     MSP_CLI_USAGE_COMMON;
 

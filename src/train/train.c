@@ -1,6 +1,5 @@
 /* train.c: the epoch loop, validation, checkpoints and the training log. */
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,9 +12,7 @@
 #include "data/data.h"
 #include "train.h"
 
-static volatile sig_atomic_t g_stop;
-
-void msp_train_request_stop(void) { g_stop = 1; }
+void msp_train_request_stop(void) { msp_stop_request(); }
 
 static uint64_t mix(uint64_t seed, uint64_t a, uint64_t b)
 {
@@ -208,30 +205,6 @@ static const char *extra_of(const msp_epoch_stats *e, char *buf, size_t size)
     return buf;
 }
 
-static void on_signal(int sig)
-{
-    (void)sig;
-    g_stop = 1;
-}
-
-/* SIGINT and SIGTERM stop the run at the next batch (a checkpoint is
- * saved); the callers' handlers come back afterwards. */
-static void catch_stop_signals(struct sigaction *old_int, struct sigaction *old_term)
-{
-    struct sigaction sa = {0};
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    g_stop = 0;
-    sigaction(SIGINT, &sa, old_int);
-    sigaction(SIGTERM, &sa, old_term);
-}
-
-static void restore_signals(const struct sigaction *old_int, const struct sigaction *old_term)
-{
-    sigaction(SIGINT, old_int, NULL);
-    sigaction(SIGTERM, old_term, NULL);
-}
-
 /* The network to train: the checkpoint's in j->dir when resuming (*s and
  * *opt get its state), else j->init_weights with a fresh schedule; either
  * way it must fit the data. */
@@ -362,8 +335,8 @@ msp_status msp_train_run(const msp_train_job *j, const msp_train_opts *opts, msp
     msp_log(MSP_LOG_INFO, "training %s on %d images (%d validation), batch %d, %d epochs",
             j->cfg, tr->n, val->n, bs, epochs);
 
-    struct sigaction old_int, old_term;
-    catch_stop_signals(&old_int, &old_term);
+    msp_stop_signals saved; /* SIGINT, SIGTERM: stop at the next batch, saving a checkpoint */
+    msp_stop_signals_catch(&saved);
     size_t in = (size_t)msp_net_inputs(net);
     batch_bufs b;
     bufs_alloc(&b, j, in);
@@ -378,7 +351,7 @@ msp_status msp_train_run(const msp_train_job *j, const msp_train_opts *opts, msp
         double loss_sum = 0, t0 = msp_now();
         uint32_t first = s.batch;
         for (; (int)s.batch < per_epoch; s.batch++) {
-            if (g_stop) break;
+            if (msp_stop_requested()) break;
             float loss = train_batch(j, net, &s, &b, in);
             if (!isfinite(loss)) {
                 st = msp_err_set(err, MSP_FAIL, j->cfg, 0,
@@ -396,7 +369,7 @@ msp_status msp_train_run(const msp_train_job *j, const msp_train_opts *opts, msp
             }
         }
         if (st != MSP_OK) break;
-        if (g_stop) {
+        if (msp_stop_requested()) {
             st = save_checkpoint(j, net, &s, &recorded, err);
             if (st == MSP_OK) {
                 /* the command says how to continue: its own way */
@@ -414,7 +387,7 @@ msp_status msp_train_run(const msp_train_job *j, const msp_train_opts *opts, msp
      * no epoch left to run: write the log from the checkpoint's history. */
     if (st == MSP_OK && s.n_hist && (int)s.n_hist == epochs) st = write_log(j, &s, err);
     msp_testpoint("train-final");
-    restore_signals(&old_int, &old_term);
+    msp_stop_signals_release(&saved);
     bufs_free(&b);
 
     if (st == MSP_OK) st = save_result(net, j->out_weights, err);

@@ -115,6 +115,8 @@ expect 1 "the family was not written: 3 jobs did not finish: s0 FAILED, exit sta
 grep -q "s0 (103_0): FAILED, exit status 2: see $TMP/sl/family/s0.log and $TMP/sl/slurm/103_0.out" "$TMP/err" && ok ||
     bad "--wait did not report the failed task: $(cat "$TMP/err")"
 [ "$(calls)" = 4 ] && grep -q 'array = "103";' "$TMP/sl/slurm/submitted.conf" && ok || bad "no resubmission after the jobs ended"
+grep -q "s1 (101_1) ended NODE_FAIL, exit status 0: see $TMP/sl/family/s1.log; submitting it again" "$TMP/err" && ok ||
+    bad "the resubmission did not say how the last submission's jobs ended: $(cat "$TMP/err")"
 
 # --- the batch scripts, run by hand as Slurm runs them ----------------------
 sed -i 's/latency_runs = 5;/latency_runs = 6;/' "$TMP/sl.conf"
@@ -132,4 +134,5 @@ same_family "$TMP/sa" "$TMP/sl" && ok || bad "the batch scripts built another fa
 : >"$FAKE/squeue.states"
 expect 0 "every job is done and the family written: nothing to submit" -- fake "$MSPRUNE" specialise "$TMP/sl.conf" --slurm
 grep -q "^family of sa" "$TMP/out" && [ "$(calls)" = 4 ] && ok || bad "an up-to-date family was submitted again"
-expect 2 "there is no record of a submission" -- "$MSPRUNE" specialise "$TMP/gen.conf" --job 0 --as-submitted
+spec_conf nosub "$TMP/nosub" 2 "$W"
+expect 2 "refusing to run: there is no record of a submission" -- "$MSPRUNE" specialise "$TMP/nosub.conf" --job 0 --as-submitted
