@@ -13,7 +13,8 @@
  * A second --slurm while those jobs are queued or running submits nothing
  * and follows them; after they ended it submits only the jobs that are not
  * done (the jobs resume from their intermediate files, job.c). Following
- * is squeue, polled at a slowing pace (2 s, then up to 30 s). */
+ * is squeue, polled at a slowing pace (2 s, then up to 30 s); a failing
+ * squeue is tried again, up to QUERY_TRIES times in a row. */
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -26,7 +27,10 @@
 #include "base/base.h"
 #include "specialise.h"
 
-enum { MAX_JOBS = MSP_CLUSTER_MAX_K + MSP_MAX_GENERALISTS };
+enum {
+    MAX_JOBS = MSP_CLUSTER_MAX_K + MSP_MAX_GENERALISTS,
+    QUERY_TRIES = 5 /* squeue failing this many times in a row ends --wait */
+};
 
 static char *slurm_file(const msp_expconf *c, const char *leaf)
 {
@@ -464,11 +468,19 @@ static msp_status follow(const msp_expconf *c, const msp_spec_plan *p, const msp
     msp_stop_signals saved;
     msp_stop_signals_catch(&saved);
     msp_status st;
+    int failures = 0;
     for (int pace = 2;; pace = pace < 30 ? pace + 2 : 30) {
         st = query(c, s, tasks, &family, err);
-        if (st != MSP_OK) break;
-        report_changes(c, p, s, tasks, seen, &family, &family_seen);
-        if (!anything_active(s, tasks, &family)) break;
+        if (st == MSP_FAIL && ++failures < QUERY_TRIES) {
+            /* a controller restarting or busy: the jobs are not lost */
+            msp_log(MSP_LOG_WARN, "%s; trying again in %d s", err->msg, pace);
+        } else if (st != MSP_OK) {
+            break;
+        } else {
+            failures = 0;
+            report_changes(c, p, s, tasks, seen, &family, &family_seen);
+            if (!anything_active(s, tasks, &family)) break;
+        }
         pause_seconds(pace);
         if (msp_stop_requested()) {
             msp_log(MSP_LOG_WARN, "stopped following: the jobs go on in Slurm; `msprune specialise "

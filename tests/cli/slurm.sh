@@ -24,6 +24,10 @@ cat >"$FAKE/bin/squeue" <<SH
 #!/bin/sh
 for a; do case \$a in --jobs=*) ids=\${a#--jobs=} ;; esac; done
 [ -s "$FAKE/squeue.err" ] && { cat "$FAKE/squeue.err" >&2; exit 1; }
+n=\$((\$(cat "$FAKE/squeue.n" 2>/dev/null || echo 0) + 1))
+echo \$n >"$FAKE/squeue.n"
+[ "\$n" = "\$(cat "$FAKE/squeue.fail-at" 2>/dev/null)" ] &&
+    { echo "squeue: error: Socket timed out on send/recv operation" >&2; exit 1; }
 while IFS='|' read -r t s e; do
     if [ "\$t" = F ]; then echo "\${ids##*,}|\$s|\$e"; else echo "\${ids%%,*}_\$t|\$s|\$e"; fi
 done <"$FAKE/squeue.states"
@@ -107,14 +111,20 @@ printf 'array = 5;\n' >"$TMP/sl/slurm/submitted.conf"
 expect 2 "submitted.conf:1: 'array' must be a job id in double quotes" -- fake "$MSPRUNE" specialise "$TMP/sl.conf" --slurm
 cp "$TMP/submitted.keep" "$TMP/sl/slurm/submitted.conf"
 
-# Ended badly: resubmitted (no job is done), then followed to the end, and
-# every job that did not finish is named with its state, exit status and log.
+# Ended badly: resubmitted (no job is done), then followed to the end (a
+# squeue that fails once on the way is tried again), and every job that did
+# not finish is named with its state, exit status and log.
 printf '0|FAILED|512\n1|NODE_FAIL|0\n2|CANCELLED|15\nF|CANCELLED|0\n' >"$FAKE/squeue.states"
+echo 0 >"$FAKE/squeue.n"
+echo 2 >"$FAKE/squeue.fail-at" # the first look while following
 expect 1 "the family was not written: 3 jobs did not finish: s0 FAILED, exit status 2 ($TMP/sl/family/s0.log); s1 NODE_FAIL, exit status 0 ($TMP/sl/family/s1.log); s2 CANCELLED ($TMP/sl/family/s2.log). \`msprune specialise $TMP/sl.conf --slurm\` runs the unfinished ones again" -- \
     fake "$MSPRUNE" specialise "$TMP/sl.conf" --slurm --wait
 grep -q "s0 (103_0): FAILED, exit status 2: see $TMP/sl/family/s0.log and $TMP/sl/slurm/103_0.out" "$TMP/err" && ok ||
     bad "--wait did not report the failed task: $(cat "$TMP/err")"
 [ "$(calls)" = 4 ] && grep -q 'array = "103";' "$TMP/sl/slurm/submitted.conf" && ok || bad "no resubmission after the jobs ended"
+grep -q "squeue failed (exit status 1): squeue: error: Socket timed out on send/recv operation; trying again in 2 s" "$TMP/err" &&
+    [ "$(cat "$FAKE/squeue.n")" = 3 ] && ok || bad "a failing squeue was not tried again: $(cat "$TMP/err")"
+rm "$FAKE/squeue.fail-at"
 grep -q "s1 (101_1) ended NODE_FAIL, exit status 0: see $TMP/sl/family/s1.log; submitting it again" "$TMP/err" && ok ||
     bad "the resubmission did not say how the last submission's jobs ended: $(cat "$TMP/err")"
 
