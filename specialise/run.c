@@ -24,14 +24,20 @@ static const char *engine_name(msp_engine_kind e)
     return e == MSP_ENGINE_STOCK ? "stock" : "fast";
 }
 
+/* The lines run with --as-submitted: a job whose inputs changed after the
+ * file was written refuses to run. */
 static msp_status write_jobs_file(const msp_specialise_opts *a, const msp_expconf *conf,
-                                  const msp_spec_plan *p, int *pending, msp_err *err)
+                                  const msp_spec_plan *p, const msp_stamp *in, int *pending,
+                                  msp_err *err)
 {
     char exe[PATH_MAX], cwd[PATH_MAX];
     if (msp_command_self(exe, sizeof exe) != 0 || !getcwd(cwd, sizeof cwd))
         return msp_err_set(err, MSP_FAIL, a->jobs_file, 0, "cannot find msprune's own path");
+    char *rec = msp_spec_submitted_record_path(conf);
+    msp_status st = msp_stamp_write(in, rec, err);
+    free(rec);
     msp_atomic f;
-    msp_status st = msp_atomic_open(&f, a->jobs_file, err);
+    if (st == MSP_OK) st = msp_atomic_open(&f, a->jobs_file, err);
     if (st != MSP_OK) return st;
     *pending = 0;
     for (int c = 0; c < msp_spec_n_jobs(conf, p); c++) {
@@ -42,7 +48,7 @@ static msp_status write_jobs_file(const msp_specialise_opts *a, const msp_expcon
         msp_put_shell_quoted(f.f, exe);
         fputs(" specialise ", f.f);
         msp_put_shell_quoted(f.f, a->config);
-        fprintf(f.f, " --job %d --engine %s -q\n", c, engine_name(a->engine));
+        fprintf(f.f, " --job %d --engine %s --as-submitted -q\n", c, engine_name(a->engine));
         (*pending)++;
     }
     return msp_atomic_commit(&f, err);
@@ -356,15 +362,15 @@ static msp_status record_family(const msp_expconf *c, const msp_stamp *in, msp_e
 /* A job Slurm started: are the inputs still those of the submission? */
 static msp_status same_as_submitted(const msp_expconf *c, const msp_stamp *in, msp_err *err)
 {
-    char *rec = msp_spec_slurm_record_path(c);
+    char *rec = msp_spec_submitted_record_path(c);
     char why[600];
     msp_stamp_result r = msp_stamp_compare(in, rec, why, sizeof why);
     free(rec);
     if (r == MSP_STAMP_SAME) return MSP_OK;
     if (r == MSP_STAMP_NONE) snprintf(why, sizeof why, "there is no record of a submission");
     return msp_err_set(err, MSP_BAD_INPUT, c->path, 0,
-                       "refusing to run: %s since the jobs were submitted; `msprune specialise %s "
-                       "--slurm` submits them again", why, c->path);
+                       "refusing to run: %s since the jobs were handed out; `msprune specialise "
+                       "%s` with --slurm (or --jobs-file) hands them out again", why, c->path);
 }
 
 /* The family manifest as written (by a job of Slurm's). */
@@ -425,7 +431,7 @@ msp_status msp_specialise(const msp_expconf *cf, const msp_specialise_opts *ao,
             plan.k, plan.silhouette);
     if (a.jobs_file) {
         int pending = 0;
-        st = write_jobs_file(&a, c, &plan, &pending, err);
+        st = write_jobs_file(&a, c, &plan, &in, &pending, err);
         if (st == MSP_OK) out->jobs_written = pending;
         goto out;
     }

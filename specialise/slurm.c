@@ -37,7 +37,7 @@ static char *slurm_file(const msp_expconf *c, const char *leaf)
     return msp_strcat3(c->output, "/slurm/", leaf);
 }
 
-char *msp_spec_slurm_record_path(const msp_expconf *c)
+char *msp_spec_submitted_record_path(const msp_expconf *c)
 {
     return msp_stamp_path(c->output, "specialise-submitted");
 }
@@ -503,7 +503,7 @@ static msp_status submit(const msp_expconf *c, const msp_spec_plan *p, const msp
     const char *eng = engine == MSP_ENGINE_STOCK ? "stock" : "fast";
     char *dir = msp_strcat3(c->output, "/", "slurm");
     char *array_script = slurm_file(c, "jobs.sh"), *family_script = slurm_file(c, "family.sh");
-    char *record = slurm_file(c, "submitted.conf"), *inputs = msp_spec_slurm_record_path(c);
+    char *record = slurm_file(c, "submitted.conf"), *inputs = msp_spec_submitted_record_path(c);
     where *w = msp_calloc(1, sizeof *w);
     argvec a = {0}, f = {0};
     msp_status st = msp_mkdirs(dir, err);

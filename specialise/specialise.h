@@ -380,8 +380,9 @@ msp_status msp_spec_slurm(const msp_expconf *conf, const msp_spec_plan *plan,
                           const struct msp_stamp *in, msp_engine_kind engine,
                           const msp_slurm_opts *o, msp_slurm_submission *sub, msp_err *err);
 /* "<output>/stamps/specialise-submitted.inputs": the inputs when the jobs
- * were submitted, which a job started with --as-submitted must find. */
-char *msp_spec_slurm_record_path(const msp_expconf *conf);
+ * were handed out (to Slurm, or as a jobs file), which a job started with
+ * --as-submitted must find. */
+char *msp_spec_submitted_record_path(const msp_expconf *conf);
 
 /* ---- the stage (run.c) ---- */
 

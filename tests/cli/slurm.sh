@@ -131,7 +131,7 @@ grep -q "s1 (101_1) ended NODE_FAIL, exit status 0: see $TMP/sl/family/s1.log; s
 # --- the batch scripts, run by hand as Slurm runs them ----------------------
 sed -i 's/latency_runs = 5;/latency_runs = 6;/' "$TMP/sl.conf"
 SLURM_ARRAY_TASK_ID=0 sh "$TMP/sl/slurm/jobs.sh"
-[ $? = 2 ] && grep -q "refusing to run: evaluate.latency_runs changed (5 -> 6) since the jobs were submitted" "$TMP/sl/family/s0.log" &&
+[ $? = 2 ] && grep -q "refusing to run: evaluate.latency_runs changed (5 -> 6) since the jobs were handed out" "$TMP/sl/family/s0.log" &&
     ok || bad "a job ran with changed inputs: $(tail -2 "$TMP/sl/family/s0.log")"
 sed -i 's/latency_runs = 6;/latency_runs = 5;/' "$TMP/sl.conf"
 for t in 0 1 2; do
