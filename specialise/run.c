@@ -359,7 +359,8 @@ static msp_status record_family(const msp_expconf *c, const msp_stamp *in, msp_e
     return st;
 }
 
-/* A job Slurm started: are the inputs still those of the submission? */
+/* A job handed out (--slurm, --jobs-file): are the inputs still those it
+ * was handed out with? */
 static msp_status same_as_submitted(const msp_expconf *c, const msp_stamp *in, msp_err *err)
 {
     char *rec = msp_spec_submitted_record_path(c);

@@ -92,11 +92,17 @@ int msp_cli_getopt(msp_cli *cli, int argc, char **argv, const char *shortopts,
 /* --slurm and the settings of its jobs (specialise and all): list
  * MSP_CLI_SLURM in the getopt table and hand every option character to
  * msp_cli_slurm_option before the command's own. */
+enum { /* their option codes: above every character */
+    MSP_CLI_OPT_SLURM = 1000, MSP_CLI_OPT_WAIT, MSP_CLI_OPT_PARTITION, MSP_CLI_OPT_TIME,
+    MSP_CLI_OPT_CPUS, MSP_CLI_OPT_MEM, MSP_CLI_OPT_SBATCH_ARG
+};
 #define MSP_CLI_SLURM                                                                          \
-    {"slurm", no_argument, 0, 1000}, {"wait", no_argument, 0, 1001},                           \
-        {"partition", required_argument, 0, 1002}, {"time", required_argument, 0, 1003},       \
-        {"cpus", required_argument, 0, 1004}, {"mem", required_argument, 0, 1005},             \
-        {"sbatch-arg", required_argument, 0, 1006}
+    {"slurm", no_argument, 0, MSP_CLI_OPT_SLURM}, {"wait", no_argument, 0, MSP_CLI_OPT_WAIT},  \
+        {"partition", required_argument, 0, MSP_CLI_OPT_PARTITION},                            \
+        {"time", required_argument, 0, MSP_CLI_OPT_TIME},                                      \
+        {"cpus", required_argument, 0, MSP_CLI_OPT_CPUS},                                      \
+        {"mem", required_argument, 0, MSP_CLI_OPT_MEM},                                        \
+        {"sbatch-arg", required_argument, 0, MSP_CLI_OPT_SBATCH_ARG}
 enum { MSP_CLI_SLURM_ARGS_MAX = 64 };
 typedef struct msp_cli_slurm {
     int on;  /* --slurm */

@@ -112,7 +112,7 @@ void msp_cli_print_family(const msp_expconf *conf, const msp_family *f)
     }
 }
 
-/* What is in Slurm's hands, and how to follow it (also for `all`). */
+/* What is in Slurm's hands, and how to follow it. */
 void msp_cli_print_submission(const msp_expconf *conf, const msp_slurm_submission *s)
 {
     if (!s->family[0]) return; /* nothing submitted: the family is printed */

@@ -83,17 +83,21 @@ int msp_cli_getopt(msp_cli *cli, int argc, char **argv, const char *shortopts,
 
 int msp_cli_slurm_option(const char *cmd, int c, const char *arg, msp_cli_slurm *s)
 {
-    const char *why = NULL;
+    const char *why = NULL, *opt = NULL;
     switch (c) {
-    case 1000: s->on = 1; return 1;
-    case 1001: s->o.wait = 1; return 1;
-    case 1002: why = msp_slurm_partition_problem(arg), s->o.partition = arg; break;
-    case 1003: why = msp_slurm_time_problem(arg), s->o.time = arg; break;
-    case 1005: why = msp_slurm_mem_problem(arg), s->o.mem = arg; break;
-    case 1004:
+    case MSP_CLI_OPT_SLURM: s->on = 1; return 1;
+    case MSP_CLI_OPT_WAIT: s->o.wait = 1; return 1;
+    case MSP_CLI_OPT_PARTITION:
+        opt = "--partition", why = msp_slurm_partition_problem(arg), s->o.partition = arg;
+        break;
+    case MSP_CLI_OPT_TIME: opt = "--time", why = msp_slurm_time_problem(arg), s->o.time = arg; break;
+    case MSP_CLI_OPT_MEM: opt = "--mem", why = msp_slurm_mem_problem(arg), s->o.mem = arg; break;
+    case MSP_CLI_OPT_CPUS:
+        opt = "--cpus";
         if (!msp_cli_parse_int(arg, 1, 4096, &s->o.cpus)) why = "an integer in [1, 4096]";
         break;
-    case 1006:
+    case MSP_CLI_OPT_SBATCH_ARG:
+        opt = "--sbatch-arg";
         why = msp_slurm_sbatch_arg_problem(arg);
         if (!why && s->o.n_sbatch_args == MSP_CLI_SLURM_ARGS_MAX) why = "too many (at most 64)";
         if (!why) s->args[s->o.n_sbatch_args++] = arg;
@@ -103,8 +107,7 @@ int msp_cli_slurm_option(const char *cmd, int c, const char *arg, msp_cli_slurm 
     }
     s->set = 1;
     if (!why) return 1;
-    static const char *const names[] = {"--partition", "--time", "--cpus", "--mem", "--sbatch-arg"};
-    msp_cli_usage_error(cmd, "%s '%s': %s", names[c - 1002], arg, why);
+    msp_cli_usage_error(cmd, "%s '%s': %s", opt, arg, why);
     return -1;
 }
 

@@ -139,10 +139,17 @@ for t in 0 1 2; do
 done
 SLURM_ARRAY_TASK_ID=7 sh "$TMP/sl/slurm/jobs.sh" 2>/dev/null
 [ $? = 2 ] && ok || bad "the array script ran a task that is no job"
+# Every job done, the family not written: the family job goes in alone (no
+# array, no dependency); when it fails, --wait says so and where to look.
+printf 'F|FAILED|256\n' >"$FAKE/squeue.states"
+expect 1 "every job is done, but the job that writes the family (105) ended FAILED, exit status 1: see $TMP/sl/slurm/family.log" -- \
+    fake "$MSPRUNE" specialise "$TMP/sl.conf" --slurm --wait
+[ "$(calls)" = 5 ] && [ "$(tail -1 "$FAKE/sbatch.calls")" = "--parsable --job-name=msprune-sa-family --partition=debug --time=30 --cpus-per-task=1 --qos=low --output=$R/slurm/family.log --open-mode=append $R/slurm/family.sh" ] &&
+    grep -q '^array = "";' "$TMP/sl/slurm/submitted.conf" && ok || bad "the family job alone: $(tail -1 "$FAKE/sbatch.calls")"
 sh "$TMP/sl/slurm/family.sh" >>"$TMP/sl/slurm/family.log" 2>&1 && ok || bad "the family job failed: $(tail -2 "$TMP/sl/slurm/family.log")"
 same_family "$TMP/sa" "$TMP/sl" && ok || bad "the batch scripts built another family"
 : >"$FAKE/squeue.states"
 expect 0 "every job is done and the family written: nothing to submit" -- fake "$MSPRUNE" specialise "$TMP/sl.conf" --slurm
-grep -q "^family of sa" "$TMP/out" && [ "$(calls)" = 4 ] && ok || bad "an up-to-date family was submitted again"
+grep -q "^family of sa" "$TMP/out" && [ "$(calls)" = 5 ] && ok || bad "an up-to-date family was submitted again"
 spec_conf nosub "$TMP/nosub" 2 "$W"
 expect 2 "refusing to run: there is no record of a submission" -- "$MSPRUNE" specialise "$TMP/nosub.conf" --job 0 --as-submitted
