@@ -386,6 +386,14 @@ static msp_status check_input_file(ctx *c, const config_setting_t *s, const char
     return MSP_OK;
 }
 
+/* Safe to echo to a terminal: no control bytes, C1 controls or bad UTF-8. */
+static bool printable(const char *v)
+{
+    for (const char *p = v; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f) return false;
+    return msp_utf8_invalid(v) < 0 && msp_utf8_unprintable(v) < 0;
+}
+
 static msp_status check_string(ctx *c, const config_setting_t *s, const key *k)
 {
     if (config_setting_type(s) != CONFIG_TYPE_STRING) return wrong_type(c, s, "a string in double quotes");
@@ -404,7 +412,8 @@ static msp_status check_string(ctx *c, const config_setting_t *s, const key *k)
             return fail(c, msp_conffile_line(s), "'%s' must not be \".\" or \"..\"", k->name);
     }
     const char *why = k->problem ? k->problem(v) : NULL;
-    if (why) return fail(c, msp_conffile_line(s), "'%s' = \"%s\": %s", k->name, v, why);
+    if (why && printable(v)) return fail(c, msp_conffile_line(s), "'%s' = \"%s\": %s", k->name, v, why);
+    if (why) return fail(c, msp_conffile_line(s), "'%s' contains a control character: %s", k->name, why);
     if (k->flags & F_INPUT) {
         msp_status st = check_input_file(c, s, v);
         if (st != MSP_OK) return st;
