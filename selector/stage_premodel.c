@@ -307,6 +307,33 @@ static msp_status use_profile(const msp_expconf *conf, const char *path, msp_out
     return st;
 }
 
+/* Which family members are worth routing to: the original research's
+ * greedy choice by accuracy coverage when min_gain > 0, else all of them
+ * (the choice ignores cost, so it would drop a cheap specialist whose
+ * inputs the base also gets right). order[0..*n_used) and their gains;
+ * use[j] = 1 for each chosen network. */
+static msp_status choose_networks(const msp_expconf *conf, const msp_choice *ch,
+                                  const msp_outcomes *o, int *order, double *gains, int *n_used,
+                                  uint8_t *use, msp_err *err)
+{
+    int greedy = conf->selector.min_gain > 0;
+    if (greedy) {
+        msp_status st = msp_choice_greedy(ch, MSP_GREEDY_START_LABEL, conf->selector.min_gain,
+                                          order, gains, n_used, err);
+        if (st != MSP_OK) return st;
+    } else {
+        for (int j = 0; j < o->m; j++) order[j] = j, gains[j] = NAN;
+        *n_used = o->m;
+    }
+    for (int k = 0; k < *n_used; k++) {
+        use[order[k]] = 1;
+        if (greedy)
+            msp_log(MSP_LOG_INFO, "network %d: %s (fixes %.2f%% of the labelling images)", k + 1,
+                    o->names[order[k]], 100 * gains[k]);
+    }
+    return MSP_OK;
+}
+
 msp_status msp_selector_train(const msp_expconf *conf, const msp_selector_opts *opt, msp_err *err)
 {
     msp_family fam = {0};
@@ -350,27 +377,10 @@ msp_status msp_selector_train(const msp_expconf *conf, const msp_selector_opts *
         (opt->latencies && (st = use_profile(conf, opt->latencies, &o, err))) ||
         (st = msp_choice_from_outcomes(&o, (msp_metric)conf->selector.metric, &ch, err)))
         goto out;
-    /* Which family members are worth routing to: the original research's
-     * greedy choice by accuracy coverage when min_gain > 0, else all of them
-     * (the choice ignores cost, so it would drop a cheap specialist whose
-     * inputs the base also gets right). */
     order = msp_malloc(sizeof(int) * (size_t)o.m);
     gains = msp_malloc(sizeof(double) * (size_t)o.m);
-    if (conf->selector.min_gain > 0) {
-        if ((st = msp_choice_greedy(&ch, MSP_GREEDY_START_LABEL, conf->selector.min_gain, order,
-                                    gains, &n_used, err)))
-            goto out;
-    } else {
-        for (int j = 0; j < o.m; j++) order[j] = j, gains[j] = NAN;
-        n_used = o.m;
-    }
     use = msp_calloc((size_t)o.m, 1);
-    for (int k = 0; k < n_used; k++) {
-        use[order[k]] = 1;
-        if (conf->selector.min_gain > 0)
-            msp_log(MSP_LOG_INFO, "network %d: %s (fixes %.2f%% of the labelling images)", k + 1,
-                    o.names[order[k]], 100 * gains[k]);
-    }
+    if ((st = choose_networks(conf, &ch, &o, order, gains, &n_used, use, err))) goto out;
     label = msp_malloc(sizeof(int) * (size_t)o.n);
     if ((st = msp_choice_label(&ch, use, label, err))) goto out;
     /* Features once for every group some kind reads (gate-cnn: pixels). */

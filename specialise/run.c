@@ -19,11 +19,6 @@
 
 /* ---- jobs as processes ---- */
 
-static const char *engine_name(msp_engine_kind e)
-{
-    return e == MSP_ENGINE_STOCK ? "stock" : "fast";
-}
-
 /* The lines run with --as-submitted: a job whose inputs changed after the
  * file was written refuses to run. */
 static msp_status write_jobs_file(const msp_specialise_opts *a, const msp_expconf *conf,
@@ -48,7 +43,7 @@ static msp_status write_jobs_file(const msp_specialise_opts *a, const msp_expcon
         msp_put_shell_quoted(f.f, exe);
         fputs(" specialise ", f.f);
         msp_put_shell_quoted(f.f, a->config);
-        fprintf(f.f, " --job %d --engine %s --as-submitted -q\n", c, engine_name(a->engine));
+        fprintf(f.f, " --job %d --engine %s --as-submitted -q\n", c, msp_engine_kind_name(a->engine));
         (*pending)++;
     }
     return msp_atomic_commit(&f, err);
@@ -69,7 +64,7 @@ static pid_t start_job(const msp_specialise_opts *a, const msp_expconf *conf,
         FILE *l = freopen(log_path, "a", stdout);
         if (l) dup2(fileno(stdout), 2);
         char *argv[] = {"msprune", "specialise", (char *)a->config, "--job", job, "--engine",
-                        (char *)engine_name(a->engine), a->verbose ? "-v" : NULL, NULL};
+                        (char *)msp_engine_kind_name(a->engine), a->verbose ? "-v" : NULL, NULL};
         execv("/proc/self/exe", argv);
         _exit(127);
     }

@@ -500,7 +500,7 @@ static msp_status submit(const msp_expconf *c, const msp_spec_plan *p, const msp
                          msp_engine_kind engine, const msp_slurm_opts *o, msp_slurm_submission *s,
                          msp_err *err)
 {
-    const char *eng = engine == MSP_ENGINE_STOCK ? "stock" : "fast";
+    const char *eng = msp_engine_kind_name(engine);
     char *dir = msp_strcat3(c->output, "/", "slurm");
     char *array_script = slurm_file(c, "jobs.sh"), *family_script = slurm_file(c, "family.sh");
     char *record = slurm_file(c, "submitted.conf"), *inputs = msp_spec_submitted_record_path(c);

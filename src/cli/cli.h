@@ -105,8 +105,7 @@ enum { /* their option codes: above every character */
         {"sbatch-arg", required_argument, 0, MSP_CLI_OPT_SBATCH_ARG}
 enum { MSP_CLI_SLURM_ARGS_MAX = 64 };
 typedef struct msp_cli_slurm {
-    int on;  /* --slurm */
-    int set; /* a setting of the jobs was given */
+    int on; /* --slurm */
     msp_slurm_opts o;
     const char *args[MSP_CLI_SLURM_ARGS_MAX];
 } msp_cli_slurm;

@@ -105,7 +105,6 @@ int msp_cli_slurm_option(const char *cmd, int c, const char *arg, msp_cli_slurm 
         break;
     default: return 0;
     }
-    s->set = 1;
     if (!why) return 1;
     msp_cli_usage_error(cmd, "%s '%s': %s", opt, arg, why);
     return -1;
@@ -113,7 +112,9 @@ int msp_cli_slurm_option(const char *cmd, int c, const char *arg, msp_cli_slurm 
 
 int msp_cli_slurm_check(const char *cmd, const msp_cli_slurm *s)
 {
-    if (!s->on && (s->set || s->o.wait))
+    const msp_slurm_opts *o = &s->o;
+    int settings = o->partition || o->time || o->mem || o->cpus || o->n_sbatch_args;
+    if (!s->on && (settings || o->wait))
         return msp_cli_usage_error(cmd, "--wait, --partition, --time, --cpus, --mem and "
                                         "--sbatch-arg go with --slurm");
     return -1;

@@ -397,3 +397,8 @@ static void optimizer_copy(const msp_net *net, float *buf, int to_net)
 
 void msp_net_optimizer_get(const msp_net *net, float *dst) { optimizer_copy(net, dst, 0); }
 void msp_net_optimizer_set(msp_net *net, const float *src) { optimizer_copy(net, (float *)src, 1); }
+
+const char *msp_engine_kind_name(msp_engine_kind e)
+{
+    return e == MSP_ENGINE_STOCK ? "stock" : "fast";
+}

@@ -22,6 +22,8 @@ typedef struct msp_net msp_net;
 /* Which layer implementations run: msprune's fast ones (engine_fast.h) or
  * Darknet's own (with OpenBLAS gemm), for comparison. */
 typedef enum msp_engine_kind { MSP_ENGINE_FAST = 0, MSP_ENGINE_STOCK = 1 } msp_engine_kind;
+/* "fast" or "stock": what --engine takes. */
+const char *msp_engine_kind_name(msp_engine_kind e);
 
 typedef struct msp_net_opts {
     int batch;        /* images per forward/backward pass; 0 = the cfg's batch/subdivisions */
